@@ -1,0 +1,1 @@
+"""FFN Lab's compute core: pure torch/numpy, never imports streamlit."""

@@ -1,0 +1,63 @@
+"""A whole-model configuration, enough to count every parameter exactly."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+FFNKind = Literal["dense", "gated", "moe"]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    name: str = "custom"
+    vocab_size: int = 50257
+    d_model: int = 768
+    n_layers: int = 12
+    n_heads: int = 12
+    n_kv_heads: int | None = None  # grouped-query attention; None = n_heads (plain MHA)
+    head_dim: int | None = None  # None = d_model // n_heads
+    d_ff: int = 3072
+    ffn_kind: FFNKind = "dense"  # moe experts are gated, as in Mixtral
+    activation: str = "gelu_tanh"
+    n_experts: int = 1
+    top_k: int = 1
+    max_positions: int = 1024  # learned absolute positions; 0 = none (RoPE)
+    token_types: int = 0  # BERT's segment embeddings
+    attn_bias: bool = True  # biases on q, k, v and the output projection
+    ffn_bias: bool = True
+    norm: Literal["layernorm", "rmsnorm"] = "layernorm"  # LayerNorm has a bias, RMSNorm not
+    norm_position: Literal["pre", "post"] = "pre"
+    embedding_norm: bool = False  # BERT normalises the summed embeddings
+    final_norm: bool = True
+    head: Literal["tied", "untied", "none"] = "tied"  # 'none': encoder without LM head
+    pooler: bool = False  # BERT's [CLS] pooler (dense + tanh)
+    rope_theta: float = 10000.0  # rotary base, used when max_positions == 0
+    norm_eps: float = 1e-5
+
+    @property
+    def kv_heads(self) -> int:
+        return self.n_kv_heads or self.n_heads
+
+    @property
+    def dim_head(self) -> int:
+        return self.head_dim or self.d_model // self.n_heads
+
+    @property
+    def ffn_ratio(self) -> float:
+        return self.d_ff / self.d_model
+
+    def problems(self) -> list[str]:
+        """Why this config cannot be built, in words a learner understands."""
+        out = []
+        positive = ("vocab_size", "d_model", "n_layers", "n_heads", "d_ff", "n_experts", "top_k")
+        out += [f"{f} must be at least 1" for f in positive if getattr(self, f) < 1]
+        if self.head_dim is None and self.n_heads >= 1 and self.d_model % self.n_heads:
+            out.append(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
+        if self.n_heads >= 1 and self.kv_heads >= 1 and self.n_heads % self.kv_heads:
+            out.append(f"n_heads ({self.n_heads}) must be a multiple of n_kv_heads ({self.kv_heads})")
+        if self.ffn_kind == "moe" and not 1 <= self.top_k <= self.n_experts:
+            out.append(f"top_k ({self.top_k}) must be between 1 and n_experts ({self.n_experts})")
+        return out
+
+    def with_(self, **changes) -> "ModelConfig":
+        return replace(self, **changes)
