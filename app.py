@@ -1,0 +1,28 @@
+"""FFN Lab: entry point and router. Run with `streamlit run app.py`."""
+# plotly imports pandas lazily, through sys.modules: when the first sessions of a fresh
+# server render charts at the same moment, one can see a half-imported pandas module
+# (found by the load test). Importing it here, before any page runs, closes that race.
+import pandas  # noqa: F401
+import streamlit as st
+
+from components import presentation
+from components.registry import PAGES
+
+presenting = presentation.init()
+st.set_page_config(page_title="FFN Lab", page_icon=":material/hub:", layout="wide",
+                   initial_sidebar_state="collapsed" if presenting else "auto")
+
+sections: dict[str, list] = {}
+for info in PAGES:
+    page = st.Page(info.path, title=info.title, icon=info.icon, url_path=info.url_path,
+                   default=info.url_path == "home")
+    sections.setdefault(info.section, []).append(page)
+
+current = st.navigation(sections)
+with st.sidebar:
+    presentation.controls()
+    st.caption("FFN Lab — an interactive explainer of the feed-forward half of every Transformer block. "
+               "Every control is saved in the page URL: copy it to share the exact view.")
+presentation.apply()
+current.run()
+presentation.publish()

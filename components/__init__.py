@@ -1,0 +1,1 @@
+"""Plotly figure builders (pure) and small Streamlit widgets shared by pages."""

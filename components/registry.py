@@ -1,0 +1,43 @@
+"""Every page of FFN Lab in one place: the router and the home page both read it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    path: str  # file under pages/
+    title: str
+    icon: str
+    url_path: str  # equal to the file's stem, so a server's very first visitor can deep-link too
+    section: str
+    blurb: str
+    charts: bool = True  # whether the page's default view shows plotly figures
+
+
+PAGES: list[PageInfo] = [
+    PageInfo("pages/home.py", "Home", ":material/home:", "home", "Start",
+             "What the FFN is and where it sits.", charts=False),
+    PageInfo("pages/tour.py", "Guided tour", ":material/route:", "tour", "Start",
+             "Seven steps, about 8–10 minutes: why every Transformer block has an FFN.", charts=False),
+    PageInfo("pages/why_ffn.py", "Why attention is not enough", ":material/functions:", "why_ffn", "Concepts",
+             "A weighted sum only mixes; XOR needs a non-linearity; two linear layers are one."),
+    PageInfo("pages/positionwise.py", "Position-wise", ":material/view_week:", "positionwise", "Concepts",
+             "Change one token: the FFN output changes only there, attention's everywhere."),
+    PageInfo("pages/block.py", "Inside one block", ":material/account_tree:", "block", "Concepts",
+             "Attention, add & norm, FFN, add & norm: shapes at every arrow and the FFN's code.", charts=False),
+    PageInfo("pages/gating.py", "SwiGLU and gating", ":material/join_inner:", "gating", "Concepts",
+             "Gate and up projections multiplied, and why gated FFNs use d_ff ≈ 8/3 · d_model."),
+    PageInfo("pages/moe.py", "Mixture of Experts", ":material/call_split:", "moe", "Concepts",
+             "A router picks top-k experts per token: total vs active parameters."),
+    PageInfo("pages/activations.py", "Activation functions", ":material/show_chart:", "activations",
+             "Mechanics", "ReLU, GELU, SiLU and the gated family: curves, slopes, sparsity."),
+    PageInfo("pages/budget.py", "Parameter budget", ":material/pie_chart:", "budget", "Mechanics",
+             "Exact parameters and FLOPs of GPT-2, BERT, LLaMA, Mistral, Mixtral, SmolLM2: the FFN holds most."),
+    PageInfo("pages/kv_memory.py", "Key-value memory", ":material/neurology:", "kv_memory", "Real model",
+             "SmolLM2-135M on your text: which neurons fire, what they write, what breaks when you switch them off."),
+    PageInfo("pages/neurons.py", "Neuron dictionary", ":material/menu_book:", "neurons", "Real model",
+             "Every neuron's top contexts over a corpus, its promoted tokens, and search by token."),
+    PageInfo("pages/quiz.py", "Takeaways and quiz", ":material/quiz:", "quiz", "Review",
+             "Seven ideas to keep and eight questions with instant feedback.", charts=False),
+]

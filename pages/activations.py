@@ -1,0 +1,93 @@
+"""Activation functions: the non-linearity between the FFN's two matrices."""
+import streamlit as st
+
+from components import cached, router_guard, url_state
+from components.params import BoolParam, ChoiceParam, MultiChoiceParam, NumberParam
+from components.widgets import page_header, plot
+from model.activations import ACTIVATIONS, GLU_LABELS, GLU_VARIANTS
+
+router_guard.ensure()
+
+PAGE = "act"
+NAMES = list(ACTIVATIONS)
+FFN_KINDS = NAMES + list(GLU_VARIANTS)
+PARAMS = [
+    MultiChoiceParam("activations", ["relu", "gelu", "silu"], options=NAMES),
+    NumberParam("x_range", 4.0, lo=0.5, hi=10.0, integer=False),
+    BoolParam("derivative", False),
+    ChoiceParam("glu", "swiglu", options=list(GLU_VARIANTS)),
+    NumberParam("d_model", 256, lo=16, hi=1024),
+    NumberParam("d_ff", 1024, lo=16, hi=4096),
+    ChoiceParam("ffn_activation", "relu", options=FFN_KINDS),
+    NumberParam("tokens", 64, lo=1, hi=256),
+    NumberParam("seed", 0, lo=0, hi=9999),
+]
+
+
+def label(name: str) -> str:
+    return ACTIVATIONS[name].label if name in ACTIVATIONS else GLU_LABELS[name]
+
+
+page_header(
+    "Activation functions",
+    "The FFN is `Linear → activation → Linear`. Without the activation in the middle the two "
+    "matrices multiply into one, and the block could only ever compute a linear map. Compare the "
+    "non-linearities real models use, their slopes, and what they do to an FFN's hidden layer.",
+    weights="random",
+)
+url_state.restore(PAGE, PARAMS)
+k = lambda name: url_state.key(PAGE, name)  # noqa: E731
+
+c1, c2, c3 = st.columns([3, 2, 1])
+c1.multiselect("Activations", NAMES, format_func=label, key=k("activations"))
+c2.slider("Input range ±", 0.5, 10.0, step=0.5, key=k("x_range"))
+c3.toggle("Show derivatives", key=k("derivative"))
+v = url_state.values(PAGE, PARAMS)
+names = v["activations"] or ["relu"]
+r = float(v["x_range"])
+plot(cached.curves_figure(tuple(names), r, v["derivative"]))
+with st.expander("Formulas and where each is used", expanded=False):
+    for name in names:
+        a = ACTIVATIONS[name]
+        st.markdown(f"**{a.label}**: ${a.formula}$ — {a.used_by}")
+
+st.subheader("Exact GELU, its tanh approximation, and ReLU near zero")
+left, right = st.columns(2)
+exact_vs_tanh, near_zero = cached.gelu_figures()
+with left:
+    plot(exact_vs_tanh)
+with right:
+    plot(near_zero)
+st.caption("The two GELUs differ by less than 0.001 anywhere: GPT-2 used the tanh form because it was "
+           "faster to compute. GELU differs from ReLU only on roughly [-2, 1], where it is curved and "
+           "lets small negative values through.")
+
+st.subheader("Gated units: act(g) · u")
+glu = st.segmented_control("Gated variant", list(GLU_VARIANTS), format_func=lambda n: GLU_LABELS[n],
+                           key=k("glu"), required=True)
+plot(cached.glu_figure(glu))
+st.caption("A gated neuron multiplies two projections of the same token. The gate decides how much "
+           "passes; the up projection carries the sign and size. The output is zero along g ≪ 0 "
+           "and along u = 0, and negative in two of the four quadrants.")
+
+st.subheader("A live random FFN")
+c1, c2, c3, c4, c5 = st.columns(5)
+c1.slider("d_model", 16, 1024, step=16, key=k("d_model"))
+c2.slider("d_ff", 16, 4096, step=16, key=k("d_ff"))
+c3.selectbox("Activation", FFN_KINDS, format_func=label, key=k("ffn_activation"))
+c4.slider("Tokens", 1, 256, key=k("tokens"))
+c5.number_input("Seed", 0, 9999, key=k("seed"))
+v = url_state.values(PAGE, PARAMS)
+title = f"Hidden coefficients of {v['tokens']} random tokens ({label(v['ffn_activation'])})"
+stats, histogram = cached.random_ffn(v["d_model"], v["d_ff"], v["ffn_activation"], v["tokens"], v["seed"], title)
+m1, m2, m3 = st.columns(3)
+m1.metric("Exactly zero", f"{stats.frac_zero:.1%}", help="ReLU-style sparsity: these neurons are off.")
+m2.metric("Negative", f"{stats.frac_negative:.1%}", help="GELU and SiLU let small negatives through.")
+m3.metric("FFN parameters", f"{stats.n_params:,}")
+left, right = st.columns([2, 1])
+with left:
+    plot(histogram)
+with right:
+    st.markdown("**Shapes** (batch, tokens, features)")
+    st.table({"step": [s for s, _ in stats.shapes], "shape": [str(shape) for _, shape in stats.shapes]})
+url_state.publish(PAGE, PARAMS)

@@ -1,0 +1,139 @@
+"""Parameter budget: where a model's parameters and FLOPs go, to the parameter."""
+import streamlit as st
+
+from components import cached, router_guard, url_state
+from components.budget_controls import FIELDS, PARAMS, PRESET_PARAM, config_from, modified_fields, preset_values
+from components.widgets import page_header, plot
+from model import accounting
+from model.activations import ACTIVATIONS, glu_name
+from model.formatting import bytes_, si
+from model.presets import PRESETS, PUBLISHED_TOTALS
+
+router_guard.ensure()
+
+PAGE = "budget"
+k = lambda name: url_state.key(PAGE, name)  # noqa: E731
+
+page_header(
+    "Parameter budget",
+    "Pick a published model or build your own. Every number below is counted tensor by tensor from "
+    "the configuration, and checked against a real PyTorch model built from it.",
+    weights="analytic",
+)
+url_state.restore(PAGE, [PRESET_PARAM])
+url_state.restore(PAGE, FIELDS, defaults=preset_values(url_state.value(PAGE, "preset")))
+
+
+def load_preset() -> None:
+    url_state.set_values(PAGE, preset_values(st.session_state[k("preset")]))
+
+
+def set_d_ff(value: int) -> None:
+    url_state.set_values(PAGE, {"d_ff": max(1, value)})
+
+
+st.selectbox("Start from a published model", list(PRESETS), format_func=lambda p: PRESETS[p].name,
+             key=k("preset"), on_change=load_preset)
+cols = st.columns(5)
+cols[0].number_input("d_model", 8, 16384, step=64, key=k("d_model"))
+cols[1].number_input("d_ff", 1, 65536, step=64, key=k("d_ff"))
+cols[2].selectbox("FFN kind", ["dense", "gated", "moe"], key=k("ffn"),
+                  format_func={"dense": "dense (2 matrices)", "gated": "gated (3 matrices)",
+                               "moe": "Mixture of Experts (gated)"}.get)
+cols[3].selectbox("Activation", list(ACTIVATIONS), format_func=lambda a: ACTIVATIONS[a].label,
+                  key=k("activation"))
+cols[4].number_input("Layers", 1, 256, key=k("n_layers"))
+cols = st.columns(5)
+cols[0].number_input("Attention heads", 1, 256, key=k("n_heads"))
+cols[1].number_input("Key/value heads", 1, 256, key=k("n_kv_heads"), help="Fewer than heads = grouped-query attention.")
+cols[2].number_input("Vocabulary", 1, 1_000_000, key=k("vocab"))
+cols[3].number_input("Learned positions", 0, 1_048_576, key=k("context"), help="0 = rotary (RoPE): no parameters.")
+cols[4].selectbox("LM head", ["tied", "untied", "none"], key=k("head"),
+                  help="Tied reuses the token embedding matrix; 'none' is an encoder like BERT.")
+cols = st.columns(5)
+cols[0].selectbox("Norm", ["layernorm", "rmsnorm"], key=k("norm"),
+                  format_func={"layernorm": "LayerNorm (weight + bias)", "rmsnorm": "RMSNorm (weight)"}.get)
+cols[1].toggle("Biases in linear layers", key=k("bias"))
+moe = url_state.value(PAGE, "ffn") == "moe"
+cols[2].number_input("Experts", 1, 256, key=k("n_experts"), disabled=not moe)
+cols[3].number_input("Experts per token (top-k)", 1, 256, key=k("top_k"), disabled=not moe)
+cols[4].number_input("Context for FLOPs", 1, 1_048_576, key=k("seq"), help="Positions each token attends to.")
+
+values = url_state.values(PAGE, FIELDS)
+preset = url_state.value(PAGE, "preset")
+d_model, d_ff = values["d_model"], values["d_ff"]
+gated = values["ffn"] != "dense"
+ratio_cols = st.columns([3, 1, 1, 1])
+ratio_cols[0].markdown(f"**d_ff / d_model = {d_ff / d_model:.3f}** — 4× is the GPT/BERT rule; gated FFNs "
+                       f"use ≈ 8/3× so their three matrices cost what two did.")
+ratio_cols[1].button("4×", key=k("btn_4x"), on_click=set_d_ff, args=(4 * d_model,), width="stretch")
+ratio_cols[2].button("8/3×", key=k("btn_83"), on_click=set_d_ff, args=(accounting.parameter_matched_d_ff(d_model),),
+                     width="stretch")
+ratio_cols[3].button("LLaMA rounding", key=k("btn_llama"), on_click=set_d_ff, args=(accounting.llama_d_ff(d_model),),
+                     width="stretch", help="2/3·4·d_model rounded up to a multiple of 256.")
+
+cfg = config_from(preset, values)
+problems = cfg.problems()
+if problems:
+    st.error("This configuration cannot be built: " + "; ".join(problems) + ".")
+else:
+    b, rows, flops, torch_total, (block_pie, model_pie, flops_bar) = cached.budget_view(cfg, values["seq"])
+    changed = modified_fields(preset, values)
+    name = PRESETS[preset].name + (f" (modified: {', '.join(changed)})" if changed else "")
+    st.subheader(name)
+    m = st.columns(5)
+    m[0].metric("Total parameters", si(b.total), help=f"{b.total:,} exactly")
+    m[1].metric("Active per token", si(b.active),
+                help=f"{b.active:,} exactly. Differs from the total only for Mixture of Experts.")
+    m[2].metric("FFN share of all", f"{b.ffn_share:.1%}")
+    m[3].metric("FFN share, non-embedding", f"{b.ffn_share_non_embedding:.1%}")
+    m[4].metric("Forward FLOPs / token", si(sum(flops.values())))
+    if not changed:
+        published, active = PUBLISHED_TOTALS[preset]
+        ok = (b.total, b.active) == (published, active)
+        (st.success if ok else st.error)(
+            f"Published total: {published:,}" + (f" ({active:,} active)" if active != published else "")
+            + (" — matched to the parameter." if ok else " — MISMATCH."))
+    left, right = st.columns(2)
+    with left:
+        plot(block_pie)
+    with right:
+        plot(model_pie)
+
+    ffn_label = glu_name(cfg.activation) if gated else f"{ACTIVATIONS[cfg.activation].label} FFN"
+    st.markdown(
+        f"**Parameter-matched widths for d_model = {d_model}:** a dense 4× FFN has "
+        f"{2 * d_model * 4 * d_model:,} weights; a gated FFN ({ffn_label if gated else 'e.g. SwiGLU'}) with "
+        f"d_ff = {accounting.parameter_matched_d_ff(d_model):,} (8/3 rule) has "
+        f"{3 * d_model * accounting.parameter_matched_d_ff(d_model):,}; LLaMA rounds up to "
+        f"{accounting.llama_d_ff(d_model):,}.")
+
+    left, right = st.columns([3, 2])
+    with left:
+        plot(flops_bar)
+    with right:
+        st.markdown("**Weight memory**")
+        st.table({"precision": list(accounting.BYTES_PER_PARAM),
+                  "all weights": [bytes_(x) for x in accounting.weight_memory(b.total).values()],
+                  "FFN weights": [bytes_(x) for x in accounting.weight_memory(b.by_group["ffn"]).values()]})
+
+    with st.expander("Every tensor: shape and count", expanded=False):
+        st.dataframe({
+            "group": [r.group for r in rows], "tensor": [r.name for r in rows],
+            "shape": [" × ".join(map(str, r.shape)) for r in rows], "each": [r.size for r in rows],
+            "copies": [r.copies for r in rows], "total": [r.total for r in rows],
+            "active copies": [r.active_copies for r in rows]}, hide_index=True, width="stretch")
+
+    (st.success if torch_total == b.total else st.error)(
+        f"PyTorch check: the modules built from this config hold sum(p.numel()) = {torch_total:,} "
+        + ("— identical to the count above." if torch_total == b.total else "— DIFFERENT from the count above."))
+    block_params = sum(b.block.values())
+    if block_params <= cached.LIVE_BLOCK_LIMIT:
+        st.markdown("**One block with random weights, run on a (batch=2, seq=8, d_model) input**")
+        walk = cached.shape_walk(cfg)
+        st.table({"step": [s for s, _ in walk], "shape": [str(shape) for _, shape in walk]})
+    else:
+        st.caption(f"One block has {block_params:,} parameters, more than we allocate for a live run "
+                   f"({cached.LIVE_BLOCK_LIMIT:,}); the counts above are exact and checked on PyTorch's "
+                   "meta device, which has shapes but no storage.")
+url_state.publish(PAGE, PARAMS)

@@ -1,0 +1,54 @@
+"""Mixture of Experts: a router sends each token to top_k of n_experts FFNs."""
+import streamlit as st
+
+from components import concept_views, router_guard, url_state
+from components.params import NumberParam, TextParam
+from components.widgets import page_header, plot
+from model import accounting
+from model.formatting import si
+from model.moe_demo import SENTENCE
+from model.presets import PRESETS
+
+router_guard.ensure()
+
+PAGE = "moe"
+PARAMS = [TextParam("sentence", SENTENCE, max_chars=300), NumberParam("n_experts", 8, lo=2, hi=32),
+          NumberParam("top_k", 2, lo=1, hi=32)]
+k = lambda name: url_state.key(PAGE, name)  # noqa: E731
+
+page_header(
+    "Mixture of Experts",
+    "Mixtral and its relatives keep several FFNs (“experts”) in every block. A small linear router "
+    "scores them for each token, and only the top-k run; their outputs are mixed with the router's "
+    "renormalised weights. Parameters grow with the number of experts, compute per token with k.",
+    weights="random",
+)
+url_state.restore(PAGE, PARAMS)
+st.text_input("Sentence (one token per word here)", key=k("sentence"), max_chars=300)
+c = st.columns(2)
+c[0].slider("Experts", 2, 32, key=k("n_experts"))
+n_experts = url_state.value(PAGE, "n_experts")
+if url_state.value(PAGE, "top_k") > n_experts:
+    url_state.set_values(PAGE, {"top_k": n_experts})
+c[1].slider("Experts per token (top-k)", 1, n_experts, key=k("top_k"))
+v = url_state.values(PAGE, PARAMS)
+routing, heatmap, load = concept_views.moe_view(v["sentence"].strip() or SENTENCE, v["n_experts"], v["top_k"])
+left, right = st.columns([3, 2])
+with left:
+    plot(heatmap)
+with right:
+    plot(load)
+    st.metric("Routed token slots", f"{int(routing.load.sum())} = {len(routing.tokens)} tokens × {v['top_k']}")
+st.caption("Random router and word vectors: the assignments illustrate the mechanism, not what a trained "
+           "router learns (trained routers also get a load-balancing loss so no expert starves).")
+
+st.subheader("Total vs active parameters")
+mix = PRESETS["mixtral-8x7b"]
+b = accounting.budget(mix)
+this = accounting.budget(mix.with_(n_experts=v["n_experts"], top_k=v["top_k"]))
+st.table({"model": ["Mixtral-8x7B (8 experts, top-2)", f"Mixtral-shaped, {v['n_experts']} experts, top-{v['top_k']}"],
+          "total": [f"{b.total:,}", f"{this.total:,}"], "active per token": [f"{b.active:,}", f"{this.active:,}"],
+          "active share": [f"{b.active / b.total:.1%}", f"{this.active / this.total:.1%}"]})
+st.caption(f"Mixtral's token uses {si(b.active)} of {si(b.total)} parameters: attention, embeddings and norms "
+           "are shared; only the FFN is split into experts.")
+url_state.publish(PAGE, PARAMS)

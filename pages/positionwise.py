@@ -1,0 +1,48 @@
+"""Position-wise independence: the FFN changes only the position you change."""
+import streamlit as st
+
+from components import concept_views, router_guard, url_state
+from components.params import BoolParam, NumberParam
+from components.widgets import page_header, plot
+
+router_guard.ensure()
+
+PAGE = "pos"
+PARAMS = [NumberParam("seq", 6, lo=2, hi=16), NumberParam("changed", 2, lo=0, hi=15),
+          BoolParam("causal", False), NumberParam("draw", 1, lo=0, hi=9999)]
+k = lambda name: url_state.key(PAGE, name)  # noqa: E731
+
+page_header(
+    "Position-wise: every token on its own",
+    "The FFN is applied to each position separately, with the same weights: `FFN(x₁), FFN(x₂), …`. "
+    "Attention, by contrast, lets every position read the others. Change one token and watch which "
+    "outputs move.",
+    weights="random",
+)
+url_state.restore(PAGE, PARAMS)
+
+
+def new_token() -> None:
+    url_state.set_values(PAGE, {"draw": (url_state.value(PAGE, "draw") + 1) % 10000})
+
+
+c = st.columns([2, 2, 2, 1])
+c[0].slider("Sequence length", 2, 16, key=k("seq"))
+seq = url_state.value(PAGE, "seq")
+if url_state.value(PAGE, "changed") >= seq:
+    url_state.set_values(PAGE, {"changed": seq - 1})
+c[1].slider("Position to change", 0, seq - 1, key=k("changed"))
+c[2].toggle("Causal attention (GPT-style)", key=k("causal"),
+            help="With a causal mask a change only reaches later positions.")
+c[3].button("New random token", on_click=new_token, key=k("again"), icon=":material/casino:")
+v = url_state.values(PAGE, PARAMS)
+result, figure = concept_views.positionwise_view(v["seq"], v["changed"], v["causal"], v["draw"])
+plot(figure)
+m = st.columns(2)
+m[0].metric("FFN: other positions unchanged?", "yes, allclose" if result.ffn_others_equal else "no")
+m[1].metric("Attention: other positions unchanged?", "yes, allclose" if result.attn_others_equal else "no, they moved")
+st.code(f"torch.allclose(ffn(x_new)[:, others], ffn(x)[:, others])    # {result.ffn_others_equal}\n"
+        f"torch.allclose(attn(x_new)[:, others], attn(x)[:, others])  # {result.attn_others_equal}", language="python")
+st.caption("That is why the FFN can run on all positions as one big matrix multiply, and why it is the "
+           "place for per-token processing, while attention is the place where tokens communicate.")
+url_state.publish(PAGE, PARAMS)

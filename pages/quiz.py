@@ -1,0 +1,27 @@
+"""Key takeaways and a short quiz with immediate feedback."""
+import streamlit as st
+
+from components import router_guard
+from components.widgets import page_header
+from model.quiz import QUESTIONS, TAKEAWAYS, check
+
+router_guard.ensure()
+
+page_header("Key takeaways and quiz", "Seven ideas to keep, then eight questions to check them.", weights="illustrative")
+st.subheader("Key takeaways")
+st.markdown("\n".join(f"{i}. {t}" for i, t in enumerate(TAKEAWAYS, 1)))
+
+st.subheader("Quiz")
+score = 0
+for i, q in enumerate(QUESTIONS, 1):
+    with st.container(border=True):
+        choice = st.radio(f"**{i}.** {q.prompt}", range(len(q.options)), format_func=lambda j, q=q: q.options[j],
+                          index=None, key=f"quiz.{q.key}")
+        result = check(q, choice)
+        if result is not None:
+            correct, why = result
+            score += correct
+            (st.success if correct else st.error)(("Right. " if correct else
+                                                   f"Not quite: the answer is “{q.options[q.answer]}”. ") + why)
+answered = sum(st.session_state.get(f"quiz.{q.key}") is not None for q in QUESTIONS)
+st.metric("Score", f"{score} / {len(QUESTIONS)}", f"{answered} answered", delta_color="off")
