@@ -1,0 +1,186 @@
+"""Key-value memory: a trained model's FFN neurons on the user's own text."""
+import streamlit as st
+
+from components import kv_views, router_guard, url_state
+from components.model_resource import get_model
+from components.params import ChoiceParam, NumberParam, TextParam
+from components.token_html import code_span, coloured_tokens
+from components.widgets import page_header, plot
+from model.kv_memory import MAX_TOKENS
+
+router_guard.ensure()
+
+PAGE = "kv"
+EXAMPLES = ["The capital of France is", "The bank by the river was steep", "I paid the cheque in at the bank",
+            "12 + 7 =", "Yesterday she walked to school and"]
+VIEWS = {"keys": "Keys and values", "attribution": "Who wrote the prediction", "intervene": "Switch neurons off",
+         "labour": "Attention vs FFN", "contexts": "Same word, two contexts"}
+PARAMS = [
+    TextParam("text", EXAMPLES[0], max_chars=2000),
+    ChoiceParam("view", "keys", options=list(VIEWS)),
+    NumberParam("pos", -1, lo=-1, hi=MAX_TOKENS - 1),
+    NumberParam("layer", 20, lo=0, hi=29),
+    NumberParam("neuron", -1, lo=-1, hi=1535),
+    NumberParam("factor", 0.0, lo=-2.0, hi=4.0, integer=False),
+    NumberParam("n_off", 5, lo=0, hi=20),
+    ChoiceParam("off_layers", "none", options=["none", "all", "first_half", "second_half"]),
+    TextParam("ctx_a", EXAMPLES[1], max_chars=500),
+    TextParam("ctx_b", EXAMPLES[2], max_chars=500),
+    TextParam("word", "bank", max_chars=40),
+]
+k = lambda name: url_state.key(PAGE, name)  # noqa: E731
+
+page_header(
+    "Key-value memory",
+    "Geva et al. (2020) read an FFN as a memory: each of its hidden neurons has a **key** (a pattern in the "
+    "token's vector that makes it fire, with coefficient m) and a **value** (the vector it then adds to the "
+    "residual stream): FFN(x) = Σᵢ mᵢ·vᵢ. Here is SmolLM2-135M, a LLaMA-architecture model with a SwiGLU FFN "
+    "of 1,536 neurons in each of 30 layers, run by FFN Lab's own PyTorch forward pass on your text.",
+    weights="trained",
+)
+lm = get_model()
+if lm is None:
+    st.stop()
+url_state.restore(PAGE, PARAMS)
+
+
+def use_example() -> None:
+    choice = st.session_state[k("example")]
+    if choice:
+        url_state.set_values(PAGE, {"text": choice, "pos": -1, "neuron": -1})
+
+
+st.pills("Examples", EXAMPLES, key=k("example"), on_change=use_example)
+st.text_area("Your text", key=k("text"), max_chars=2000, height=80,
+             help=f"Any language, code or emoji. Up to {MAX_TOKENS} tokens are analysed.")
+text = url_state.value(PAGE, "text")
+if not text.strip():
+    st.info("Type a sentence above, or pick an example, to see which neurons fire on it.")
+    url_state.publish(PAGE, PARAMS)
+    st.stop()
+
+a = kv_views.analysis(text)
+n = len(a.enc.ids)
+if a.enc.truncated:
+    st.warning(f"Your text is longer than {MAX_TOKENS} tokens; only the first {MAX_TOKENS} are analysed.")
+pos_value = url_state.value(PAGE, "pos")
+position = n - 1 if pos_value < 0 or pos_value >= n else pos_value
+
+st.subheader("1 · Tokens and the model's next-token prediction")
+st.markdown(coloured_tokens(a.enc.pieces, highlight=position), unsafe_allow_html=True)
+st.caption(f"{n} tokens as the model sees them (· is a space, ↵ a line break). Predictions are for the "
+           f"token after position {position} (outlined).")
+st.select_slider("Position", options=[-1, *range(n)], key=k("pos"),
+                 format_func=lambda i: "last token" if i == -1 else f"{i}: {a.enc.pieces[i]!r}")
+preds, pred_tokens, preds_figure = kv_views.predictions(text, position)
+left, right = st.columns([3, 2])
+with left:
+    plot(preds_figure)
+with right:
+    st.metric("Predicted next token", repr(pred_tokens[0]), f"{preds[0][1]:.1%}", delta_color="off")
+
+view = st.segmented_control("Explore", list(VIEWS), format_func=VIEWS.get, key=k("view"), required=True)
+layer = url_state.value(PAGE, "layer")
+
+if view == "keys":
+    st.subheader("2 · Keys: which neurons fire on which tokens")
+    st.slider("Layer", 0, lm.config.n_layers - 1, key=k("layer"))
+    layer = url_state.value(PAGE, "layer")
+    neurons, heatmap = kv_views.keys_heatmap(text, layer)
+    plot(heatmap)
+    chosen = url_state.value(PAGE, "neuron")
+    neuron = neurons[0] if chosen < 0 else chosen
+    st.number_input("Neuron (−1 = the most active one)", -1, lm.config.d_ff - 1, key=k("neuron"))
+    coeffs = a.trace.coeffs[layer, :, neuron].numpy()
+    st.markdown(f"**Layer {layer}, neuron {neuron}**: its coefficient m on every token "
+                "(red positive, blue negative; hover for values)")
+    st.markdown(coloured_tokens(a.enc.pieces, coeffs, highlight=position), unsafe_allow_html=True)
+    signs = kv_views.kv.sign_combinations(a.trace, layer, neuron)
+    st.caption("Unlike a ReLU key, a SwiGLU coefficient m = silu(gate·x)·(up·x) can be negative: the neuron then "
+               "*subtracts* its value vector. How often each sign pair of (gate, up) occurs on this text: "
+               + ", ".join(f"{name}: {count}" for name, count in signs.items()) + ".")
+
+    st.subheader("3 · Values: what the neuron writes")
+    m_here = float(coeffs[position])
+    up_tokens, down_tokens, _ = kv_views.value_reading(layer, neuron, 1.0 if m_here >= 0 else -1.0)
+    st.markdown(f"Its value vector read through the final norm and the tied unembedding, with the sign of its "
+                f"coefficient at position {position} (m = {m_here:+.3f}) taken into account:")
+    c1, c2 = st.columns(2)
+    c1.markdown("**Promotes** " + " ".join(code_span(t) for t in up_tokens))
+    c2.markdown("**Suppresses** " + " ".join(code_span(t) for t in down_tokens))
+
+    st.subheader("4 · The check behind the picture")
+    total, ffn_out = kv_views.kv.sub_update_sum(lm.model, a.trace, layer, position)
+    gap = float((total - ffn_out).abs().max())
+    st.markdown(f"Adding up all {lm.config.d_ff:,} sub-updates mᵢ·vᵢ of layer {layer} at position {position} "
+                f"gives the FFN's output: first values {', '.join(f'{v:+.4f}' for v in total[:4].tolist())} … "
+                f"vs {', '.join(f'{v:+.4f}' for v in ffn_out[:4].tolist())} …; largest difference "
+                f"over all {lm.config.d_model} dimensions: **{gap:.1e}** (float32 rounding).")
+
+elif view == "attribution":
+    st.subheader("5 · Which neurons wrote this prediction")
+    target = preds[0][0]
+    rows, promoted, parts, figure = kv_views.attribution(text, position, target)
+    st.markdown(f"Every neuron of every layer, ranked by its direct contribution mᵢ·(vᵢ·u) to the logit of "
+                f"**{pred_tokens[0]!r}** at position {position}. The logit ({parts.total:.2f}) is the sum of the "
+                f"token embedding ({parts.embedding:+.2f}), all attention updates ({parts.attention:+.2f}) and "
+                f"all FFN updates ({parts.ffn:+.2f}).")
+    left, right = st.columns([3, 2])
+    with left:
+        plot(figure)
+    with right:
+        st.dataframe({"neuron": [f"L{lay} n{neu}" for lay, neu, _, _ in rows],
+                      "contribution": [round(v, 3) for _, _, v, _ in rows],
+                      "m": [round(m, 3) for _, _, _, m in rows],
+                      "promotes": [" ".join(repr(t) for t in p) for p in promoted]}, hide_index=True)
+
+elif view == "intervene":
+    st.subheader("6 · Switch neurons off (or amplify them)")
+    c1, c2, c3 = st.columns(3)
+    c1.slider("How many of the top contributing neurons", 0, 20, key=k("n_off"))
+    c2.slider("Multiply their coefficients by", -2.0, 4.0, step=0.5, key=k("factor"),
+              help="0 switches them off; 2 doubles them; −1 flips them.")
+    c3.selectbox("Also remove whole FFN layers", ["none", "all", "first_half", "second_half"], key=k("off_layers"))
+    rows, _, _, _ = kv_views.attribution(text, position, preds[0][0])
+    chosen = tuple((lay, neu) for lay, neu, _, _ in rows[: url_state.value(PAGE, "n_off")])
+    half = lm.config.n_layers // 2
+    layers_off = {"none": (), "all": tuple(range(lm.config.n_layers)), "first_half": tuple(range(half)),
+                  "second_half": tuple(range(half, lm.config.n_layers))}[url_state.value(PAGE, "off_layers")]
+    figure, before, after = kv_views.intervene(text, position, chosen, url_state.value(PAGE, "factor"), layers_off)
+    st.caption("Neurons changed: " + (", ".join(f"L{lay} n{neu}" for lay, neu in chosen) or "none")
+               + (f"; FFN layers removed: {len(layers_off)}" if layers_off else ""))
+    plot(figure)
+    b_tok, a_tok = kv_views.token_labels([before[0], after[0]])
+    st.markdown(f"Top prediction before: **{b_tok!r}** ({before[1]:.1%}) · after: **{a_tok!r}** ({after[1]:.1%})")
+
+elif view == "labour":
+    st.subheader("7 · Division of labour on this text")
+    figure, loss, loss_no_ffn, no_ffn_preds = kv_views.division_of_labour(text)
+    plot(figure)
+    c1, c2 = st.columns(2)
+    c1.metric("Loss of the text (nats per token)", f"{loss:.2f}")
+    c2.metric("Loss with every FFN removed", f"{loss_no_ffn:.2f}", f"{loss_no_ffn - loss:+.2f}", delta_color="inverse")
+    labels = kv_views.token_labels([i for i, _ in no_ffn_preds])
+    st.markdown("Without any FFN the model's top guesses after the last token become: "
+                + ", ".join(f"{code_span(t)} ({p:.1%})" for t, (_, p) in zip(labels, no_ffn_preds)))
+
+else:
+    st.subheader("8 · The same word in two contexts")
+    c1, c2, c3 = st.columns([3, 3, 1])
+    c1.text_input("Context A", key=k("ctx_a"), max_chars=500)
+    c2.text_input("Context B", key=k("ctx_b"), max_chars=500)
+    c3.text_input("Word", key=k("word"), max_chars=40)
+    v = url_state.values(PAGE, PARAMS)
+    if not (v["ctx_a"].strip() and v["ctx_b"].strip() and v["word"].strip()):
+        st.info("Give two contexts and a word that occurs in both.")
+    else:
+        diff = kv_views.two_contexts(v["ctx_a"], v["ctx_b"], v["word"])
+        if diff is None:
+            st.warning(f"The word {v['word']!r} is not a single token in both contexts; try another word.")
+        else:
+            st.dataframe({"neuron": [f"L{lay} n{neu}" for lay, neu, _, _ in diff],
+                          "m in A": [round(x, 3) for _, _, x, _ in diff],
+                          "m in B": [round(y, 3) for _, _, _, y in diff]}, hide_index=True)
+            st.caption("The neurons whose coefficients on the word differ most: the same token, read in "
+                       "different contexts, opens different memories.")
+url_state.publish(PAGE, PARAMS)

@@ -1,0 +1,99 @@
+"""Neuron dictionary: every FFN neuron of SmolLM2 with its top contexts, and search by token."""
+import streamlit as st
+
+from components import dictionary_resource, router_guard, url_state
+from components.histogram import signed_histogram
+from components.model_resource import MODEL_LOCK, get_model
+from components.params import NumberParam, TextParam
+from components.token_html import code_span, coloured_tokens
+from components.widgets import page_header, plot
+from model import kv_memory as kv
+from model import neuron_dictionary as nd
+
+router_guard.ensure()
+
+PAGE = "dict"
+PARAMS = [NumberParam("layer", 20, lo=0, hi=29), NumberParam("neuron", 0, lo=0, hi=1535),
+          TextParam("token", " Paris", max_chars=40)]
+k = lambda name: url_state.key(PAGE, name)  # noqa: E731
+
+
+def neuron_table(rows: list[tuple[int, int, float]], score: str) -> None:
+    """Neurons with a link that opens each one's card (a shareable URL)."""
+    st.dataframe({"layer": [r[0] for r in rows], "neuron": [r[1] for r in rows],
+                  score: [round(r[2], 3) for r in rows],
+                  "card": [f"neurons?layer={r[0]}&neuron={r[1]}" for r in rows]},
+                 hide_index=True, column_config={"card": st.column_config.LinkColumn(display_text="open card")})
+
+page_header(
+    "Neuron dictionary",
+    "Every one of SmolLM2's 30 × 1,536 FFN neurons, with the corpus contexts that make it fire hardest "
+    "(its key, seen from the data) and the tokens its value vector promotes. The corpus is built in: short "
+    "texts across topics plus the Python documentation that ships with Python. Or upload your own.",
+    weights="trained",
+)
+lm = get_model()
+if lm is None:
+    st.stop()
+url_state.restore(PAGE, PARAMS)
+
+upload = st.file_uploader("Your own corpus (.txt, UTF-8, up to 20,000 characters)", type=["txt"])
+dictionary, source = None, "built-in corpus"
+if upload is not None:
+    text, problem = dictionary_resource.decode_upload(upload.getvalue())
+    if problem:
+        st.error(problem + " Using the built-in corpus instead.")
+    else:
+        dictionary, source = dictionary_resource.upload_dictionary(lm, text), f"your file {upload.name!r}"
+if dictionary is None:
+    dictionary = dictionary_resource.builtin_dictionary(lm)
+if dictionary is None:
+    url_state.publish(PAGE, PARAMS)
+    st.stop()
+st.caption(f"Dictionary of the {source}: {dictionary.n_tokens:,} tokens.")
+
+st.subheader("Search by token")
+st.text_input("Token (a leading space matters: ' Paris' is the word, 'Paris' the start of a line)",
+              key=k("token"), max_chars=40)
+query = url_state.value(PAGE, "token")
+ids = lm.tokenizer.encode(query).ids if query else []
+if not ids:
+    st.info("Type a word to find the neurons that fire on it and the ones that write it.")
+else:
+    token = ids[-1]
+    label = kv.token_text(lm.tokenizer, token)
+    if len(ids) > 1:
+        st.caption(f"{query!r} is {len(ids)} tokens; searching its last one, {label!r}.")
+    with MODEL_LOCK:
+        firing, seen = nd.neurons_firing_on(lm.model, dictionary, token)
+    promoting = nd.neurons_promoting(lm.model, token)
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown(f"**Fire most on {code_span(label)}** "
+                    + (f"(mean over {seen} occurrences in the corpus)" if seen else "(not in the corpus: run on its own)"))
+        neuron_table(firing, "mean m")
+    with c2:
+        st.markdown(f"**Promote {code_span(label)}** (value vector · its unembedding)")
+        neuron_table(promoting, "score")
+
+st.subheader("Neuron card")
+c1, c2 = st.columns(2)
+c1.number_input("Layer", 0, lm.config.n_layers - 1, key=k("layer"))
+c2.number_input("Neuron", 0, lm.config.d_ff - 1, key=k("neuron"))
+layer, neuron = url_state.value(PAGE, "layer"), url_state.value(PAGE, "neuron")
+st.markdown(f"**Layer {layer}, neuron {neuron}: its top contexts** (the token where it fires is outlined)")
+for value, position in zip(dictionary.top_values[layer, neuron], dictionary.top_positions[layer, neuron]):
+    if value == float("-inf"):
+        continue
+    context, at = dictionary.context(int(position))
+    pieces = [kv.token_text(lm.tokenizer, i) for i in context]
+    st.markdown(f"<div style='display:flex;gap:8px;align-items:center'><code>m = {value:+.2f}</code>"
+                f"{coloured_tokens(pieces, highlight=at)}</div>", unsafe_allow_html=True)
+reading = kv.read_value(lm.model, layer, neuron)
+c1, c2 = st.columns(2)
+c1.markdown("**Promotes** (when m > 0) " + " ".join(code_span(kv.token_text(lm.tokenizer, i)) for i, _ in reading.promoted))
+c2.markdown("**Suppresses** (when m > 0) " + " ".join(code_span(kv.token_text(lm.tokenizer, i)) for i, _ in reading.suppressed))
+plot(signed_histogram(dictionary.hist[layer, neuron], nd.HIST_EDGES,
+                      f"Its coefficient on all {dictionary.n_tokens:,} corpus tokens",
+                      "coefficient m (the end bins hold everything beyond ±6)", "tokens", height=300))
+url_state.publish(PAGE, PARAMS)
