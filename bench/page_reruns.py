@@ -1,0 +1,95 @@
+"""Median script time of a page rerun after one control changes (AppTest, 20 reruns).
+
+Each rerun sets the control to a value not seen before, so caches do not hide the
+work a real user triggers. Run: .venv/bin/python -m bench.page_reruns
+"""
+from __future__ import annotations
+
+import itertools
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from streamlit.testing.v1 import AppTest
+
+from tests.apptest_helpers import ROOT
+
+RERUNS = 20
+TARGET_MS = 100.0
+# 20 different sets of activation names, so no rerun is served from the figure cache
+SUBSETS = [list(c) for n in (2, 3) for c in itertools.combinations(
+    ["relu", "gelu", "gelu_tanh", "silu", "leaky_relu", "relu2", "none"], n)][:RERUNS]
+
+
+@dataclass(frozen=True)
+class Case:
+    page: str
+    control: str  # what changes between reruns
+    change: Callable[[AppTest, int], None]
+
+
+CASES = [
+    Case("home", "none (plain rerun)", lambda at, i: None),
+    Case("activations", "d_ff slider", lambda at, i: at.slider(key="act.d_ff").set_value(512 + 16 * i)),
+    Case("activations", "activations multiselect",
+         lambda at, i: at.multiselect(key="act.activations").set_value(SUBSETS[i])),
+    Case("budget", "n_layers input", lambda at, i: at.number_input(key="budget.n_layers").set_value(2 + i)),
+    Case("budget", "d_model input (gpt2-small)",
+         lambda at, i: at.number_input(key="budget.d_model").set_value(768 + 12 * (i + 1))),
+    Case("why_ffn", "attention weight slider", lambda at, i: at.slider(key="why.w_cat").set_value(0.05 * (i % 20))),
+    Case("why_ffn", "collapse d_ff (no retraining)", lambda at, i: at.slider(key="why.c_d_ff").set_value(40 + i)),
+    Case("positionwise", "sequence length slider", lambda at, i: at.slider(key="pos.seq").set_value(2 + (i % 15))),
+    Case("block", "d_model slider", lambda at, i: at.slider(key="block.d_model").set_value(64 + 8 * i)),
+    Case("gating", "seed input (new token)", lambda at, i: at.number_input(key="glu.seed").set_value(i + 1)),
+    Case("moe", "experts slider", lambda at, i: at.slider(key="moe.n_experts").set_value(2 + i)),
+    Case("quiz", "answer a question", lambda at, i: at.radio(key="quiz.share").set_value(i % 4)),
+    Case("tour", "next/previous step", lambda at, i: at.button(key="tour.next" if i % 6 < 3 else "tour.prev").click()),
+]
+XOR_CASE = Case("why_ffn", "XOR hidden width (retrains)", lambda at, i: at.slider(key="why.hidden").set_value(9 + i))
+
+
+def measure(case: Case, reruns: int = RERUNS) -> list[float]:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page(f"pages/{case.page}.py")
+    at.run()  # first run: imports, caches warm for unrelated controls
+    times = []
+    for i in range(reruns):
+        case.change(at, i)
+        start = time.perf_counter()
+        at.run()
+        times.append((time.perf_counter() - start) * 1000)
+        assert not at.exception, at.exception
+    return times
+
+
+def xor_default_run_ms(runs: int = 10) -> float:
+    """The default XOR training (8 hidden, 300 steps) by itself: what every retrain costs."""
+    from model.xor import train
+
+    train()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        train()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> list[dict]:
+    rows = []
+    for case in CASES + [XOR_CASE]:
+        times = measure(case)
+        rows.append({"page": case.page, "control": case.control, "median_ms": statistics.median(times),
+                     "p90_ms": sorted(times)[int(0.9 * len(times)) - 1]})
+    print(f"Page rerun after one control change (AppTest, {RERUNS} reruns each; target ≤ {TARGET_MS:.0f} ms median)")
+    for r in rows:
+        retrains = r["control"] == XOR_CASE.control
+        ok = "(trains a network; measured apart)" if retrains else ("ok" if r["median_ms"] <= TARGET_MS else "OVER")
+        print(f"  {r['page']:<12} {r['control']:<30} median {r['median_ms']:6.1f} ms   p90 {r['p90_ms']:6.1f} ms   {ok}")
+    print(f"XOR training, default run (8 hidden units, 300 full-batch Adam steps): median {xor_default_run_ms():.0f} ms")
+    return rows
+
+
+if __name__ == "__main__":
+    main()

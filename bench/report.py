@@ -1,0 +1,42 @@
+"""One benchmark report with every figure FFN Lab promises, and the machine it ran on.
+
+Run: .venv/bin/python -m bench.report   (after ./run.sh test has installed everything; ~10 minutes)
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+
+import psutil
+import torch
+
+from bench import model_speed, page_reruns
+from loadtest import run as loadtest
+from tests.conftest import ARTIFACTS
+
+
+def machine() -> dict:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
+    return {"date": datetime.date.today().isoformat(), "cpu": cpu, "cores": os.cpu_count(),
+            "memory_gib": round(psutil.virtual_memory().total / 2**30, 1), "python": platform.python_version(),
+            "torch": torch.__version__, "torch_threads": torch.get_num_threads()}
+
+
+def main() -> dict:
+    m = machine()
+    print(f"FFN Lab benchmark report, {m['date']}: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, "
+          f"Python {m['python']}, torch {m['torch']} ({m['torch_threads']} threads), no GPU\n")
+    report = {"machine": m, "pages": page_reruns.main()}
+    print()
+    report["model"] = model_speed.main()
+    print()
+    report["load"] = loadtest.main([])
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "bench-report.json").write_text(json.dumps(report, indent=2, default=str))
+    return report
+
+
+if __name__ == "__main__":
+    main()

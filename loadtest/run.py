@@ -1,0 +1,206 @@
+"""Bounded load test of one FFN Lab server on loopback.
+
+N simulated students (protocol-level websocket clients, see protocol_client.py) work for a
+fixed time, each on its own text: they type a new sentence into the key-value page (a full
+analysis), move its layer slider, and visit the activations page to move a slider. A couple
+of real Chromium sessions work alongside them. Every rerun's latency, every error and the
+server's resident memory are recorded. The test stops by itself.
+
+Run: .venv/bin/python -m loadtest.run            (sweeps 5, 10, 20 and 30 sessions)
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+
+import psutil
+
+from loadtest.protocol_client import StreamlitSession
+from tests.conftest import ARTIFACTS, CHROMIUM_ARGS, ROOT, chromium_path, free_port, wait_healthy
+
+WORDS = ["river", "market", "teacher", "planet", "garden", "engine", "violin", "harbour", "winter", "library"]
+
+
+@dataclass
+class Round:
+    sessions: int
+    browsers: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    slowest: list[tuple[float, str]] = field(default_factory=list)  # (seconds, action) of reruns over 1 s
+    browser_latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    rss_start_mb: float = 0.0
+    rss_peak_mb: float = 0.0
+    rss_end_mb: float = 0.0
+
+    def summary(self) -> dict:
+        lat = sorted(self.latencies)
+        pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else float("nan")  # noqa: E731
+        return {"sessions": self.sessions, "browsers": self.browsers, "reruns": len(lat),
+                "p50_ms": pct(0.50), "p95_ms": pct(0.95), "errors": len(self.errors),
+                "browser_median_ms": statistics.median(self.browser_latencies) * 1000 if self.browser_latencies else None,
+                "rss_start_mb": self.rss_start_mb, "rss_peak_mb": self.rss_peak_mb, "rss_end_mb": self.rss_end_mb}
+
+
+async def student(url: str, idx: int, until: float, think: float, rnd: Round) -> None:
+    rng = random.Random(idx)
+    s = StreamlitSession(url)
+    try:
+        await asyncio.sleep(rng.uniform(0, think))  # students arrive over a few seconds, not in lockstep
+        await s.connect()
+        await s.open_page("kv_memory")
+        step = 0
+        while time.monotonic() < until:
+            kind = step % 4
+            if kind == 0:
+                text = f"Student {idx} wrote note {step}: the {rng.choice(WORDS)} near the {rng.choice(WORDS)} was"
+                result = await s.set_text("kv.text", text)
+            elif kind == 1:
+                result = await s.set_slider("kv.layer", rng.randrange(30))
+            elif kind == 2:
+                await s.open_page("activations")
+                result = await s.set_slider("act.d_ff", 16 * rng.randrange(1, 256))
+            else:
+                result = await s.open_page("kv_memory")
+            rnd.latencies.append(result.seconds)
+            if result.seconds > 1.0:
+                rnd.slowest.append((round(result.seconds, 2), ["new text", "layer", "activations", "open kv"][kind]))
+            rnd.errors.extend(result.exceptions)
+            step += 1
+            await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+    except Exception as err:  # a dropped connection or protocol error is a load-test error
+        rnd.errors.append(f"session {idx}: {type(err).__name__}: {err}")
+    finally:
+        await s.close()
+
+
+def browser_student(url: str, until: float, rnd: Round, idx: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_helpers import open_page
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 2400})
+            page.on("dialog", lambda d: (rnd.errors.append(f"dialog: {d.message}"), d.dismiss()))
+            open_page(page, f"{url}/kv_memory", charts=True)
+            thumb = page.locator('[data-testid=stSlider] input[type=range][aria-label="Layer"]').first
+            # the layer heatmap's data; null while Streamlit is swapping the chart element
+            heatmap = "() => { const e = document.querySelectorAll('.js-plotly-plot')[1]; return e ? JSON.stringify(e.data) : null; }"
+            presses = 0
+            while time.monotonic() < until:
+                before = page.evaluate(heatmap)
+                thumb.focus()
+                start = time.perf_counter()
+                thumb.press("ArrowRight" if presses % 2 == 0 else "ArrowLeft")  # back and forth: always a change
+                presses += 1
+                # done when the layer heatmap shows the new layer
+                page.wait_for_function(f"b => {{ const now = ({heatmap})(); return now !== null && now !== b; }}",
+                                       arg=before, polling=20, timeout=60_000)
+                rnd.browser_latencies.append(time.perf_counter() - start)
+                if page.locator("[data-testid=stException]").count():
+                    rnd.errors.append("browser: exception element shown")
+                page.wait_for_timeout(1500)
+            browser.close()
+    except Exception as err:
+        rnd.errors.append(f"browser {idx}: {type(err).__name__}: {err}")
+
+
+def rss_mb(proc: psutil.Process) -> float:
+    return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20
+
+
+def run_round(url: str, server: psutil.Process, sessions: int, browsers: int, seconds: float, think: float) -> Round:
+    rnd = Round(sessions, browsers, seconds, rss_start_mb=rss_mb(server))
+    until = time.monotonic() + seconds
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            rnd.rss_peak_mb = max(rnd.rss_peak_mb, rss_mb(server))
+            stop.wait(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    threads = [threading.Thread(target=browser_student, args=(url, until, rnd, i)) for i in range(browsers)]
+    for t in threads:
+        t.start()
+
+    async def all_students() -> None:
+        await asyncio.gather(*(student(url, i, until, think, rnd) for i in range(sessions)))
+
+    asyncio.run(all_students())
+    for t in threads:
+        t.join(timeout=120)
+    stop.set()
+    sampler.join()
+    time.sleep(3)  # closed sessions are cleaned up
+    rnd.rss_end_mb = rss_mb(server)
+    return rnd
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "loadtest-server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(url, proc)
+    return proc, url
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, nargs="+", default=[4, 8, 13, 18, 28])
+    ap.add_argument("--browsers", type=int, default=1, help="real Chromium sessions (each costs the server's CPU too)")
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--think", type=float, default=5.0, help="mean pause between a student's actions (s): "
+                    "time to read what changed")
+    args = ap.parse_args(argv)
+    proc, url = start_server()
+    server = psutil.Process(proc.pid)
+    try:
+        warm = run_round(url, server, 1, 0, 8, args.think)  # loads the model, fills the first caches
+        rounds = [run_round(url, server, n, args.browsers, args.seconds, args.think) for n in args.sessions]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    rows = [r.summary() for r in rounds]
+    holding = [r["sessions"] + r["browsers"] for r in rows if r["p95_ms"] <= 1000 and r["errors"] == 0]
+    per_replica = max(holding) if holding else 0
+    growth = ((rows[-1]["rss_peak_mb"] - warm.rss_end_mb) / (rows[-1]["sessions"] + rows[-1]["browsers"])
+              if rows else float("nan"))
+    report = {"rounds": rows, "first_errors": [e for r in rounds for e in r.errors][:5],
+              "slow_reruns": {r.sessions: sorted(r.slowest, reverse=True)[:8] for r in rounds}, "warm_rss_mb": warm.rss_end_mb, "sessions_per_replica_p95_1s": per_replica,
+              "rss_growth_mb_per_session": growth, "think_seconds": args.think, "seconds": args.seconds,
+              "replicas_for_class_of_30": math.ceil(30 / per_replica) if per_replica else None,
+              "replicas_for_1000_concurrent": math.ceil(1000 / per_replica) if per_replica else None}
+    print(f"Load test: {args.seconds:.0f} s per round, a student acts every ~{args.think:.0f} s "
+          f"(new text, layer slider, activations slider, page switch); {args.browsers} real browsers alongside")
+    print(f"  {'sessions':>8} {'reruns':>7} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'browser ms':>11} "
+          f"{'RSS start':>10} {'peak':>7} {'end':>7}")
+    for r in rows:
+        b = f"{r['browser_median_ms']:.0f}" if r["browser_median_ms"] else "-"
+        print(f"  {r['sessions'] + r['browsers']:>8} {r['reruns']:>7} {r['p50_ms']:>8.0f} {r['p95_ms']:>8.0f} "
+              f"{r['errors']:>7} {b:>11} {r['rss_start_mb']:>8.0f}MB {r['rss_peak_mb']:>5.0f}MB {r['rss_end_mb']:>5.0f}MB")
+    print(f"  one replica holds {per_replica} sessions with p95 ≤ 1 s; memory growth ≈ {growth:.1f} MB per session; "
+          f"a class of 30 needs {report['replicas_for_class_of_30']} replica(s), 1,000 concurrent visitors "
+          f"{report['replicas_for_1000_concurrent']}")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "loadtest.json").write_text(json.dumps(report, indent=2))
+    return report
+
+
+if __name__ == "__main__":
+    main()

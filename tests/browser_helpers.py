@@ -1,0 +1,38 @@
+"""Waiting for a Streamlit page in a real browser, and checking what it shows."""
+from __future__ import annotations
+
+from pathlib import Path
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+
+
+def wait_until_idle(page, timeout_ms: int = 60_000, charts: bool = False) -> None:
+    """The script has finished: the page has content (and charts, if asked) and no
+    'running' indicator. Waiting for content first avoids catching the instant
+    before the first script run starts."""
+    page.wait_for_selector("[data-testid=stMain] h1", timeout=timeout_ms)
+    if charts:
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=timeout_ms)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidget]')"
+        " && document.querySelector('[data-testid=stMain]')"
+        " && !document.querySelector('[data-testid=stSkeleton]')",
+        timeout=timeout_ms)
+    page.wait_for_timeout(500)  # let plotly finish drawing after the last delta
+
+
+def open_page(page, url: str, charts: bool = False) -> None:
+    page.goto(url)
+    wait_until_idle(page, charts=charts)
+
+
+def plot_trace_counts(page) -> list[int]:
+    """Number of drawn traces in every plotly chart on the page."""
+    return page.eval_on_selector_all(".js-plotly-plot", "els => els.map(e => (e.data || []).length)")
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,96 @@
+"""End to end in a real browser: change a control, see the chart change, share the URL, reopen it.
+
+Each case names the page, how to change one control, the URL parameter that must carry the
+new value, and how to read the control's value back after reopening the URL.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+
+from tests.browser_helpers import open_page, screenshot, wait_until_idle
+
+pytestmark = pytest.mark.browser
+
+
+def charts_state(page) -> str:
+    """Every plotly chart's data, as JSON: a change anywhere shows up as a different string."""
+    return page.evaluate("JSON.stringify([...document.querySelectorAll('.js-plotly-plot')].map(e => e.data))")
+
+
+def slider(page, label: str):
+    """The range input inside a Streamlit slider (it carries the label as its aria-label)."""
+    return page.locator(f'[data-testid=stSlider] input[type=range][aria-label="{label}"]').first
+
+
+def press_slider(label: str, key: str = "ArrowRight") -> Callable:
+    def act(page):
+        thumb = slider(page, label)
+        thumb.focus()
+        thumb.press(key)
+    return act
+
+
+def slider_value(label: str) -> Callable:
+    return lambda page: slider(page, label).input_value()
+
+
+def choose(label: str, option: str) -> Callable:
+    def act(page):
+        page.locator("[data-testid=stSelectbox]", has_text=label).click()
+        page.get_by_role("option", name=option, exact=True).click()
+    return act
+
+
+def selected(label: str) -> Callable:
+    return lambda page: page.locator("[data-testid=stSelectbox]", has_text=label).inner_text()
+
+
+def step_number(page) -> str:
+    return page.locator("[data-testid=stProgress]").inner_text()
+
+
+@dataclass(frozen=True)
+class Case:
+    path: str
+    act: Callable
+    param: str  # URL parameter that must appear with the new value
+    expected: str  # its new value in the URL
+    read: Callable  # reads the control back after reopening
+    charts: bool = True
+
+
+CASES = [
+    Case("activations", press_slider("d_ff"), "d_ff", "1040", slider_value("d_ff")),
+    Case("budget", choose("Start from a published model", "Mixtral-8x7B"), "preset", "mixtral-8x7b",
+         selected("Start from a published model")),
+    Case("why_ffn", press_slider("Attention to “cat”"), "w_cat", "0.65", slider_value("Attention to “cat”")),
+    Case("positionwise", press_slider("Position to change"), "changed", "3", slider_value("Position to change")),
+    Case("block", press_slider("d_model"), "d_model", "72", slider_value("d_model"), charts=False),
+    Case("gating", press_slider("Neurons shown"), "neurons", "9", slider_value("Neurons shown")),
+    Case("moe", press_slider("Experts", "ArrowLeft"), "n_experts", "7", slider_value("Experts")),
+    Case("tour", lambda page: page.get_by_role("button", name="Next").click(), "step", "2", step_number, charts=False),
+    Case("kv_memory", press_slider("Layer"), "layer", "21", slider_value("Layer")),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.path for c in CASES])
+def test_control_updates_chart_url_and_restores(page, server_url, case):
+    open_page(page, f"{server_url}/{case.path}", charts=case.charts)
+    before_charts, before_text = charts_state(page), page.locator("[data-testid=stMain]").inner_text()
+    case.act(page)
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get({case.param!r}) === {case.expected!r}",
+                           timeout=30_000)
+    wait_until_idle(page, charts=case.charts)
+    if case.charts:
+        assert charts_state(page) != before_charts, "the chart did not change"
+    else:
+        assert page.locator("[data-testid=stMain]").inner_text() != before_text
+    shared = page.url
+    before_reopen = case.read(page)
+    screenshot(page, f"e2e-{case.path}-changed")
+    fresh = page.context.new_page()
+    open_page(fresh, shared, charts=case.charts)
+    assert case.read(fresh) == before_reopen
+    assert fresh.locator("[data-testid=stException]").count() == 0
+    fresh.close()
