@@ -117,7 +117,18 @@ def browser_student(url: str, until: float, rnd: Round, idx: int) -> None:
 
 
 def rss_mb(proc: psutil.Process) -> float:
-    return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20
+    """Resident memory of the server and its children; a child may exit while we count."""
+    total = 0
+    try:
+        family = [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        family = [proc]
+    for p in family:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total / 2**20
 
 
 def run_round(url: str, server: psutil.Process, sessions: int, browsers: int, seconds: float, think: float) -> Round:
@@ -139,7 +150,11 @@ def run_round(url: str, server: psutil.Process, sessions: int, browsers: int, se
     async def all_students() -> None:
         await asyncio.gather(*(student(url, i, until, think, rnd) for i in range(sessions)))
 
-    asyncio.run(all_students())
+    # The students' event loop gets a thread of its own: the caller's thread may already run
+    # one (Playwright's sync API keeps a loop running in the thread that started it).
+    students = threading.Thread(target=asyncio.run, args=(all_students(),))
+    students.start()
+    students.join()
     for t in threads:
         t.join(timeout=120)
     stop.set()
