@@ -5,7 +5,7 @@
 import pandas  # noqa: F401
 import streamlit as st
 
-from components import presentation
+from components import gc_tuning, presentation
 from components.registry import PAGES
 
 presenting = presentation.init()
@@ -26,3 +26,4 @@ with st.sidebar:
 presentation.apply()
 current.run()
 presentation.publish()
+gc_tuning.freeze_startup_heap()  # after the first run has imported what pages use
