@@ -8,7 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    FFNLAB_CACHE=/app/.cache/ffnlab
+    FFNLAB_CACHE=/app/.cache/ffnlab \
+    MALLOC_ARENA_MAX=2
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin ffnlab
 WORKDIR /app

@@ -39,6 +39,8 @@ case "${1:-}" in
   app)
     shift; install_app
     "$VENV/bin/python" -m model.prepare || echo "FFN Lab starts anyway; the real-model pages will explain what is missing."
+    # two malloc arenas: Streamlit's thread per rerun otherwise spreads freed memory over many heaps
+    export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
     exec "$VENV/bin/python" -m streamlit run app.py --server.port "${PORT:-8501}" "$@" ;;
   test)
     shift; install_test

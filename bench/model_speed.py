@@ -103,16 +103,11 @@ def server_memory() -> dict:
     from playwright.sync_api import sync_playwright
 
     from tests.browser_helpers import open_page
-    from tests.conftest import CHROMIUM_ARGS, chromium_path, free_port, wait_healthy
+    from tests.conftest import CHROMIUM_ARGS, chromium_path, start_streamlit
 
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc, url = start_streamlit()
     rss = lambda: psutil.Process(proc.pid).memory_info().rss / 2**20  # noqa: E731
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, proc)
         idle = rss()
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)

@@ -17,15 +17,14 @@ import math
 import random
 import statistics
 import subprocess
-import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import psutil
 
 from loadtest.protocol_client import StreamlitSession
-from tests.conftest import ARTIFACTS, CHROMIUM_ARGS, ROOT, chromium_path, free_port, wait_healthy
+from tests.conftest import ARTIFACTS, CHROMIUM_ARGS, chromium_path, start_streamlit
 
 WORDS = ["river", "market", "teacher", "planet", "garden", "engine", "violin", "harbour", "winter", "library"]
 
@@ -165,14 +164,8 @@ def run_round(url: str, server: psutil.Process, sessions: int, browsers: int, se
 
 
 def start_server() -> tuple[subprocess.Popen, str]:
-    port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "loadtest-server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(url, proc)
-    return proc, url
+    return start_streamlit(log=open(ARTIFACTS / "loadtest-server.log", "w"))
 
 
 def main(argv: list[str] | None = None) -> dict:

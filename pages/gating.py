@@ -44,6 +44,6 @@ st.table({
     "d_ff": [f"{4 * d:,} (4×)", f"{matched:,} (8/3×)", f"{accounting.llama_d_ff(d):,}"],
     "parameters": [f"{dense:,}", f"{gated:,}", f"{3 * d * accounting.llama_d_ff(d):,}"],
 })
-st.caption(f"A gated FFN has three d_model × d_ff matrices instead of two, so to cost the same it needs "
-           f"2/3 of the width: 2/3 · 4 = 8/3. At d_model = 256: standard 525,568 vs SwiGLU (682) 523,776.")
+st.caption("A gated FFN has three d_model × d_ff matrices instead of two, so to cost the same it needs "
+           "2/3 of the width: 2/3 · 4 = 8/3. At d_model = 256: standard 525,568 vs SwiGLU (682) 523,776.")
 url_state.publish(PAGE, PARAMS)

