@@ -6,7 +6,7 @@ import streamlit as st
 import torch
 
 from components import concept_figures as cf
-from model import collapse, mixing, moe_demo, positionwise, xor
+from model import collapse, mixing, moe_demo, positionwise, seeded, xor
 from model.activations import GLU_VARIANTS, get
 from model.ffn import GatedFeedForward
 
@@ -43,10 +43,10 @@ def positionwise_view(seq: int, changed: int, causal: bool, change_seed: int):
 def gating_view(glu: str, d_model: int, n_neurons: int, seed: int):
     """One random token through a random gated FFN: gate, act(gate), up and product per neuron."""
     act = GLU_VARIANTS[glu]
-    torch.manual_seed(seed)
-    ffn = GatedFeedForward(d_model, max(n_neurons, 8), act)
+    g = seeded.generator(seed)
+    ffn = seeded.build(lambda: GatedFeedForward(d_model, max(n_neurons, 8), act), g)
     with torch.no_grad():
-        t = ffn.trace(torch.randn(d_model))
+        t = ffn.trace(torch.randn(d_model, generator=g))
     n = list(range(n_neurons))
     gate, up, prod = t.gate[:n_neurons].numpy(), t.up[:n_neurons].numpy(), t.hidden[:n_neurons].numpy()
     act_gate = get(act).fn(t.gate[:n_neurons]).numpy()

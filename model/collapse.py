@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import torch
 
+from model import seeded
 from model.ffn import FeedForward
 
 
@@ -19,10 +20,10 @@ class Collapse:
 @torch.no_grad()
 def collapse(d_model: int, d_ff: int, activation: str, seed: int = 0, n: int = 256) -> Collapse:
     """Compare the two-layer FFN with the single matrix W2·W1 (and bias W2·b1 + b2)."""
-    torch.manual_seed(seed)
-    ffn = FeedForward(d_model, d_ff, activation, bias=True).double()
+    g = seeded.generator(seed)
+    ffn = seeded.build(lambda: FeedForward(d_model, d_ff, activation, bias=True), g).double()
     w1, b1, w2, b2 = ffn.up_proj.weight, ffn.up_proj.bias, ffn.down_proj.weight, ffn.down_proj.bias
     W, b = w2 @ w1, w2 @ b1 + b2
-    x = torch.randn(n, d_model, dtype=torch.float64)
+    x = torch.randn(n, d_model, dtype=torch.float64, generator=g)
     diff = float((ffn(x) - (x @ W.T + b)).abs().max())
     return Collapse(diff, int(torch.linalg.matrix_rank(W)), d_model, d_ff)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from model import seeded
 from model.activations import GLU_VARIANTS
 from model.ffn import FeedForward, GatedFeedForward
 
@@ -23,12 +24,12 @@ class HiddenStats:
 def random_ffn_hidden(d_model: int, d_ff: int, kind: str, n_tokens: int = 64,
                       seed: int = 0, bins: int = 60) -> HiddenStats:
     """Run a freshly initialised FFN on N(0, 1) tokens; `kind` is an activation or a GLU name."""
-    torch.manual_seed(seed)
+    g = seeded.generator(seed)
     if kind in GLU_VARIANTS:
-        ffn = GatedFeedForward(d_model, d_ff, GLU_VARIANTS[kind])
+        ffn = seeded.build(lambda: GatedFeedForward(d_model, d_ff, GLU_VARIANTS[kind]), g)
     else:
-        ffn = FeedForward(d_model, d_ff, kind)
-    x = torch.randn(1, n_tokens, d_model)
+        ffn = seeded.build(lambda: FeedForward(d_model, d_ff, kind), g)
+    x = torch.randn(1, n_tokens, d_model, generator=g)
     with torch.no_grad():
         t = ffn.trace(x)
     h = t.hidden.flatten().numpy()

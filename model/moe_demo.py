@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from model import seeded
 from model.ffn import MoEFeedForward
 
 SENTENCE = "The quick brown fox jumps over the lazy dog while the cat sleeps"
@@ -25,11 +26,10 @@ def route(sentence: str, n_experts: int, top_k: int, d_model: int = 32, seed: in
     """Words get fixed random embeddings (a word always maps to the same vector), so the
     same word is always routed the same way; the router is random too, and says so."""
     tokens = sentence.split() or ["(empty)"]
-    moe = MoEFeedForward(d_model, 2 * d_model, n_experts, top_k)
-    torch.manual_seed(seed)
-    for p in moe.router.parameters():
-        torch.nn.init.normal_(p, std=1.0 / d_model**0.5)
-    x = torch.stack([torch.randn(d_model, generator=torch.Generator().manual_seed(_word_seed(w))) for w in tokens])
+    g = seeded.generator(seed)
+    moe = seeded.build(lambda: MoEFeedForward(d_model, 2 * d_model, n_experts, top_k), g)
+    moe.router.weight.normal_(std=1.0 / d_model**0.5, generator=g)
+    x = torch.stack([torch.randn(d_model, generator=seeded.generator(_word_seed(w))) for w in tokens])
     r = moe.route(x)
     load = np.bincount(r.experts.flatten().numpy(), minlength=n_experts)
     return Routing(tokens, r.probs.numpy(), r.experts.numpy(), r.weights.numpy(), load)

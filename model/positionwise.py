@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
+from model import seeded
 from model.config import ModelConfig
 from model.ffn import FeedForward
 from model.transformer import Attention
@@ -25,12 +26,12 @@ class PositionwiseResult:
 def compare(seq: int = 6, d_model: int = 16, changed: int = 2, causal: bool = False, seed: int = 0,
             change_seed: int = 1) -> PositionwiseResult:
     """Randomise position `changed` and measure every position's output change."""
-    torch.manual_seed(seed)
-    ffn = FeedForward(d_model, 4 * d_model, "gelu")
-    attn = Attention(ModelConfig(d_model=d_model, n_heads=2, attn_bias=True))
-    x = torch.randn(1, seq, d_model)
+    g = seeded.generator(seed)
+    ffn = seeded.build(lambda: FeedForward(d_model, 4 * d_model, "gelu"), g)
+    attn = seeded.build(lambda: Attention(ModelConfig(d_model=d_model, n_heads=2, attn_bias=True)), g)
+    x = torch.randn(1, seq, d_model, generator=g)
     x2 = x.clone()
-    x2[0, changed] = torch.randn(d_model, generator=torch.Generator().manual_seed(change_seed))
+    x2[0, changed] = torch.randn(d_model, generator=seeded.generator(change_seed))
     f_delta = (ffn(x2) - ffn(x))[0].norm(dim=-1)
     a_delta = (attn(x2, causal=causal) - attn(x, causal=causal))[0].norm(dim=-1)
     others = [i for i in range(seq) if i != changed]

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from model import seeded
 from model.ffn import FeedForward
 
 DATASETS = ("xor", "circles", "spirals")
@@ -52,12 +53,17 @@ class TrainResult:
     prob: np.ndarray  # (GRID, GRID) P(class 1) over the grid (rows: second coordinate)
 
 
+def _classifier(hidden: int, activation: str) -> FeedForward:
+    """2 -> hidden -> 1: the textbook FFN with a single logit instead of d_model outputs."""
+    net = FeedForward(2, hidden, activation, bias=True)
+    net.down_proj = torch.nn.Linear(hidden, 1)
+    return net
+
+
 def train(dataset: str = "xor", hidden: int = 8, activation: str = "relu", lr: float = 0.05,
           steps: int = 300, seed: int = 0) -> TrainResult:
     x_np, y_np = make_dataset(dataset, seed=seed)
-    torch.manual_seed(seed)
-    net = FeedForward(2, hidden, activation, bias=True)
-    net.down_proj = torch.nn.Linear(hidden, 1)  # a single logit instead of d_model outputs
+    net = seeded.build(lambda: _classifier(hidden, activation), seeded.generator(seed))
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
     losses = np.empty(steps, dtype=np.float32)
