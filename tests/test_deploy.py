@@ -55,6 +55,8 @@ def test_demo_server_settings():
     assert re.search(r'showErrorDetails\s*=\s*"none"', config)
     assert re.search(r"enableXsrfProtection\s*=\s*true", config)
     assert re.search(r"maxUploadSize\s*=\s*1\b", config)
+    ttl = re.search(r"disconnectedSessionTTL\s*=\s*(\d+)", config)
+    assert ttl and int(ttl.group(1)) <= 60  # closed sessions give their memory back within a minute
 
 
 @pytest.mark.slow
