@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     FFNLAB_CACHE=/app/.cache/ffnlab \
-    MALLOC_ARENA_MAX=2
+    MALLOC_ARENA_MAX=2 \
+    OMP_NUM_THREADS=1
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin ffnlab
 WORKDIR /app

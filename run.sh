@@ -39,8 +39,10 @@ case "${1:-}" in
   app)
     shift; install_app
     "$VENV/bin/python" -m model.prepare || echo "FFN Lab starts anyway; the real-model pages will explain what is missing."
-    # two malloc arenas: Streamlit's thread per rerun otherwise spreads freed memory over many heaps
-    export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
+    # two malloc arenas: Streamlit's thread per rerun otherwise spreads freed memory over many heaps;
+    # one torch thread: two stall at every matrix product while anything else holds a core
+    # (the reasons and figures are in tests/conftest.py, SERVER_ENV)
+    export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
     exec "$VENV/bin/python" -m streamlit run app.py --server.port "${PORT:-8501}" "$@" ;;
   test)
     shift; install_test

