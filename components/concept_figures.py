@@ -33,7 +33,8 @@ def decision_boundary(grid: np.ndarray, prob: np.ndarray, x: np.ndarray, y: np.n
         traces.append(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=f"class {label}",
                                  marker=dict(color=colour, size=7, line=dict(color="white", width=1))))
     return go.Figure(traces, layout(title, height=420, presentation=presentation,
-                                    legend=dict(orientation="h", y=-0.08),
+                                    legend=dict(orientation="h", yanchor="top", y=-0.16),  # below the tick labels
+                                    margin=dict(l=10, r=10, t=56, b=70),
                                     xaxis=dict(range=[grid[0], grid[-1]]),
                                     yaxis=dict(range=[grid[0], grid[-1]], scaleanchor="x")))
 
