@@ -1,0 +1,35 @@
+"""Regenerate the screenshots the README shows, from a real server in headless Chromium.
+
+Run: .venv/bin/python -m tests.docs_screenshots   (after ./run.sh test has installed everything)
+"""
+from __future__ import annotations
+
+from playwright.sync_api import sync_playwright
+
+from tests.browser_helpers import open_page
+from tests.conftest import CHROMIUM_ARGS, ROOT, chromium_path, start_streamlit
+
+SHOTS = {
+    "screenshot-kv-memory.png": "kv_memory?text=The+capital+of+France+is",
+    "screenshot-budget.png": "budget?preset=llama-2-7b",
+}
+
+
+def main() -> None:
+    proc, url = start_streamlit()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            for name, path in SHOTS.items():
+                open_page(page, f"{url}/{path}", charts=True)
+                page.screenshot(path=str(ROOT / "docs" / name))
+                print(f"docs/{name}")
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
