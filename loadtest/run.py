@@ -135,7 +135,7 @@ def browser_student(url: str, until: float, rnd: Round, idx: int) -> None:
             # the layer heatmap's data; null while Streamlit is swapping the chart element
             heatmap = "() => { const e = document.querySelectorAll('.js-plotly-plot')[1]; return e ? JSON.stringify(e.data) : null; }"
             presses = 0
-            while time.monotonic() < until:
+            while presses == 0 or time.monotonic() < until:  # at least one change, even if opening took the round
                 before = page.evaluate(heatmap)
                 thumb.focus()
                 start = time.perf_counter()
