@@ -208,7 +208,7 @@ def run_round(url: str, server: psutil.Process, sessions: int, browsers: int, se
             proc.kill()
     stop.set()
     sampler.join()
-    time.sleep(3)  # closed sessions are cleaned up
+    time.sleep(3)  # the last reruns finish; memory after the sessions are dropped is measured in main()
     rnd.rss_end_mb = rss_mb(server)
     return rnd
 
