@@ -102,18 +102,19 @@ def server_memory() -> dict:
     import psutil
     from playwright.sync_api import sync_playwright
 
+    from loadtest.run import rss_mb
     from tests.browser_helpers import open_page
     from tests.conftest import CHROMIUM_ARGS, chromium_path, start_streamlit
 
     proc, url = start_streamlit()
-    rss = lambda: psutil.Process(proc.pid).memory_info().rss / 2**20  # noqa: E731
+    server = psutil.Process(proc.pid)
     try:
-        idle = rss()
+        idle = rss_mb(server)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page()
             open_page(page, f"{url}/kv_memory", charts=True)
-            loaded = rss()
+            loaded = rss_mb(server)
             browser.close()
         return {"idle_mb": idle, "loaded_mb": loaded}
     finally:
