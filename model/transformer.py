@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from model import seeded
 from model.config import ModelConfig
 from model.ffn import FFNTrace, MoEFeedForward, make_ffn
 
@@ -108,12 +109,25 @@ class Block(nn.Module):
         return self.trace(x).x_out
 
 
+def make_embedding(n: int, d: int) -> nn.Embedding:
+    """nn.Embedding, minus its N(0, 1) initialisation when built on the meta device.
+
+    On meta, torch runs `normal_` through torch._refs, and that import pulls in
+    torch._dynamo: 3 s and 74 MB of resident memory in a server that never compiles.
+    Shape-only models (accounting) and models about to receive real weights (the
+    GGUF loader) need no initial values.
+    """
+    if torch.empty(0).is_meta:  # inside `with torch.device("meta")`
+        return nn.Embedding(n, d, _weight=torch.empty(n, d))
+    return nn.Embedding(n, d)
+
+
 class Embeddings(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
-        self.tokens = nn.Embedding(cfg.vocab_size, cfg.d_model)
-        self.positions = nn.Embedding(cfg.max_positions, cfg.d_model) if cfg.max_positions else None
-        self.token_types = nn.Embedding(cfg.token_types, cfg.d_model) if cfg.token_types else None
+        self.tokens = make_embedding(cfg.vocab_size, cfg.d_model)
+        self.positions = make_embedding(cfg.max_positions, cfg.d_model) if cfg.max_positions else None
+        self.token_types = make_embedding(cfg.token_types, cfg.d_model) if cfg.token_types else None
         self.norm = make_norm(cfg) if cfg.embedding_norm else None
 
     def forward(self, ids: Tensor) -> Tensor:
@@ -224,10 +238,8 @@ def torch_count(cfg: ModelConfig) -> int:
 
 def random_block(cfg: ModelConfig, seed: int = 0) -> Block:
     """One block with GPT-2-style N(0, 0.02) weights, allocated without the slower default init."""
-    with torch.device("meta"):
-        block = Block(cfg)
-    block.to_empty(device="cpu")
-    g = torch.Generator().manual_seed(seed)
+    block = seeded.allocate(lambda: Block(cfg))
+    g = seeded.generator(seed)
     with torch.no_grad():
         for name, p in block.named_parameters():
             if name.endswith("norm.weight"):
