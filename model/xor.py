@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from model import seeded
+from model.adam import Adam
 from model.ffn import FeedForward
 
 DATASETS = ("xor", "circles", "spirals")
@@ -64,7 +65,7 @@ def train(dataset: str = "xor", hidden: int = 8, activation: str = "relu", lr: f
           steps: int = 300, seed: int = 0) -> TrainResult:
     x_np, y_np = make_dataset(dataset, seed=seed)
     net = seeded.build(lambda: _classifier(hidden, activation), seeded.generator(seed))
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    opt = Adam(net.parameters(), lr=lr)
     x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
     losses = np.empty(steps, dtype=np.float32)
     for step in range(steps):
