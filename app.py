@@ -1,8 +1,4 @@
 """FFN Lab: entry point and router. Run with `streamlit run app.py`."""
-# plotly imports pandas lazily, through sys.modules: when the first sessions of a fresh
-# server render charts at the same moment, one can see a half-imported pandas module
-# (found by the load test). Importing it here, before any page runs, closes that race.
-import pandas  # noqa: F401
 import streamlit as st
 
 from components import gc_tuning, presentation

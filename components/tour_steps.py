@@ -8,6 +8,7 @@ from typing import Callable
 import streamlit as st
 
 from components import cached, concept_views
+from components.tables import table
 from components.widgets import plot
 from model.presets import PRESETS
 
@@ -27,7 +28,7 @@ class Step:
 
 def _block() -> None:
     walk = cached.shape_walk(PRESETS["gpt2-small"], batch=1, seq=8)
-    st.table({"after": [s for s, _ in walk], "shape": [str(shape) for _, shape in walk]})
+    table({"after": [s for s, _ in walk], "shape": [str(shape) for _, shape in walk]})
 
 
 def _mixing() -> None:

@@ -3,6 +3,7 @@ import streamlit as st
 
 from components import cached, router_guard, url_state
 from components.params import BoolParam, ChoiceParam, MultiChoiceParam, NumberParam
+from components.tables import table
 from components.widgets import page_header, plot
 from model.activations import ACTIVATIONS, GLU_LABELS, GLU_VARIANTS
 
@@ -89,5 +90,5 @@ with left:
     plot(histogram)
 with right:
     st.markdown("**Shapes** (batch, tokens, features)")
-    st.table({"step": [s for s, _ in stats.shapes], "shape": [str(shape) for _, shape in stats.shapes]})
+    table({"step": [s for s, _ in stats.shapes], "shape": [str(shape) for _, shape in stats.shapes]})
 url_state.publish(PAGE, PARAMS)

@@ -3,6 +3,7 @@ import streamlit as st
 
 from components import cached, router_guard, url_state
 from components.params import BoolParam, ChoiceParam, NumberParam
+from components.tables import table
 from components.widgets import page_header
 from model.activations import ACTIVATIONS
 from model.config import ModelConfig
@@ -48,7 +49,7 @@ else:
             "x → **attention** → (+ x) → **norm** → h → **FFN** → (+ h) → **norm** → out")
     st.markdown(f"**{'Pre' if pre else 'Post'}-norm block:** {flow}")
     walk = cached._shape_walk(cfg, v["batch"], v["seq"])
-    st.table({"after": [s for s, _ in walk], "shape": [str(shape) for _, shape in walk]})
+    table({"after": [s for s, _ in walk], "shape": [str(shape) for _, shape in walk]})
     st.markdown("**The FFN as configured, in PyTorch** (copy it with the icon in the corner)")
     st.code(ffn_code(v["ffn"], v["d_model"], v["d_ff"], v["activation"], v["bias"]), language="python")
 url_state.publish(PAGE, PARAMS)

@@ -3,6 +3,7 @@ import streamlit as st
 
 from components import cached, router_guard, url_state
 from components.budget_controls import FIELDS, PARAMS, PRESET_PARAM, config_from, modified_fields, preset_values
+from components.tables import table
 from components.widgets import page_header, plot
 from model import accounting
 from model.activations import ACTIVATIONS, glu_name
@@ -113,16 +114,16 @@ else:
         plot(flops_bar)
     with right:
         st.markdown("**Weight memory**")
-        st.table({"precision": list(accounting.BYTES_PER_PARAM),
-                  "all weights": [bytes_(x) for x in accounting.weight_memory(b.total).values()],
-                  "FFN weights": [bytes_(x) for x in accounting.weight_memory(b.by_group["ffn"]).values()]})
+        table({"precision": list(accounting.BYTES_PER_PARAM),
+               "all weights": [bytes_(x) for x in accounting.weight_memory(b.total).values()],
+               "FFN weights": [bytes_(x) for x in accounting.weight_memory(b.by_group["ffn"]).values()]})
 
     with st.expander("Every tensor: shape and count", expanded=False):
-        st.dataframe({
+        table({
             "group": [r.group for r in rows], "tensor": [r.name for r in rows],
             "shape": [" × ".join(map(str, r.shape)) for r in rows], "each": [r.size for r in rows],
             "copies": [r.copies for r in rows], "total": [r.total for r in rows],
-            "active copies": [r.active_copies for r in rows]}, hide_index=True, width="stretch")
+            "active copies": [r.active_copies for r in rows]})
 
     (st.success if torch_total == b.total else st.error)(
         f"PyTorch check: the modules built from this config hold sum(p.numel()) = {torch_total:,} "
@@ -131,7 +132,7 @@ else:
     if block_params <= cached.LIVE_BLOCK_LIMIT:
         st.markdown("**One block with random weights, run on a (batch=2, seq=8, d_model) input**")
         walk = cached.shape_walk(cfg)
-        st.table({"step": [s for s, _ in walk], "shape": [str(shape) for _, shape in walk]})
+        table({"step": [s for s, _ in walk], "shape": [str(shape) for _, shape in walk]})
     else:
         st.caption(f"One block has {block_params:,} parameters, more than we allocate for a live run "
                    f"({cached.LIVE_BLOCK_LIMIT:,}); the counts above are exact and checked on PyTorch's "

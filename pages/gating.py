@@ -3,6 +3,7 @@ import streamlit as st
 
 from components import concept_views, router_guard, url_state
 from components.params import ChoiceParam, NumberParam
+from components.tables import table
 from components.widgets import page_header, plot
 from model import accounting
 from model.activations import GLU_LABELS, GLU_VARIANTS
@@ -38,7 +39,7 @@ d = url_state.value(PAGE, "d_model")
 matched = accounting.parameter_matched_d_ff(d)
 dense = 2 * d * 4 * d + 4 * d + d  # weights + the two bias vectors
 gated = 3 * d * matched
-st.table({
+table({
     "FFN": ["standard (2 matrices + biases)", f"{GLU_LABELS[v['glu']]} (3 matrices, no biases)",
             f"{GLU_LABELS[v['glu']]}, LLaMA rounding"],
     "d_ff": [f"{4 * d:,} (4×)", f"{matched:,} (8/3×)", f"{accounting.llama_d_ff(d):,}"],

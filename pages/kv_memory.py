@@ -4,6 +4,7 @@ import streamlit as st
 from components import kv_views, router_guard, url_state
 from components.model_resource import get_model
 from components.params import ChoiceParam, NumberParam, TextParam
+from components.tables import table
 from components.token_html import code_span, coloured_tokens
 from components.widgets import page_header, plot
 from model.kv_memory import MAX_TOKENS
@@ -129,10 +130,9 @@ elif view == "attribution":
     with left:
         plot(figure)
     with right:
-        st.dataframe({"neuron": [f"L{lay} n{neu}" for lay, neu, _, _ in rows],
-                      "contribution": [round(v, 3) for _, _, v, _ in rows],
-                      "m": [round(m, 3) for _, _, _, m in rows],
-                      "promotes": [" ".join(repr(t) for t in p) for p in promoted]}, hide_index=True)
+        table({"neuron": [f"L{lay} n{neu}" for lay, neu, _, _ in rows],
+               "contribution": [v for _, _, v, _ in rows], "m": [m for _, _, _, m in rows],
+               "promotes": [" ".join(repr(t) for t in p) for p in promoted]})
 
 elif view == "intervene":
     st.subheader("6 · Switch neurons off (or amplify them)")
@@ -178,9 +178,8 @@ else:
         if diff is None:
             st.warning(f"The word {v['word']!r} is not a single token in both contexts; try another word.")
         else:
-            st.dataframe({"neuron": [f"L{lay} n{neu}" for lay, neu, _, _ in diff],
-                          "m in A": [round(x, 3) for _, _, x, _ in diff],
-                          "m in B": [round(y, 3) for _, _, _, y in diff]}, hide_index=True)
+            table({"neuron": [f"L{lay} n{neu}" for lay, neu, _, _ in diff],
+                   "m in A": [x for _, _, x, _ in diff], "m in B": [y for _, _, _, y in diff]})
             st.caption("The neurons whose coefficients on the word differ most: the same token, read in "
                        "different contexts, opens different memories.")
 url_state.publish(PAGE, PARAMS)

@@ -3,6 +3,7 @@ import streamlit as st
 
 from components import concept_views, router_guard, url_state
 from components.params import NumberParam, TextParam
+from components.tables import table
 from components.widgets import page_header, plot
 from model import accounting
 from model.formatting import si
@@ -46,9 +47,9 @@ st.subheader("Total vs active parameters")
 mix = PRESETS["mixtral-8x7b"]
 b = accounting.budget(mix)
 this = accounting.budget(mix.with_(n_experts=v["n_experts"], top_k=v["top_k"]))
-st.table({"model": ["Mixtral-8x7B (8 experts, top-2)", f"Mixtral-shaped, {v['n_experts']} experts, top-{v['top_k']}"],
-          "total": [f"{b.total:,}", f"{this.total:,}"], "active per token": [f"{b.active:,}", f"{this.active:,}"],
-          "active share": [f"{b.active / b.total:.1%}", f"{this.active / this.total:.1%}"]})
+table({"model": ["Mixtral-8x7B (8 experts, top-2)", f"Mixtral-shaped, {v['n_experts']} experts, top-{v['top_k']}"],
+       "total": [f"{b.total:,}", f"{this.total:,}"], "active per token": [f"{b.active:,}", f"{this.active:,}"],
+       "active share": [f"{b.active / b.total:.1%}", f"{this.active / this.total:.1%}"]})
 st.caption(f"Mixtral's token uses {si(b.active)} of {si(b.total)} parameters: attention, embeddings and norms "
            "are shared; only the FFN is split into experts.")
 url_state.publish(PAGE, PARAMS)

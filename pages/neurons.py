@@ -5,6 +5,7 @@ from components import dictionary_resource, router_guard, url_state
 from components.histogram import signed_histogram
 from components.model_resource import MODEL_LOCK, get_model
 from components.params import NumberParam, TextParam
+from components.tables import table
 from components.token_html import code_span, coloured_tokens
 from components.widgets import page_header, plot
 from model import kv_memory as kv
@@ -20,10 +21,8 @@ k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 
 def neuron_table(rows: list[tuple[int, int, float]], score: str) -> None:
     """Neurons with a link that opens each one's card (a shareable URL)."""
-    st.dataframe({"layer": [r[0] for r in rows], "neuron": [r[1] for r in rows],
-                  score: [round(r[2], 3) for r in rows],
-                  "card": [f"neurons?layer={r[0]}&neuron={r[1]}" for r in rows]},
-                 hide_index=True, column_config={"card": st.column_config.LinkColumn(display_text="open card")})
+    table({"layer": [r[0] for r in rows], "neuron": [r[1] for r in rows], score: [r[2] for r in rows],
+           "card": [f"neurons?layer={r[0]}&neuron={r[1]}" for r in rows]}, links={"card": "open card"})
 
 page_header(
     "Neuron dictionary",

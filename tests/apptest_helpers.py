@@ -1,6 +1,7 @@
 """Run one page of the real app (through app.py's router) in Streamlit's AppTest."""
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -21,3 +22,45 @@ def run_page(page: str, timeout: float = 60, **query: str) -> AppTest:
 def plotly_figures(at: AppTest) -> list[dict]:
     import json
     return [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
+
+
+class _TableReader(HTMLParser):
+    """Collects the header and the cell texts (and link targets) of one <table>."""
+
+    def __init__(self):
+        super().__init__()
+        self.header: list[str] = []
+        self.rows: list[list[str]] = []
+        self.hrefs: list[str] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+        elif tag == "a":
+            self.hrefs.append(dict(attrs)["href"])
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell))
+            self._cell = None
+
+
+def tables(at: AppTest) -> list[dict]:
+    """Every components.tables table on the page: {column: [cell text, ...]}, plus the
+    links' targets under the key 'hrefs'."""
+    found = []
+    for m in at.markdown:
+        if "<table" in m.value:
+            reader = _TableReader()
+            reader.feed(m.value)
+            header, *rows = reader.rows
+            columns = {name: [row[i] for row in rows] for i, name in enumerate(header)}
+            found.append({**columns, "hrefs": reader.hrefs})
+    return found

@@ -2,7 +2,7 @@
 import pytest
 
 from components.tour_steps import STEPS
-from tests.apptest_helpers import plotly_figures, run_page
+from tests.apptest_helpers import plotly_figures, run_page, tables
 
 
 def _v(value):
@@ -43,8 +43,8 @@ def test_positionwise_page():
 
 def test_block_page_shapes_and_code():
     at = run_page("block", d_model="32", d_ff="80", n_heads="4", ffn="gated", activation="silu", seq="5")
-    shapes = at.table[0].value
-    assert "(2, 5, 80)" in shapes.to_string() and "gate_proj" in shapes.to_string()
+    shapes = tables(at)[0]
+    assert "(2, 5, 80)" in shapes["shape"] and "gate_proj(x)" in shapes["after"]
     assert "nn.Linear(32, 80" in at.code[0].value and "F.silu(h)" in at.code[0].value
     post = run_page("block", norm_position="post")
     assert "Post-norm block" in " ".join(m.value for m in post.markdown)
@@ -54,8 +54,8 @@ def test_block_page_shapes_and_code():
 
 def test_gating_page_table_matches_the_tutorial_numbers():
     at = run_page("gating")
-    table = at.table[0].value.to_string()
-    assert "525,568" in table and "523,776" in table and "682" in table
+    table = tables(at)[0]
+    assert table["parameters"][:2] == ["525,568", "523,776"] and table["d_ff"][1].startswith("682")
     assert any("gated FFN" in t for t in _titles(at))
 
 
@@ -63,7 +63,7 @@ def test_moe_page_routes_and_counts():
     at = run_page("moe", n_experts="4", top_k="9")
     assert at.slider(key="moe.top_k").value == 4
     assert "13 tokens × 4" in at.metric[0].value
-    assert "46,702,792,704" in at.table[0].value.to_string()
+    assert tables(at)[0]["total"][0] == "46,702,792,704"
 
 
 def test_quiz_feedback():

@@ -1,7 +1,7 @@
 """The key-value memory page in AppTest, with the real model."""
 import pytest
 
-from tests.apptest_helpers import plotly_figures, run_page
+from tests.apptest_helpers import plotly_figures, run_page, tables
 
 pytestmark = pytest.mark.model
 
@@ -30,7 +30,8 @@ def test_each_view_renders_its_figure(view, expect):
 
 def test_two_contexts_view_lists_neurons():
     at = run_page("kv_memory", view="contexts")
-    assert len(at.dataframe) == 1 and at.dataframe[0].value.shape[0] == 15
+    [table] = tables(at)
+    assert list(table) == ["neuron", "m in A", "m in B", "hrefs"] and len(table["neuron"]) == 15
     at = run_page("kv_memory", view="contexts", word="zebra")
     assert "not a single token in both contexts" in at.warning[0].value
 

@@ -9,7 +9,7 @@ from components.dictionary_resource import MAX_UPLOAD_CHARS, builtin_job, decode
 from model import corpus
 from model import kv_memory as kv
 from model import neuron_dictionary as nd
-from tests.apptest_helpers import run_page
+from tests.apptest_helpers import run_page, tables
 
 pytestmark = pytest.mark.model
 DOCS = ["The capital of France is Paris.", "We flew to Paris in May.", "def f(x):\n    return x + 1",
@@ -83,7 +83,8 @@ def test_page_shows_a_neuron_card_from_the_url():
     at.run()
     text = " ".join(m.value for m in at.markdown)
     assert "Layer 24, neuron 1005" in text and "m = +" in text
-    assert len(at.dataframe) == 2 and list(at.dataframe[0].value.columns) == ["layer", "neuron", "mean m", "card"]
-    assert at.dataframe[0].value["card"][0].startswith("neurons?layer=")
+    found = tables(at)
+    assert len(found) == 2 and list(found[0]) == ["layer", "neuron", "mean m", "card", "hrefs"]
+    assert found[0]["card"][0] == "open card" and found[0]["hrefs"][0].startswith("neurons?layer=")
     at = run_page("neurons", layer="77", token="")
     assert "layer=77" in at.warning[0].value and "Type a word" in at.info[0].value
