@@ -27,6 +27,8 @@ import numpy as np
 import torch
 from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
 
+from model import heap
+from model.atomic_file import write_atomically
 from model.config import ModelConfig
 from model.transformer import Transformer
 
@@ -47,11 +49,16 @@ class LoadedModel:
     tokenizer: Tokenizer
     source: Path
     from_cache: bool
-    seconds: float
+    seconds: float  # until the model was ready to use
+    cache_writer: threading.Thread | None = None  # still writing our disk cache after a GGUF read
 
     @property
     def config(self) -> ModelConfig:
         return self.model.cfg
+
+    def wait_for_cache(self) -> None:
+        if self.cache_writer is not None:
+            self.cache_writer.join()
 
 
 def find_gguf() -> Path:
@@ -154,7 +161,9 @@ def _reader_reads_into_memory():
 def _dequantize(tensor, cfg: ModelConfig) -> tuple[str, torch.Tensor]:
     from gguf.quants import dequantize
 
-    w = np.array(dequantize(tensor.data, tensor.tensor_type), dtype=np.float32)
+    w = dequantize(tensor.data, tensor.tensor_type)
+    if np.may_share_memory(w, tensor.data):  # F32 tensors come back as views of the whole file's bytes
+        w = w.copy()
     if ".attn_q." in tensor.name:
         w = unpermute_qk(w, cfg.n_heads)
     elif ".attn_k." in tensor.name:
@@ -199,17 +208,25 @@ def load(path: Path | None = None, use_cache: bool = True) -> LoadedModel:
             blob = torch.load(cached, mmap=True, weights_only=True)
             model = _assemble(ModelConfig(**blob["config"]), blob["state"])
             tok = Tokenizer.from_str(blob["tokenizer"])
+            heap.trim()  # the JSON parse's scratch memory
             return LoadedModel(model, tok, path, True, time.perf_counter() - start)
         except Exception:  # a stale or half-written cache: rebuild it from the GGUF below
             cached.unlink(missing_ok=True)
     cfg, state, tok = read_gguf(path)
     model = _assemble(cfg, state)
+    heap.trim()  # the file's bytes and the reader's parse
+    writer = None
     if use_cache:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(".tmp")
-            torch.save({"config": asdict(cfg), "state": state, "tokenizer": tok.to_str()}, tmp)
-            tmp.replace(cached)  # atomic: concurrent loaders never see half a file
-        except OSError:
-            pass  # a read-only home still gets a working model, just not a cache
-    return LoadedModel(model, tok, path, False, time.perf_counter() - start)
+        # Writing 540 MB takes most of a second; the model is usable meanwhile. A
+        # non-daemon thread, so a short-lived process (model.prepare) still finishes it.
+        blob = {"config": asdict(cfg), "state": state, "tokenizer": tok.to_str()}
+        writer = threading.Thread(target=_write_cache, args=(cached, blob), name="ffnlab-cache-writer")
+        writer.start()
+    return LoadedModel(model, tok, path, False, time.perf_counter() - start, writer)
+
+
+def _write_cache(cached: Path, blob: dict) -> None:
+    try:
+        write_atomically(cached, lambda tmp: torch.save(blob, tmp))
+    except OSError:
+        pass  # a read-only home still gets a working model, just not a cache

@@ -8,14 +8,15 @@ it; it is saved as an .npz file and reused on later starts.
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from contextlib import nullcontext
 from typing import Callable, ContextManager
 
 import numpy as np
 import torch
 
+from model.atomic_file import write_atomically
 from model.transformer import Transformer
 
 TOP_K = 8
@@ -36,11 +37,9 @@ class NeuronDictionary:
         return int(self.ids.shape[0])
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(tmp, ids=self.ids, doc_starts=self.doc_starts, top_values=self.top_values,
-                            top_positions=self.top_positions, hist=self.hist)
-        tmp.replace(path)
+        write_atomically(path, lambda tmp: np.savez_compressed(
+            tmp, ids=self.ids, doc_starts=self.doc_starts, top_values=self.top_values,
+            top_positions=self.top_positions, hist=self.hist))
 
     @classmethod
     def load(cls, path: Path) -> "NeuronDictionary":

@@ -71,7 +71,8 @@ def test_unpermute_inverts_llama_cpp_permute():
 def test_cache_round_trip(tmp_path, monkeypatch):
     monkeypatch.setenv("FFNLAB_CACHE", str(tmp_path))
     cold = gguf_loader.load()
-    assert not cold.from_cache and list(tmp_path.glob("*.pt"))
+    cold.wait_for_cache()
+    assert not cold.from_cache and [p.name for p in tmp_path.iterdir()] == [gguf_loader._cache_file(cold.source).name]
     warm = gguf_loader.load()
     assert warm.from_cache
     a, b = cold.model.state_dict(), warm.model.state_dict()
