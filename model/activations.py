@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -64,7 +65,7 @@ ACTIVATIONS: dict[str, Activation] = {
                    r"\tfrac{x}{2}\left(1+\tanh\!\left[\sqrt{2/\pi}\,(x+0.044715x^3)\right]\right)",
                    lambda x: 0.5 * x * (1.0 + torch.tanh(_gelu_tanh_inner(x))), _d_gelu_tanh,
                    "GPT-2, GPT-3"),
-        Activation("silu", "SiLU / Swish", r"x\,\sigma(x)", lambda x: x * torch.sigmoid(x),
+        Activation("silu", "SiLU / Swish", r"x\,\sigma(x)", F.silu,  # x * sigmoid(x) in one pass
                    _d_silu, "LLaMA, Mistral, SmolLM2 (inside SwiGLU)"),
         Activation("leaky_relu", "Leaky ReLU", r"\max(0.01x, x)",
                    lambda x: torch.where(x > 0, x, LEAKY_SLOPE * x),
