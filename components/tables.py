@@ -14,6 +14,8 @@ from numbers import Integral, Real
 
 import streamlit as st
 
+SHORT = 16  # characters: a cell this short is never broken across lines
+
 
 def cell_text(value) -> str:
     """Integers with thousands separators, other numbers to 3 decimals, the rest as str."""
@@ -40,12 +42,17 @@ def html_table(columns: Mapping[str, Sequence], links: Mapping[str, str] | None 
     right = {name for name, values in columns.items() if _is_numeric(values)}
 
     def td(name: str, value, tag: str = "td") -> str:
-        style = ' style="text-align:right"' if name in right else ""
+        text = cell_text(value) if tag == "td" else name
+        # Labels and numbers stay on one line; long text wraps anywhere rather than
+        # widening the table past its column (a token such as '\n\t\t\t' has no spaces).
+        style = "white-space:nowrap" if name in right or len(text) <= SHORT else "overflow-wrap:anywhere"
+        if name in right:
+            style += ";text-align:right"
         if tag == "td" and name in links:
             inner = f'<a href="{html.escape(str(value), quote=True)}" target="_self">{html.escape(links[name])}</a>'
         else:
-            inner = html.escape(cell_text(value) if tag == "td" else name)
-        return f"<{tag}{style}>{inner}</{tag}>"
+            inner = html.escape(text)
+        return f'<{tag} style="{style}">{inner}</{tag}>'
 
     head = "".join(td(name, name, "th") for name in columns)
     rows = "".join("<tr>" + "".join(td(name, columns[name][i]) for name in columns) + "</tr>"

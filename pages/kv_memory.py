@@ -126,7 +126,7 @@ elif view == "attribution":
                 f"**{pred_tokens[0]!r}** at position {position}. The logit ({parts.total:.2f}) is the sum of the "
                 f"token embedding ({parts.embedding:+.2f}), all attention updates ({parts.attention:+.2f}) and "
                 f"all FFN updates ({parts.ffn:+.2f}).")
-    left, right = st.columns([3, 2])
+    left, right = st.columns([2, 3])
     with left:
         plot(figure)
     with right:

@@ -21,7 +21,7 @@ k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 
 def neuron_table(rows: list[tuple[int, int, float]], score: str) -> None:
     """Neurons with a link that opens each one's card (a shareable URL)."""
-    table({"layer": [r[0] for r in rows], "neuron": [r[1] for r in rows], score: [r[2] for r in rows],
+    table({"layer": [str(r[0]) for r in rows], "neuron": [str(r[1]) for r in rows], score: [r[2] for r in rows],
            "card": [f"neurons?layer={r[0]}&neuron={r[1]}" for r in rows]}, links={"card": "open card"})
 
 page_header(

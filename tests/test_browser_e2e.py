@@ -94,3 +94,16 @@ def test_control_updates_chart_url_and_restores(page, server_url, case):
     assert case.read(fresh) == before_reopen
     assert fresh.locator("[data-testid=stException]").count() == 0
     fresh.close()
+
+
+@pytest.mark.model
+def test_neuron_table_link_opens_that_neurons_card(page, server_url):
+    open_page(page, f"{server_url}/neurons?token=%20Paris")
+    link = page.get_by_role("link", name="open card").first
+    page.wait_for_selector("text=open card", timeout=120_000)  # the dictionary may still be loading
+    row = link.locator("xpath=ancestor::tr").locator("td").all_inner_texts()
+    link.click()
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get('neuron') === {row[1]!r}",
+                           timeout=30_000)
+    wait_until_idle(page)
+    assert f"Layer {row[0]}, neuron {row[1]}" in page.locator("[data-testid=stMain]").inner_text()
