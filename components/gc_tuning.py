@@ -1,8 +1,8 @@
 """Make Streamlit's per-rerun garbage collection cheap.
 
 Streamlit runs a full `gc.collect(2)` after every script run (`runner.postScriptGC`) so
-that memory comes back between reruns. With torch, plotly and pandas imported, a full
-collection walks ~380,000 long-lived objects and holds the GIL for ~130 ms; under a class's
+that memory comes back between reruns. With torch, plotly (and then pandas) imported, a full
+collection walked ~380,000 long-lived objects and held the GIL for ~130 ms; under a class's
 load that was half of the server's time (py-spy), and every forward pass queued behind it.
 `gc.freeze()` moves the objects alive after start-up (modules, classes, plotly validators)
 into a generation the collector never scans: a full collection then takes well under 1 ms
