@@ -23,7 +23,9 @@ def restore(page: str, params: Sequence[Param], defaults: dict[str, Any] | None 
     # the specs stay in session state so tests can check every published value against them
     specs_key = key(page, "_specs")
     st.session_state[specs_key] = {**st.session_state.get(specs_key, {}), **{p.name: p for p in params}}
-    notices = []
+    # kept per parameter for the session, so they stay on later reruns; a page that restores
+    # its parameters in two calls shows each notice once, from the call that owns it
+    notices = st.session_state.setdefault(key(page, "_notices"), {})
     for p in params:
         k = key(page, p)
         if k in st.session_state:
@@ -34,11 +36,10 @@ def restore(page: str, params: Sequence[Param], defaults: dict[str, Any] | None 
         value, notice = p.parse(st.query_params.get(p.name))
         st.session_state[k] = value
         if notice:
-            notices.append(notice)
-    if notices:
-        st.session_state[key(page, "_notices")] = notices
-    for notice in st.session_state.get(key(page, "_notices"), []):
-        st.warning("Link parameter fixed: " + notice, icon=":material/link_off:")
+            notices[p.name] = notice
+    for p in params:
+        if p.name in notices:
+            st.warning("Link parameter fixed: " + notices[p.name], icon=":material/link_off:")
 
 
 def value(page: str, name: str) -> Any:

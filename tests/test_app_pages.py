@@ -71,6 +71,15 @@ def test_budget_preset_from_url_and_selector():
     assert _v(at.query_params["preset"]) == "smollm2-135m"
 
 
+def test_budget_notices_each_bad_parameter_once_and_keeps_them_on_rerun():
+    # the page restores its preset and its fields in two calls; each notice belongs to one
+    at = run_page("budget", preset="llama-2-7b", d_model="huge")
+    notices = [w.value for w in at.warning]
+    assert len(notices) == 2 and "preset=llama-2-7b" in notices[0] and "d_model=huge" in notices[1]
+    at.run()
+    assert [w.value for w in at.warning] == notices
+
+
 def test_budget_controls_and_ratio_buttons():
     at = run_page("budget")
     at.number_input(key="budget.d_model").set_value(256)
