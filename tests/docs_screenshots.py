@@ -11,7 +11,7 @@ from tests.conftest import CHROMIUM_ARGS, ROOT, chromium_path, start_streamlit
 
 SHOTS = {
     "screenshot-kv-memory.png": "kv_memory?text=The+capital+of+France+is",
-    "screenshot-budget.png": "budget?preset=llama-2-7b",
+    "screenshot-budget.png": "budget?preset=llama2-7b",
 }
 
 
@@ -23,6 +23,9 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
             for name, path in SHOTS.items():
                 open_page(page, f"{url}/{path}", charts=True)
+                shown = page.locator("[data-testid=stMain]").inner_text()
+                if "Link parameter fixed" in shown or page.locator("[data-testid=stException]").count():
+                    raise SystemExit(f"{path} does not open cleanly; fix its URL before showing it off")
                 page.screenshot(path=str(ROOT / "docs" / name))
                 print(f"docs/{name}")
             browser.close()
