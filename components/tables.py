@@ -41,20 +41,21 @@ def html_table(columns: Mapping[str, Sequence], links: Mapping[str, str] | None 
         raise ValueError(f"columns differ in length: {sorted(lengths)}")
     right = {name for name, values in columns.items() if _is_numeric(values)}
 
-    def td(name: str, value, tag: str = "td") -> str:
-        text = cell_text(value) if tag == "td" else name
+    def style(name: str, text: str) -> str:
         # Labels and numbers stay on one line; long text wraps anywhere rather than
         # widening the table past its column (a token such as '\n\t\t\t' has no spaces).
-        style = "white-space:nowrap" if name in right or len(text) <= SHORT else "overflow-wrap:anywhere"
-        if name in right:
-            style += ";text-align:right"
-        if tag == "td" and name in links:
-            inner = f'<a href="{html.escape(str(value), quote=True)}" target="_self">{html.escape(links[name])}</a>'
+        wrap = "white-space:nowrap" if name in right or len(text) <= SHORT else "overflow-wrap:anywhere"
+        return wrap + (";text-align:right" if name in right else "")
+
+    def td(name: str, value) -> str:
+        text = cell_text(value)
+        if name in links:
+            inner = f'<a href="{html.escape(text, quote=True)}" target="_self">{html.escape(links[name])}</a>'
         else:
             inner = html.escape(text)
-        return f'<{tag} style="{style}">{inner}</{tag}>'
+        return f'<td style="{style(name, text)}">{inner}</td>'
 
-    head = "".join(td(name, name, "th") for name in columns)
+    head = "".join(f'<th style="{style(name, name)}">{html.escape(name)}</th>' for name in columns)
     rows = "".join("<tr>" + "".join(td(name, columns[name][i]) for name in columns) + "</tr>"
                    for i in range(lengths.pop() if lengths else 0))
     return (f'<div style="overflow-x:auto"><table style="font-variant-numeric:tabular-nums">'

@@ -24,12 +24,11 @@ def plotly_figures(at: AppTest) -> list[dict]:
     return [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
 
 
-class _TableReader(HTMLParser):
+class TableReader(HTMLParser):
     """Collects the header and the cell texts (and link targets) of one <table>."""
 
     def __init__(self):
         super().__init__()
-        self.header: list[str] = []
         self.rows: list[list[str]] = []
         self.hrefs: list[str] = []
         self._cell: list[str] | None = None
@@ -58,7 +57,7 @@ def tables(at: AppTest) -> list[dict]:
     found = []
     for m in at.markdown:
         if "<table" in m.value:
-            reader = _TableReader()
+            reader = TableReader()
             reader.feed(m.value)
             header, *rows = reader.rows
             columns = {name: [row[i] for row in rows] for i, name in enumerate(header)}

@@ -2,11 +2,11 @@
 import pytest
 
 from components.tables import cell_text, html_table
-from tests.apptest_helpers import _TableReader
+from tests.apptest_helpers import TableReader
 
 
-def _read(markup: str) -> _TableReader:
-    reader = _TableReader()
+def _read(markup: str) -> TableReader:
+    reader = TableReader()
     reader.feed(markup)
     return reader
 
