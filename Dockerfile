@@ -23,7 +23,7 @@ RUN pip install --no-cache-dir -c constraints.txt -r requirements.txt \
 
 COPY --chown=10001:10001 . .
 USER 10001:10001
-RUN python -m model.prepare
+RUN python -m model.lm.prepare
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

@@ -1,8 +1,8 @@
 """FFN Lab: entry point and router. Run with `streamlit run app.py`."""
 import streamlit as st
 
-from components import gc_tuning, presentation
-from components.registry import PAGES
+from components.shared import presentation, server_tuning
+from components.shared.registry import PAGES
 
 presenting = presentation.init()
 st.set_page_config(page_title="FFN Lab", page_icon=":material/hub:", layout="wide",
@@ -22,4 +22,4 @@ with st.sidebar:
 presentation.apply()
 current.run()
 presentation.publish()
-gc_tuning.freeze_startup_heap()  # after the first run has imported what pages use
+server_tuning.freeze_startup_heap()  # after the first run has imported what pages use

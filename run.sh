@@ -38,7 +38,7 @@ install_test() {
 case "${1:-}" in
   app)
     shift; install_app
-    "$VENV/bin/python" -m model.prepare || echo "FFN Lab starts anyway; the real-model pages will explain what is missing."
+    "$VENV/bin/python" -m model.lm.prepare || echo "FFN Lab starts anyway; the real-model pages will explain what is missing."
     # two malloc arenas: Streamlit's thread per rerun otherwise spreads freed memory over many heaps;
     # one torch thread: two stall at every matrix product while anything else holds a core
     # (the reasons and figures are in tests/conftest.py, SERVER_ENV)

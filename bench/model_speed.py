@@ -40,7 +40,7 @@ def forward_vs_transformers() -> dict:
     from transformers import AutoModelForCausalLM
     from transformers.utils import logging
 
-    from model import gguf_loader
+    from model.lm import gguf_loader
     logging.set_verbosity_error()
     lm = gguf_loader.load()
     path = gguf_loader.find_gguf()
@@ -103,7 +103,7 @@ def server_memory() -> dict:
     import psutil
     from playwright.sync_api import sync_playwright
 
-    from components.registry import PAGES
+    from components.shared.registry import PAGES
     from loadtest.run import rss_mb
     from tests.browser_helpers import open_page
     from tests.conftest import CHROMIUM_ARGS, chromium_path, start_streamlit
@@ -130,8 +130,8 @@ def server_memory() -> dict:
 
 def dictionary_build() -> dict:
     """Neuron-dictionary build over the built-in corpus, in a scratch cache directory."""
-    from model import corpus, gguf_loader
-    from model import neuron_dictionary as nd
+    from model.lm import corpus, gguf_loader
+    from model.lm import neuron_dictionary as nd
 
     lm = gguf_loader.load()
     with tempfile.TemporaryDirectory() as scratch:

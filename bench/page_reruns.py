@@ -65,7 +65,7 @@ def measure(case: Case, reruns: int = RERUNS) -> list[float]:
 
 def xor_default_run_ms(runs: int = 10) -> float:
     """The default XOR training (8 hidden, 300 steps) by itself: what every retrain costs."""
-    from model.xor import train
+    from model.demos.xor import train
 
     train()
     times = []

@@ -1,13 +1,14 @@
 """Activation functions: the non-linearity between the FFN's two matrices."""
 import streamlit as st
 
-from components import cached, router_guard, url_state
-from components.params import BoolParam, ChoiceParam, MultiChoiceParam, NumberParam
-from components.tables import table
-from components.widgets import page_header, plot
-from model.activations import ACTIVATIONS, GLU_LABELS, GLU_VARIANTS
+from components.activations import views
+from components.shared import server_tuning, url_state
+from components.shared.params import BoolParam, ChoiceParam, MultiChoiceParam, NumberParam
+from components.shared.tables import table
+from components.shared.widgets import page_header, plot
+from model.ffn.activations import ACTIVATIONS, GLU_LABELS, GLU_VARIANTS
 
-router_guard.ensure()
+server_tuning.route_through_app()
 
 PAGE = "act"
 NAMES = list(ACTIVATIONS)
@@ -46,7 +47,7 @@ c3.toggle("Show derivatives", key=k("derivative"))
 v = url_state.values(PAGE, PARAMS)
 names = v["activations"] or ["relu"]
 r = float(v["x_range"])
-plot(cached.curves_figure(tuple(names), r, v["derivative"]))
+plot(views.curves_figure(tuple(names), r, v["derivative"]))
 with st.expander("Formulas and where each is used", expanded=False):
     for name in names:
         a = ACTIVATIONS[name]
@@ -54,7 +55,7 @@ with st.expander("Formulas and where each is used", expanded=False):
 
 st.subheader("Exact GELU, its tanh approximation, and ReLU near zero")
 left, right = st.columns(2)
-exact_vs_tanh, near_zero = cached.gelu_figures()
+exact_vs_tanh, near_zero = views.gelu_figures()
 with left:
     plot(exact_vs_tanh)
 with right:
@@ -66,7 +67,7 @@ st.caption("The two GELUs differ by less than 0.001 anywhere: GPT-2 used the tan
 st.subheader("Gated units: act(g) · u")
 glu = st.segmented_control("Gated variant", list(GLU_VARIANTS), format_func=lambda n: GLU_LABELS[n],
                            key=k("glu"), required=True)
-plot(cached.glu_figure(glu))
+plot(views.glu_figure(glu))
 st.caption("A gated neuron multiplies two projections of the same token. The gate decides how much "
            "passes; the up projection carries the sign and size. The output is zero along g ≪ 0 "
            "and along u = 0, and negative in two of the four quadrants.")
@@ -80,7 +81,7 @@ c4.slider("Tokens", 1, 256, key=k("tokens"))
 c5.number_input("Seed", 0, 9999, key=k("seed"))
 v = url_state.values(PAGE, PARAMS)
 title = f"Hidden coefficients of {v['tokens']} random tokens ({label(v['ffn_activation'])})"
-stats, histogram = cached.random_ffn(v["d_model"], v["d_ff"], v["ffn_activation"], v["tokens"], v["seed"], title)
+stats, histogram = views.random_ffn(v["d_model"], v["d_ff"], v["ffn_activation"], v["tokens"], v["seed"], title)
 m1, m2, m3 = st.columns(3)
 m1.metric("Exactly zero", f"{stats.frac_zero:.1%}", help="ReLU-style sparsity: these neurons are off.")
 m2.metric("Negative", f"{stats.frac_negative:.1%}", help="GELU and SiLU let small negatives through.")

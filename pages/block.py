@@ -1,15 +1,16 @@
 """Inside one block: x → attention → add & norm → FFN → add & norm, with shapes and code."""
 import streamlit as st
 
-from components import cached, router_guard, url_state
-from components.params import BoolParam, ChoiceParam, NumberParam
-from components.tables import table
-from components.widgets import page_header
-from model.activations import ACTIVATIONS
-from model.config import ModelConfig
-from model.ffn_code import ffn_code
+from components.architectures import views
+from components.shared import server_tuning, url_state
+from components.shared.params import BoolParam, ChoiceParam, NumberParam
+from components.shared.tables import table
+from components.shared.widgets import page_header
+from model.architectures.config import ModelConfig
+from model.ffn.activations import ACTIVATIONS
+from model.ffn.code import ffn_code
 
-router_guard.ensure()
+server_tuning.route_through_app()
 
 PAGE = "block"
 PARAMS = [ChoiceParam("norm_position", "pre", options=["pre", "post"]), NumberParam("d_model", 64, lo=8, hi=1024),
@@ -48,7 +49,7 @@ else:
     flow = ("x → **norm → attention** → (+ x) → h → **norm → FFN** → (+ h) → out" if pre else
             "x → **attention** → (+ x) → **norm** → h → **FFN** → (+ h) → **norm** → out")
     st.markdown(f"**{'Pre' if pre else 'Post'}-norm block:** {flow}")
-    walk = cached._shape_walk(cfg, v["batch"], v["seq"])
+    walk = views.block_shape_walk(cfg, v["batch"], v["seq"])
     table({"after": [s for s, _ in walk], "shape": [str(shape) for _, shape in walk]})
     st.markdown("**The FFN as configured, in PyTorch** (copy it with the icon in the corner)")
     st.code(ffn_code(v["ffn"], v["d_model"], v["d_ff"], v["activation"], v["bias"]), language="python")

@@ -1,16 +1,17 @@
 """Parameter budget: where a model's parameters and FLOPs go, to the parameter."""
 import streamlit as st
 
-from components import cached, router_guard, url_state
-from components.budget_controls import FIELDS, PARAMS, PRESET_PARAM, config_from, modified_fields, preset_values
-from components.tables import table
-from components.widgets import page_header, plot
-from model import accounting
-from model.activations import ACTIVATIONS, glu_name
-from model.formatting import bytes_, si
-from model.presets import PRESETS, PUBLISHED_TOTALS
+from components.architectures import views
+from components.architectures.controls import FIELDS, PARAMS, PRESET_PARAM, config_from, modified_fields, preset_values
+from components.shared import server_tuning, url_state
+from components.shared.tables import table
+from components.shared.widgets import page_header, plot
+from model.architectures import accounting
+from model.architectures.presets import PRESETS, PUBLISHED_TOTALS
+from model.ffn.activations import ACTIVATIONS, glu_name
+from model.util.formatting import bytes_, si
 
-router_guard.ensure()
+server_tuning.route_through_app()
 
 PAGE = "budget"
 k = lambda name: url_state.key(PAGE, name)  # noqa: E731
@@ -78,7 +79,7 @@ problems = cfg.problems()
 if problems:
     st.error("This configuration cannot be built: " + "; ".join(problems) + ".")
 else:
-    b, rows, flops, torch_total, (block_pie, model_pie, flops_bar) = cached.budget_view(cfg, values["seq"])
+    b, rows, flops, torch_total, (block_pie, model_pie, flops_bar) = views.budget_view(cfg, values["seq"])
     changed = modified_fields(preset, values)
     name = PRESETS[preset].name + (f" (modified: {', '.join(changed)})" if changed else "")
     st.subheader(name)
@@ -129,12 +130,12 @@ else:
         f"PyTorch check: the modules built from this config hold sum(p.numel()) = {torch_total:,} "
         + ("— identical to the count above." if torch_total == b.total else "— DIFFERENT from the count above."))
     block_params = sum(b.block.values())
-    if block_params <= cached.LIVE_BLOCK_LIMIT:
+    if block_params <= views.LIVE_BLOCK_LIMIT:
         st.markdown("**One block with random weights, run on a (batch=2, seq=8, d_model) input**")
-        walk = cached.shape_walk(cfg)
+        walk = views.shape_walk(cfg)
         table({"step": [s for s, _ in walk], "shape": [str(shape) for _, shape in walk]})
     else:
         st.caption(f"One block has {block_params:,} parameters, more than we allocate for a live run "
-                   f"({cached.LIVE_BLOCK_LIMIT:,}); the counts above are exact and checked on PyTorch's "
+                   f"({views.LIVE_BLOCK_LIMIT:,}); the counts above are exact and checked on PyTorch's "
                    "meta device, which has shapes but no storage.")
 url_state.publish(PAGE, PARAMS)

@@ -1,14 +1,15 @@
 """SwiGLU and gating: two projections multiplied, and why d_ff ≈ 8/3 · d_model."""
 import streamlit as st
 
-from components import concept_views, router_guard, url_state
-from components.params import ChoiceParam, NumberParam
-from components.tables import table
-from components.widgets import page_header, plot
-from model import accounting
-from model.activations import GLU_LABELS, GLU_VARIANTS
+from components.concepts import views as concept_views
+from components.shared import server_tuning, url_state
+from components.shared.params import ChoiceParam, NumberParam
+from components.shared.tables import table
+from components.shared.widgets import page_header, plot
+from model.architectures import accounting
+from model.ffn.activations import GLU_LABELS, GLU_VARIANTS
 
-router_guard.ensure()
+server_tuning.route_through_app()
 
 PAGE = "glu"
 PARAMS = [ChoiceParam("glu", "swiglu", options=list(GLU_VARIANTS)), NumberParam("neurons", 8, lo=2, hi=24),

@@ -1,10 +1,10 @@
 """Home: what the FFN is, where it sits, and a way into every page."""
 import streamlit as st
 
-from components import router_guard
-from components.registry import PAGES
+from components.shared import server_tuning
+from components.shared.registry import PAGES
 
-router_guard.ensure()
+server_tuning.route_through_app()
 
 st.title("FFN Lab")
 st.markdown(

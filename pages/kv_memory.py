@@ -1,15 +1,16 @@
 """Key-value memory: a trained model's FFN neurons on the user's own text."""
 import streamlit as st
 
-from components import kv_views, router_guard, url_state
-from components.model_resource import get_model
-from components.params import ChoiceParam, NumberParam, TextParam
-from components.tables import table
-from components.token_html import code_span, coloured_tokens
-from components.widgets import page_header, plot
-from model.kv_memory import MAX_TOKENS
+from components.lm import kv_views
+from components.lm.model_resource import get_model
+from components.shared import server_tuning, url_state
+from components.shared.params import ChoiceParam, NumberParam, TextParam
+from components.shared.tables import table
+from components.shared.token_html import code_span, coloured_tokens
+from components.shared.widgets import page_header, plot
+from model.lm.kv_memory import MAX_TOKENS
 
-router_guard.ensure()
+server_tuning.route_through_app()
 
 PAGE = "kv"
 EXAMPLES = ["The capital of France is", "The bank by the river was steep", "I paid the cheque in at the bank",

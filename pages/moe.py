@@ -1,16 +1,17 @@
 """Mixture of Experts: a router sends each token to top_k of n_experts FFNs."""
 import streamlit as st
 
-from components import concept_views, router_guard, url_state
-from components.params import NumberParam, TextParam
-from components.tables import table
-from components.widgets import page_header, plot
-from model import accounting
-from model.formatting import si
-from model.moe_demo import SENTENCE
-from model.presets import PRESETS
+from components.concepts import views as concept_views
+from components.shared import server_tuning, url_state
+from components.shared.params import NumberParam, TextParam
+from components.shared.tables import table
+from components.shared.widgets import page_header, plot
+from model.architectures import accounting
+from model.architectures.presets import PRESETS
+from model.demos.moe_routing import SENTENCE
+from model.util.formatting import si
 
-router_guard.ensure()
+server_tuning.route_through_app()
 
 PAGE = "moe"
 PARAMS = [TextParam("sentence", SENTENCE, max_chars=300), NumberParam("n_experts", 8, lo=2, hi=32),

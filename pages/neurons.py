@@ -1,17 +1,18 @@
 """Neuron dictionary: every FFN neuron of SmolLM2 with its top contexts, and search by token."""
 import streamlit as st
 
-from components import dictionary_resource, router_guard, url_state
-from components.histogram import signed_histogram
-from components.model_resource import MODEL_LOCK, get_model
-from components.params import NumberParam, TextParam
-from components.tables import table
-from components.token_html import code_span, coloured_tokens
-from components.widgets import page_header, plot
-from model import kv_memory as kv
-from model import neuron_dictionary as nd
+from components.lm import dictionary_views
+from components.lm.model_resource import MODEL_LOCK, get_model
+from components.shared import server_tuning, url_state
+from components.shared.histogram import signed_histogram
+from components.shared.params import NumberParam, TextParam
+from components.shared.tables import table
+from components.shared.token_html import code_span, coloured_tokens
+from components.shared.widgets import page_header, plot
+from model.lm import kv_memory as kv
+from model.lm import neuron_dictionary as nd
 
-router_guard.ensure()
+server_tuning.route_through_app()
 
 PAGE = "dict"
 PARAMS = [NumberParam("layer", 20, lo=0, hi=29), NumberParam("neuron", 0, lo=0, hi=1535),
@@ -39,13 +40,13 @@ url_state.restore(PAGE, PARAMS)
 upload = st.file_uploader("Your own corpus (.txt, UTF-8, up to 20,000 characters)", type=["txt"])
 dictionary, source = None, "built-in corpus"
 if upload is not None:
-    text, problem = dictionary_resource.decode_upload(upload.getvalue())
+    text, problem = dictionary_views.decode_upload(upload.getvalue())
     if problem:
         st.error(problem + " Using the built-in corpus instead.")
     else:
-        dictionary, source = dictionary_resource.upload_dictionary(lm, text), f"your file {upload.name!r}"
+        dictionary, source = dictionary_views.upload_dictionary(lm, text), f"your file {upload.name!r}"
 if dictionary is None:
-    dictionary = dictionary_resource.builtin_dictionary(lm)
+    dictionary = dictionary_views.builtin_dictionary(lm)
 if dictionary is None:
     url_state.publish(PAGE, PARAMS)
     st.stop()

@@ -1,11 +1,12 @@
 """Position-wise independence: the FFN changes only the position you change."""
 import streamlit as st
 
-from components import concept_views, router_guard, url_state
-from components.params import BoolParam, NumberParam
-from components.widgets import page_header, plot
+from components.concepts import views as concept_views
+from components.shared import server_tuning, url_state
+from components.shared.params import BoolParam, NumberParam
+from components.shared.widgets import page_header, plot
 
-router_guard.ensure()
+server_tuning.route_through_app()
 
 PAGE = "pos"
 PARAMS = [NumberParam("seq", 6, lo=2, hi=16), NumberParam("changed", 2, lo=0, hi=15),

@@ -1,11 +1,11 @@
 """Key takeaways and a short quiz with immediate feedback."""
 import streamlit as st
 
-from components import router_guard
-from components.widgets import page_header
-from model.quiz import QUESTIONS, TAKEAWAYS, check
+from components.shared import server_tuning
+from components.shared.widgets import page_header
+from content.quiz import QUESTIONS, TAKEAWAYS, check
 
-router_guard.ensure()
+server_tuning.route_through_app()
 
 page_header("Key takeaways and quiz", "Seven ideas to keep, then eight questions to check them.", weights="illustrative")
 st.subheader("Key takeaways")

@@ -1,12 +1,13 @@
 """The guided tour: seven steps from 'where is the FFN' to 'what does it store'."""
 import streamlit as st
 
-from components import router_guard, url_state
-from components.params import NumberParam
-from components.tour_steps import DURATION, LEVEL, PREREQUISITE, STEPS
-from components.widgets import weights_badge
+from components.shared import server_tuning, url_state
+from components.shared.params import NumberParam
+from components.shared.widgets import weights_badge
+from components.tour.views import VIEWS
+from content.tour import DURATION, LEVEL, PREREQUISITE, STEPS
 
-router_guard.ensure()
+server_tuning.route_through_app()
 
 PAGE = "tour"
 STEP = NumberParam("step", 1, lo=1, hi=len(STEPS))
@@ -28,8 +29,8 @@ st.progress(n / len(STEPS), text=f"Step {n} of {len(STEPS)}")
 st.header(f"{n}. {step.title}")
 weights_badge(step.weights)
 st.markdown(f"> **{step.idea}**\n\n{step.text}")
-if step.show:
-    step.show()
+if step.view:
+    VIEWS[step.view]()
 st.page_link(f"pages/{step.page}.py", label="Open the full interactive view", icon=":material/open_in_new:",
              query_params=step.query or None)
 c1, _, c2 = st.columns([1, 3, 1])

@@ -1,14 +1,15 @@
 """Why attention is not enough: mixing is linear, XOR needs a non-linearity, linear layers collapse."""
 import streamlit as st
 
-from components import concept_views, router_guard, url_state
-from components.params import ChoiceParam, NumberParam
-from components.widgets import page_header, plot
-from model.activations import ACTIVATIONS
-from model.mixing import TOY_VALUES
-from model.xor import DATASETS
+from components.concepts import views as concept_views
+from components.shared import server_tuning, url_state
+from components.shared.params import ChoiceParam, NumberParam
+from components.shared.widgets import page_header, plot
+from model.demos.mixing import TOY_VALUES
+from model.demos.xor import DATASETS
+from model.ffn.activations import ACTIVATIONS
 
-router_guard.ensure()
+server_tuning.route_through_app()
 
 PAGE = "why"
 WORDS = list(TOY_VALUES)

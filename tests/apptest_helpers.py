@@ -52,7 +52,7 @@ class TableReader(HTMLParser):
 
 
 def tables(at: AppTest) -> list[dict]:
-    """Every components.tables table on the page: {column: [cell text, ...]}, plus the
+    """Every components.shared.tables table on the page: {column: [cell text, ...]}, plus the
     links' targets under the key 'hrefs'."""
     found = []
     for m in at.markdown:

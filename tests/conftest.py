@@ -70,7 +70,7 @@ def start_streamlit(port: int | None = None, log=subprocess.DEVNULL) -> tuple[su
 def warm_caches():
     """Dequantised model and built-in neuron dictionary on disk before any server starts,
     exactly as `./run.sh app` prepares them (a minute, once per machine)."""
-    from model import prepare
+    from model.lm import prepare
     assert prepare.main() == 0
 
 
@@ -117,5 +117,5 @@ def page(browser):
 @pytest.fixture(scope="session")
 def lm():
     """The real SmolLM2-135M, loaded once for the whole run."""
-    from model import gguf_loader
+    from model.lm import gguf_loader
     return gguf_loader.load()

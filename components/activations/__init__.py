@@ -1,0 +1,1 @@
+"""The activation-functions page: its figure builders (pure) and cached views."""

@@ -1,0 +1,103 @@
+"""The neuron dictionary of the built-in corpus, built once per machine and shared."""
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+from components.lm.model_resource import MODEL_LOCK
+from model.lm import corpus, gguf_loader
+from model.lm import neuron_dictionary as nd
+from model.lm.gguf_loader import LoadedModel
+
+MAX_UPLOAD_CHARS = 20_000  # about 5,000 tokens: a build of under half a minute
+
+
+class BuildJob:
+    """The built-in dictionary, built (or loaded from disk) in a background thread owned by
+    the server process, so a visitor who leaves mid-build does not cancel it and everyone
+    else sees the same progress."""
+
+    def __init__(self) -> None:
+        self.done, self.total = 0, 1
+        self.result: nd.NeuronDictionary | None = None
+        self.error: str | None = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self, lm: LoadedModel) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, args=(lm,), name="dictionary-build", daemon=True)
+                self._thread.start()
+
+    def _run(self, lm: LoadedModel) -> None:
+        def progress(done: int, total: int) -> None:
+            self.done, self.total = done, total
+        try:
+            self.result = nd.load_or_build(lm.model, lm.tokenizer, corpus.builtin_documents(),
+                                           gguf_loader.cache_dir(), progress, MODEL_LOCK)
+        except Exception as err:  # shown on the page; a later visit retries
+            self.error = f"{type(err).__name__}: {err}"
+            with self._lock:
+                self._thread = None
+
+
+@st.cache_resource(show_spinner=False)
+def builtin_job() -> BuildJob:
+    return BuildJob()
+
+
+def _with_progress(label: str, build):
+    bar = st.progress(0.0, text=label)
+    result = build(lambda done, total: bar.progress(done / total, text=f"{label} {done:,} / {total:,} tokens"))
+    bar.empty()
+    return result
+
+
+def builtin_dictionary(lm: LoadedModel, poll_seconds: float = 1.0) -> nd.NeuronDictionary | None:
+    """The built-in dictionary, or None while it is being built (a progress bar that
+    refreshes itself is shown, and the page reruns when the build is done)."""
+    job = builtin_job()
+    job.start(lm)
+    if job.result is not None:
+        return job.result
+    if job.error:
+        st.error(f"Building the neuron dictionary failed ({job.error}). Reload the page to retry.")
+        return None
+
+    @st.fragment(run_every=poll_seconds)
+    def progress() -> None:
+        if job.result is not None or job.error:
+            st.rerun()
+        st.progress(job.done / job.total, text=f"Building the neuron dictionary from the built-in corpus "
+                    f"(once per machine, about a minute): {job.done:,} / {job.total:,} tokens")
+
+    progress()
+    return None
+
+
+def decode_upload(data: bytes) -> tuple[str | None, str | None]:
+    """(text, None) for a usable upload, or (None, the reason it is refused)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return None, f"The file is not UTF-8 text (byte {err.start} cannot be decoded). Save it as UTF-8 and retry."
+    if not text.strip():
+        return None, "The file is empty."
+    if len(text) > MAX_UPLOAD_CHARS:
+        return None, (f"The file has {len(text):,} characters; the limit is {MAX_UPLOAD_CHARS:,} "
+                      "so that a build takes under half a minute on this server.")
+    return text, None
+
+
+def upload_dictionary(lm: LoadedModel, text: str) -> nd.NeuronDictionary:
+    """A dictionary of the user's own text (paragraphs as documents), kept for this session."""
+    docs = [p for p in text.split("\n\n") if p.strip()]
+    key = "dictionary." + nd.corpus_key(docs)
+    if key not in st.session_state:
+        st.session_state[key] = _with_progress(
+            "Building a dictionary of your file:",
+            lambda progress: nd.load_or_build(lm.model, lm.tokenizer, docs, gguf_loader.cache_dir(), progress,
+                                              MODEL_LOCK))
+    return st.session_state[key]

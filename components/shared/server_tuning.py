@@ -1,0 +1,87 @@
+"""How this server process works around Streamlit's, glibc's and torch's defaults.
+
+Three workarounds, each for a behaviour of the pinned versions (Streamlit 1.67, glibc,
+torch 2.13) that cost a class's server real time or memory. Each names the behaviour
+it works around and the test that fails without it. The environment settings that
+belong with them (MALLOC_ARENA_MAX=2, OMP_NUM_THREADS=1) are set where servers start:
+run.sh, the Dockerfile and tests/conftest.py's SERVER_ENV, whose comment gives the figures.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import gc
+import threading
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+_freeze_lock = threading.Lock()
+_frozen = False
+
+
+def freeze_startup_heap() -> None:
+    """Make Streamlit's per-rerun garbage collection cheap. Once per process.
+
+    Works around: Streamlit runs a full `gc.collect(2)` after every script run
+    (`runner.postScriptGC`). With torch and plotly imported, a full collection walked
+    ~380,000 long-lived objects and held the GIL for ~130 ms; under a class's load that
+    was half of the server's time (py-spy), and every forward pass queued behind it.
+    `gc.freeze()` moves the objects alive after start-up (modules, classes, plotly
+    validators) into a generation the collector never scans: a full collection then
+    takes well under 1 ms and still frees everything a rerun creates.
+    Test: tests/components/shared/test_server_tuning.py (the collector's tracked objects).
+    """
+    global _frozen
+    if _frozen:
+        return
+    with _freeze_lock:
+        if _frozen:
+            return
+        import plotly.graph_objects  # noqa: F401  (imported here so their objects are frozen too)
+        import torch  # noqa: F401
+
+        gc.collect()  # garbage frozen now would never be freed
+        gc.freeze()
+        _frozen = True
+
+
+def route_through_app() -> None:
+    """Make a page run inside app.py's router, even for a fresh server's first visitor.
+    Every page calls it first.
+
+    Works around: Streamlit treats a folder named pages/ beside the entry script as a
+    legacy (v1) multipage app until some session has executed `st.navigation`
+    (`PagesManager.uses_pages_directory`, a private class attribute, still read by the
+    script runner in 1.67). Whoever opens a shared deep link (/budget?preset=...) on a
+    freshly started server would get the bare page, without app.py's layout and
+    navigation. In that legacy mode we switch Streamlit to `st.navigation` mode and
+    rerun, so app.py runs and routes the same URL.
+    Test: tests/browser/test_first_visitor.py.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+@functools.cache
+def _malloc_trim():
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def trim_heap() -> bool:
+    """Hand freed heap memory back to the operating system; True if the C library could.
+
+    Works around: glibc's malloc keeps memory freed in the middle of its heap for reuse,
+    so it still counts as resident. Loading the model (the tokenizer's JSON parse, the
+    GGUF reader's scratch) leaves tens of MB of such free memory that no later
+    allocation of this server may need; `malloc_trim` returns those pages. Elsewhere
+    (musl, macOS) it is a no-op.
+    Test: tests/components/shared/test_server_tuning.py (more than 50 MB come back).
+    """
+    fn = _malloc_trim()
+    return bool(fn is not None and fn(0) is not None)

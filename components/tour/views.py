@@ -1,0 +1,74 @@
+"""The guided tour's live views, one per step of content/tour.py, by the key the step names."""
+from __future__ import annotations
+
+from typing import Callable
+
+import streamlit as st
+
+from components.activations import views as activation_views
+from components.architectures import views as architecture_views
+from components.concepts import views as concept_views
+from components.shared.tables import table
+from components.shared.widgets import plot
+from model.architectures.presets import PRESETS
+
+
+def _block() -> None:
+    walk = architecture_views.shape_walk(PRESETS["gpt2-small"], batch=1, seq=8)
+    table({"after": [s for s, _ in walk], "shape": [str(shape) for _, shape in walk]})
+
+
+def _mixing() -> None:
+    plot(concept_views.mixing_view((0.6, 0.3, 0.1, 0.0))[3])
+
+
+def _xor() -> None:
+    left, right = st.columns(2)
+    for col, act, name in ((left, "none", "no activation"), (right, "relu", "ReLU")):
+        with col:
+            result, boundary, _ = concept_views.xor_view("xor", 8, act, 0.05, 300, 0)
+            st.markdown(f"**{name}: {result.accuracy:.0%}**")
+            plot(boundary)
+
+
+def _activations() -> None:
+    plot(activation_views.curves_figure(("relu", "gelu", "silu"), 4.0, False))
+
+
+def _budget() -> None:
+    b, _, _, _, (block_pie, model_pie, _) = architecture_views.budget_view(PRESETS["gpt2-small"], 1024)
+    left, right = st.columns(2)
+    with left:
+        plot(block_pie)
+    with right:
+        st.metric("FFN share of GPT-2 small's non-embedding parameters", f"{b.ffn_share_non_embedding:.1%}")
+
+
+def _gating() -> None:
+    plot(concept_views.gating_view("swiglu", 64, 8, 0))
+
+
+def _memory() -> None:
+    from components.lm import kv_views
+    from components.lm.model_resource import get_model
+
+    if get_model() is None:
+        return
+    text = "The capital of France is"
+    a = kv_views.analysis(text)
+    preds, labels, figure = kv_views.predictions(text, len(a.enc.ids) - 1)
+    rows, promoted, parts, attribution = kv_views.attribution(text, len(a.enc.ids) - 1, preds[0][0], k=10)
+    st.markdown(f"SmolLM2 predicts **{labels[0]!r}** ({preds[0][1]:.0%}). Of its logit {parts.total:.1f}, the FFNs "
+                f"wrote {parts.ffn:+.1f}, attention {parts.attention:+.1f}. The neurons that wrote most:")
+    plot(attribution)
+
+
+VIEWS: dict[str, Callable[[], None]] = {
+    "block": _block,
+    "mixing": _mixing,
+    "xor": _xor,
+    "activations": _activations,
+    "budget": _budget,
+    "gating": _gating,
+    "memory": _memory,
+}

@@ -1,0 +1,45 @@
+"""Published model configurations and the parameter totals they must reproduce.
+
+Totals come from the released checkpoints (sum of numel over the state dict,
+tied weights counted once); Mixtral's active count is 2 of 8 experts per token.
+"""
+from __future__ import annotations
+
+from model.architectures.config import ModelConfig
+
+_GPT2 = dict(vocab_size=50257, max_positions=1024, activation="gelu_tanh")
+_LLAMA = dict(ffn_kind="gated", activation="silu", max_positions=0, attn_bias=False,
+              ffn_bias=False, norm="rmsnorm", head="untied")
+
+PRESETS: dict[str, ModelConfig] = {
+    "gpt2-small": ModelConfig("GPT-2 small", d_model=768, n_layers=12, n_heads=12, d_ff=3072, **_GPT2),
+    "gpt2-medium": ModelConfig("GPT-2 medium", d_model=1024, n_layers=24, n_heads=16, d_ff=4096, **_GPT2),
+    "gpt2-large": ModelConfig("GPT-2 large", d_model=1280, n_layers=36, n_heads=20, d_ff=5120, **_GPT2),
+    "gpt2-xl": ModelConfig("GPT-2 XL", d_model=1600, n_layers=48, n_heads=25, d_ff=6400, **_GPT2),
+    "bert-base": ModelConfig(
+        "BERT-base-uncased", vocab_size=30522, d_model=768, n_layers=12, n_heads=12, d_ff=3072,
+        activation="gelu", max_positions=512, token_types=2, norm_position="post",
+        embedding_norm=True, final_norm=False, head="none", pooler=True),
+    "llama2-7b": ModelConfig("LLaMA-2-7B", vocab_size=32000, d_model=4096, n_layers=32,
+                             n_heads=32, d_ff=11008, **_LLAMA),
+    "mistral-7b": ModelConfig("Mistral-7B", vocab_size=32000, d_model=4096, n_layers=32,
+                              n_heads=32, n_kv_heads=8, d_ff=14336, **_LLAMA),
+    "mixtral-8x7b": ModelConfig("Mixtral-8x7B", vocab_size=32000, d_model=4096, n_layers=32,
+                                n_heads=32, n_kv_heads=8, d_ff=14336, n_experts=8, top_k=2,
+                                **{**_LLAMA, "ffn_kind": "moe"}),
+    "smollm2-135m": ModelConfig("SmolLM2-135M", vocab_size=49152, d_model=576, n_layers=30,
+                                n_heads=9, n_kv_heads=3, d_ff=1536, **{**_LLAMA, "head": "tied"}),
+}
+
+# (total, active per token) as published.
+PUBLISHED_TOTALS: dict[str, tuple[int, int]] = {
+    "gpt2-small": (124_439_808, 124_439_808),
+    "gpt2-medium": (354_823_168, 354_823_168),
+    "gpt2-large": (774_030_080, 774_030_080),
+    "gpt2-xl": (1_557_611_200, 1_557_611_200),
+    "bert-base": (109_482_240, 109_482_240),
+    "llama2-7b": (6_738_415_616, 6_738_415_616),
+    "mistral-7b": (7_241_732_096, 7_241_732_096),
+    "mixtral-8x7b": (46_702_792_704, 12_879_925_248),
+    "smollm2-135m": (134_515_008, 134_515_008),
+}

@@ -1,0 +1,269 @@
+"""A config-driven Transformer built from real torch modules.
+
+It exists so that (1) the analytic counts in model/architectures/accounting.py are checked
+against `numel()` of modules a learner could train, and (2) pages can run one
+block and show the tensor shape after every step. Parameter names match
+`accounting.parameter_rows` (with block and expert indices in place of '*').
+Rotary position embeddings (no parameters) are used when the config has no
+learned positions, as in LLaMA.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from model.architectures.config import ModelConfig
+from model.ffn.layers import FFNTrace, MoEFeedForward, make_ffn
+from model.util import seeded
+
+
+def make_norm(cfg: ModelConfig) -> nn.Module:
+    if cfg.norm == "rmsnorm":
+        return nn.RMSNorm(cfg.d_model, eps=cfg.norm_eps)
+    return nn.LayerNorm(cfg.d_model, eps=cfg.norm_eps)
+
+
+def rope_cos_sin(seq: int, head_dim: int, theta: float = 10000.0) -> tuple[Tensor, Tensor]:
+    """cos/sin tables (seq, head_dim) for rotary embeddings in the 'rotate half' layout."""
+    inv_freq = 1.0 / theta ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim)
+    angles = torch.outer(torch.arange(seq, dtype=torch.float32), inv_freq)
+    angles = torch.cat([angles, angles], dim=-1)
+    return angles.cos(), angles.sin()
+
+
+def apply_rope(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+    half = x.shape[-1] // 2
+    rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
+    return x * cos + rotated * sin
+
+
+class Attention(nn.Module):
+    """Causal multi-head attention with grouped-query sharing of k/v heads."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        d, hd, b = cfg.d_model, cfg.dim_head, cfg.attn_bias
+        self.n_heads, self.n_kv_heads, self.head_dim = cfg.n_heads, cfg.kv_heads, hd
+        self.q_proj = nn.Linear(d, cfg.n_heads * hd, bias=b)
+        self.k_proj = nn.Linear(d, cfg.kv_heads * hd, bias=b)
+        self.v_proj = nn.Linear(d, cfg.kv_heads * hd, bias=b)
+        self.o_proj = nn.Linear(cfg.n_heads * hd, d, bias=b)
+
+    def forward(self, x: Tensor, rope: tuple[Tensor, Tensor] | None = None, causal: bool = True) -> Tensor:
+        B, T, _ = x.shape
+        q = self.q_proj(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
+        k = self.k_proj(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)
+        v = self.v_proj(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)
+        if rope is not None:
+            q, k = apply_rope(q, *rope), apply_rope(k, *rope)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=causal and T > 1,
+                                           enable_gqa=self.n_kv_heads != self.n_heads)
+        return self.o_proj(y.transpose(1, 2).reshape(B, T, -1))
+
+
+@dataclass
+class BlockTrace:
+    x_in: Tensor
+    attn_update: Tensor  # what attention adds to the residual stream
+    ffn: FFNTrace | None  # None for MoE blocks
+    ffn_update: Tensor  # what the FFN adds to the residual stream
+    x_out: Tensor
+
+
+class Block(nn.Module):
+    """x -> attention -> add (& norm) -> FFN -> add (& norm); pre- or post-norm."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.pre_norm = cfg.norm_position == "pre"
+        self.attn_norm = make_norm(cfg)
+        self.attn = Attention(cfg)
+        self.ffn_norm = make_norm(cfg)
+        if cfg.ffn_kind == "moe":
+            self.ffn = MoEFeedForward(cfg.d_model, cfg.d_ff, cfg.n_experts, cfg.top_k,
+                                      cfg.activation, cfg.ffn_bias)
+        else:
+            self.ffn = make_ffn(cfg.ffn_kind, cfg.d_model, cfg.d_ff, cfg.activation, cfg.ffn_bias)
+
+    def _ffn(self, x: Tensor, scale: Tensor | None) -> tuple[FFNTrace | None, Tensor]:
+        if isinstance(self.ffn, MoEFeedForward):
+            return None, self.ffn(x)
+        t = self.ffn.trace(x, scale)
+        return t, t.output
+
+    def trace(self, x: Tensor, rope=None, ffn_scale: Tensor | None = None) -> BlockTrace:
+        if self.pre_norm:
+            a = self.attn(self.attn_norm(x), rope)
+            h = x + a
+            t, f = self._ffn(self.ffn_norm(h), ffn_scale)
+            return BlockTrace(x, a, t, f, h + f)
+        a = self.attn(x, rope)
+        h = self.attn_norm(x + a)
+        t, f = self._ffn(h, ffn_scale)
+        return BlockTrace(x, a, t, f, self.ffn_norm(h + f))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.trace(x).x_out
+
+
+def make_embedding(n: int, d: int) -> nn.Embedding:
+    """nn.Embedding, minus its N(0, 1) initialisation when built on the meta device.
+
+    On meta, torch runs `normal_` through torch._refs, and that import pulls in
+    torch._dynamo: 3 s and 74 MB of resident memory in a server that never compiles.
+    Shape-only models (accounting) and models about to receive real weights (the
+    GGUF loader) need no initial values.
+    """
+    if torch.empty(0).is_meta:  # inside `with torch.device("meta")`
+        return nn.Embedding(n, d, _weight=torch.empty(n, d))
+    return nn.Embedding(n, d)
+
+
+class Embeddings(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.tokens = make_embedding(cfg.vocab_size, cfg.d_model)
+        self.positions = make_embedding(cfg.max_positions, cfg.d_model) if cfg.max_positions else None
+        self.token_types = make_embedding(cfg.token_types, cfg.d_model) if cfg.token_types else None
+        self.norm = make_norm(cfg) if cfg.embedding_norm else None
+
+    def forward(self, ids: Tensor) -> Tensor:
+        x = self.tokens(ids)
+        if self.positions is not None:
+            x = x + self.positions(torch.arange(ids.shape[-1], device=ids.device))
+        if self.token_types is not None:
+            x = x + self.token_types(torch.zeros_like(ids))
+        return self.norm(x) if self.norm is not None else x
+
+
+class Transformer(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        problems = cfg.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        self.cfg = cfg
+        self.embed = Embeddings(cfg)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
+        self.final_norm = make_norm(cfg) if cfg.final_norm else None
+        self.lm_head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False) if cfg.head == "untied" else None
+        if cfg.pooler:
+            self.pooler = nn.ModuleDict({"dense": nn.Linear(cfg.d_model, cfg.d_model)})
+
+    @property
+    def unembedding(self) -> Tensor:
+        """(vocab, d_model): the LM head, or the token embeddings when tied."""
+        return self.lm_head.weight if self.lm_head is not None else self.embed.tokens.weight
+
+    def _rope(self, seq: int):
+        return None if self.cfg.max_positions else rope_cos_sin(seq, self.cfg.dim_head, self.cfg.rope_theta)
+
+    def _head(self, x: Tensor) -> Tensor:
+        if self.final_norm is not None:
+            x = self.final_norm(x)
+        return x if self.cfg.head == "none" else x @ self.unembedding.T
+
+    def forward(self, ids: Tensor) -> Tensor:
+        x, rope = self.embed(ids), self._rope(ids.shape[-1])
+        for block in self.blocks:
+            x = block.trace(x, rope).x_out
+        return self._head(x)
+
+    def logits_at(self, final_residual: Tensor) -> Tensor:
+        """Logits for residual-stream rows (..., d) taken before the final norm."""
+        return self._head(final_residual)
+
+    def trace(self, ids: Tensor, ffn_scales: dict[int, Tensor] | None = None,
+              all_logits: bool = True) -> "ModelTrace":
+        """Forward one sequence (T,) keeping what the key-value analysis needs.
+
+        `ffn_scales` maps a layer to a (d_ff,) multiplier on its FFN coefficients:
+        0 switches a neuron off, a zero vector removes the layer's FFN. With
+        `all_logits=False` only the last position's logits are computed: the
+        unembedding is a quarter of the model's FLOPs, and `logits_at` gives any
+        other position later.
+        """
+        if any(isinstance(b.ffn, MoEFeedForward) for b in self.blocks):
+            raise ValueError("trace() supports dense and gated FFNs, not Mixture of Experts")
+        ffn_scales = ffn_scales or {}
+        x, rope = self.embed(ids[None]), self._rope(ids.shape[-1])
+        start = x[0]
+        attn, ffn, coeffs, gates, ups = [], [], [], [], []
+        for i, block in enumerate(self.blocks):
+            t = block.trace(x, rope, ffn_scales.get(i))
+            x = t.x_out
+            attn.append(t.attn_update[0])
+            ffn.append(t.ffn_update[0])
+            coeffs.append(t.ffn.hidden[0])
+            gates.append(t.ffn.pre[0])
+            ups.append(t.ffn.up[0] if t.ffn.up is not None else t.ffn.pre[0])
+        final = x[0]
+        return ModelTrace(logits=self._head(final if all_logits else final[-1:]), embeddings=start, attn_updates=torch.stack(attn),
+                          ffn_updates=torch.stack(ffn), coeffs=torch.stack(coeffs), gates=torch.stack(gates),
+                          ups=torch.stack(ups), final_residual=final)
+
+
+@dataclass
+class ModelTrace:
+    """One sequence through the model. L layers, T tokens."""
+
+    logits: Tensor  # (T, vocab), or (1, vocab) for the last position only
+    embeddings: Tensor  # (T, d): the residual stream before block 0
+    attn_updates: Tensor  # (L, T, d): what each attention layer adds to the residual stream
+    ffn_updates: Tensor  # (L, T, d): what each FFN adds
+    coeffs: Tensor  # (L, T, d_ff): m = act(gate) * up, the FFN's key coefficients (after interventions)
+    gates: Tensor  # (L, T, d_ff): gate_proj(x), before the activation
+    ups: Tensor  # (L, T, d_ff): up_proj(x)
+    final_residual: Tensor  # (T, d): the residual stream before the final norm
+
+
+def build_on_meta(cfg: ModelConfig) -> Transformer:
+    """The whole model with shapes but no storage: counts 46B parameters in milliseconds."""
+    with torch.device("meta"):
+        return Transformer(cfg)
+
+
+def torch_count(cfg: ModelConfig) -> int:
+    """sum(p.numel()) of the real modules, with one block built and the other
+    n_layers - 1 (identical) blocks counted by multiplication: fast enough to run
+    on every rerun of a page."""
+    with torch.device("meta"):
+        one_layer = Transformer(cfg.with_(n_layers=1))
+        block = sum(p.numel() for p in one_layer.blocks[0].parameters())
+    return sum(p.numel() for p in one_layer.parameters()) + (cfg.n_layers - 1) * block
+
+
+def random_block(cfg: ModelConfig, seed: int = 0) -> Block:
+    """One block with GPT-2-style N(0, 0.02) weights, allocated without the slower default init."""
+    block = seeded.allocate(lambda: Block(cfg))
+    g = seeded.generator(seed)
+    with torch.no_grad():
+        for name, p in block.named_parameters():
+            if name.endswith("norm.weight"):
+                p.fill_(1.0)
+            elif p.ndim == 1:
+                p.zero_()
+            else:
+                p.normal_(0.0, 0.02, generator=g)
+    return block
+
+
+def shape_walk(cfg: ModelConfig, batch: int = 2, seq: int = 8, seed: int = 0) -> list[tuple[str, tuple[int, ...]]]:
+    """Run one real block on random input and report the shape after each step."""
+    block = random_block(cfg, seed)
+    x = torch.randn(batch, seq, cfg.d_model, generator=torch.Generator().manual_seed(seed))
+    rope = None if cfg.max_positions else rope_cos_sin(seq, cfg.dim_head)
+    with torch.no_grad():
+        t = block.trace(x, rope)
+    steps = [("input x", x), ("attention update", t.attn_update)]
+    if t.ffn is not None:
+        if t.ffn.up is not None:
+            steps += [("gate_proj(x)", t.ffn.gate), ("up_proj(x)", t.ffn.up)]
+        else:
+            steps += [("up_proj(x) (pre-activation)", t.ffn.pre)]
+        steps += [("hidden coefficients", t.ffn.hidden)]
+    steps += [("FFN update", t.ffn_update), ("block output", t.x_out)]
+    return [(name, tuple(v.shape)) for name, v in steps]

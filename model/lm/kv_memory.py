@@ -1,0 +1,205 @@
+"""The FFN as a key-value memory, on a real model and the user's text.
+
+Geva et al. 2020 ("Transformer Feed-Forward Layers Are Key-Value Memories"):
+row i of the input projection is a key, its coefficient m_i says how strongly
+the token matches it, and column i of down_proj is the value v_i written into
+the residual stream: FFN(x) = sum_i m_i v_i. For SwiGLU, m = silu(gate·x) * (up·x),
+exactly the input of down_proj, and it can be negative.
+
+Geva et al. 2022 ("...Build Predictions by Promoting Concepts in the Vocabulary
+Space"): read a value vector through the final norm and the unembedding to see
+which tokens it promotes; a sub-update m_i v_i pushes those tokens up when
+m_i > 0 and down when m_i < 0.
+
+Every function here is pure: a model and a trace in, tensors or small records out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from model.architectures.transformer import ModelTrace, Transformer
+
+MAX_TOKENS = 256
+
+
+@dataclass(frozen=True)
+class Encoded:
+    ids: list[int]
+    pieces: list[str]  # each token as text (byte-level pieces decoded where possible)
+    truncated: bool  # the text was longer than MAX_TOKENS and was cut
+
+
+def encode(tokenizer, text: str, max_tokens: int = MAX_TOKENS) -> Encoded:
+    ids = tokenizer.encode(text).ids
+    cut = ids[:max_tokens]
+    return Encoded(cut, [token_text(tokenizer, i) for i in cut], len(ids) > max_tokens)
+
+
+def token_text(tokenizer, token_id: int) -> str:
+    """A token as a reader sees it: 'Ġcapital' -> ' capital'. Partial UTF-8 bytes show as '�'."""
+    return tokenizer.decode([token_id], skip_special_tokens=False) or tokenizer.id_to_token(token_id)
+
+
+@torch.inference_mode()
+def run(model: Transformer, ids: list[int], ffn_scales: dict[int, Tensor] | None = None,
+        all_logits: bool = False) -> ModelTrace:
+    return model.trace(torch.tensor(ids), ffn_scales, all_logits=all_logits)
+
+
+@torch.inference_mode()
+def next_token_probs(model: Transformer, trace: ModelTrace, position: int) -> Tensor:
+    """(vocab,) next-token distribution after `position`."""
+    return model.logits_at(trace.final_residual[position]).softmax(-1)
+
+
+def top_k(probs: Tensor, k: int = 10) -> list[tuple[int, float]]:
+    values, ids = probs.topk(k)
+    return list(zip(ids.tolist(), values.tolist()))
+
+
+def most_active_neurons(trace: ModelTrace, layer: int, k: int = 20) -> list[int]:
+    """Neurons of `layer` with the largest |coefficient| anywhere in the text."""
+    peak = trace.coeffs[layer].abs().amax(dim=0)
+    return peak.topk(min(k, peak.numel())).indices.tolist()
+
+
+def value_vector(model: Transformer, layer: int, neuron: int) -> Tensor:
+    """v_i: column `neuron` of the layer's down projection, (d_model,)."""
+    return model.blocks[layer].ffn.down_proj.weight[:, neuron]
+
+
+@torch.inference_mode()
+def vocab_projection(model: Transformer, vectors: Tensor) -> Tensor:
+    """Read residual-stream directions (d,) or (n, d) as logits over the vocabulary:
+    through the final norm's gain (its scale is the same for every token) and the
+    unembedding."""
+    gain = model.final_norm.weight if model.final_norm is not None else 1.0
+    return (vectors * gain) @ model.unembedding.T
+
+
+@dataclass(frozen=True)
+class ValueReading:
+    promoted: list[tuple[int, float]]  # (token id, logit) pushed up by this sub-update
+    suppressed: list[tuple[int, float]]  # pushed down
+
+
+def read_value(model: Transformer, layer: int, neuron: int, coefficient_sign: float = 1.0,
+               k: int = 10) -> ValueReading:
+    """Tokens the neuron's value vector promotes and suppresses. A negative
+    coefficient flips the sub-update m_i v_i, so promoted and suppressed swap."""
+    scores = vocab_projection(model, value_vector(model, layer, neuron))
+    scores = scores if coefficient_sign >= 0 else -scores
+    up, down = scores.topk(k), (-scores).topk(k)
+    return ValueReading(list(zip(up.indices.tolist(), up.values.tolist())),
+                        list(zip(down.indices.tolist(), (-down.values).tolist())))
+
+
+def sign_combinations(trace: ModelTrace, layer: int, neuron: int) -> dict[str, int]:
+    """How often each of the four (gate, up) sign pairs occurs over the text (after GLUScope)."""
+    g, u = trace.gates[layer, :, neuron], trace.ups[layer, :, neuron]
+    return {"gate+ up+": int(((g > 0) & (u > 0)).sum()), "gate+ up−": int(((g > 0) & (u <= 0)).sum()),
+            "gate− up+": int(((g <= 0) & (u > 0)).sum()), "gate− up−": int(((g <= 0) & (u <= 0)).sum())}
+
+
+@torch.inference_mode()
+def sub_update_sum(model: Transformer, trace: ModelTrace, layer: int, position: int) -> tuple[Tensor, Tensor]:
+    """(sum_i m_i v_i computed neuron by neuron, the FFN output the model produced)."""
+    m = trace.coeffs[layer, position]
+    down = model.blocks[layer].ffn.down_proj.weight  # (d, d_ff): column i is v_i
+    per_neuron = down * m  # (d, d_ff): the sub-update of every neuron
+    return per_neuron.sum(dim=1), trace.ffn_updates[layer, position]
+
+
+@torch.inference_mode()
+def logit_direction(model: Transformer, trace: ModelTrace, position: int, token: int) -> Tensor:
+    """u such that logit(token) = residual · u at `position`. The final RMSNorm divides by
+    the residual's rms, a scalar per position, so the logit is linear in the residual's parts."""
+    x = trace.final_residual[position]
+    norm = model.final_norm
+    rms = torch.sqrt(x.pow(2).mean() + norm.eps) if norm is not None else torch.tensor(1.0)
+    gain = norm.weight if norm is not None else 1.0
+    return gain * model.unembedding[token] / rms
+
+
+@torch.inference_mode()
+def neuron_attribution(model: Transformer, trace: ModelTrace, position: int, token: int) -> Tensor:
+    """(layers, d_ff): each neuron's direct contribution m_i (v_i · u) to `token`'s logit.
+    Summed, they are the FFN part of the logit; with the embedding and the attention
+    updates they add up to the logit itself."""
+    u = logit_direction(model, trace, position, token)
+    out = []
+    for layer, block in enumerate(model.blocks):
+        out.append(trace.coeffs[layer, position] * (u @ block.ffn.down_proj.weight))
+    return torch.stack(out)
+
+
+@dataclass(frozen=True)
+class LogitParts:
+    embedding: float
+    attention: float
+    ffn: float
+
+    @property
+    def total(self) -> float:
+        return self.embedding + self.attention + self.ffn
+
+
+@torch.inference_mode()
+def logit_parts(model: Transformer, trace: ModelTrace, position: int, token: int) -> LogitParts:
+    u = logit_direction(model, trace, position, token)
+    return LogitParts(float(trace.embeddings[position] @ u), float(trace.attn_updates[:, position].sum(0) @ u),
+                      float(trace.ffn_updates[:, position].sum(0) @ u))
+
+
+def update_norms(trace: ModelTrace) -> tuple[Tensor, Tensor]:
+    """Per layer, the mean size (L2 norm over tokens) of the attention and FFN updates."""
+    return trace.attn_updates.norm(dim=-1).mean(-1), trace.ffn_updates.norm(dim=-1).mean(-1)
+
+
+@torch.inference_mode()
+def text_loss(model: Transformer, ids: list[int], ffn_scales: dict[int, Tensor] | None = None) -> float:
+    """Mean next-token cross-entropy of the text (nats), optionally under an intervention."""
+    if len(ids) < 2:
+        return float("nan")
+    logits = model.trace(torch.tensor(ids), ffn_scales, all_logits=True).logits
+    return float(F.cross_entropy(logits[:-1], torch.tensor(ids[1:])))
+
+
+def switch_off(neurons: list[tuple[int, int]], d_ff: int, factor: float = 0.0,
+               layers_off: list[int] | tuple[int, ...] = ()) -> dict[int, Tensor]:
+    """Interventions as per-layer scale vectors: `factor` on the given (layer, neuron)s
+    (0 switches off, 2 doubles), and whole FFN layers removed."""
+    scales: dict[int, Tensor] = {}
+    for layer, neuron in neurons:
+        scales.setdefault(layer, torch.ones(d_ff))[neuron] = factor
+    for layer in layers_off:
+        scales[layer] = torch.zeros(d_ff)
+    return scales
+
+
+def all_ffn_off(n_layers: int, d_ff: int) -> dict[int, Tensor]:
+    return switch_off([], d_ff, layers_off=list(range(n_layers)))
+
+
+def context_difference(a: ModelTrace, pos_a: int, b: ModelTrace, pos_b: int, k: int = 15
+                       ) -> list[tuple[int, int, float, float]]:
+    """Neurons whose coefficients differ most between two occurrences of a word:
+    (layer, neuron, coefficient in a, coefficient in b)."""
+    diff = (a.coeffs[:, pos_a] - b.coeffs[:, pos_b]).abs()
+    flat = diff.flatten().topk(k).indices
+    d_ff = diff.shape[1]
+    return [(int(i) // d_ff, int(i) % d_ff, float(a.coeffs[int(i) // d_ff, pos_a, int(i) % d_ff]),
+             float(b.coeffs[int(i) // d_ff, pos_b, int(i) % d_ff])) for i in flat]
+
+
+def find_token(pieces: list[str], word: str) -> int | None:
+    """Last position whose token is `word` (ignoring surrounding spaces and case)."""
+    target = word.strip().lower()
+    for i in range(len(pieces) - 1, -1, -1):
+        if pieces[i].strip().lower() == target:
+            return i
+    return None

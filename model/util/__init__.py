@@ -1,0 +1,2 @@
+"""Small helpers with no FFN knowledge: deterministic module building (seeded), atomic
+cache files, human-readable numbers. May import no other part of model/."""

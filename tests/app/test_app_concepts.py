@@ -1,0 +1,109 @@
+"""Concept pages, the tour, the quiz and presentation mode in AppTest."""
+import pytest
+
+from content.tour import STEPS
+from tests.apptest_helpers import plotly_figures, run_page, tables
+
+
+def _v(value):
+    return value[0] if isinstance(value, list) else value
+
+
+def _titles(at):
+    return [(f["layout"].get("title") or {}).get("text", "") for f in plotly_figures(at)]
+
+
+def test_why_ffn_sections_and_controls():
+    at = run_page("why_ffn")
+    assert "yes" in " ".join(m.value for m in at.markdown if "hull" in m.value)
+    assert at.metric[0].value == "100%" and at.metric[3].value == "yes"
+    at.selectbox(key="why.activation").set_value("none").run()
+    assert int(at.metric[0].value.rstrip("%")) <= 75
+    assert "never get more than 3 of the 4" in at.warning[0].value
+    at.selectbox(key="why.c_activation").set_value("relu").run()
+    assert at.metric[3].value == "no"
+    assert _v(at.query_params["activation"]) == "none" and _v(at.query_params["c_activation"]) == "relu"
+
+
+def test_why_ffn_url_state_restored():
+    at = run_page("why_ffn", dataset="spirals", hidden="32", steps="5000", w_cat="2")
+    assert at.selectbox(key="why.dataset").value == "spirals"
+    assert at.slider(key="why.steps").value == 2000 and at.slider(key="why.w_cat").value == 1.0
+    assert any(t.startswith("spirals") for t in _titles(at))
+    assert "steps=5000" in " ".join(w.value for w in at.warning)
+
+
+def test_positionwise_page():
+    at = run_page("positionwise", seq="4", changed="9")
+    assert at.slider(key="pos.changed").value == 3
+    assert [m.value for m in at.metric] == ["yes, allclose", "no, they moved"]
+    at.button(key="pos.again").click().run()
+    assert _v(at.query_params["draw"]) == "2"
+
+
+def test_block_page_shapes_and_code():
+    at = run_page("block", d_model="32", d_ff="80", n_heads="4", ffn="gated", activation="silu", seq="5")
+    shapes = tables(at)[0]
+    assert "(2, 5, 80)" in shapes["shape"] and "gate_proj(x)" in shapes["after"]
+    assert "nn.Linear(32, 80" in at.code[0].value and "F.silu(h)" in at.code[0].value
+    post = run_page("block", norm_position="post")
+    assert "Post-norm block" in " ".join(m.value for m in post.markdown)
+    at = run_page("block", d_model="30", n_heads="4")
+    assert "divisible" in at.error[0].value
+
+
+def test_gating_page_table_matches_the_tutorial_numbers():
+    at = run_page("gating")
+    table = tables(at)[0]
+    assert table["parameters"][:2] == ["525,568", "523,776"] and table["d_ff"][1].startswith("682")
+    assert any("gated FFN" in t for t in _titles(at))
+
+
+def test_moe_page_routes_and_counts():
+    at = run_page("moe", n_experts="4", top_k="9")
+    assert at.slider(key="moe.top_k").value == 4
+    assert "13 tokens × 4" in at.metric[0].value
+    assert tables(at)[0]["total"][0] == "46,702,792,704"
+
+
+def test_quiz_feedback():
+    at = run_page("quiz")
+    at.radio(key="quiz.expansion").set_value(2).run()
+    assert "Right." in at.success[0].value
+    at.radio(key="quiz.share").set_value(0).run()
+    assert "the answer is “Two thirds”" in at.error[0].value
+    assert at.metric[0].value == "1 / 8"
+
+
+@pytest.mark.parametrize("step", range(1, len(STEPS)))  # the last step loads the real model: see test_tour_last_step
+def test_tour_step(step):
+    at = run_page("tour", step=str(step))
+    assert at.header[0].value == f"{step}. {STEPS[step - 1].title}"
+    assert (step == 1) == bool(at.info) and (not at.info or "8–10 minutes" in at.info[0].value)
+    assert STEPS[step - 1].idea in " ".join(m.value for m in at.markdown)
+
+
+def test_tour_navigation_buttons():
+    at = run_page("tour")
+    at.button(key="tour.next").click().run()
+    assert at.header[0].value.startswith("2.") and _v(at.query_params["step"]) == "2"
+    at.button(key="tour.prev").click().run()
+    assert at.header[0].value.startswith("1.")
+    assert at.button(key="tour.prev").disabled
+
+
+@pytest.mark.model
+def test_tour_last_step():
+    at = run_page("tour", step="7")
+    assert "' Paris'" in " ".join(m.value for m in at.markdown)
+    assert any("Paris" in t for t in _titles(at))
+
+
+def test_presentation_mode_from_url_enlarges_figures():
+    normal = run_page("activations")
+    big = run_page("activations", present="true")
+    assert plotly_figures(big)[0]["layout"]["font"]["size"] > plotly_figures(normal)[0]["layout"]["font"]["size"]
+    assert big.toggle(key="presentation.on").value is True
+    assert _v(big.query_params["present"]) == "true"
+    svg = run_page("budget", download="svg")
+    assert "svg" in svg.get("plotly_chart")[0].proto.config

