@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # FFN Lab's two commands, each working on a fresh machine:
 #   ./run.sh app    install everything, then start the app on http://localhost:8501
-#   ./run.sh test   install everything plus the test tools, Debian's Chromium and nginx, then run the tests
+#   ./run.sh test   install everything plus the test tools and Debian's Chromium, nginx and corpus
+#                   sources, then run the tests
 # Extra arguments go to streamlit (app) or pytest (test).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -28,10 +29,12 @@ install_app() {
 install_test() {
   install_app
   pip_install requirements-test.txt
-  # Debian's Chromium for the browser tests, nginx for the multi-replica load-balancer test
-  if ! command -v chromium >/dev/null 2>&1 || ! [ -x /usr/sbin/nginx ]; then
+  # Debian's Chromium for the browser tests, nginx for the multi-replica load-balancer test, and the
+  # sources of the neuron dictionary's corpus (its tests check the shipped dictionary against them)
+  local debs="chromium nginx wordnet-base fortunes jargon-text"
+  if ! dpkg -s $debs >/dev/null 2>&1; then
     as_root apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium nginx
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $debs
   fi
 }
 

@@ -1,12 +1,14 @@
-"""The neuron dictionary of the built-in corpus, built once per machine and shared."""
+"""The neuron dictionary: the one that ships with FFN Lab (read once per server and shared), a
+background build where none ships for the model, and dictionaries of a user's own upload."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import streamlit as st
 
 from components.lm.model_resource import MODEL_LOCK
-from model.lm import corpus, gguf_loader
+from model.lm import build_dictionary, gguf_loader
 from model.lm import neuron_dictionary as nd
 from model.lm.gguf_loader import LoadedModel
 
@@ -14,9 +16,9 @@ MAX_UPLOAD_CHARS = 20_000  # about 5,000 tokens: a build of under half a minute
 
 
 class BuildJob:
-    """The built-in dictionary, built (or loaded from disk) in a background thread owned by
-    the server process, so a visitor who leaves mid-build does not cancel it and everyone
-    else sees the same progress."""
+    """The built-in dictionary of a model for which none ships, built over the reading corpus
+    in a background thread owned by the server process, so a visitor who leaves mid-build
+    does not cancel it and everyone else sees the same progress."""
 
     def __init__(self) -> None:
         self.done, self.total = 0, 1
@@ -35,8 +37,7 @@ class BuildJob:
         def progress(done: int, total: int) -> None:
             self.done, self.total = done, total
         try:
-            self.result = nd.load_or_build(lm.model, lm.tokenizer, corpus.builtin_documents(),
-                                           gguf_loader.cache_dir(), progress, MODEL_LOCK)
+            self.result = build_dictionary.build_builtin(lm, progress=progress, lock=MODEL_LOCK)
         except Exception as err:  # shown on the page; a later visit retries
             self.error = f"{type(err).__name__}: {err}"
             with self._lock:
@@ -55,9 +56,17 @@ def _with_progress(label: str, build):
     return result
 
 
+@st.cache_resource(show_spinner=False)
+def _shipped(source: str) -> nd.NeuronDictionary | None:
+    return build_dictionary.load_builtin(Path(source))
+
+
 def builtin_dictionary(lm: LoadedModel, poll_seconds: float = 1.0) -> nd.NeuronDictionary | None:
     """The built-in dictionary, or None while it is being built (a progress bar that
     refreshes itself is shown, and the page reruns when the build is done)."""
+    shipped = _shipped(str(lm.source))
+    if shipped is not None:
+        return shipped
     job = builtin_job()
     job.start(lm)
     if job.result is not None:
@@ -71,7 +80,8 @@ def builtin_dictionary(lm: LoadedModel, poll_seconds: float = 1.0) -> nd.NeuronD
         if job.result is not None or job.error:
             st.rerun()
         st.progress(job.done / job.total, text=f"Building the neuron dictionary from the built-in corpus "
-                    f"(once per machine, about a minute): {job.done:,} / {job.total:,} tokens")
+                    f"(none ships for this model file; once per machine, about 35 minutes on two cores): "
+                    f"{job.done:,} / {job.total:,} tokens")
 
     progress()
     return None
@@ -101,3 +111,8 @@ def upload_dictionary(lm: LoadedModel, text: str) -> nd.NeuronDictionary:
             lambda progress: nd.load_or_build(lm.model, lm.tokenizer, docs, gguf_loader.cache_dir(), progress,
                                               MODEL_LOCK))
     return st.session_state[key]
+
+
+def source_mix(d: nd.NeuronDictionary) -> str:
+    """'encyclopaedic 40%, quotations and dialogue 25%, ...': the corpus's kinds of text by tokens."""
+    return ", ".join(f"{name} {share:.0%}" for name, share in d.source_shares().items())

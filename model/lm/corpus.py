@@ -1,7 +1,31 @@
-"""The built-in corpus the neuron dictionary is built from: short texts we wrote
-across topics, plus the start of every topic of the Python documentation that ships
-with Python itself (`pydoc_data.topics`), so no download is ever needed."""
+"""The corpus the built-in neuron dictionary is read from: about 300,000 tokens of varied
+text, all from sources that install here and allow shipping what we derive from them.
+
+| source | kind of text | licence | where it comes from |
+|---|---|---|---|
+| WordNet 3.0 glosses | encyclopaedic definitions (places, people, things, verbs) with example sentences | WordNet 3.0 licence (free use and redistribution with its notice) | Debian `wordnet-base` |
+| fortune cookies | quotations, dialogue, jokes, poems, headlines, literature | BSD (Debian `fortunes`) | Debian `fortunes` |
+| the Jargon File | essays and stories about computing culture | public domain | Debian `jargon-text` |
+| arithmetic | sums, products, dates and word problems | ours (generated, seeded) | this module |
+| Python's documentation | technical prose and code | PSF licence | `pydoc_data`, part of Python |
+| our sentences | capitals, past tense, numbers, code, everyday life | ours | this module |
+
+Only the dictionary's rebuild (`python -m model.lm.build_dictionary`) reads these files; the
+app reads the shipped dictionary, which keeps the corpus as token ids.
+Everything here is deterministic: the same files give the same documents, in the same order.
+"""
 from __future__ import annotations
+
+import gzip
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+WORDNET = Path("/usr/share/wordnet")
+FORTUNES = Path("/usr/share/games/fortunes")
+JARGON = Path("/usr/share/doc/jargon-text/jargon.txt.gz")
+DEBIAN_PACKAGES = ("wordnet-base", "fortunes", "jargon-text")
 
 WRITTEN: dict[str, list[str]] = {
     "places and capitals": [
@@ -58,16 +82,135 @@ WRITTEN: dict[str, list[str]] = {
     ],
 }
 
-DOC_CHARS = 800  # of each Python documentation topic: enough variety, a build under a minute
+# characters taken from each source (about 4 characters a token; digits are a token each)
+BUDGET = {"encyclopaedic": 560_000, "quotations and dialogue": 330_000, "essays and stories": 300_000,
+          "arithmetic": 50_000, "code and technical": 110_000}
+FORTUNE_FILES = ("fortunes", "literature", "wisdom", "people", "humorists", "songs-poems", "kids", "education",
+                 "science", "food", "love", "pets", "sports", "work", "men-women", "miscellaneous", "riddles",
+                 "platitudes", "startrek", "politics", "law", "medicine", "news", "magic", "tao", "pratchett")
 
 
-def python_docs(max_chars: int = DOC_CHARS) -> list[str]:
+@dataclass(frozen=True)
+class Document:
+    source: str  # a key of BUDGET, or "our sentences"
+    text: str
+
+
+def _take(texts: list[str], budget: int) -> list[str]:
+    """The first texts whose lengths add up to `budget` characters."""
+    out, used = [], 0
+    for t in texts:
+        if used >= budget:
+            break
+        out.append(t)
+        used += len(t)
+    return out
+
+
+def wordnet_entries(root: Path = WORDNET) -> list[str]:
+    """One line per synset, 'lemma, lemma: gloss; "example"', places and people (WordNet's
+    instances) first, then everything else, each group in a seeded shuffle."""
+    instances, others = [], []
+    for part in ("noun", "verb", "adj", "adv"):
+        for line in (root / f"data.{part}").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith(" ") or "|" not in line:
+                continue  # the licence header
+            fields, gloss = line.split("|", 1)
+            words = fields.split()
+            n_words = int(words[3], 16)
+            lemmas = [re.sub(r"\(.*\)$", "", w).replace("_", " ") for w in words[4:4 + 2 * n_words:2]]
+            entry = f"{', '.join(dict.fromkeys(lemmas))}: {gloss.strip()}"
+            (instances if " @i " in fields else others).append(entry)
+    rng = random.Random(0)
+    rng.shuffle(instances)
+    rng.shuffle(others)
+    half = len(instances) // 2
+    return instances[:half] + others[: 2 * half] + instances[half:] + others[2 * half:]
+
+
+def fortunes(root: Path = FORTUNES) -> list[str]:
+    """Fortune cookies from the categories in FORTUNE_FILES, interleaved so every kind is represented."""
+    files = [[t.strip() for t in (root / name).read_text(encoding="utf-8", errors="replace").split("\n%\n")
+              if t.strip()] for name in FORTUNE_FILES if (root / name).is_file()]
+    out = []
+    for i in range(max(map(len, files), default=0)):
+        out += [f[i] for f in files if i < len(f)]
+    return out
+
+
+def jargon_paragraphs(path: Path = JARGON) -> list[str]:
+    """Prose paragraphs of the Jargon File: its box-drawn tables and headings left out."""
+    text = gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+    return [p for p in paragraphs if len(p) > 200 and not re.search(r"[\u2500-\u257f]", p)]
+
+
+NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                "sixteen seventeen eighteen nineteen twenty").split()
+MONTHS = ("January February March April May June July August September October November December").split()
+
+
+def arithmetic(n: int = 4000, seed: int = 0) -> list[str]:
+    """Short generated maths texts: sums and products in digits and in words, dates, word problems."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        a, b = rng.randint(2, 99), rng.randint(2, 99)
+        kind = rng.randrange(5)
+        if kind == 0:
+            out.append(f"{a} + {b} = {a + b}, and {a} - {b} = {a - b}.")
+        elif kind == 1:
+            x, y = rng.randint(2, 12), rng.randint(2, 12)
+            out.append(f"{x} times {y} is {x * y}, so {x * y} divided by {y} is {x}.")
+        elif kind == 2:
+            x, y = rng.randint(0, 10), rng.randint(0, 10)
+            out.append(f"{NUMBER_WORDS[x].capitalize()} plus {NUMBER_WORDS[y]} makes {NUMBER_WORDS[x + y]}.")
+        elif kind == 3:
+            out.append(f"On {rng.randint(1, 28)} {rng.choice(MONTHS)} {rng.randint(1800, 2030)} the price was "
+                       f"{a}.{b:02d} dollars; a week later it was {a + rng.randint(1, 9)}.{b:02d}.")
+        else:
+            out.append(f"Sam had {a} apples and gave away {min(a, b)}. How many are left? {a} - {min(a, b)} "
+                       f"= {a - min(a, b)} apples.")
+    return out
+
+
+def python_docs(max_chars: int = 800) -> list[str]:
     import pydoc_data.topics
 
     topics = pydoc_data.topics.topics
     return [topics[name][:max_chars] for name in sorted(topics)]
 
 
-def builtin_documents() -> list[str]:
-    written = [" ".join(texts[i:i + 2]) for texts in WRITTEN.values() for i in range(0, len(texts), 2)]
-    return written + python_docs()
+def ours() -> list[str]:
+    return [" ".join(texts[i:i + 2]) for texts in WRITTEN.values() for i in range(0, len(texts), 2)]
+
+
+def missing_sources() -> list[str]:
+    """The Debian packages whose files a rebuild of the dictionary needs but cannot find."""
+    files = {"wordnet-base": WORDNET / "data.noun", "fortunes": FORTUNES / "fortunes", "jargon-text": JARGON}
+    return [pkg for pkg, path in files.items() if not path.is_file()]
+
+
+def reading_corpus() -> list[Document]:
+    """The built-in dictionary's corpus: every source within its budget, interleaved in
+    blocks so that any prefix of the corpus already mixes the kinds of text."""
+    missing = missing_sources()
+    if missing:
+        raise FileNotFoundError("the corpus needs Debian's " + ", ".join(missing)
+                                + f": apt-get install {' '.join(missing)}")
+    sources = {
+        "encyclopaedic": [" ".join(group) for group in _chunks(wordnet_entries(), 6)],
+        "quotations and dialogue": fortunes(),
+        "essays and stories": jargon_paragraphs(),
+        "arithmetic": [" ".join(group) for group in _chunks(arithmetic(), 5)],
+        "code and technical": python_docs(max_chars=2000),
+    }
+    taken = {name: _take(texts, BUDGET[name]) for name, texts in sources.items()}
+    docs = [Document("our sentences", t) for t in ours()]
+    for i in range(max(map(len, taken.values()))):
+        docs += [Document(name, texts[i]) for name, texts in taken.items() if i < len(texts)]
+    return docs
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]

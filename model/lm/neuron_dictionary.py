@@ -1,15 +1,22 @@
 """A dictionary of every FFN neuron: its top-activating contexts over a corpus.
 
-For each of the model's layers x d_ff neurons we keep the K largest coefficients m
-seen anywhere in the corpus with the token position where they occurred, and a
-histogram of all its coefficients. One pass of the model over the corpus builds
-it; it is saved as an .npz file and reused on later starts.
+For each of the model's layers x d_ff neurons we keep the K largest and the K most
+negative coefficients m seen anywhere in the corpus, with the token positions where they
+occurred (a SwiGLU coefficient takes either sign, and a neuron whose m is negative writes
+minus its value vector), a histogram of all its coefficients, and their mean and spread. One pass of the model
+over the corpus builds it; it is saved as an .npz file and reused.
+
+Rankings across neurons use each neuron's own scale (Neuroscope, Neuronpedia): a few
+last-layer neurons reach coefficients of 20 or more and would fill every list ranked
+by raw m, so "fires most on" ranks by the fraction of the neuron's own corpus maximum.
 """
 from __future__ import annotations
 
 import hashlib
+import sys
+import time
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ContextManager
 
@@ -22,6 +29,9 @@ from model.util.atomic_file import write_atomically
 TOP_K = 8
 WINDOW = 256  # tokens per forward pass; documents longer than this are cut into windows
 HIST_EDGES = np.linspace(-6.0, 6.0, 49, dtype=np.float32)  # values outside fall in the end bins
+ARRAYS = ("ids", "doc_starts", "top_values", "top_positions", "bottom_values", "bottom_positions", "hist", "mean",
+          "std")
+BUILD_VERSION = 2  # part of a checkpoint's key: a checkpoint of another version is not resumed
 
 
 @dataclass
@@ -30,33 +40,84 @@ class NeuronDictionary:
     doc_starts: np.ndarray  # (D,) int64: where each document begins in `ids`
     top_values: np.ndarray  # (L, F, K) float32, descending
     top_positions: np.ndarray  # (L, F, K) int64 index into `ids`
+    bottom_values: np.ndarray  # (L, F, K) float32, ascending: the most negative first
+    bottom_positions: np.ndarray  # (L, F, K) int64
     hist: np.ndarray  # (L, F, len(HIST_EDGES) - 1) int32
+    mean: np.ndarray  # (L, F) float32: mean coefficient over the corpus
+    std: np.ndarray  # (L, F) float32
+    doc_sources: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int16))  # (D,) into `sources`
+    sources: tuple[str, ...] = ()  # what kind of text each source is ("encyclopaedic", ...)
+    model_key: str = ""  # which model built it (model_key()); "" for an unknown one
 
     @property
     def n_tokens(self) -> int:
         return int(self.ids.shape[0])
 
-    def save(self, path: Path) -> None:
-        write_atomically(path, lambda tmp: np.savez_compressed(
-            tmp, ids=self.ids, doc_starts=self.doc_starts, top_values=self.top_values,
-            top_positions=self.top_positions, hist=self.hist))
+    @property
+    def peak(self) -> np.ndarray:
+        """(L, F): each neuron's largest coefficient over the corpus."""
+        return self.top_values[..., 0]
+
+    @property
+    def trough(self) -> np.ndarray:
+        """(L, F): each neuron's most negative coefficient over the corpus."""
+        return self.bottom_values[..., 0]
+
+    def extremes(self, layer: int, neuron: int, sign: int = 1) -> list[tuple[float, int]]:
+        """(m, position) of the neuron's strongest firings with that sign, strongest first."""
+        values, positions = ((self.top_values, self.top_positions) if sign >= 0
+                             else (self.bottom_values, self.bottom_positions))
+        return [(float(v), int(p)) for v, p in zip(values[layer, neuron], positions[layer, neuron])
+                if np.isfinite(v) and (v > 0 if sign >= 0 else v < 0)]
+
+    def save(self, path: Path, compress: bool = True) -> None:
+        arrays = {k: getattr(self, k) for k in ARRAYS}
+        arrays.update(doc_sources=self.doc_sources, sources=np.array(self.sources, dtype=str),
+                      model_key=np.array(self.model_key))
+        write_atomically(path, lambda tmp: (np.savez_compressed if compress else np.savez)(tmp, **arrays))
 
     @classmethod
     def load(cls, path: Path) -> "NeuronDictionary":
         with np.load(path) as f:
-            return cls(**{k: f[k] for k in ("ids", "doc_starts", "top_values", "top_positions", "hist")})
+            return cls(**{k: f[k] for k in ARRAYS}, doc_sources=f["doc_sources"],
+                       sources=tuple(str(s) for s in f["sources"]), model_key=str(f["model_key"]))
 
     def context(self, position: int, before: int = 12, after: int = 3) -> tuple[list[int], int]:
         """Token ids around `position`, within its document, and the index of `position` in them."""
-        doc = int(np.searchsorted(self.doc_starts, position, side="right")) - 1
+        doc = self.document_of(position)
         start = max(int(self.doc_starts[doc]), position - before)
         end_of_doc = int(self.doc_starts[doc + 1]) if doc + 1 < len(self.doc_starts) else self.n_tokens
         end = min(end_of_doc, position + after + 1)
         return self.ids[start:end].tolist(), position - start
 
+    def document_of(self, position: int) -> int:
+        return int(np.searchsorted(self.doc_starts, position, side="right")) - 1
+
+    def source_of(self, position: int) -> str:
+        """The kind of text a corpus position comes from, or '' when the dictionary does not say."""
+        if not len(self.doc_sources):
+            return ""
+        return self.sources[int(self.doc_sources[self.document_of(position)])]
+
+    def source_shares(self) -> dict[str, float]:
+        """Each kind of text's share of the corpus's tokens, largest first."""
+        lengths = np.diff(np.append(self.doc_starts, self.n_tokens))
+        shares = np.bincount(self.doc_sources, weights=lengths, minlength=len(self.sources)) / self.n_tokens
+        return {name: float(share) for share, name in sorted(zip(shares, self.sources), reverse=True)}
+
+    def share_of_peak(self, layer: int, neuron: int, value: float) -> float:
+        """`value` as a fraction of the neuron's strongest firing of the same sign in the corpus."""
+        extreme = float(self.peak[layer, neuron] if value >= 0 else self.trough[layer, neuron])
+        return value / extreme if extreme * value > 0 else 0.0
+
 
 def corpus_key(documents: list[str]) -> str:
     return hashlib.sha256("\x00".join(documents).encode()).hexdigest()[:16]
+
+
+def model_key(source: Path) -> str:
+    """The model file a dictionary belongs to: its name and size (the file is pinned)."""
+    return f"{source.name}:{source.stat().st_size}"
 
 
 def windows(doc_ids: list[list[int]]) -> list[tuple[int, list[int]]]:
@@ -75,44 +136,102 @@ def windows(doc_ids: list[list[int]]) -> list[tuple[int, list[int]]]:
     return out
 
 
+class _Accumulator:
+    """Running top-K, histogram and first two moments of every neuron's coefficients."""
+
+    def __init__(self, L: int, F: int):
+        self.top_v = torch.full((L, F, TOP_K), -torch.inf)
+        self.top_p = torch.zeros((L, F, TOP_K), dtype=torch.int64)
+        self.bot_v = torch.full((L, F, TOP_K), torch.inf)
+        self.bot_p = torch.zeros((L, F, TOP_K), dtype=torch.int64)
+        self.hist = torch.zeros((L, F, len(HIST_EDGES) - 1), dtype=torch.int64)
+        self.sum = torch.zeros((L, F), dtype=torch.float64)
+        self.sum_sq = torch.zeros((L, F), dtype=torch.float64)
+        self.windows_done = 0
+        self._edges = torch.from_numpy(HIST_EDGES)
+
+    def add(self, start: int, m: torch.Tensor) -> None:
+        """m: (L, T, F) coefficients of the window beginning at corpus position `start`."""
+        L, T, F = m.shape
+        vals = m.permute(0, 2, 1)  # (L, F, T)
+        pos = (start + torch.arange(T)).expand(L, F, -1)
+        self.top_v, order = torch.cat([self.top_v, vals], -1).topk(TOP_K, dim=-1)
+        self.top_p = torch.cat([self.top_p, pos], -1).gather(-1, order)
+        negated, order = torch.cat([-self.bot_v, -vals], -1).topk(TOP_K, dim=-1)
+        self.bot_v, self.bot_p = -negated, torch.cat([self.bot_p, pos], -1).gather(-1, order)
+        n_bins = self.hist.shape[-1]
+        bins = torch.bucketize(vals.contiguous(), self._edges[1:-1]) + n_bins * torch.arange(L * F).view(L, F, 1)
+        self.hist += torch.bincount(bins.flatten(), minlength=L * F * n_bins).view(L, F, n_bins)
+        m64 = m.double()
+        self.sum += m64.sum(1)
+        self.sum_sq += m64.pow(2).sum(1)
+        self.windows_done += 1
+
+    STATE = ("top_v", "top_p", "bot_v", "bot_p", "hist", "sum", "sum_sq")
+
+    def save(self, path: Path, key: str) -> None:
+        state = {k: getattr(self, k).numpy() for k in self.STATE}
+        write_atomically(path, lambda tmp: np.savez(tmp, key=np.array(key), windows_done=self.windows_done, **state))
+
+    def resume(self, path: Path, key: str) -> bool:
+        """Continue from a checkpoint of the same build, if there is one."""
+        try:
+            with np.load(path) as f:
+                if str(f["key"]) != key:
+                    return False
+                for k in self.STATE:
+                    setattr(self, k, torch.from_numpy(f[k]))
+                self.windows_done = int(f["windows_done"])
+            return True
+        except (OSError, KeyError, ValueError):
+            return False
+
+
 @torch.inference_mode()
 def build(model: Transformer, tokenizer, documents: list[str],
-          progress: Callable[[int, int], None] | None = None, lock: ContextManager | None = None) -> NeuronDictionary:
+          progress: Callable[[int, int], None] | None = None, lock: ContextManager | None = None,
+          checkpoint: Path | None = None, checkpoint_every: int = 25, sources: list[str] | None = None,
+          model_source: Path | None = None) -> NeuronDictionary:
     """One pass over the corpus. `lock`, if given, is held around each forward pass, so a
-    server's visitors get their turn between windows."""
-    doc_ids = [tokenizer.encode(d).ids for d in documents]
-    doc_ids = [d for d in doc_ids if d]
-    L, F = model.cfg.n_layers, model.cfg.d_ff
-    top_v = torch.full((L, F, TOP_K), -torch.inf)
-    top_p = torch.zeros((L, F, TOP_K), dtype=torch.int64)
-    hist = np.zeros((L, F, len(HIST_EDGES) - 1), dtype=np.int64)
-    edges = torch.from_numpy(HIST_EDGES)
+    server's visitors get their turn between windows. With `checkpoint`, the state is saved
+    every `checkpoint_every` windows and a later call with the same corpus resumes from it.
+    `sources` names the kind of text of each document (for the page to show)."""
+    encoded = [(i, tokenizer.encode(d).ids) for i, d in enumerate(documents)]
+    encoded = [(i, ids) for i, ids in encoded if ids]
+    doc_ids = [ids for _, ids in encoded]
+    acc = _Accumulator(model.cfg.n_layers, model.cfg.d_ff)
+    key = f"v{BUILD_VERSION}-{corpus_key(documents)}-{model_key(model_source) if model_source else ''}"
+    if checkpoint is not None:
+        acc.resume(checkpoint, key)
     chunks = windows(doc_ids)
     total = sum(len(ids) for _, ids in chunks)
-    done = 0
-    for start, ids in chunks:
+    done = sum(len(ids) for _, ids in chunks[:acc.windows_done])
+    for start, ids in chunks[acc.windows_done:]:
         with lock or nullcontext():
-            m = model.trace(torch.tensor(ids), all_logits=False).coeffs  # (L, T, F)
-        vals = m.permute(0, 2, 1)  # (L, F, T)
-        pos = (start + torch.arange(len(ids))).expand(L, F, -1)
-        merged_v, merged_p = torch.cat([top_v, vals], -1), torch.cat([top_p, pos], -1)
-        top_v, order = merged_v.topk(TOP_K, dim=-1)
-        top_p = merged_p.gather(-1, order)
-        n_bins = len(HIST_EDGES) - 1
-        bins = torch.bucketize(vals.contiguous(), edges[1:-1])  # (L, F, T), 0..n_bins-1
-        flat_bins = bins + n_bins * torch.arange(L * F).view(L, F, 1)
-        hist += torch.bincount(flat_bins.flatten(), minlength=L * F * n_bins).view(L, F, n_bins).numpy()
+            acc.add(start, model.trace(torch.tensor(ids), all_logits=False).coeffs)
         done += len(ids)
+        if checkpoint is not None and acc.windows_done % checkpoint_every == 0:
+            acc.save(checkpoint, key)
         if progress:
             progress(done, total)
+    n = sum(len(d) for d in doc_ids)
+    mean = acc.sum / max(n, 1)
+    std = (acc.sum_sq / max(n, 1) - mean.pow(2)).clamp_min(0).sqrt()
+    names = sorted(set(sources)) if sources else []
+    doc_sources = np.array([names.index(sources[i]) for i, _ in encoded], dtype=np.int16) if sources else \
+        np.zeros(0, dtype=np.int16)
     starts = np.cumsum([0] + [len(d) for d in doc_ids[:-1]])
     return NeuronDictionary(np.concatenate([np.asarray(d, dtype=np.int32) for d in doc_ids]), starts,
-                            top_v.numpy().astype(np.float32), top_p.numpy(), hist.astype(np.int32))
+                            acc.top_v.numpy().astype(np.float32), acc.top_p.numpy(),
+                            acc.bot_v.numpy().astype(np.float32), acc.bot_p.numpy(), acc.hist.numpy().astype(np.int32),
+                            mean.float().numpy(), std.float().numpy(), doc_sources, tuple(names),
+                            model_key(model_source) if model_source else "")
 
 
 def load_or_build(model: Transformer, tokenizer, documents: list[str], cache_dir: Path,
                   progress: Callable[[int, int], None] | None = None,
                   lock: ContextManager | None = None) -> NeuronDictionary:
+    """A dictionary of `documents` (a user's upload): from the cache, or built and cached."""
     path = cache_dir / f"dictionary-{corpus_key(documents)}.npz"
     if path.is_file():
         try:
@@ -127,6 +246,23 @@ def load_or_build(model: Transformer, tokenizer, documents: list[str], cache_dir
     return d
 
 
+def text_progress(label: str, stream=sys.stderr) -> Callable[[int, int], None]:
+    """A progress bar for a terminal: `label [#####.....] 41% 123,456 / 300,000 tokens, 9 min left`."""
+    started = time.perf_counter()
+
+    def show(done: int, total: int) -> None:
+        share = done / total if total else 1.0
+        elapsed = time.perf_counter() - started
+        left = elapsed / share - elapsed if share > 0 else 0.0
+        bar = "#" * int(30 * share) + "." * (30 - int(30 * share))
+        stream.write(f"\r{label} [{bar}] {share:4.0%} {done:,} / {total:,} tokens, {left / 60:.0f} min left ")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
 @torch.inference_mode()
 def neurons_promoting(model: Transformer, token: int, k: int = 10) -> list[tuple[int, int, float]]:
     """(layer, neuron, score): value vectors most aligned with `token`'s unembedding,
@@ -139,12 +275,21 @@ def neurons_promoting(model: Transformer, token: int, k: int = 10) -> list[tuple
     return [(int(i) // F, int(i) % F, float(v)) for v, i in zip(vals, flat)]
 
 
+@dataclass(frozen=True)
+class Firing:
+    layer: int
+    neuron: int
+    share_of_peak: float  # mean coefficient on the token / the neuron's strongest same-sign firing in the corpus
+    mean_m: float  # mean coefficient on the token's occurrences
+
+
 @torch.inference_mode()
 def neurons_firing_on(model: Transformer, d: NeuronDictionary, token: int, k: int = 10,
-                      max_occurrences: int = 6) -> tuple[list[tuple[int, int, float]], int]:
-    """(layer, neuron, mean coefficient) of the neurons that fire most on `token`, averaged
-    over its occurrences in the corpus (each run with its preceding context), and how many
-    occurrences that was. A token the corpus lacks is run on its own (0 occurrences)."""
+                      max_occurrences: int = 6) -> tuple[list[Firing], int]:
+    """The neurons that fire most on `token`, each on its own scale: the mean coefficient over
+    the token's occurrences in the corpus (each run with its preceding context) as a fraction
+    of the neuron's strongest firing of that sign in the corpus; and how many occurrences that was. A token the corpus
+    lacks is run on its own (0 occurrences)."""
     where = np.flatnonzero(d.ids == token)[:max_occurrences]
     coeffs = []
     for position in where.tolist():
@@ -153,6 +298,8 @@ def neurons_firing_on(model: Transformer, d: NeuronDictionary, token: int, k: in
     if not coeffs:
         coeffs.append(model.trace(torch.tensor([token]), all_logits=False).coeffs[:, 0])
     mean = torch.stack(coeffs).mean(0)  # (L, F)
-    vals, flat = mean.flatten().topk(k)
+    extreme = torch.where(mean >= 0, torch.from_numpy(d.peak), torch.from_numpy(d.trough))
+    share = torch.where(extreme * mean > 0, mean / extreme, torch.zeros_like(mean))
+    vals, flat = share.flatten().topk(k)
     F = mean.shape[1]
-    return [(int(i) // F, int(i) % F, float(v)) for v, i in zip(vals, flat)], len(where)
+    return [Firing(int(i) // F, int(i) % F, float(v), float(mean.flatten()[i])) for v, i in zip(vals, flat)], len(where)

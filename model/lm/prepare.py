@@ -1,4 +1,4 @@
-"""Warm FFN Lab's disk caches: the dequantised model and the built-in neuron dictionary.
+"""Warm FFN Lab's disk cache (the dequantised model) and check the built-in neuron dictionary.
 
 `./run.sh app` and the Docker build run this once, so the first visitor does not wait.
 Run: python -m model.lm.prepare
@@ -8,8 +8,7 @@ from __future__ import annotations
 import sys
 import time
 
-from model.lm import corpus, gguf_loader
-from model.lm import neuron_dictionary as nd
+from model.lm import build_dictionary, gguf_loader
 
 
 def main() -> int:
@@ -20,15 +19,14 @@ def main() -> int:
         print(f"prepare: {err}", file=sys.stderr)
         return 1
     print(f"prepare: model ready in {lm.seconds:.1f} s ({'cache' if lm.from_cache else 'read from GGUF'})")
-    last = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        if time.perf_counter() - last[0] > 5 or done == total:
-            last[0] = time.perf_counter()
-            print(f"prepare: neuron dictionary {done:,} / {total:,} tokens", flush=True)
-
-    d = nd.load_or_build(lm.model, lm.tokenizer, corpus.builtin_documents(), gguf_loader.cache_dir(), progress)
-    print(f"prepare: dictionary of {d.n_tokens:,} tokens ready; done in {time.perf_counter() - start:.0f} s")
+    d = build_dictionary.load_builtin(lm.source)
+    if d is None:
+        print("prepare: no neuron dictionary ships for this model file; the dictionary page will build one "
+              "(about 35 minutes), or run `python -m model.lm.build_dictionary` now", file=sys.stderr)
+    else:
+        print(f"prepare: neuron dictionary of {d.n_tokens:,} tokens ({', '.join(d.sources)})")
+    lm.wait_for_cache()
+    print(f"prepare: done in {time.perf_counter() - start:.1f} s")
     return 0
 
 

@@ -1,12 +1,10 @@
-"""The neuron dictionary on a tiny corpus with the real model, and its page."""
-import time
-
+"""The neuron dictionary on a tiny corpus with the real model, the dictionary that ships, and its page."""
 import numpy as np
 import pytest
 import torch
 
-from components.lm.dictionary_views import MAX_UPLOAD_CHARS, builtin_job, decode_upload
-from model.lm import corpus
+from components.lm.dictionary_views import MAX_UPLOAD_CHARS, decode_upload
+from model.lm import build_dictionary, corpus
 from model.lm import kv_memory as kv
 from model.lm import neuron_dictionary as nd
 from tests.apptest_helpers import run_page, tables
@@ -18,7 +16,14 @@ DOCS = ["The capital of France is Paris.", "We flew to Paris in May.", "def f(x)
 
 @pytest.fixture(scope="module")
 def tiny(lm):
-    return nd.build(lm.model, lm.tokenizer, DOCS)
+    return nd.build(lm.model, lm.tokenizer, DOCS, sources=["facts", "travel", "code", "facts"], model_source=lm.source)
+
+
+@pytest.fixture(scope="module")
+def shipped(lm):
+    d = build_dictionary.load_builtin(lm.source)
+    assert d is not None, "the dictionary of the bundled model ships in model/lm/dictionaries/"
+    return d
 
 
 def test_top_contexts_are_the_true_maxima(lm, tiny):
@@ -42,14 +47,19 @@ def test_contexts_stay_inside_their_document(tiny, lm):
 def test_save_and_load_round_trip(tiny, tmp_path):
     tiny.save(tmp_path / "d.npz")
     back = nd.NeuronDictionary.load(tmp_path / "d.npz")
-    assert all(np.array_equal(getattr(back, f), getattr(tiny, f))
-               for f in ("ids", "doc_starts", "top_values", "top_positions", "hist"))
+    assert all(np.array_equal(getattr(back, f), getattr(tiny, f)) for f in nd.ARRAYS + ("doc_sources",))
+    assert back.sources == ("code", "facts", "travel") and back.model_key == tiny.model_key != ""
+    assert back.source_of(int(back.doc_starts[1]) + 1) == "travel"
 
 
 def test_search_by_token(lm, tiny):
     paris = lm.tokenizer.encode(" Paris").ids[0]
     firing, seen = nd.neurons_firing_on(lm.model, tiny, paris, k=5)
-    assert seen == 2 and len(firing) == 5 and firing[0][2] >= firing[-1][2]
+    assert seen == 2 and len(firing) == 5
+    shares = [f.share_of_peak for f in firing]
+    assert shares == sorted(shares, reverse=True) and shares[0] > 0
+    for f in firing:  # each on its own scale: the mean coefficient over the neuron's corpus peak
+        assert f.share_of_peak == pytest.approx(f.mean_m / float(tiny.peak[f.layer, f.neuron]), rel=1e-5)
     promoting = nd.neurons_promoting(lm.model, paris, k=5)
     layer, neuron, score = promoting[0]
     direct = float(kv.vocab_projection(lm.model, kv.value_vector(lm.model, layer, neuron))[paris])
@@ -64,9 +74,38 @@ def test_windows_pack_documents_without_splitting_them():
     assert [(s, len(ids)) for s, ids in chunks] == [(0, 200), (200, 100), (300, 256), (556, 44)]
 
 
-def test_builtin_corpus_and_upload_checks():
-    docs = corpus.builtin_documents()
-    assert len(docs) > 90 and any("Paris" in d for d in docs) and any("def " in d for d in docs)
+def test_reading_corpus_is_varied_and_large(lm):
+    docs = corpus.reading_corpus()
+    tokens: dict[str, int] = {}
+    for d in docs:
+        tokens[d.source] = tokens.get(d.source, 0) + len(lm.tokenizer.encode(d.text).ids)
+    total = sum(tokens.values())
+    assert total >= 300_000
+    assert set(tokens) == {"our sentences", *corpus.BUDGET}
+    assert tokens["code and technical"] / total < 0.15  # code is a minority
+    assert max(tokens.values()) / total < 0.5  # no kind of text dominates
+    assert corpus.reading_corpus() == docs  # deterministic
+
+
+def test_the_shipped_dictionary_is_this_model_over_this_corpus(lm, shipped):
+    docs = corpus.reading_corpus()
+    doc_ids = [ids for ids in (lm.tokenizer.encode(d.text).ids for d in docs) if ids]
+    assert shipped.n_tokens >= 300_000 and shipped.model_key == nd.model_key(lm.source)
+    assert np.array_equal(shipped.ids, np.concatenate(doc_ids))
+    assert set(shipped.source_shares()) == {d.source for d in docs}
+    assert (shipped.hist.sum(-1) == shipped.n_tokens).all()
+    # recorded maxima are reproduced by the model on the window that holds them
+    windows = nd.windows(doc_ids)
+    starts = np.array([s for s, _ in windows])
+    for layer, neuron in [(0, 5), (14, 700), (29, 1535)]:
+        position = int(shipped.top_positions[layer, neuron, 0])
+        w = int(np.searchsorted(starts, position, side="right")) - 1
+        start, ids = windows[w]
+        m = lm.model.trace(torch.tensor(ids), all_logits=False).coeffs[layer, position - start, neuron]
+        assert float(m) == pytest.approx(float(shipped.top_values[layer, neuron, 0]), rel=1e-3, abs=1e-3)
+
+
+def test_upload_checks():
     assert decode_upload("héllo".encode())[0] == "héllo"
     assert "not UTF-8" in decode_upload(b"\xff\xfe\x00bad")[1]
     assert "empty" in decode_upload(b"  \n")[1]
@@ -75,16 +114,12 @@ def test_builtin_corpus_and_upload_checks():
 
 def test_page_shows_a_neuron_card_from_the_url():
     at = run_page("neurons", layer="24", neuron="1005", token=" capital")
-    job = builtin_job()  # the page started the shared build (or disk load) in the background
-    deadline = time.monotonic() + 600
-    while job.result is None and job.error is None and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert job.result is not None, job.error
-    at.run()
     text = " ".join(m.value for m in at.markdown)
-    assert "Layer 24, neuron 1005" in text and "m = +" in text
+    assert "Layer 24, neuron 1005" in text and "m = +" in text and "m = -" in text and "it ranges from" in text
+    assert "encyclopaedic" in " ".join(c.value for c in at.caption)
     found = tables(at)
-    assert len(found) == 2 and list(found[0]) == ["layer", "neuron", "mean m", "card", "hrefs"]
+    assert len(found) == 2 and list(found[0]) == ["layer", "neuron", "of its peak", "mean m", "card", "hrefs"]
     assert found[0]["card"][0] == "open card" and found[0]["hrefs"][0].startswith("neurons?layer=")
+    assert found[0]["of its peak"][0].endswith("%")
     at = run_page("neurons", layer="77", token="")
     assert "layer=77" in at.warning[0].value and "Type a word" in at.info[0].value
