@@ -44,6 +44,7 @@ STEPS: tuple[Step, ...] = (
          "Coefficients can be negative, so a neuron can subtract as well as add.", "gating", "random", {}, "gating"),
     Step("A memory in a real model", "Each neuron is a key (what it detects) and a value (what it writes).",
          "In a trained model, FFN neurons act as key-value memories: here are the neurons of SmolLM2-135M that "
-         "wrote ' Paris' after 'The capital of France is'. Open the full page to try your own text, switch "
-         "neurons off, and see Mixture of Experts scale the idea up.", "kv_memory", "trained", {"view": "attribution"}, "memory"),
+         "wrote ' Paris' after 'The capital of France is', measured on its centred logit (what lifts every "
+         "token at once counts zero). Open the full page to try your own text and switch neurons off, or the "
+         "concept-neurons page for neurons that write months, numbers or pronouns.", "kv_memory", "trained", {"view": "attribution"}, "memory"),
 )

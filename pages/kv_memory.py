@@ -2,6 +2,7 @@
 import streamlit as st
 
 from components.lm import kv_views
+from components.lm.kv_controls import format_neurons, parse_neurons, token_for
 from components.lm.model_resource import get_model
 from components.shared import server_tuning, url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
@@ -15,13 +16,13 @@ server_tuning.route_through_app()
 PAGE = "kv"
 EXAMPLES = ["The capital of France is", "The bank by the river was steep", "I paid the cheque in at the bank",
             "12 + 7 =", "Yesterday she walked to school and"]
-VIEWS = {"keys": "Keys and values", "attribution": "Who wrote the prediction", "intervene": "Switch neurons off",
-         "labour": "Attention vs FFN", "contexts": "Same word, two contexts"}
+VIEWS = {"keys": "Keys and values", "attribution": "Who wrote the prediction", "lens": "Layer by layer",
+         "intervene": "Switch neurons off", "labour": "Attention vs FFN", "contexts": "Same word, two contexts"}
 PARAMS = [
     TextParam("text", EXAMPLES[0], max_chars=2000),
     ChoiceParam("view", "keys", options=list(VIEWS)),
     NumberParam("pos", -1, lo=-1, hi=MAX_TOKENS - 1),
-    NumberParam("layer", 20, lo=0, hi=29),
+    NumberParam("layer", -1, lo=-1, hi=29),
     NumberParam("neuron", -1, lo=-1, hi=1535),
     NumberParam("factor", 0.0, lo=-2.0, hi=4.0, integer=False),
     NumberParam("n_off", 5, lo=0, hi=20),
@@ -29,6 +30,11 @@ PARAMS = [
     TextParam("ctx_a", EXAMPLES[1], max_chars=500),
     TextParam("ctx_b", EXAMPLES[2], max_chars=500),
     TextParam("word", "bank", max_chars=40),
+    TextParam("target", "", max_chars=40),
+    TextParam("vs", "", max_chars=40),
+    ChoiceParam("measure", "direct", options=list(kv_views.MEASURES)),
+    NumberParam("k_off", 10, lo=1, hi=20),
+    TextParam("off", "", max_chars=400),
 ]
 k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 
@@ -49,7 +55,7 @@ url_state.restore(PAGE, PARAMS)
 def use_example() -> None:
     choice = st.session_state[k("example")]
     if choice:
-        url_state.set_values(PAGE, {"text": choice, "pos": -1, "neuron": -1})
+        url_state.set_values(PAGE, {"text": choice, "pos": -1, "layer": -1, "neuron": -1, "target": "", "vs": ""})
 
 
 st.pills("Examples", EXAMPLES, key=k("example"), on_change=use_example)
@@ -82,10 +88,47 @@ with right:
     st.metric("Predicted next token", repr(pred_tokens[0]), f"{preds[0][1]:.1%}", delta_color="off")
 
 view = st.segmented_control("Explore", list(VIEWS), format_func=VIEWS.get, key=k("view"), required=True)
+
+# the token to explain (the prediction unless one is chosen) and, optionally, the one it is set against
+target, problem = token_for(lm.tokenizer, url_state.value(PAGE, "target"))
+if problem:
+    st.warning(f"Explaining the prediction instead: {problem}.")
+target = preds[0][0] if target is None else target
+contrast, problem = token_for(lm.tokenizer, url_state.value(PAGE, "vs"))
+if problem or contrast == target:
+    st.warning(f"No contrast: {problem or 'a token cannot be set against itself'}.")
+    contrast = None
+target_label = kv_views.token_labels([target])[0]
+if url_state.value(PAGE, "layer") < 0:  # open on the neuron that wrote most of the prediction
+    top_layer, top = kv_views.top_neuron(text, position, target)
+    url_state.set_values(PAGE, {"layer": top_layer, "neuron": top if url_state.value(PAGE, "neuron") < 0 else
+                                url_state.value(PAGE, "neuron")})
 layer = url_state.value(PAGE, "layer")
+
+
+def target_controls() -> None:
+    """Which token to explain, and against which (picked from the predictions or typed)."""
+    c1, c2 = st.columns(2)
+    options = list(dict.fromkeys([*pred_tokens, target_label]))
+    c1.selectbox("Explain the token", options, index=options.index(target_label), format_func=repr,
+                 accept_new_options=True, key=k("target_pick"), on_change=pick, args=("target",),
+                 help="One of the top predictions, or type any single token (a leading space matters).")
+    vs = url_state.value(PAGE, "vs")
+    others = list(dict.fromkeys(["", *[t for t in pred_tokens if t != target_label], vs]))
+    c2.selectbox("rather than", others, index=others.index(vs), key=k("vs_pick"),
+                 format_func=lambda t: "nothing: explain its centred logit" if t == "" else repr(t),
+                 accept_new_options=True, on_change=pick, args=("vs",),
+                 help="A contrast asks why the model preferred one token to another (a logit difference).")
+
+
+def pick(name: str) -> None:
+    url_state.set_values(PAGE, {name: st.session_state[k(f"{name}_pick")] or ""})
+
 
 if view == "keys":
     st.subheader("2 · Keys: which neurons fire on which tokens")
+    st.caption(f"Opened on the neuron that wrote most of {target_label!r} (largest direct effect on its centred "
+               "logit); move the layer or type a neuron to explore.")
     st.slider("Layer", 0, lm.config.n_layers - 1, key=k("layer"))
     layer = url_state.value(PAGE, "layer")
     neurons, heatmap = kv_views.keys_heatmap(text, layer)
@@ -110,6 +153,9 @@ if view == "keys":
     c1, c2 = st.columns(2)
     c1.markdown("**Promotes** " + " ".join(code_span(t) for t in up_tokens))
     c2.markdown("**Suppresses** " + " ".join(code_span(t) for t in down_tokens))
+    [rank] = kv_views.at.readout_ranks(lm.model, [(layer, neuron)], [m_here], target)
+    st.markdown(f"Where {code_span(target_label)} stands in what it writes: **rank {rank + 1:,}** of "
+                f"{lm.config.vocab_size:,} ({kv_views.rank_verdict(rank, lm.config.vocab_size)}).")
 
     st.subheader("4 · The check behind the picture")
     total, ffn_out = kv_views.kv.sub_update_sum(lm.model, a.trace, layer, position)
@@ -121,19 +167,49 @@ if view == "keys":
 
 elif view == "attribution":
     st.subheader("5 · Which neurons wrote this prediction")
-    target = preds[0][0]
-    rows, promoted, parts, figure = kv_views.attribution(text, position, target)
-    st.markdown(f"Every neuron of every layer, ranked by its direct contribution mᵢ·(vᵢ·u) to the logit of "
-                f"**{pred_tokens[0]!r}** at position {position}. The logit ({parts.total:.2f}) is the sum of the "
-                f"token embedding ({parts.embedding:+.2f}), all attention updates ({parts.attention:+.2f}) and "
-                f"all FFN updates ({parts.ffn:+.2f}).")
+    target_controls()
+    st.segmented_control("Measured by", list(kv_views.MEASURES), format_func=kv_views.MEASURES.get,
+                         key=k("measure"), required=True)
+    measure = url_state.value(PAGE, "measure")
+    attr = kv_views.attribution(text, position, target, contrast, measure)
+    st.markdown(kv_views.attribution_summary(attr, target_label, kv_views.token_labels([contrast])[0]
+                                             if contrast is not None else None, position))
     left, right = st.columns([2, 3])
     with left:
-        plot(figure)
+        plot(attr.figure)
     with right:
-        table({"neuron": [f"L{lay} n{neu}" for lay, neu, _, _ in rows],
-               "contribution": [v for _, _, v, _ in rows], "m": [m for _, _, _, m in rows],
-               "promotes": [" ".join(repr(t) for t in p) for p in promoted]})
+        table({"neuron": [f"L{lay} n{neu}" for lay, neu, _, _ in attr.rows],
+               "effect": [v for _, _, v, _ in attr.rows], "m": [m for *_, m in attr.rows],
+               f"rank of {target_label!r}": [r + 1 for r in attr.ranks],
+               "top": [f"{(r + 1) / lm.config.vocab_size:.1%}" for r in attr.ranks],
+               "promotes": [" ".join(repr(t) for t in p) for p in attr.promoted]})
+    st.markdown(kv_views.specificity_summary(attr, target_label))
+
+    st.subheader("6 · Check by switching them off")
+    st.slider("Switch off the top", 1, 20, key=k("k_off"), format="%d neurons")
+    k_off = url_state.value(PAGE, "k_off")
+    chosen = tuple((lay, neu) for lay, neu, _, _ in attr.rows[:k_off])
+    m0, m1, p0, p1 = kv_views.ablation_check(text, position, target, contrast, chosen)
+    c1, c2 = st.columns(2)
+    c1.metric(f"p({target_label!r}) with them switched off", f"{p1:.1%}", f"{p1 - p0:+.1%} from {p0:.1%}",
+              delta_color="off")
+    metric_name = kv_views.at.metric_name(attr.target)
+    estimate = f" (estimated {sum(v for _, _, v, _ in attr.rows[:k_off]):+.2f})" if measure == "total" else ""
+    c2.metric(f"Change of the {metric_name}", f"{m1 - m0:+.2f}", estimate.strip(" ()") or None, delta_color="off")
+    if contrast is None:
+        st.markdown(f"**Which ranking finds the neurons that matter?** Switching off the top {min(k_off, 10)} "
+                    f"of each ranking:")
+        comparison = kv_views.ranking_comparison(text, position, target, min(k_off, 10))
+        table({"ranked by": [name for name, _, _ in comparison],
+               f"p({target_label!r}) after": [f"{after:.1%}" for _, _, after in comparison],
+               "before": [f"{before:.1%}" for _, before, _ in comparison]})
+
+elif view == "lens":
+    st.subheader("5 · Layer by layer: where the prediction forms")
+    target_controls()
+    lens, figure = kv_views.lens_view(text, position, target)
+    st.markdown(kv_views.lens_summary(lens, target_label))
+    plot(figure)
 
 elif view == "intervene":
     st.subheader("6 · Switch neurons off (or amplify them)")
@@ -142,8 +218,16 @@ elif view == "intervene":
     c2.slider("Multiply their coefficients by", -2.0, 4.0, step=0.5, key=k("factor"),
               help="0 switches them off; 2 doubles them; −1 flips them.")
     c3.selectbox("Also remove whole FFN layers", ["none", "all", "first_half", "second_half"], key=k("off_layers"))
-    rows, _, _, _ = kv_views.attribution(text, position, preds[0][0])
-    chosen = tuple((lay, neu) for lay, neu, _, _ in rows[: url_state.value(PAGE, "n_off")])
+    named, bad = parse_neurons(url_state.value(PAGE, "off"), lm.config.n_layers, lm.config.d_ff)
+    if bad:
+        st.warning("Not neurons of this model, left out: " + ", ".join(code_span(b) for b in bad))
+    if named:
+        chosen = tuple(named)
+        st.caption("Switching the neurons named in the link: " + format_neurons(named).replace(",", ", ")
+                   + " (clear `off` in the URL to use the top contributors instead).")
+    else:
+        rows = kv_views.attribution(text, position, target).rows
+        chosen = tuple((lay, neu) for lay, neu, _, _ in rows[: url_state.value(PAGE, "n_off")])
     half = lm.config.n_layers // 2
     layers_off = {"none": (), "all": tuple(range(lm.config.n_layers)), "first_half": tuple(range(half)),
                   "second_half": tuple(range(half, lm.config.n_layers))}[url_state.value(PAGE, "off_layers")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.shared.theme import DIVERGING, GROUP_COLOURS, PALETTE, layout
+from components.shared.theme import DIVERGING, GROUP_COLOURS, PALETTE, layout, stacked_rows
 from components.shared.token_html import VISIBLE
 
 
@@ -45,13 +45,45 @@ def neuron_heatmap(coeffs: np.ndarray, neurons: list[int], pieces: list[str], la
                                     xaxis=dict(type="category", tickangle=-45)))
 
 
-def attribution_bar(labels: list[str], values: list[float], title: str, presentation: bool = False) -> go.Figure:
+def attribution_bar(labels: list[str], values: list[float], title: str,
+                    x_title: str = "direct contribution to the logit", presentation: bool = False) -> go.Figure:
     colours = [GROUP_COLOURS["ffn"] if v >= 0 else GROUP_COLOURS["attention"] for v in values]
     bar = go.Bar(x=values, y=labels, orientation="h", marker=dict(color=colours),
                  hovertemplate="%{y}: %{x:+.3f}<extra></extra>")
     return go.Figure([bar], layout(title, height=max(320, 22 * len(labels) + 120), presentation=presentation,
-                                   xaxis=dict(title=dict(text="direct contribution to the logit")),
+                                   xaxis=dict(title=dict(text=x_title)),
                                    yaxis=dict(autorange="reversed", type="category")))
+
+
+def lens_figure(lens, top_labels: list[str], target: str, presentation: bool = False) -> go.Figure:
+    """Two rows on one layer axis: p(target) if the model stopped after each sub-layer (the logit
+    lens), and what each attention and each FFN wrote into the target's centred logit."""
+    n_layers = len(lens.ffn)
+    xs = [-0.6] + [layer + offset for layer in range(n_layers) for offset in (-0.2, 0.2)]
+    hover = [f"after {stage}: p = {p:.2%}, rank {r:,}, top guess {t!r}"
+             for stage, p, r, t in zip(lens.stages, lens.prob.tolist(), lens.rank.tolist(), top_labels)]
+    colours = ["#999999"] + [GROUP_COLOURS["attention"], GROUP_COLOURS["ffn"]] * n_layers
+    layers = list(range(n_layers))
+    traces = [
+        go.Scatter(x=xs, y=lens.prob.clamp_min(1e-6).tolist(), mode="lines+markers", name=f"p({target!r})",
+                   line=dict(color="#555555", width=2), marker=dict(color=colours, size=8),
+                   hovertext=hover, hoverinfo="text"),
+        go.Bar(x=[x - 0.2 for x in layers], y=lens.attention.tolist(), width=0.38, name="attention wrote",
+               marker=dict(color=GROUP_COLOURS["attention"]), xaxis="x2", yaxis="y2",
+               hovertemplate="attention of layer %{customdata}: %{y:+.2f}<extra></extra>", customdata=layers),
+        go.Bar(x=[x + 0.2 for x in layers], y=lens.ffn.tolist(), width=0.38, name="FFN wrote",
+               marker=dict(color=GROUP_COLOURS["ffn"]), xaxis="x2", yaxis="y2",
+               hovertemplate="FFN of layer %{customdata}: %{y:+.2f}<extra></extra>", customdata=layers),
+    ]
+    extra = stacked_rows([f"p({target!r}) if the model stopped after each sub-layer (log scale)",
+                          f"what each layer wrote into the centred logit of {target!r}"], presentation, x_title="layer")
+    # below one in a million the curve only says "not yet": the axis stops there (hover keeps the value)
+    extra["yaxis"].update(type="log", range=[-6.2, 0.05], tickvals=[1e-6, 1e-4, 1e-2, 1],
+                          ticktext=["≤0.0001%", "0.01%", "1%", "100%"], title=dict(text="probability"))
+    extra["yaxis2"].update(title=dict(text="direct part"), zeroline=True)
+    extra["xaxis2"].update(dtick=1 if n_layers <= 32 else 4, range=[-1, n_layers])
+    return go.Figure(traces, layout(None, height=560, presentation=presentation, barmode="overlay",
+                                    legend=dict(orientation="h", y=-0.12), **extra))
 
 
 def update_norms(attn: np.ndarray, ffn: np.ndarray, presentation: bool = False) -> go.Figure:

@@ -14,7 +14,9 @@ import torch
 from components.lm import kv_figures
 from components.lm.model_resource import MODEL_LOCK, _load
 from model.architectures.transformer import ModelTrace
+from model.lm import attribution as at
 from model.lm import kv_memory as kv
+from model.lm import logit_lens
 
 TTL = 1800
 
@@ -61,22 +63,148 @@ def value_reading(layer: int, neuron: int, sign: float, k: int = 10):
     return token_labels([i for i, _ in r.promoted]), token_labels([i for i, _ in r.suppressed]), r
 
 
+MEASURES = {"direct": "Direct effect on the centred logit", "total": "Total effect (gradient × activation)",
+            "raw": "Direct effect on the raw logit"}
+SPECIFIC = 0.01  # a neuron whose readout puts the token in its top 1% is "specific" to it
+
+
+def target_for(token: int, contrast: int | None, measure: str) -> at.Target:
+    return at.Target(token, contrast, centred=measure != "raw")
+
+
+@st.cache_resource(max_entries=16, ttl=TTL, show_spinner=False)
+def total_effects(text: str, position: int, token: int, contrast: int | None):
+    """(L, F) estimated change of the metric if each neuron were switched off, and the metric."""
+    ids = analysis(text).enc.ids
+    with MODEL_LOCK:
+        return at.total_effects(_load().model, ids, position, at.Target(token, contrast))
+
+
+@dataclass(frozen=True)
+class Attribution:
+    target: at.Target
+    measure: str
+    rows: list[tuple[int, int, float, float]]  # (layer, neuron, score, coefficient m at the position)
+    promoted: list[list[str]]  # each neuron's top tokens, with the sign of its m
+    ranks: list[int]  # the target token's rank in each neuron's readout
+    parts: at.DirectParts  # the direct parts of the explained quantity (always direct)
+    explained: float  # the centred logit, raw logit or logit difference
+    vocab: int
+    figure: object
+
+    @property
+    def specific(self) -> int:
+        """How many listed neurons rank the target in the top SPECIFIC of their readout."""
+        return sum(r < SPECIFIC * self.vocab for r in self.ranks)
+
+
 @st.cache_resource(max_entries=32, ttl=TTL, show_spinner=False)
-def attribution(text: str, position: int, token: int, k: int = 20):
-    """Top-k neurons by direct contribution to `token`'s logit, with the logit's parts."""
+def attribution(text: str, position: int, token: int, contrast: int | None = None, measure: str = "direct",
+                k: int = 20) -> Attribution:
+    """The top-k neurons by `measure` for `token` (rather than `contrast`) after `position`."""
     model, a = _load().model, analysis(text)
-    contrib = kv.neuron_attribution(model, a.trace, position, token)
-    values, flat = contrib.flatten().topk(k)
-    d_ff = contrib.shape[1]
-    rows = [(int(i) // d_ff, int(i) % d_ff, float(v), float(a.trace.coeffs[int(i) // d_ff, position, int(i) % d_ff]))
-            for v, i in zip(values, flat)]
-    # promoted tokens of all k value vectors in one matrix product
+    target = target_for(token, contrast, measure)
+    parts = at.direct_parts(model, a.trace, position, target)
+    if measure == "total":
+        effects, _ = total_effects(text, position, token, contrast)
+        rows = [(layer, n, -v) for layer, n, v in at.top_neurons(-effects, k)]  # the largest drops first
+    else:
+        rows = at.top_neurons(parts.neurons, k)
+    rows = [(layer, n, v, float(a.trace.coeffs[layer, position, n])) for layer, n, v in rows]
+    signs = [m for *_, m in rows]
+    ranks = at.readout_ranks(model, [(layer, n) for layer, n, _, _ in rows], signs, token)
     vectors = torch.stack([kv.value_vector(model, layer, n) * np.sign(m) for layer, n, _, m in rows])
-    promoted = kv.vocab_projection(model, vectors).topk(5, dim=-1).indices.tolist()
-    labels = [f"L{layer} n{n}" for layer, n, _, _ in rows]
-    figure = kv_figures.attribution_bar(labels, [v for _, _, v, _ in rows],
-                                        f"Neurons that wrote {kv.token_text(_load().tokenizer, token)!r}")
-    return rows, [token_labels(p) for p in promoted], kv.logit_parts(model, a.trace, position, token), figure
+    promoted = [token_labels(p) for p in kv.vocab_projection(model, vectors).topk(5, dim=-1).indices.tolist()]
+    x_title = {"direct": f"direct effect on the {target.label}", "raw": "direct effect on the raw logit",
+               "total": f"estimated change of the {at.metric_name(target)} if switched off"}[measure]
+    figure = kv_figures.attribution_bar([f"L{layer} n{n}" for layer, n, _, _ in rows], [v for _, _, v, _ in rows],
+                                        f"Neurons that wrote {kv.token_text(_load().tokenizer, token)!r}", x_title)
+    return Attribution(target, measure, rows, promoted, ranks, parts,
+                       at.explained_quantity(model, a.trace, position, target), model.cfg.vocab_size, figure)
+
+
+def rank_verdict(rank: int, vocab: int) -> str:
+    """'top 0.04%: specific' or 'top 3.6%: broad'."""
+    share = (rank + 1) / vocab
+    return f"top {share:.2%}: {'specific to it' if share <= SPECIFIC else 'broad, it writes a wider theme'}"
+
+
+def attribution_summary(a: Attribution, target: str, contrast: str | None, position: int) -> str:
+    """One paragraph saying what is measured and how the explained quantity adds up."""
+    p = a.parts
+    split = (f"the token embedding ({p.embedding:+.2f}), all attention layers ({float(p.attention.sum()):+.2f}) "
+             f"and all FFN neurons ({float(p.ffn.sum()):+.2f})")
+    if contrast is not None:
+        what = f"the logit difference {target!r} − {contrast!r} ({a.explained:.2f}): why {target!r} rather than {contrast!r}"
+    elif a.target.centred:
+        what = (f"the centred logit of {target!r} ({a.explained:.2f}): its logit minus the mean logit, since softmax "
+                "ignores what lifts every token at once")
+    else:
+        what = (f"the raw logit of {target!r} ({a.explained:.2f}). Beware: much of a raw logit lifts every token "
+                "at once, which softmax ignores, so large last-layer neurons look important here")
+    if a.measure == "total":
+        return (f"Every one of the {p.neurons.numel():,} neurons, ranked by how much the "
+                f"{at.metric_name(a.target)} of {target!r} would change if it were switched off, estimated for all "
+                f"of them at once from one backward pass (gradient × activation). Unlike direct effects, this "
+                f"counts what a neuron does through the layers after it. The direct split of {what.split(':')[0]}: "
+                f"{split}.")
+    return (f"Every neuron of every layer, ranked by its direct effect mᵢ·(vᵢ·u) at position {position} on {what}. "
+            f"It is the sum of {split}.")
+
+
+def specificity_summary(a: Attribution, target: str) -> str:
+    ranks = sorted(a.ranks)
+    median = ranks[len(ranks) // 2] + 1
+    return (f"**{a.specific} of these {len(a.rows)} neurons are specific to {target!r}**: it stands in the top "
+            f"{SPECIFIC:.0%} of what they write. For the others it ranks lower (median rank {median:,} of "
+            f"{a.vocab:,}): they are broad and write a wider theme, which their promoted tokens show.")
+
+
+def lens_summary(lens, target: str) -> str:
+    """When the token first becomes the top guess (and stays), and which half of the blocks wrote it."""
+    stays = next((i for i in range(len(lens.top)) if all(t == lens.top[-1] for t in lens.top[i:])), None)
+    final_is_target = float(lens.prob[-1]) >= float(lens.prob.max()) * 0.999 and int(lens.rank[-1]) == 0
+    where = (f"becomes the top guess after **{lens.stages[stays]}** and stays there" if final_is_target and stays
+             else f"ends at rank {int(lens.rank[-1]) + 1:,}")
+    return (f"Read through the final norm and unembedding after every sub-layer, {target!r} {where}. Of its centred "
+            f"logit, the FFNs wrote **{float(lens.ffn.sum()):+.1f}** and attention **{float(lens.attention.sum()):+.1f}** "
+            f"(the embedding {lens.embedding:+.1f}). Hover over the points for the top guess at each stage.")
+
+
+def top_neuron(text: str, position: int, token: int) -> tuple[int, int]:
+    """The neuron with the largest direct effect on `token`'s centred logit: where the page opens."""
+    layer, neuron, _, _ = attribution(text, position, token).rows[0]
+    return layer, neuron
+
+
+@st.cache_resource(max_entries=32, ttl=TTL, show_spinner=False)
+def ablation_check(text: str, position: int, token: int, contrast: int | None,
+                   neurons: tuple[tuple[int, int], ...]) -> tuple[float, float, float, float]:
+    """Switch `neurons` off for real: (metric before, after, p(token) before, after)."""
+    ids = analysis(text).enc.ids
+    with MODEL_LOCK:
+        return at.ablate(_load().model, ids, position, at.Target(token, contrast), list(neurons))
+
+
+@st.cache_resource(max_entries=16, ttl=TTL, show_spinner=False)
+def ranking_comparison(text: str, position: int, token: int, k: int = 10) -> list[tuple[str, float, float]]:
+    """Which ranking finds the neurons that matter: for each measure, p(token) before and
+    after switching off its top k."""
+    out = []
+    for measure in ("raw", "direct", "total"):
+        rows = attribution(text, position, token, None, measure, k).rows
+        _, _, p0, p1 = ablation_check(text, position, token, None, tuple((layer, n) for layer, n, _, _ in rows[:k]))
+        out.append((MEASURES[measure], p0, p1))
+    return out
+
+
+@st.cache_resource(max_entries=16, ttl=TTL, show_spinner=False)
+def lens_view(text: str, position: int, token: int):
+    """The logit lens for `token` at `position`, and its figure."""
+    a, tok = analysis(text), _load().tokenizer
+    lens = logit_lens.lens(_load().model, a.trace, position, token)
+    figure = kv_figures.lens_figure(lens, token_labels(lens.top), kv.token_text(tok, token))
+    return lens, figure
 
 
 @st.cache_resource(max_entries=16, ttl=TTL, show_spinner=False)

@@ -55,12 +55,19 @@ def _memory() -> None:
     if get_model() is None:
         return
     text = "The capital of France is"
-    a = kv_views.analysis(text)
-    preds, labels, figure = kv_views.predictions(text, len(a.enc.ids) - 1)
-    rows, promoted, parts, attribution = kv_views.attribution(text, len(a.enc.ids) - 1, preds[0][0], k=10)
-    st.markdown(f"SmolLM2 predicts **{labels[0]!r}** ({preds[0][1]:.0%}). Of its logit {parts.total:.1f}, the FFNs "
-                f"wrote {parts.ffn:+.1f}, attention {parts.attention:+.1f}. The neurons that wrote most:")
-    plot(attribution)
+    position = len(kv_views.analysis(text).enc.ids) - 1
+    preds, labels, _ = kv_views.predictions(text, position)
+    attr = kv_views.attribution(text, position, preds[0][0], k=10)
+    layer, neuron, _, _ = attr.rows[0]
+    _, _, p0, p1 = kv_views.ablation_check(text, position, preds[0][0], None,
+                                           tuple((lay, n) for lay, n, _, _ in attr.rows))
+    st.markdown(f"SmolLM2 predicts **{labels[0]!r}** ({p0:.0%}). Of its centred logit ({attr.explained:.1f}), the "
+                f"FFNs wrote {float(attr.parts.ffn.sum()):+.1f} and attention {float(attr.parts.attention.sum()):+.1f}. "
+                f"The neuron that wrote most, layer {layer} neuron {neuron}, writes "
+                f"{', '.join(repr(t) for t in attr.promoted[0][:4])}: a theme, with {labels[0]!r} at rank "
+                f"{attr.ranks[0] + 1:,} of what it writes. Switch off these ten writers and {labels[0]!r} falls to "
+                f"**{p1:.0%}**.")
+    plot(attr.figure)
 
 
 VIEWS: dict[str, Callable[[], None]] = {

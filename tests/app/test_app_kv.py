@@ -1,4 +1,6 @@
 """The key-value memory page in AppTest, with the real model."""
+import json
+
 import pytest
 
 from tests.apptest_helpers import plotly_figures, run_page, tables
@@ -10,22 +12,64 @@ def _v(value):
     return value[0] if isinstance(value, list) else value
 
 
-def test_default_view_predicts_paris_and_shows_keys():
+def test_default_view_predicts_paris_and_opens_on_the_neuron_that_wrote_it():
     at = run_page("kv_memory")
     assert at.metric[0].value == "' Paris'"
     titles = [f["layout"]["title"]["text"] for f in plotly_figures(at)]
-    assert titles == ["Top 10 next tokens", "Layer 20: the most active neurons (keys) on each token"]
+    assert titles == ["Top 10 next tokens", "Layer 24: the most active neurons (keys) on each token"]
     text = " ".join(m.value for m in at.markdown)
-    assert "largest difference" in text and "Promotes" in text
+    assert "Layer 24, neuron 1005" in text and "largest difference" in text and "Promotes" in text
+    assert "rank 1,766** of 49,152" in text and "broad" in text  # honest about how specific it is
+    assert _v(at.query_params["layer"]) == "24" and _v(at.query_params["neuron"]) == "1005"
+
+
+def test_attribution_is_centred_and_says_how_specific_each_neuron_is():
+    at = run_page("kv_memory", view="attribution")
+    text = " ".join(m.value for m in at.markdown)
+    assert "centred logit of ' Paris'" in text and "of these 20 neurons are specific to ' Paris'" in text
+    ranked, comparison = tables(at)
+    assert ranked["neuron"][0] == "L24 n1005" and "rank of ' Paris'" in ranked
+    after = dict(zip(comparison["ranked by"], comparison["p(' Paris') after"]))
+    pct = {name: float(v.rstrip("%")) for name, v in after.items()}
+    assert pct["Total effect (gradient × activation)"] < pct["Direct effect on the raw logit"]
+
+
+@pytest.mark.parametrize("query, expect", [
+    ({"measure": "total"}, "one backward pass"),
+    ({"vs": " London"}, "logit difference ' Paris' − ' London'"),
+    ({"measure": "raw"}, "Beware"),
+])
+def test_attribution_measures_and_contrast(query, expect):
+    at = run_page("kv_memory", view="attribution", **query)
+    assert expect in " ".join(m.value for m in at.markdown)
+    assert any("Neurons that wrote" in f["layout"]["title"]["text"] for f in plotly_figures(at) if "title" in f["layout"])
+
+
+def test_logit_lens_view():
+    at = run_page("kv_memory", view="lens")
+    lens = [f for f in plotly_figures(at) if len(f["data"]) == 3][0]
+    probs = lens["data"][0]["y"]
+    assert len(probs) == 61 and probs[-1] == pytest.approx(0.773, abs=0.01)
+    assert "becomes the top guess after" in " ".join(m.value for m in at.markdown)
+
+
+def test_neurons_named_in_the_link_are_switched_off():
+    at = run_page("kv_memory", view="intervene", text="John lost", off="L27n1199,L99n1,oops")
+    captions = " ".join(c.value for c in at.caption)
+    assert "L27n1199" in captions and "L27 n1199" in captions
+    assert "L99n1" in " ".join(w.value for w in at.warning)
+    at = run_page("kv_memory", view="attribution", target="Paris is", vs=" Paris")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "not one" in warnings and "itself" in warnings
 
 
 @pytest.mark.parametrize("view, expect", [
-    ("attribution", "Neurons that wrote"), ("intervene", "before and after"),
+    ("attribution", "Neurons that wrote"), ("intervene", "before and after"), ("lens", "p(' Paris')"),
     ("labour", "Size of what each layer writes"),
 ])
 def test_each_view_renders_its_figure(view, expect):
     at = run_page("kv_memory", view=view)
-    assert any(expect in f["layout"]["title"]["text"] for f in plotly_figures(at))
+    assert any(expect in json.dumps(f["layout"], ensure_ascii=False) for f in plotly_figures(at))
 
 
 def test_two_contexts_view_lists_neurons():
