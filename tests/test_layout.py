@@ -22,7 +22,7 @@ MAY_IMPORT = {
     "components.activations": {"model", "components.shared"},
     "components.architectures": {"model", "components.shared"},
     "components.concepts": {"model", "components.shared"},
-    "components.lm": {"model", "components.shared"},
+    "components.lm": {"model", "components.shared", "content"},
     "components.tour": {"model", "components", "content"},
 }
 

@@ -36,6 +36,8 @@ PAGES: list[PageInfo] = [
              "Exact parameters and FLOPs of GPT-2, BERT, LLaMA, Mistral, Mixtral, SmolLM2: the FFN holds most."),
     PageInfo("pages/kv_memory.py", "Key-value memory", ":material/neurology:", "kv_memory", "Real model",
              "SmolLM2-135M on your text: which neurons fire, what they write, what breaks when you switch them off."),
+    PageInfo("pages/concept_neurons.py", "Concept neurons", ":material/category:", "concept_neurons", "Real model",
+             "Search every neuron for one that writes months, numbers, pronouns or your own words; a gallery."),
     PageInfo("pages/neurons.py", "Neuron dictionary", ":material/menu_book:", "neurons", "Real model",
              "Every neuron's top contexts over a corpus, its promoted tokens, and search by token."),
     PageInfo("pages/quiz.py", "Takeaways and quiz", ":material/quiz:", "quiz", "Review",

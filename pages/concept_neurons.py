@@ -1,0 +1,123 @@
+"""Concept neurons: search all FFN neurons for ones that write a set of words, with a gallery."""
+import html
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from components.lm import concept_views, dictionary_views
+from components.lm.model_resource import get_model
+from components.shared import server_tuning, url_state
+from components.shared.params import ChoiceParam, TextParam
+from components.shared.tables import table
+from components.shared.token_html import code_span, coloured_tokens
+from components.shared.widgets import page_header
+from content.gallery import GALLERY, MODEL
+from model.lm import concepts
+from model.lm import kv_memory as kv
+
+server_tuning.route_through_app()
+
+PAGE = "concepts"
+CUSTOM = "your own list"
+PARAMS = [ChoiceParam("concept", "months", options=[*concepts.CONCEPTS, CUSTOM]),
+          TextParam("words", "red, green, blue, yellow, black, white", max_chars=600)]
+k = lambda name: url_state.key(PAGE, name)  # noqa: E731
+
+page_header(
+    "Concept neurons",
+    "Geva et al. (2022) found that an FFN neuron's value vector often promotes a recognisable *concept* in the "
+    "vocabulary: months, numbers, pronouns. Pick a set of words, and every one of the model's 46,080 neurons is "
+    "scored by how much more its value vector promotes the set than an average token (a z-score over the whole "
+    "vocabulary). Then switch a neuron off and watch a prediction change.",
+    weights="trained",
+)
+lm = get_model()
+if lm is None:
+    st.stop()
+url_state.restore(PAGE, PARAMS)
+dictionary = dictionary_views.builtin_dictionary(lm)
+
+
+def tokens_line(ids: list[int]) -> str:
+    return " ".join(code_span(kv.token_text(lm.tokenizer, i)) for i in ids)
+
+
+def contexts(layer: int, neuron: int, sign: int, n: int = 3) -> None:
+    """Its strongest firings of that sign in the built-in corpus, each as a line of tokens."""
+    if dictionary is None:
+        return
+    for value, position in dictionary.extremes(layer, neuron, sign)[:n]:
+        ids, at = dictionary.context(position)
+        pieces = [kv.token_text(lm.tokenizer, i) for i in ids]
+        st.markdown(f"<div style='display:flex;gap:8px;align-items:center'><code>m = {value:+.2f}</code>"
+                    f"{coloured_tokens(pieces, highlight=at)}<small style='opacity:0.6'>"
+                    f"{html.escape(dictionary.source_of(position))}</small></div>", unsafe_allow_html=True)
+
+
+def kv_link(text: str, layer: int, neuron: int) -> str:
+    """The key-value page with this neuron switched off on `text`."""
+    return "kv_memory?" + urlencode({"text": text, "view": "intervene", "off": f"L{layer}n{neuron}"})
+
+
+if lm.source.stem == MODEL:
+    st.subheader("Gallery: concept neurons of SmolLM2-135M")
+    st.caption("Found with the search below. Every number here is computed now, on this model.")
+    for entry in GALLERY:
+        hit, (p0, p1, m) = concept_views.gallery_evidence(entry)
+        with st.container(border=True):
+            st.markdown(f"**{entry.title}** · layer {entry.layer}, neuron {entry.neuron} · "
+                        f"[open its card](neurons?layer={entry.layer}&neuron={entry.neuron})")
+            st.markdown(entry.story)
+            if hit is not None:
+                sign = "negative" if hit.z < 0 else "positive"
+                st.markdown(f"Writes, when its coefficient is {sign}: {tokens_line(hit.promoted[:8])} · "
+                            f"{hit.in_top} of the {hit.set_size} {entry.concept} are in the top 1% of what it "
+                            f"writes (z = {hit.z:+.1f})")
+            c1, c2 = st.columns([3, 2])
+            c1.markdown(f"After {code_span(entry.sentence)} it fires with m = {m:+.2f}. Switched off, "
+                        f"p({code_span(entry.token)}) goes from **{p0:.1%}** to **{p1:.1%}**.")
+            c2.page_link("pages/kv_memory.py", label="Switch it off on the key-value page", icon=":material/science:",
+                         query_params={"text": entry.sentence, "view": "intervene",
+                                       "off": f"L{entry.layer}n{entry.neuron}"})
+            contexts(entry.layer, entry.neuron, -1 if hit is not None and hit.z < 0 else 1, n=2)
+
+st.subheader("Search")
+st.pills("Concept", [*concepts.CONCEPTS, CUSTOM], key=k("concept"), required=True)
+choice = url_state.value(PAGE, "concept")
+if choice == CUSTOM:
+    st.text_input("Your words, separated by commas (each is read with a leading space, as in running text)",
+                  key=k("words"), max_chars=600)
+    words = tuple(concepts.parse_words(url_state.value(PAGE, "words")))
+else:
+    words = concepts.CONCEPTS[choice]
+if not words:
+    st.info("Type a few words, separated by commas.")
+    url_state.publish(PAGE, PARAMS)
+    st.stop()
+hits, kept, dropped = concept_views.search(tuple(words))
+your_text = st.session_state.get("kv.text") or "The capital of France is"
+if dropped:
+    st.caption("Left out, because the tokenizer splits them into several tokens: "
+               + ", ".join(code_span(w) for w in dropped))
+if not hits:
+    st.warning("None of these words is a single token; try common words.")
+    url_state.publish(PAGE, PARAMS)
+    st.stop()
+st.markdown(f"The neurons whose value vectors promote {len(kept)} words — {', '.join(kept[:12])}"
+            f"{'…' if len(kept) > 12 else ''} — most strongly against the rest of the vocabulary:")
+table({"neuron": [f"L{h.layer} n{h.neuron}" for h in hits], "z": [f"{h.z:+.1f}" for h in hits],
+       "when m is": ["negative" if h.z < 0 else "positive" for h in hits],
+       "set in its top 1%": [f"{h.in_top} of {h.set_size}" for h in hits],
+       "writes": [" ".join(repr(kv.token_text(lm.tokenizer, i)) for i in h.promoted[:6]) for h in hits],
+       "card": [f"neurons?layer={h.layer}&neuron={h.neuron}" for h in hits],
+       "switch off": [kv_link(your_text, h.layer, h.neuron) for h in hits]},
+      links={"card": "open card", "switch off": "on your text"})
+st.caption(f"“On your text” opens the key-value page with the neuron switched off on {code_span(your_text)} "
+           "(the text last analysed there, or an example).")
+best = hits[0]
+st.markdown(f"**The top hit, L{best.layer} n{best.neuron}: where it fires hardest that way in the corpus**")
+contexts(best.layer, best.neuron, -1 if best.z < 0 else 1)
+st.caption("A z of 5 means the set's words score 5 standard deviations above an average token in what the neuron "
+           "writes. Most neurons are broad: they promote a theme, and a set is a good fit when most of its words "
+           "sit in the neuron's top 1%.")
+url_state.publish(PAGE, PARAMS)
