@@ -1,4 +1,6 @@
 """Neuron dictionary: every FFN neuron of SmolLM2 with its top contexts, and search by token."""
+import html
+
 import streamlit as st
 
 from components.lm import dictionary_views
@@ -20,16 +22,17 @@ PARAMS = [NumberParam("layer", 20, lo=0, hi=29), NumberParam("neuron", 0, lo=0, 
 k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 
 
-def neuron_table(rows: list[tuple[int, int, float]], score: str) -> None:
+def neuron_table(rows: dict[str, list], cards: list[tuple[int, int]]) -> None:
     """Neurons with a link that opens each one's card (a shareable URL)."""
-    table({"layer": [str(r[0]) for r in rows], "neuron": [str(r[1]) for r in rows], score: [r[2] for r in rows],
-           "card": [f"neurons?layer={r[0]}&neuron={r[1]}" for r in rows]}, links={"card": "open card"})
+    table({"layer": [str(layer) for layer, _ in cards], "neuron": [str(n) for _, n in cards], **rows,
+           "card": [f"neurons?layer={layer}&neuron={n}" for layer, n in cards]}, links={"card": "open card"})
+
 
 page_header(
     "Neuron dictionary",
     "Every one of SmolLM2's 30 × 1,536 FFN neurons, with the corpus contexts that make it fire hardest "
-    "(its key, seen from the data) and the tokens its value vector promotes. The corpus is built in: short "
-    "texts across topics plus the Python documentation that ships with Python. Or upload your own.",
+    "(its key, seen from the data) and the tokens its value vector promotes. The built-in corpus mixes "
+    "encyclopaedic definitions, quotations and dialogue, essays, arithmetic and some code; or upload your own.",
     weights="trained",
 )
 lm = get_model()
@@ -50,7 +53,8 @@ if dictionary is None:
 if dictionary is None:
     url_state.publish(PAGE, PARAMS)
     st.stop()
-st.caption(f"Dictionary of the {source}: {dictionary.n_tokens:,} tokens.")
+st.caption(f"Dictionary of the {source}: {dictionary.n_tokens:,} tokens"
+           + (f" ({dictionary_views.source_mix(dictionary)})." if dictionary.sources else "."))
 
 st.subheader("Search by token")
 st.text_input("Token (a leading space matters: ' Paris' is the word, 'Paris' the start of a line)",
@@ -69,26 +73,38 @@ else:
     promoting = nd.neurons_promoting(lm.model, token)
     c1, c2 = st.columns(2)
     with c1:
-        st.markdown(f"**Fire most on {code_span(label)}** "
-                    + (f"(mean over {seen} occurrences in the corpus)" if seen else "(not in the corpus: run on its own)"))
-        neuron_table(firing, "mean m")
+        st.markdown(f"**Fire most on {code_span(label)}**, each on its own scale: its mean coefficient "
+                    + (f"over {seen} occurrences in the corpus" if seen else "(not in the corpus: run on its own)")
+                    + " as a share of its strongest firing anywhere in the corpus")
+        neuron_table({"of its peak": [f"{f.share_of_peak:.0%}" for f in firing], "mean m": [f.mean_m for f in firing]},
+                     [(f.layer, f.neuron) for f in firing])
     with c2:
         st.markdown(f"**Promote {code_span(label)}** (value vector · its unembedding)")
-        neuron_table(promoting, "score")
+        neuron_table({"score": [r[2] for r in promoting]}, [(r[0], r[1]) for r in promoting])
 
 st.subheader("Neuron card")
 c1, c2 = st.columns(2)
 c1.number_input("Layer", 0, lm.config.n_layers - 1, key=k("layer"))
 c2.number_input("Neuron", 0, lm.config.d_ff - 1, key=k("neuron"))
 layer, neuron = url_state.value(PAGE, "layer"), url_state.value(PAGE, "neuron")
-st.markdown(f"**Layer {layer}, neuron {neuron}: its top contexts** (the token where it fires is outlined)")
-for value, position in zip(dictionary.top_values[layer, neuron], dictionary.top_positions[layer, neuron]):
-    if value == float("-inf"):
+st.markdown(f"**Layer {layer}, neuron {neuron}: its top contexts** (the token where it fires is outlined). "
+            f"Over the corpus its coefficient averages {dictionary.mean[layer, neuron]:+.2f} "
+            f"± {dictionary.std[layer, neuron]:.2f}; it ranges from {dictionary.trough[layer, neuron]:+.2f} "
+            f"to {dictionary.peak[layer, neuron]:+.2f}.")
+for sign, heading in ((1, "Fires most positively (it adds its value vector)"),
+                      (-1, "Fires most negatively (it subtracts its value vector)")):
+    firings = dictionary.extremes(layer, neuron, sign)
+    if not firings:
         continue
-    context, at = dictionary.context(int(position))
-    pieces = [kv.token_text(lm.tokenizer, i) for i in context]
-    st.markdown(f"<div style='display:flex;gap:8px;align-items:center'><code>m = {value:+.2f}</code>"
-                f"{coloured_tokens(pieces, highlight=at)}</div>", unsafe_allow_html=True)
+    st.markdown(f"*{heading}*")
+    for value, position in firings[:6]:
+        context, at = dictionary.context(position)
+        pieces = [kv.token_text(lm.tokenizer, i) for i in context]
+        origin = dictionary.source_of(position)
+        st.markdown(f"<div style='display:flex;gap:8px;align-items:center'><code>m = {value:+.2f}</code>"
+                    f"{coloured_tokens(pieces, highlight=at)}"
+                    + (f"<small style='opacity:0.6'>{html.escape(origin)}</small>" if origin else "")
+                    + "</div>", unsafe_allow_html=True)
 reading = kv.read_value(lm.model, layer, neuron)
 c1, c2 = st.columns(2)
 c1.markdown("**Promotes** (when m > 0) " + " ".join(code_span(kv.token_text(lm.tokenizer, i)) for i, _ in reading.promoted))
