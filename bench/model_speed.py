@@ -128,23 +128,9 @@ def server_memory() -> dict:
         proc.wait(timeout=20)
 
 
-def dictionary_build() -> dict:
-    """Neuron-dictionary build over the built-in corpus, in a scratch cache directory."""
-    from model.lm import corpus, gguf_loader
-    from model.lm import neuron_dictionary as nd
-
-    lm = gguf_loader.load()
-    with tempfile.TemporaryDirectory() as scratch:
-        from pathlib import Path
-        start = time.perf_counter()
-        d = nd.load_or_build(lm.model, lm.tokenizer, corpus.builtin_documents(), Path(scratch))
-        seconds = time.perf_counter() - start
-    return {"tokens": d.n_tokens, "seconds": seconds, "tokens_per_s": d.n_tokens / seconds}
-
-
 def main() -> dict:
     results = {"forward": forward_vs_transformers(), "load": load_in_fresh_process(), "analysis": analysis_latency(),
-               "memory": server_memory(), "dictionary": dictionary_build()}
+               "memory": server_memory()}
     f, ld, an = results["forward"], results["load"], results["analysis"]
     print(f"Forward, {f['tokens']} tokens, all-position logits: ours {f['ours_ms']:.0f} ms, transformers "
           f"{f['transformers_ms']:.0f} ms, ratio {f['ratio']:.2f} (target ≤ 0.80); max |Δlogit| {f['max_abs_logit_diff']:.1e}")
@@ -158,9 +144,6 @@ def main() -> dict:
           f"at most {results['memory']['every_page_max_mb']:.0f} MB while a browser then visits every page")
     print(f"Key-value page: new {N_TOKENS}-token text {an['new_text_median_ms']:.0f} ms (target ≤ 500), "
           f"new layer {an['new_layer_median_ms']:.0f} ms (target ≤ 100)")
-    dd = results["dictionary"]
-    print(f"Neuron dictionary, built-in corpus: {dd['tokens']:,} tokens in {dd['seconds']:.0f} s "
-          f"({dd['tokens_per_s']:.0f} tokens/s)")
     return results
 
 

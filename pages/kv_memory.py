@@ -9,13 +9,13 @@ from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span, coloured_tokens
 from components.shared.widgets import page_header, plot
+from content.examples import KV_EXAMPLES
 from model.lm.kv_memory import MAX_TOKENS
 
 server_tuning.route_through_app()
 
 PAGE = "kv"
-EXAMPLES = ["The capital of France is", "The bank by the river was steep", "I paid the cheque in at the bank",
-            "12 + 7 =", "Yesterday she walked to school and"]
+EXAMPLES = list(KV_EXAMPLES)
 VIEWS = {"keys": "Keys and values", "attribution": "Who wrote the prediction", "lens": "Layer by layer",
          "intervene": "Switch neurons off", "labour": "Attention vs FFN", "contexts": "Same word, two contexts"}
 PARAMS = [

@@ -65,7 +65,7 @@ def value_reading(layer: int, neuron: int, sign: float, k: int = 10):
 
 MEASURES = {"direct": "Direct effect on the centred logit", "total": "Total effect (gradient × activation)",
             "raw": "Direct effect on the raw logit"}
-SPECIFIC = 0.01  # a neuron whose readout puts the token in its top 1% is "specific" to it
+SPECIFIC = at.SPECIFIC
 
 
 def target_for(token: int, contrast: int | None, measure: str) -> at.Target:

@@ -31,6 +31,8 @@ from torch import Tensor
 from model.architectures.transformer import ModelTrace, Transformer
 from model.lm.kv_memory import switch_off, value_vector, vocab_projection
 
+SPECIFIC = 0.01  # a neuron is specific to a token that stands in the top 1% of its readout
+
 
 @dataclass(frozen=True)
 class Target:
