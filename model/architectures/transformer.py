@@ -172,6 +172,15 @@ class Transformer(nn.Module):
             x = block.trace(x, rope).x_out
         return self._head(x)
 
+    def final_residual(self, ids: Tensor, ffn_scales: dict[int, Tensor] | None = None) -> Tensor:
+        """(T, d): the residual stream before the final norm, for one sequence (T,), keeping no
+        intermediates (the lean path for gradients and interventions; `trace` keeps them)."""
+        ffn_scales = ffn_scales or {}
+        x, rope = self.embed(ids[None]), self._rope(ids.shape[-1])
+        for i, block in enumerate(self.blocks):
+            x = block.trace(x, rope, ffn_scales.get(i)).x_out
+        return x[0]
+
     def logits_at(self, final_residual: Tensor) -> Tensor:
         """Logits for residual-stream rows (..., d) taken before the final norm."""
         return self._head(final_residual)

@@ -118,8 +118,8 @@ def total_effects(model: Transformer, ids: list[int], position: int, target: Tar
     L, F_ = model.cfg.n_layers, model.cfg.d_ff
     scales = {layer: torch.ones(F_, requires_grad=True) for layer in range(L)}
     with torch.inference_mode(False), torch.enable_grad():
-        trace = model.trace(torch.tensor(ids[: position + 1]), scales, all_logits=False)
-        metric = _metric(model.logits_at(trace.final_residual[position]), target)
+        residual = model.final_residual(torch.tensor(ids[: position + 1]), scales)
+        metric = _metric(model.logits_at(residual[position]), target)
         grads = torch.autograd.grad(metric, [scales[layer] for layer in range(L)])
     return -torch.stack(grads).detach(), float(metric.detach())
 
@@ -131,8 +131,7 @@ def ablate(model: Transformer, ids: list[int], position: int, target: Target,
     ids_t = torch.tensor(ids[: position + 1])
     out = []
     for scales in (None, switch_off(neurons, model.cfg.d_ff)):
-        trace = model.trace(ids_t, scales, all_logits=False)
-        logits = model.logits_at(trace.final_residual[position])
+        logits = model.logits_at(model.final_residual(ids_t, scales)[position])
         out.append((float(_metric(logits, target)), float(logits.softmax(-1)[target.token])))
     (m0, p0), (m1, p1) = out
     return m0, m1, p0, p1
