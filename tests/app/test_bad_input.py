@@ -32,11 +32,13 @@ PAGE_PARAMS = {
     "gating": ["glu", "neurons", "seed", "d_model"],
     "moe": ["sentence", "n_experts", "top_k"],
     "tour": ["step"],
-    "kv_memory": ["text", "view", "pos", "layer", "neuron", "factor", "n_off", "off_layers", "ctx_a", "ctx_b", "word"],
+    "kv_memory": ["text", "view", "pos", "layer", "neuron", "factor", "n_off", "off_layers", "ctx_a", "ctx_b", "word",
+                  "target", "vs", "measure", "k_off", "off"],
+    "concept_neurons": ["concept", "words"],
     "neurons": ["layer", "neuron", "token"],
 }
 GLOBAL = ["present", "download"]
-CASES_PER_PAGE = {"kv_memory": 50, "neurons": 30, "why_ffn": 45}  # the rest: 55 each; 545 in all
+CASES_PER_PAGE = {"kv_memory": 50, "neurons": 30, "why_ffn": 45, "concept_neurons": 30}  # the rest: 55 each; 575 in all
 
 
 def test_every_page_with_parameters_is_covered():
