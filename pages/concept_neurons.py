@@ -1,5 +1,4 @@
 """Concept neurons: search all FFN neurons for ones that write a set of words, with a gallery."""
-import html
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -9,7 +8,7 @@ from components.lm.model_resource import get_model
 from components.shared import server_tuning, url_state
 from components.shared.params import ChoiceParam, TextParam
 from components.shared.tables import table
-from components.shared.token_html import code_span, coloured_tokens
+from components.shared.token_html import code_span
 from components.shared.widgets import page_header
 from content.gallery import GALLERY, MODEL
 from model.lm import concepts
@@ -47,11 +46,7 @@ def contexts(layer: int, neuron: int, sign: int, n: int = 3) -> None:
     if dictionary is None:
         return
     for value, position in dictionary.extremes(layer, neuron, sign)[:n]:
-        ids, at = dictionary.context(position)
-        pieces = [kv.token_text(lm.tokenizer, i) for i in ids]
-        st.markdown(f"<div style='display:flex;gap:8px;align-items:center'><code>m = {value:+.2f}</code>"
-                    f"{coloured_tokens(pieces, highlight=at)}<small style='opacity:0.6'>"
-                    f"{html.escape(dictionary.source_of(position))}</small></div>", unsafe_allow_html=True)
+        st.markdown(dictionary_views.context_line(lm, dictionary, value, position), unsafe_allow_html=True)
 
 
 def kv_link(text: str, layer: int, neuron: int) -> str:

@@ -10,6 +10,7 @@ from components.shared.tables import table
 from components.shared.token_html import code_span, coloured_tokens
 from components.shared.widgets import page_header, plot
 from content.examples import KV_EXAMPLES
+from model.lm import attribution as at
 from model.lm.kv_memory import MAX_TOKENS
 
 server_tuning.route_through_app()
@@ -153,7 +154,7 @@ if view == "keys":
     c1, c2 = st.columns(2)
     c1.markdown("**Promotes** " + " ".join(code_span(t) for t in up_tokens))
     c2.markdown("**Suppresses** " + " ".join(code_span(t) for t in down_tokens))
-    [rank] = kv_views.at.readout_ranks(lm.model, [(layer, neuron)], [m_here], target)
+    [rank] = at.readout_ranks(lm.model, [(layer, neuron)], [m_here], target)
     st.markdown(f"Where {code_span(target_label)} stands in what it writes: **rank {rank + 1:,}** of "
                 f"{lm.config.vocab_size:,} ({kv_views.rank_verdict(rank, lm.config.vocab_size)}).")
 
@@ -193,7 +194,7 @@ elif view == "attribution":
     c1, c2 = st.columns(2)
     c1.metric(f"p({target_label!r}) with them switched off", f"{p1:.1%}", f"{p1 - p0:+.1%} from {p0:.1%}",
               delta_color="off")
-    metric_name = kv_views.at.metric_name(attr.target)
+    metric_name = at.metric_name(attr.target)
     estimate = f" (estimated {sum(v for _, _, v, _ in attr.rows[:k_off]):+.2f})" if measure == "total" else ""
     c2.metric(f"Change of the {metric_name}", f"{m1 - m0:+.2f}", estimate.strip(" ()") or None, delta_color="off")
     if contrast is None:

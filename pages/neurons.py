@@ -1,6 +1,4 @@
 """Neuron dictionary: every FFN neuron of SmolLM2 with its top contexts, and search by token."""
-import html
-
 import streamlit as st
 
 from components.lm import dictionary_views
@@ -9,7 +7,7 @@ from components.shared import server_tuning, url_state
 from components.shared.histogram import signed_histogram
 from components.shared.params import NumberParam, TextParam
 from components.shared.tables import table
-from components.shared.token_html import code_span, coloured_tokens
+from components.shared.token_html import code_span
 from components.shared.widgets import page_header, plot
 from model.lm import kv_memory as kv
 from model.lm import neuron_dictionary as nd
@@ -98,13 +96,7 @@ for sign, heading in ((1, "Fires most positively (it adds its value vector)"),
         continue
     st.markdown(f"*{heading}*")
     for value, position in firings[:6]:
-        context, at = dictionary.context(position)
-        pieces = [kv.token_text(lm.tokenizer, i) for i in context]
-        origin = dictionary.source_of(position)
-        st.markdown(f"<div style='display:flex;gap:8px;align-items:center'><code>m = {value:+.2f}</code>"
-                    f"{coloured_tokens(pieces, highlight=at)}"
-                    + (f"<small style='opacity:0.6'>{html.escape(origin)}</small>" if origin else "")
-                    + "</div>", unsafe_allow_html=True)
+        st.markdown(dictionary_views.context_line(lm, dictionary, value, position), unsafe_allow_html=True)
 reading = kv.read_value(lm.model, layer, neuron)
 c1, c2 = st.columns(2)
 c1.markdown("**Promotes** (when m > 0) " + " ".join(code_span(kv.token_text(lm.tokenizer, i)) for i, _ in reading.promoted))

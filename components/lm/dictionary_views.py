@@ -2,15 +2,18 @@
 background build where none ships for the model, and dictionaries of a user's own upload."""
 from __future__ import annotations
 
+import html
 import threading
 from pathlib import Path
 
 import streamlit as st
 
 from components.lm.model_resource import MODEL_LOCK
+from components.shared.token_html import coloured_tokens
 from model.lm import build_dictionary, gguf_loader
 from model.lm import neuron_dictionary as nd
 from model.lm.gguf_loader import LoadedModel
+from model.lm.kv_memory import token_text
 
 MAX_UPLOAD_CHARS = 20_000  # about 5,000 tokens: a build of under half a minute
 
@@ -116,3 +119,14 @@ def upload_dictionary(lm: LoadedModel, text: str) -> nd.NeuronDictionary:
 def source_mix(d: nd.NeuronDictionary) -> str:
     """'encyclopaedic 40%, quotations and dialogue 25%, ...': the corpus's kinds of text by tokens."""
     return ", ".join(f"{name} {share:.0%}" for name, share in d.source_shares().items())
+
+
+def context_line(lm: LoadedModel, d: nd.NeuronDictionary, value: float, position: int) -> str:
+    """One corpus context as HTML: the coefficient, the tokens with the firing one outlined, and
+    the kind of text it comes from. Every piece of text is escaped."""
+    ids, at = d.context(position)
+    pieces = [token_text(lm.tokenizer, i) for i in ids]
+    origin = d.source_of(position)
+    return (f"<div style='display:flex;gap:8px;align-items:center'><code>m = {value:+.2f}</code>"
+            f"{coloured_tokens(pieces, highlight=at)}"
+            + (f"<small style='opacity:0.6'>{html.escape(origin)}</small>" if origin else "") + "</div>")
