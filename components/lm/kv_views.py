@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import streamlit as st
-import torch
 
 from components.lm import kv_figures
 from components.lm.model_resource import MODEL_LOCK, _load
@@ -111,10 +109,9 @@ def attribution(text: str, position: int, token: int, contrast: int | None = Non
     else:
         rows = at.top_neurons(parts.neurons, k)
     rows = [(layer, n, v, float(a.trace.coeffs[layer, position, n])) for layer, n, v in rows]
-    signs = [m for *_, m in rows]
-    ranks = at.readout_ranks(model, [(layer, n) for layer, n, _, _ in rows], signs, token)
-    vectors = torch.stack([kv.value_vector(model, layer, n) * np.sign(m) for layer, n, _, m in rows])
-    promoted = [token_labels(p) for p in kv.vocab_projection(model, vectors).topk(5, dim=-1).indices.tolist()]
+    readouts = at.signed_readouts(model, [(layer, n) for layer, n, _, _ in rows], [m for *_, m in rows])
+    ranks = at.ranks_of(readouts, token)
+    promoted = [token_labels(p) for p in readouts.topk(5, dim=-1).indices.tolist()]
     x_title = {"direct": f"direct effect on the {target.label}", "raw": "direct effect on the raw logit",
                "total": f"estimated change of the {at.metric_name(target)} if switched off"}[measure]
     figure = kv_figures.attribution_bar([f"L{layer} n{n}" for layer, n, _, _ in rows], [v for _, _, v, _ in rows],
@@ -162,9 +159,9 @@ def specificity_summary(a: Attribution, target: str) -> str:
 
 def lens_summary(lens, target: str) -> str:
     """When the token first becomes the top guess (and stays), and which half of the blocks wrote it."""
-    stays = next((i for i in range(len(lens.top)) if all(t == lens.top[-1] for t in lens.top[i:])), None)
-    final_is_target = float(lens.prob[-1]) >= float(lens.prob.max()) * 0.999 and int(lens.rank[-1]) == 0
-    where = (f"becomes the top guess after **{lens.stages[stays]}** and stays there" if final_is_target and stays
+    # the first stage from which the final top guess stays on top
+    stays = next(i for i in range(len(lens.top)) if all(t == lens.top[-1] for t in lens.top[i:]))
+    where = (f"becomes the top guess after **{lens.stages[stays]}** and stays there" if int(lens.rank[-1]) == 0
              else f"ends at rank {int(lens.rank[-1]) + 1:,}")
     return (f"Read through the final norm and unembedding after every sub-layer, {target!r} {where}. Of its centred "
             f"logit, the FFNs wrote **{float(lens.ffn.sum()):+.1f}** and attention **{float(lens.attention.sum()):+.1f}** "

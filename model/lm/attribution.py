@@ -146,13 +146,20 @@ def top_neurons(scores: Tensor, k: int, by_magnitude: bool = False) -> list[tupl
 
 
 @torch.inference_mode()
-def readout_ranks(model: Transformer, neurons: list[tuple[int, int]], signs: list[float], token: int) -> list[int]:
-    """For each neuron, the rank of `token` in its value readout with the sign of its
-    coefficient (0 = the token it promotes most). Ranks ignore centring: subtracting the
-    vocabulary mean shifts a neuron's whole readout by one constant."""
-    if not neurons:
-        return []
+def signed_readouts(model: Transformer, neurons: list[tuple[int, int]], signs: list[float]) -> Tensor:
+    """(k, vocab): each neuron's value vector read through the final norm and unembedding,
+    flipped where its coefficient is negative (so high scores are what its sub-update promotes)."""
     vectors = torch.stack([value_vector(model, layer, n) * (1.0 if s >= 0 else -1.0)
                            for (layer, n), s in zip(neurons, signs)])
-    scores = vocab_projection(model, vectors)  # (k, vocab)
-    return (scores > scores[:, token:token + 1]).sum(-1).tolist()
+    return vocab_projection(model, vectors)
+
+
+def ranks_of(readouts: Tensor, token: int) -> list[int]:
+    """Where `token` stands in each readout (0 = the token promoted most). Ranks ignore centring:
+    subtracting the vocabulary mean shifts a neuron's whole readout by one constant."""
+    return (readouts > readouts[:, token:token + 1]).sum(-1).tolist()
+
+
+def readout_ranks(model: Transformer, neurons: list[tuple[int, int]], signs: list[float], token: int) -> list[int]:
+    """For each neuron, the rank of `token` in its value readout with the sign of its coefficient."""
+    return ranks_of(signed_readouts(model, neurons, signs), token) if neurons else []

@@ -114,47 +114,6 @@ def sub_update_sum(model: Transformer, trace: ModelTrace, layer: int, position: 
     return per_neuron.sum(dim=1), trace.ffn_updates[layer, position]
 
 
-@torch.inference_mode()
-def logit_direction(model: Transformer, trace: ModelTrace, position: int, token: int) -> Tensor:
-    """u such that logit(token) = residual · u at `position`. The final RMSNorm divides by
-    the residual's rms, a scalar per position, so the logit is linear in the residual's parts."""
-    x = trace.final_residual[position]
-    norm = model.final_norm
-    rms = torch.sqrt(x.pow(2).mean() + norm.eps) if norm is not None else torch.tensor(1.0)
-    gain = norm.weight if norm is not None else 1.0
-    return gain * model.unembedding[token] / rms
-
-
-@torch.inference_mode()
-def neuron_attribution(model: Transformer, trace: ModelTrace, position: int, token: int) -> Tensor:
-    """(layers, d_ff): each neuron's direct contribution m_i (v_i · u) to `token`'s logit.
-    Summed, they are the FFN part of the logit; with the embedding and the attention
-    updates they add up to the logit itself."""
-    u = logit_direction(model, trace, position, token)
-    out = []
-    for layer, block in enumerate(model.blocks):
-        out.append(trace.coeffs[layer, position] * (u @ block.ffn.down_proj.weight))
-    return torch.stack(out)
-
-
-@dataclass(frozen=True)
-class LogitParts:
-    embedding: float
-    attention: float
-    ffn: float
-
-    @property
-    def total(self) -> float:
-        return self.embedding + self.attention + self.ffn
-
-
-@torch.inference_mode()
-def logit_parts(model: Transformer, trace: ModelTrace, position: int, token: int) -> LogitParts:
-    u = logit_direction(model, trace, position, token)
-    return LogitParts(float(trace.embeddings[position] @ u), float(trace.attn_updates[:, position].sum(0) @ u),
-                      float(trace.ffn_updates[:, position].sum(0) @ u))
-
-
 def update_norms(trace: ModelTrace) -> tuple[Tensor, Tensor]:
     """Per layer, the mean size (L2 norm over tokens) of the attention and FFN updates."""
     return trace.attn_updates.norm(dim=-1).mean(-1), trace.ffn_updates.norm(dim=-1).mean(-1)

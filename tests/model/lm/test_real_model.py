@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from model.lm import gguf_loader
+from model.lm import attribution, gguf_loader
 from model.lm import kv_memory as kv
 
 pytestmark = pytest.mark.model
@@ -111,10 +111,9 @@ def test_attribution_adds_up(lm):
     ids = lm.tokenizer.encode("The capital of France is").ids
     t = kv.run(lm.model, ids, all_logits=True)
     pos, paris = len(ids) - 1, int(t.logits[-1].argmax())
-    contrib = kv.neuron_attribution(lm.model, t, pos, paris)
-    parts = kv.logit_parts(lm.model, t, pos, paris)
-    assert contrib.shape == (30, 1536)
-    assert float(contrib.sum()) == pytest.approx(parts.ffn, abs=1e-3)
+    parts = attribution.direct_parts(lm.model, t, pos, attribution.Target(paris, centred=False))
+    assert parts.neurons.shape == (30, 1536)
+    assert float(parts.neurons.sum()) == pytest.approx(float(parts.ffn.sum()), abs=1e-3)
     assert parts.total == pytest.approx(float(t.logits[pos, paris]), abs=1e-3)
     total, ffn_out = kv.sub_update_sum(lm.model, t, 7, pos)
     assert float((total - ffn_out).abs().max()) < 1e-4
