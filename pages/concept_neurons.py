@@ -6,7 +6,7 @@ import streamlit as st
 from components.lm import concept_views, dictionary_views
 from components.lm.model_resource import get_model
 from components.shared import server_tuning, url_state
-from components.shared.params import ChoiceParam, TextParam
+from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span
 from components.shared.widgets import page_header
@@ -19,7 +19,8 @@ server_tuning.route_through_app()
 PAGE = "concepts"
 CUSTOM = "your own list"
 PARAMS = [ChoiceParam("concept", "months", options=[*concepts.CONCEPTS, CUSTOM]),
-          TextParam("words", "red, green, blue, yellow, black, white", max_chars=600)]
+          TextParam("words", "red, green, blue, yellow, black, white", max_chars=600),
+          NumberParam("hit", 0, lo=0, hi=11)]
 k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 
 page_header(
@@ -109,9 +110,12 @@ table({"neuron": [f"L{h.layer} n{h.neuron}" for h in hits], "z": [f"{h.z:+.1f}" 
       links={"card": "open card", "switch off": "on your text"})
 st.caption(f"“On your text” opens the key-value page with the neuron switched off on {code_span(your_text)} "
            "(the text last analysed there, or an example).")
-best = hits[0]
-st.markdown(f"**The top hit, L{best.layer} n{best.neuron}: where it fires hardest that way in the corpus**")
-contexts(best.layer, best.neuron, -1 if best.z < 0 else 1)
+st.selectbox("Contexts of", range(len(hits)), key=k("hit"),
+             format_func=lambda i: f"L{hits[i].layer} n{hits[i].neuron} (z = {hits[i].z:+.1f})")
+chosen = hits[min(url_state.value(PAGE, "hit"), len(hits) - 1)]
+st.markdown(f"**L{chosen.layer} n{chosen.neuron}: where it fires hardest "
+            f"{'negatively' if chosen.z < 0 else 'positively'} (the way it writes the set) in the corpus**")
+contexts(chosen.layer, chosen.neuron, -1 if chosen.z < 0 else 1, n=5)
 st.caption("A z of 5 means the set's words score 5 standard deviations above an average token in what the neuron "
            "writes. Most neurons are broad: they promote a theme, and a set is a good fit when most of its words "
            "sit in the neuron's top 1%.")

@@ -107,3 +107,18 @@ def test_presentation_mode_from_url_enlarges_figures():
     assert _v(big.query_params["present"]) == "true"
     svg = run_page("budget", download="svg")
     assert "svg" in svg.get("plotly_chart")[0].proto.config
+
+
+@pytest.mark.model
+def test_concept_page_shows_the_gallery_and_searches_a_typed_list():
+    at = run_page("concept_neurons", timeout=300)
+    text = " ".join(m.value for m in at.markdown)
+    assert "A neuron that writes “his”" in text and "goes from **4.4%** to **1.8%**" in text
+    [hits] = tables(at)
+    assert hits["neuron"][0] == "L29 n240" and hits["set in its top 1%"][0] == "12 of 12"
+    assert all(h.startswith("kv_memory?") and "off=L" in h for h in hits["hrefs"][1::2])
+    at = run_page("concept_neurons", timeout=300, concept="your own list", words="red, green, blue, Xyzzyplugh", hit="1")
+    assert "Xyzzyplugh" in " ".join(c.value for c in at.caption)
+    [hits] = tables(at)
+    assert any("red" in w or "green" in w for w in hits["writes"][:3])
+    assert f"{hits['neuron'][1]}: where it fires hardest" in " ".join(m.value for m in at.markdown)

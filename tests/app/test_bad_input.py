@@ -34,7 +34,7 @@ PAGE_PARAMS = {
     "tour": ["step"],
     "kv_memory": ["text", "view", "pos", "layer", "neuron", "factor", "n_off", "off_layers", "ctx_a", "ctx_b", "word",
                   "target", "vs", "measure", "k_off", "off"],
-    "concept_neurons": ["concept", "words"],
+    "concept_neurons": ["concept", "words", "hit"],
     "neurons": ["layer", "neuron", "token"],
 }
 GLOBAL = ["present", "download"]
