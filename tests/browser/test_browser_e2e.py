@@ -70,7 +70,7 @@ CASES = [
     Case("gating", press_slider("Neurons shown"), "neurons", "9", slider_value("Neurons shown")),
     Case("moe", press_slider("Experts", "ArrowLeft"), "n_experts", "7", slider_value("Experts")),
     Case("tour", lambda page: page.get_by_role("button", name="Next").click(), "step", "2", step_number, charts=False),
-    Case("kv_memory", press_slider("Layer"), "layer", "21", slider_value("Layer")),
+    Case("kv_memory", press_slider("Layer"), "layer", "25", slider_value("Layer")),  # opens on L24, the top writer
 ]
 
 
@@ -107,3 +107,15 @@ def test_neuron_table_link_opens_that_neurons_card(page, server_url):
                            timeout=30_000)
     wait_until_idle(page)
     assert f"Layer {row[0]}, neuron {row[1]}" in page.locator("[data-testid=stMain]").inner_text()
+
+
+@pytest.mark.model
+def test_gallery_link_opens_the_experiment_with_that_neuron_switched_off(page, server_url):
+    open_page(page, f"{server_url}/concept_neurons")
+    page.get_by_role("link", name="Switch it off on the key-value page").first.click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('off') === 'L27n1199'", timeout=60_000)
+    wait_until_idle(page, charts=True)
+    main = page.locator("[data-testid=stMain]").inner_text()
+    assert "Switching the neurons named in the link: L27n1199" in main
+    assert "John lost" in page.locator("textarea").first.input_value()
+    assert page.locator("[data-testid=stException]").count() == 0
