@@ -108,17 +108,17 @@ layer = url_state.value(PAGE, "layer")
 
 
 def target_controls() -> None:
-    """Which token to explain, and against which (picked from the predictions or typed)."""
+    """Which token to explain, and against which (picked from the predictions or typed). The
+    boxes show the URL's values, so a new text never leaves a stale choice on screen."""
     c1, c2 = st.columns(2)
-    options = list(dict.fromkeys([*pred_tokens, target_label]))
-    c1.selectbox("Explain the token", options, index=options.index(target_label), format_func=repr,
+    vs = url_state.value(PAGE, "vs")
+    st.session_state[k("target_pick")], st.session_state[k("vs_pick")] = target_label, vs
+    c1.selectbox("Explain the token", list(dict.fromkeys([*pred_tokens, target_label])), format_func=repr,
                  accept_new_options=True, key=k("target_pick"), on_change=pick, args=("target",),
                  help="One of the top predictions, or type any single token (a leading space matters).")
-    vs = url_state.value(PAGE, "vs")
-    others = list(dict.fromkeys(["", *[t for t in pred_tokens if t != target_label], vs]))
-    c2.selectbox("rather than", others, index=others.index(vs), key=k("vs_pick"),
+    c2.selectbox("rather than", list(dict.fromkeys(["", *[t for t in pred_tokens if t != target_label], vs])),
                  format_func=lambda t: "nothing: explain its centred logit" if t == "" else repr(t),
-                 accept_new_options=True, on_change=pick, args=("vs",),
+                 accept_new_options=True, key=k("vs_pick"), on_change=pick, args=("vs",),
                  help="A contrast asks why the model preferred one token to another (a logit difference).")
 
 

@@ -145,3 +145,14 @@ def test_damaged_model_file_gives_a_clear_message_and_other_pages_work(tmp_path,
         monkeypatch.delenv("FFNLAB_GGUF")
         _load.clear()
     assert run_page("kv_memory").metric[0].value == "' Paris'"
+
+
+def test_choosing_what_to_explain_and_a_new_text():
+    at = run_page("kv_memory", view="attribution")
+    at.selectbox(key="kv.vs_pick").set_value(" London").run()
+    assert _v(at.query_params["vs"]) == " London"
+    assert "logit difference ' Paris' − ' London'" in " ".join(m.value for m in at.markdown)
+    at.selectbox(key="kv.target_pick").set_value(" London").run()  # the contrast cannot be the target itself
+    assert _v(at.query_params["target"]) == " London" and at.selectbox(key="kv.target_pick").value == " London"
+    at.text_area(key="kv.text").input("12 + 7 =").run()  # a typed text keeps the chosen token if it can
+    assert at.selectbox(key="kv.target_pick").value == " London" and not at.exception
