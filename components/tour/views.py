@@ -63,10 +63,10 @@ def _memory() -> None:
                                            tuple((lay, n) for lay, n, _, _ in attr.rows))
     st.markdown(f"SmolLM2 predicts **{labels[0]!r}** ({p0:.0%}). Of its centred logit ({attr.explained:.1f}), the "
                 f"FFNs wrote {float(attr.parts.ffn.sum()):+.1f} and attention {float(attr.parts.attention.sum()):+.1f}. "
-                f"The neuron that wrote most, layer {layer} neuron {neuron}, writes "
-                f"{', '.join(repr(t) for t in attr.promoted[0][:4])}: a theme, with {labels[0]!r} at rank "
-                f"{attr.ranks[0] + 1:,} of what it writes. Switch off these ten writers and {labels[0]!r} falls to "
-                f"**{p1:.0%}**.")
+                f"The neuron that wrote most, layer {layer} neuron {neuron}, writes mostly "
+                f"{', '.join(repr(t) for t in attr.promoted[0][:4])}, with {labels[0]!r} only at rank "
+                f"{attr.ranks[0] + 1:,} of {attr.vocab:,}: a broad neuron, not a Paris detector ({attr.specific} of these "
+                f"ten {'is' if attr.specific == 1 else 'are'} specific). Together they matter: switch the ten off and {labels[0]!r} falls to **{p1:.0%}**.")
     plot(attr.figure)
 
 
