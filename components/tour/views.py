@@ -66,7 +66,8 @@ def _memory() -> None:
                 f"The neuron that wrote most, layer {layer} neuron {neuron}, writes mostly "
                 f"{', '.join(repr(t) for t in attr.promoted[0][:4])}, with {labels[0]!r} only at rank "
                 f"{attr.ranks[0] + 1:,} of {attr.vocab:,}: a broad neuron, not a Paris detector ({attr.specific} of these "
-                f"ten {'is' if attr.specific == 1 else 'are'} specific). Together they matter: switch the ten off and {labels[0]!r} falls to **{p1:.0%}**.")
+                f"ten {'is' if attr.specific == 1 else 'are'} specific). Together they matter: switch the ten off "
+                f"and {labels[0]!r} falls to **{p1:.0%}**.")
     plot(attr.figure)
 
 
