@@ -14,7 +14,7 @@ for info in PAGES:
                    default=info.url_path == "home")
     sections.setdefault(info.section, []).append(page)
 
-current = st.navigation(sections)
+current = st.navigation(sections, expanded=True)  # all 13 pages, no 'View more' to find
 with st.sidebar:
     presentation.controls()
     st.caption("FFN Lab — an interactive explainer of the feed-forward half of every Transformer block. "

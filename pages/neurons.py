@@ -39,7 +39,7 @@ if lm is None:
 url_state.restore(PAGE, PARAMS)
 
 upload = st.file_uploader("Your own corpus (.txt, UTF-8, up to 20,000 characters)", type=["txt"])
-dictionary, source = None, "built-in corpus"
+dictionary, source = None, "the built-in corpus"
 if upload is not None:
     text, problem = dictionary_views.decode_upload(upload.getvalue())
     if problem:
@@ -51,7 +51,7 @@ if dictionary is None:
 if dictionary is None:
     url_state.publish(PAGE, PARAMS)
     st.stop()
-st.caption(f"Dictionary of the {source}: {dictionary.n_tokens:,} tokens"
+st.caption(f"Dictionary of {source}: {dictionary.n_tokens:,} tokens"
            + (f" ({dictionary_views.source_mix(dictionary)})." if dictionary.sources else "."))
 
 st.subheader("Search by token")

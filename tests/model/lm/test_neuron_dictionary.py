@@ -58,8 +58,9 @@ def test_search_by_token(lm, tiny):
     assert seen == 2 and len(firing) == 5
     shares = [f.share_of_peak for f in firing]
     assert shares == sorted(shares, reverse=True) and shares[0] > 0
-    for f in firing:  # each on its own scale: the mean coefficient over the neuron's corpus peak
-        assert f.share_of_peak == pytest.approx(f.mean_m / float(tiny.peak[f.layer, f.neuron]), rel=1e-5)
+    for f in firing:  # each on its own scale: the mean over its strongest firing of the same sign
+        extreme = tiny.peak[f.layer, f.neuron] if f.mean_m >= 0 else tiny.trough[f.layer, f.neuron]
+        assert f.share_of_peak == pytest.approx(f.mean_m / float(extreme), rel=1e-5) and f.share_of_peak > 0
     promoting = nd.neurons_promoting(lm.model, paris, k=5)
     layer, neuron, score = promoting[0]
     direct = float(kv.vocab_projection(lm.model, kv.value_vector(lm.model, layer, neuron))[paris])
