@@ -2,7 +2,7 @@
 import streamlit as st
 
 from components.lm import dictionary_views
-from components.lm.model_resource import MODEL_LOCK, get_model
+from components.lm.model_resource import get_model
 from components.shared import server_tuning, url_state
 from components.shared.histogram import signed_histogram
 from components.shared.params import NumberParam, TextParam
@@ -66,8 +66,7 @@ else:
     label = kv.token_text(lm.tokenizer, token)
     if len(ids) > 1:
         st.caption(f"{query!r} is {len(ids)} tokens; searching its last one, {label!r}.")
-    with MODEL_LOCK:
-        firing, seen = nd.neurons_firing_on(lm.model, dictionary, token)
+    firing, seen = dictionary_views.firing_on(lm, dictionary, dictionary.fingerprint, token)
     promoting = nd.neurons_promoting(lm.model, token)
     c1, c2 = st.columns(2)
     with c1:

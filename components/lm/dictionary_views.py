@@ -116,6 +116,14 @@ def upload_dictionary(lm: LoadedModel, text: str) -> nd.NeuronDictionary:
     return st.session_state[key]
 
 
+@st.cache_resource(max_entries=64, ttl=1800, show_spinner=False)
+def firing_on(_lm: LoadedModel, _d: nd.NeuronDictionary, fingerprint: str, token: int) -> tuple[list[nd.Firing], int]:
+    """The neurons firing most on `token` in dictionary `fingerprint`: six short forward passes
+    (about 1 s), so computed once per token rather than on every rerun of the page."""
+    with MODEL_LOCK:
+        return nd.neurons_firing_on(_lm.model, _d, token)
+
+
 def source_mix(d: nd.NeuronDictionary) -> str:
     """'encyclopaedic 40%, quotations and dialogue 25%, ...': the corpus's kinds of text by tokens."""
     return ", ".join(f"{name} {share:.0%}" for name, share in d.source_shares().items())

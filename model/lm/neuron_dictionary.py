@@ -12,6 +12,7 @@ by raw m, so "fires most on" ranks by the fraction of the neuron's own corpus ma
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import sys
 import time
@@ -52,6 +53,11 @@ class NeuronDictionary:
     @property
     def n_tokens(self) -> int:
         return int(self.ids.shape[0])
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """Which corpus and model this is, as a short string: a cache key for views computed from it."""
+        return hashlib.sha256(self.ids.tobytes() + self.model_key.encode()).hexdigest()[:16]
 
     @property
     def peak(self) -> np.ndarray:

@@ -106,7 +106,9 @@ def test_neuron_table_link_opens_that_neurons_card(page, server_url):
     page.wait_for_function(f"() => new URLSearchParams(location.search).get('neuron') === {row[1]!r}",
                            timeout=30_000)
     wait_until_idle(page)
-    assert f"Layer {row[0]}, neuron {row[1]}" in page.locator("[data-testid=stMain]").inner_text()
+    # a fresh session's first run searches the corpus for the token before it draws the card
+    page.get_by_text(f"Layer {row[0]}, neuron {row[1]}:").wait_for(timeout=60_000)
+    assert f"Layer {row[0]}, neuron {row[1]}:" in page.locator("[data-testid=stMain]").inner_text()
 
 
 @pytest.mark.model

@@ -50,6 +50,11 @@ def test_save_and_load_round_trip(tiny, tmp_path):
     assert all(np.array_equal(getattr(back, f), getattr(tiny, f)) for f in nd.ARRAYS + ("doc_sources",))
     assert back.sources == ("code", "facts", "travel") and back.model_key == tiny.model_key != ""
     assert back.source_of(int(back.doc_starts[1]) + 1) == "travel"
+    # the cache key of views computed from a dictionary: the same corpus and model give the same key
+    assert back.fingerprint == tiny.fingerprint
+    other = nd.NeuronDictionary.load(tmp_path / "d.npz")
+    other.ids = other.ids[::-1].copy()
+    assert other.fingerprint != tiny.fingerprint
 
 
 def test_search_by_token(lm, tiny):
