@@ -58,7 +58,7 @@ def forward_vs_transformers() -> dict:
             "ratio_last": ours_last / theirs_last, "transformers_gguf_load_s": hf_load}
 
 
-LOAD_SNIPPET = ("import json, time; t = time.perf_counter(); from model import gguf_loader; "
+LOAD_SNIPPET = ("import json, time; t = time.perf_counter(); from model.lm import gguf_loader; "
                 "i = time.perf_counter() - t; lm = gguf_loader.load(); "
                 "print(json.dumps({'import_s': i, 'seconds': lm.seconds, 'from_cache': lm.from_cache}))")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from tests.apptest_helpers import ROOT
 
 PROJECT = ("model", "components", "content", "pages")
+TOOLS_IMPORT = {*PROJECT, "bench", "loadtest", "tests"}
 # package -> the project packages it may import (itself always allowed)
 MAY_IMPORT = {
     "model": set(), "components": set(),  # the top-level __init__ files; modules live in sub-packages
@@ -80,3 +81,26 @@ def test_every_package_says_what_lives_there():
         doc = ast.get_docstring(ast.parse(init.read_text()))
         assert doc and len(doc) > 40, f"{init.relative_to(ROOT)} needs a docstring saying what lives there"
         assert package_of(init.parent / "x.py") in MAY_IMPORT
+
+
+def test_tools_outside_the_app_import_what_exists():
+    """bench/, loadtest/ and the docs script are not run by the suite; a moved module must not break
+    them. Every project import they make, including those inside code strings for fresh
+    interpreters (bench.model_speed.LOAD_SNIPPET), must resolve."""
+    import importlib
+    import importlib.util
+
+    from bench.model_speed import LOAD_SNIPPET
+    trees = [ast.parse(p.read_text()) for d in ("bench", "loadtest") for p in (ROOT / d).glob("*.py")]
+    trees += [ast.parse((ROOT / "tests" / "docs_screenshots.py").read_text()), ast.parse(LOAD_SNIPPET)]
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in TOOLS_IMPORT:
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    assert hasattr(module, alias.name) or importlib.util.find_spec(f"{node.module}.{alias.name}"), \
+                        f"{node.module} has no {alias.name}"
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.split(".")[0] in TOOLS_IMPORT:
+                        importlib.import_module(alias.name)
