@@ -72,10 +72,15 @@ class ReadoutStats:
 def readout_stats(model: Transformer) -> ReadoutStats:
     """Once per model (about a second): with u_v the unembedding rows, w_i = g ⊙ v_i, the
     readout's mean over the vocabulary is ū·w_i and its variance w_iᵀ Σ w_i."""
-    U = model.unembedding.double()
-    mean_u = U.mean(0)
-    centred = U - mean_u
-    cov = centred.T @ centred / U.shape[0]
+    U = model.unembedding
+    # float64 sums over row chunks: a float64 copy of the whole unembedding would take 226 MB
+    total, second = torch.zeros(U.shape[1], dtype=torch.float64), torch.zeros(U.shape[1], U.shape[1], dtype=torch.float64)
+    for rows in U.split(4096):
+        rows = rows.double()
+        total += rows.sum(0)
+        second += rows.T @ rows
+    mean_u = total / U.shape[0]
+    cov = second / U.shape[0] - torch.outer(mean_u, mean_u)
     gain = model.final_norm.weight.double() if model.final_norm is not None else 1.0
     means, stds = [], []
     for block in model.blocks:
