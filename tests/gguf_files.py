@@ -1,0 +1,70 @@
+"""Tiny GGUF model files written with gguf's own writer, for tests of loading models other than the
+bundled one: random float32 weights of a few small layers, with the bundled model's real tokenizer
+(so token ids are meaningful), or with one thing deliberately wrong."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+
+@lru_cache(maxsize=1)
+def bundled_tokenizer() -> dict:
+    """The bundled file's tokenizer fields (read once: parsing 49,152 strings takes a few seconds)."""
+    from gguf import GGUFReader
+
+    from model.lm import gguf_loader
+    fields = GGUFReader(gguf_loader.find_gguf()).fields
+    return {name: fields[f"tokenizer.ggml.{name}"].contents()
+            for name in ("model", "pre", "tokens", "merges", "token_type")}
+
+
+def write_llama(path: Path, *, name: str = "Tiny Llama", n_layers: int = 2, d_model: int = 32, n_heads: int = 4,
+                n_kv_heads: int = 2, d_ff: int = 48, arch: str = "llama", pre: str | None = None,
+                seed: int = 0) -> Path:
+    """A LLaMA-architecture GGUF of random weights (`arch` and `pre` can be set to ones we do not support)."""
+    import gguf
+
+    tok = bundled_tokenizer()
+    vocab = len(tok["tokens"])
+    rng = np.random.default_rng(seed)
+    w = gguf.GGUFWriter(str(path), arch)
+    w.add_name(name)
+    w.add_context_length(2048)
+    w.add_embedding_length(d_model)
+    w.add_block_count(n_layers)
+    w.add_feed_forward_length(d_ff)
+    w.add_head_count(n_heads)
+    w.add_head_count_kv(n_kv_heads)
+    w.add_rope_freq_base(10_000.0)
+    w.add_layer_norm_rms_eps(1e-5)
+    w.add_tokenizer_model(tok["model"])
+    w.add_tokenizer_pre(pre or tok["pre"])
+    w.add_token_list(tok["tokens"])
+    w.add_token_merges(tok["merges"])
+    w.add_token_types(tok["token_type"])
+    head = d_model // n_heads
+
+    def tensor(tensor_name: str, *shape: int, norm: bool = False) -> None:
+        # GGUF lists shapes innermost first; numpy arrays are (rows, columns) = (out, in)
+        data = (1 + 0.1 * rng.standard_normal(shape) if norm else 0.1 * rng.standard_normal(shape))
+        w.add_tensor(tensor_name, data.astype(np.float32))
+
+    tensor("token_embd.weight", vocab, d_model)
+    for i in range(n_layers):
+        tensor(f"blk.{i}.attn_norm.weight", d_model, norm=True)
+        tensor(f"blk.{i}.attn_q.weight", n_heads * head, d_model)
+        tensor(f"blk.{i}.attn_k.weight", n_kv_heads * head, d_model)
+        tensor(f"blk.{i}.attn_v.weight", n_kv_heads * head, d_model)
+        tensor(f"blk.{i}.attn_output.weight", d_model, n_heads * head)
+        tensor(f"blk.{i}.ffn_norm.weight", d_model, norm=True)
+        tensor(f"blk.{i}.ffn_gate.weight", d_ff, d_model)
+        tensor(f"blk.{i}.ffn_up.weight", d_ff, d_model)
+        tensor(f"blk.{i}.ffn_down.weight", d_model, d_ff)
+    tensor("output_norm.weight", d_model, norm=True)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return path

@@ -1,0 +1,73 @@
+"""Models beyond the bundled one: what $FFNLAB_MODELS offers, and how a GGUF file of our own
+writing loads, runs, or is refused with a message that names the problem."""
+from pathlib import Path
+
+import pytest
+import torch
+
+from model.lm import gguf_loader, registry
+from model.lm import kv_memory as kv
+from tests.gguf_files import write_llama
+
+
+def test_entries_list_the_bundled_model_first_then_files_and_folders(tmp_path):
+    folder, other = tmp_path / "models", tmp_path / "more"
+    folder.mkdir(), other.mkdir()
+    for p in (folder / "b.gguf", folder / "a.gguf", other / "a.gguf", tmp_path / "notes.txt"):
+        p.write_bytes(b"x")
+    spec = ":".join([str(folder), str(other / "a.gguf"), str(folder / "a.gguf"), str(tmp_path / "notes.txt"),
+                     str(tmp_path / "gone.gguf"), str(tmp_path)])
+    models, problems = registry.entries(spec)
+    assert [m.key for m in models] == [registry.BUNDLED, "a", "b", "a-2"]  # the repeated folder file counted once
+    assert models[0].path is None and models[3].path == other / "a.gguf"
+    assert problems == [f"{tmp_path / 'notes.txt'}: not a .gguf file", f"{tmp_path / 'gone.gguf'}: no such file or folder",
+                        f"{tmp_path}: a folder with no .gguf files"]
+    assert registry.find("b", models).path == folder / "b.gguf" and registry.find("c", models) is None
+    assert registry.entries("")[0] == models[:1]
+
+
+def test_model_names_drop_the_quantisation_tag():
+    assert gguf_loader.model_name(Path("SmolLM2-135M-Instruct.Q4_1.gguf")) == "SmolLM2-135M-Instruct"
+    assert gguf_loader.model_name(Path("qwen2.5-0.5b-instruct-q8_0.gguf")) == "qwen2.5-0.5b-instruct"
+    assert gguf_loader.model_name(Path("gemma-2-2b-it-F16.gguf")) == "gemma-2-2b-it"
+    assert gguf_loader.model_name(Path("Q4.gguf")) == "Q4"
+
+
+def test_slugs_are_url_safe():
+    assert registry.slug("SmolLM2-360M-Instruct.Q8_0") == "smollm2-360m-instruct-q8-0"
+    assert registry.slug("<script>") == "script" and registry.slug("ü…") == "model"
+
+
+@pytest.fixture(scope="module")
+def tiny_file(tmp_path_factory):
+    return write_llama(tmp_path_factory.mktemp("gguf") / "tiny.gguf")
+
+
+def test_a_small_llama_file_loads_with_its_own_shape_and_runs(tiny_file, lm):
+    tiny = gguf_loader.load(tiny_file, use_cache=False)
+    cfg = tiny.config
+    assert (cfg.name, cfg.n_layers, cfg.d_model, cfg.d_ff, cfg.n_heads, cfg.kv_heads) == ("tiny", 2, 32, 48, 4, 2)
+    text = "The capital of France is Paris, 12 + 7 = 19 🙂"
+    assert tiny.tokenizer.encode(text).ids == lm.tokenizer.encode(text).ids
+    ids = tiny.tokenizer.encode(text).ids
+    trace = kv.run(tiny.model, ids)
+    assert trace.coeffs.shape == (2, len(ids), 48)
+    probs = kv.next_token_probs(tiny.model, trace, len(ids) - 1)
+    assert probs.shape == (cfg.vocab_size,) and torch.isclose(probs.sum(), torch.tensor(1.0))
+
+
+def test_files_we_cannot_run_are_refused_by_name(tmp_path, tiny_file):
+    gemma = write_llama(tmp_path / "g.gguf", arch="gemma")
+    with pytest.raises(gguf_loader.ModelUnavailable, match="g.gguf is a 'gemma' model; FFN Lab runs llama"):
+        gguf_loader.load(gemma, use_cache=False)
+    other_split = write_llama(tmp_path / "l3.gguf", pre="llama-bpe")
+    with pytest.raises(gguf_loader.ModelUnavailable, match="pre-tokenizer 'llama-bpe'"):
+        gguf_loader.load(other_split, use_cache=False)
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(tiny_file.read_bytes()[:-1000])
+    with pytest.raises(gguf_loader.ModelUnavailable, match="damaged.*copied completely"):
+        gguf_loader.load(cut, use_cache=False)
+    text = tmp_path / "text.gguf"
+    text.write_text("not a model")
+    with pytest.raises(gguf_loader.ModelUnavailable, match="damaged or not a GGUF"):
+        gguf_loader.load(text, use_cache=False)
