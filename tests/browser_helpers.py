@@ -7,15 +7,16 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshot
 
 
 def wait_until_idle(page, timeout_ms: int = 60_000, charts: bool = False) -> None:
-    """The script has finished: the page has content (and charts, if asked) and no
-    'running' indicator. Waiting for content first avoids catching the instant
-    before the first script run starts."""
+    """The script has finished: the page has content (and charts, if asked) and the app says
+    its script is not running. Waiting for content first avoids catching the instant before
+    the first script run starts. The app root's data-test-script-state is the signal: the
+    'running' status widget disappears for seconds in the middle of a long run."""
     page.wait_for_selector("[data-testid=stMain] h1", timeout=timeout_ms)
     if charts:
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=timeout_ms)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=stStatusWidget]')"
-        " && document.querySelector('[data-testid=stMain]')"
+        "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
+        " && !document.querySelector('[data-testid=stStatusWidget]')"
         " && !document.querySelector('[data-testid=stSkeleton]')",
         timeout=timeout_ms)
     page.wait_for_timeout(500)  # let plotly finish drawing after the last delta
