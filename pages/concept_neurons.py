@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from components.lm import concept_views, dictionary_views
-from components.lm.model_resource import get_model
+from components.lm.model_resource import require_model
 from components.shared import server_tuning, url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
@@ -31,10 +31,7 @@ page_header(
     "vocabulary). Then switch a neuron off and watch a prediction change.",
     weights="trained",
 )
-lm = get_model()
-if lm is None:
-    st.stop()
-url_state.restore(PAGE, PARAMS)
+lm = require_model(PAGE, PARAMS)
 dictionary = dictionary_views.builtin_dictionary(lm)
 
 

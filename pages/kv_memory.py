@@ -3,7 +3,7 @@ import streamlit as st
 
 from components.lm import kv_views
 from components.lm.kv_controls import format_neurons, parse_neurons, token_for
-from components.lm.model_resource import get_model
+from components.lm.model_resource import require_model
 from components.shared import server_tuning, url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
@@ -47,10 +47,7 @@ page_header(
     "of 1,536 neurons in each of 30 layers, run by FFN Lab's own PyTorch forward pass on your text.",
     weights="trained",
 )
-lm = get_model()
-if lm is None:
-    st.stop()
-url_state.restore(PAGE, PARAMS)
+lm = require_model(PAGE, PARAMS)
 
 
 def use_example() -> None:

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from components.lm import dictionary_views
-from components.lm.model_resource import get_model
+from components.lm.model_resource import require_model
 from components.shared import server_tuning, url_state
 from components.shared.histogram import signed_histogram
 from components.shared.params import NumberParam, TextParam
@@ -33,10 +33,7 @@ page_header(
     "encyclopaedic definitions, quotations and dialogue, essays, arithmetic and some code; or upload your own.",
     weights="trained",
 )
-lm = get_model()
-if lm is None:
-    st.stop()
-url_state.restore(PAGE, PARAMS)
+lm = require_model(PAGE, PARAMS)
 
 upload = st.file_uploader("Your own corpus (.txt, UTF-8, up to 20,000 characters)", type=["txt"])
 dictionary, source = None, "the built-in corpus"

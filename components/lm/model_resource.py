@@ -5,6 +5,8 @@ import threading
 
 import streamlit as st
 
+from components.shared import url_state
+from components.shared.params import Param
 from components.shared.server_tuning import trim_heap
 from model.lm import gguf_loader
 from model.lm.gguf_loader import LoadedModel, ModelUnavailable
@@ -34,3 +36,13 @@ def get_model() -> LoadedModel | None:
         st.error(f"The trained model is unavailable, so this page cannot run. {err}", icon=":material/error:")
         st.info("Every other page of FFN Lab works without it.")
         return None
+
+
+def require_model(page: str, params: list[Param]) -> LoadedModel:
+    """The opening of every real-model page after its header: the model, with the page's URL
+    state restored; without a model the page stops under the explanation get_model gave."""
+    lm = get_model()
+    if lm is None:
+        st.stop()
+    url_state.restore(page, params)
+    return lm
