@@ -72,6 +72,8 @@ if lm.source.stem == MODEL:
             c2.page_link("pages/kv_memory.py", label="Switch it off on the key-value page", icon=":material/science:",
                          query_params={"text": entry.sentence, "view": "intervene",
                                        "off": f"L{entry.layer}n{entry.neuron}"})
+            st.caption("Where it fires hardest that way in the corpus: its key, the input side, which need not "
+                       "look like what it writes.")
             contexts(entry.layer, entry.neuron, -1 if hit is not None and hit.z < 0 else 1, n=2)
 
 st.subheader("Search")
