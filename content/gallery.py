@@ -25,6 +25,10 @@ GALLERY: tuple[GalleryNeuron, ...] = (
     GalleryNeuron("A neuron that writes “his”", "pronouns", 27, 1199, "John lost", " his", "lowers",
                   "Its value vector promotes his, him, he and himself. After “John lost” it fires the promoting "
                   "way, and without it the model is far less sure that his comes next."),
+    GalleryNeuron("A counting neuron", "numbers", 26, 1519, "One, two, three,", " four", "lowers",
+                  "It writes one, two, three, four and five; 12 of the 16 number words rank in the top 1% of its "
+                  "readout. Counting “One, two, three,” it fires strongly, and without it the model is much less "
+                  "sure that four comes next."),
     GalleryNeuron("A months neuron", "months", 22, 610, "Christmas is celebrated on the 25th of", " December",
                   "lowers", "All twelve months sit in the top 1% of what it writes. It is one voice among many: "
                   "switching it off lowers December a little, not to zero."),
