@@ -26,12 +26,12 @@ k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 page_header(
     "Concept neurons",
     "Geva et al. (2022) found that an FFN neuron's value vector often promotes a recognisable *concept* in the "
-    "vocabulary: months, numbers, pronouns. Pick a set of words, and every one of the model's 46,080 neurons is "
+    "vocabulary: months, numbers, pronouns. Pick a set of words, and every FFN neuron of the model is "
     "scored by how much more its value vector promotes the set than an average token (a z-score over the whole "
     "vocabulary). Then switch a neuron off and watch a prediction change.",
     weights="trained",
 )
-lm = require_model(PAGE, PARAMS)
+lm, _ = require_model(PAGE, PARAMS)
 dictionary = dictionary_views.builtin_dictionary(lm)
 
 

@@ -9,6 +9,7 @@ from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span, coloured_tokens
 from components.shared.widgets import page_header, plot
+from model.architectures.config import ModelConfig
 from content.examples import KV_EXAMPLES
 from model.lm import attribution as at
 from model.lm.kv_memory import MAX_TOKENS
@@ -19,35 +20,40 @@ PAGE = "kv"
 EXAMPLES = list(KV_EXAMPLES)
 VIEWS = {"keys": "Keys and values", "attribution": "Who wrote the prediction", "lens": "Layer by layer",
          "intervene": "Switch neurons off", "labour": "Attention vs FFN", "contexts": "Same word, two contexts"}
-PARAMS = [
-    TextParam("text", EXAMPLES[0], max_chars=2000),
-    ChoiceParam("view", "keys", options=list(VIEWS)),
-    NumberParam("pos", -1, lo=-1, hi=MAX_TOKENS - 1),
-    NumberParam("layer", -1, lo=-1, hi=29),
-    NumberParam("neuron", -1, lo=-1, hi=1535),
-    NumberParam("factor", 0.0, lo=-2.0, hi=4.0, integer=False),
-    NumberParam("n_off", 5, lo=0, hi=20),
-    ChoiceParam("off_layers", "none", options=["none", "all", "first_half", "second_half"]),
-    TextParam("ctx_a", EXAMPLES[1], max_chars=500),
-    TextParam("ctx_b", EXAMPLES[2], max_chars=500),
-    TextParam("word", "bank", max_chars=40),
-    TextParam("target", "", max_chars=40),
-    TextParam("vs", "", max_chars=40),
-    ChoiceParam("measure", "direct", options=list(kv_views.MEASURES)),
-    NumberParam("k_off", 10, lo=1, hi=20),
-    TextParam("off", "", max_chars=400),
-]
+
+
+def page_params(cfg: ModelConfig) -> list:
+    """The page's URL parameters, with layer and neuron ranges from the loaded model."""
+    return [
+        TextParam("text", EXAMPLES[0], max_chars=2000),
+        ChoiceParam("view", "keys", options=list(VIEWS)),
+        NumberParam("pos", -1, lo=-1, hi=MAX_TOKENS - 1),
+        NumberParam("layer", -1, lo=-1, hi=cfg.n_layers - 1),
+        NumberParam("neuron", -1, lo=-1, hi=cfg.d_ff - 1),
+        NumberParam("factor", 0.0, lo=-2.0, hi=4.0, integer=False),
+        NumberParam("n_off", 5, lo=0, hi=20),
+        ChoiceParam("off_layers", "none", options=["none", "all", "first_half", "second_half"]),
+        TextParam("ctx_a", EXAMPLES[1], max_chars=500),
+        TextParam("ctx_b", EXAMPLES[2], max_chars=500),
+        TextParam("word", "bank", max_chars=40),
+        TextParam("target", "", max_chars=40),
+        TextParam("vs", "", max_chars=40),
+        ChoiceParam("measure", "direct", options=list(kv_views.MEASURES)),
+        NumberParam("k_off", 10, lo=1, hi=20),
+        TextParam("off", "", max_chars=400),
+    ]
+
+
 k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 
 page_header(
     "Key-value memory",
     "Geva et al. (2020) read an FFN as a memory: each of its hidden neurons has a **key** (a pattern in the "
     "token's vector that makes it fire, with coefficient m) and a **value** (the vector it then adds to the "
-    "residual stream): FFN(x) = Σᵢ mᵢ·vᵢ. Here is SmolLM2-135M, a LLaMA-architecture model with a SwiGLU FFN "
-    "of 1,536 neurons in each of 30 layers, run by FFN Lab's own PyTorch forward pass on your text.",
+    "residual stream): FFN(x) = Σᵢ mᵢ·vᵢ. Here are the neurons of a trained language model on your text.",
     weights="trained",
 )
-lm = require_model(PAGE, PARAMS)
+lm, PARAMS = require_model(PAGE, page_params)
 
 
 def use_example() -> None:

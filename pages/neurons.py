@@ -1,4 +1,4 @@
-"""Neuron dictionary: every FFN neuron of SmolLM2 with its top contexts, and search by token."""
+"""Neuron dictionary: every FFN neuron of the trained model with its top contexts, and search by token."""
 import streamlit as st
 
 from components.lm import dictionary_views
@@ -9,14 +9,21 @@ from components.shared.params import NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span
 from components.shared.widgets import page_header, plot
+from model.architectures.config import ModelConfig
 from model.lm import kv_memory as kv
 from model.lm import neuron_dictionary as nd
 
 server_tuning.route_through_app()
 
 PAGE = "dict"
-PARAMS = [NumberParam("layer", 20, lo=0, hi=29), NumberParam("neuron", 0, lo=0, hi=1535),
-          TextParam("token", " Paris", max_chars=40)]
+
+
+def page_params(cfg: ModelConfig) -> list:
+    """The page's URL parameters, with layer and neuron ranges from the loaded model."""
+    return [NumberParam("layer", min(20, cfg.n_layers - 1), lo=0, hi=cfg.n_layers - 1),
+            NumberParam("neuron", 0, lo=0, hi=cfg.d_ff - 1), TextParam("token", " Paris", max_chars=40)]
+
+
 k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 
 
@@ -28,12 +35,12 @@ def neuron_table(rows: dict[str, list], cards: list[tuple[int, int]]) -> None:
 
 page_header(
     "Neuron dictionary",
-    "Every one of SmolLM2's 30 × 1,536 FFN neurons, with the corpus contexts that make it fire hardest "
+    "Every FFN neuron of a trained model, with the corpus contexts that make it fire hardest "
     "(its key, seen from the data) and the tokens its value vector promotes. The built-in corpus mixes "
     "encyclopaedic definitions, quotations and dialogue, essays, arithmetic and some code; or upload your own.",
     weights="trained",
 )
-lm = require_model(PAGE, PARAMS)
+lm, PARAMS = require_model(PAGE, page_params)
 
 upload = st.file_uploader("Your own corpus (.txt, UTF-8, up to 20,000 characters)", type=["txt"])
 dictionary, source = None, "the built-in corpus"

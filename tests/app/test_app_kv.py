@@ -156,3 +156,39 @@ def test_choosing_what_to_explain_and_a_new_text():
     assert _v(at.query_params["target"]) == " London" and at.selectbox(key="kv.target_pick").value == " London"
     at.text_area(key="kv.text").input("12 + 7 =").run()  # a typed text keeps the chosen token if it can
     assert at.selectbox(key="kv.target_pick").value == " London" and not at.exception
+
+
+def test_the_page_takes_its_shape_from_the_loaded_model(tmp_path, monkeypatch):
+    """No text or control range assumes SmolLM2: a two-layer model of 48 neurons per FFN gets
+    two layers, neurons 0-47 and its own name, and a link beyond them is clamped with a notice."""
+    from components.lm.model_resource import _load
+    from tests.gguf_files import write_llama
+
+    monkeypatch.setenv("FFNLAB_GGUF", str(write_llama(tmp_path / "Tiny-Llama.Q8_0.gguf")))
+    monkeypatch.setenv("FFNLAB_CACHE", str(tmp_path / "cache"))
+    _load.clear()
+    try:
+        text = "A tiny model reads this sentence"  # a text of its own: views are cached by text
+        at = run_page("kv_memory", timeout=120, text=text, layer="7", neuron="300")
+        facts = " ".join(c.value for c in at.caption)
+        assert "Tiny-Llama: 2 layers, each with a SwiGLU FFN of 48 neurons (96 in all)" in facts
+        notices = " ".join(w.value for w in at.warning)
+        assert "layer" in notices and "neuron" in notices  # both clamped to the model's range
+        assert at.slider(key="kv.layer").max == 1 and at.slider(key="kv.layer").value == 1
+        assert at.number_input(key="kv.neuron").max == 47 and at.number_input(key="kv.neuron").value == 47
+        assert "SmolLM2" not in " ".join(m.value for m in at.markdown)
+    finally:
+        monkeypatch.delenv("FFNLAB_GGUF")
+        _load.clear()
+    assert "SmolLM2-135M-Instruct: 30 layers" in " ".join(c.value for c in run_page("kv_memory").caption)
+
+
+def test_model_facts_name_the_ffn_family():
+    from components.lm.model_resource import model_facts
+    from model.architectures.config import ModelConfig
+
+    gated = ModelConfig(name="m", vocab_size=100, d_model=8, n_layers=3, n_heads=2, d_ff=16, ffn_kind="gated",
+                        activation="gelu_tanh")
+    assert "a GeGLU FFN of 16 neurons (48 in all)" in model_facts(gated)
+    assert "a dense GELU" in model_facts(ModelConfig(name="g", vocab_size=100, d_model=8, n_layers=2, n_heads=2,
+                                                     d_ff=32, activation="gelu"))
