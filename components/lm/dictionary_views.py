@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import threading
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -25,6 +26,7 @@ class BuildJob:
 
     def __init__(self) -> None:
         self.done, self.total = 0, 1
+        self.started = time.monotonic()
         self.result: nd.NeuronDictionary | None = None
         self.error: str | None = None
         self._lock = threading.Lock()
@@ -33,8 +35,16 @@ class BuildJob:
     def start(self, lm: LoadedModel) -> None:
         with self._lock:
             if self._thread is None:
+                self.started = time.monotonic()
                 self._thread = threading.Thread(target=self._run, args=(lm,), name="dictionary-build", daemon=True)
                 self._thread.start()
+
+    def time_left(self) -> str:
+        """'about 12 min left', from the pace so far (models differ a thousandfold in speed)."""
+        if self.done == 0:
+            return "estimating the time left"
+        seconds = (time.monotonic() - self.started) / self.done * (self.total - self.done)
+        return f"about {seconds / 60:.0f} min left" if seconds >= 90 else f"about {seconds:.0f} s left"
 
     def _run(self, lm: LoadedModel) -> None:
         def progress(done: int, total: int) -> None:
@@ -48,7 +58,8 @@ class BuildJob:
 
 
 @st.cache_resource(show_spinner=False)
-def builtin_job() -> BuildJob:
+def builtin_job(source: str) -> BuildJob:
+    """The build of the model file `source`'s dictionary: one per model and server process."""
     return BuildJob()
 
 
@@ -70,7 +81,7 @@ def builtin_dictionary(lm: LoadedModel, poll_seconds: float = 1.0) -> nd.NeuronD
     shipped = _shipped(str(lm.source))
     if shipped is not None:
         return shipped
-    job = builtin_job()
+    job = builtin_job(str(lm.source))
     job.start(lm)
     if job.result is not None:
         return job.result
@@ -83,8 +94,8 @@ def builtin_dictionary(lm: LoadedModel, poll_seconds: float = 1.0) -> nd.NeuronD
         if job.result is not None or job.error:
             st.rerun()
         st.progress(job.done / job.total, text=f"Building the neuron dictionary from the built-in corpus "
-                    f"(none ships for this model file; once per machine, about 35 minutes on two cores): "
-                    f"{job.done:,} / {job.total:,} tokens")
+                    f"(none ships for this model file; once per machine): "
+                    f"{job.done:,} / {job.total:,} tokens, {job.time_left()}")
 
     progress()
     return None
@@ -107,12 +118,12 @@ def decode_upload(data: bytes) -> tuple[str | None, str | None]:
 def upload_dictionary(lm: LoadedModel, text: str) -> nd.NeuronDictionary:
     """A dictionary of the user's own text (paragraphs as documents), kept for this session."""
     docs = [p for p in text.split("\n\n") if p.strip()]
-    key = "dictionary." + nd.corpus_key(docs)
+    key = f"dictionary.{lm.source}.{nd.corpus_key(docs)}"
     if key not in st.session_state:
         st.session_state[key] = _with_progress(
             "Building a dictionary of your file:",
             lambda progress: nd.load_or_build(lm.model, lm.tokenizer, docs, gguf_loader.cache_dir(), progress,
-                                              MODEL_LOCK))
+                                              MODEL_LOCK, lm.source))
     return st.session_state[key]
 
 

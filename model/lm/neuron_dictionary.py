@@ -236,15 +236,17 @@ def build(model: Transformer, tokenizer, documents: list[str],
 
 def load_or_build(model: Transformer, tokenizer, documents: list[str], cache_dir: Path,
                   progress: Callable[[int, int], None] | None = None,
-                  lock: ContextManager | None = None) -> NeuronDictionary:
-    """A dictionary of `documents` (a user's upload): from the cache, or built and cached."""
-    path = cache_dir / f"dictionary-{corpus_key(documents)}.npz"
+                  lock: ContextManager | None = None, model_source: Path | None = None) -> NeuronDictionary:
+    """A dictionary of `documents` (a user's upload) read by the model from `model_source`: from the
+    cache, or built and cached. The cache file names the model too, so two models never share one."""
+    owner = hashlib.sha256(model_key(model_source).encode()).hexdigest()[:8] if model_source else "unknown"
+    path = cache_dir / f"dictionary-{corpus_key(documents)}-{owner}.npz"
     if path.is_file():
         try:
             return NeuronDictionary.load(path)
         except (OSError, ValueError, KeyError):
             path.unlink(missing_ok=True)
-    d = build(model, tokenizer, documents, progress, lock)
+    d = build(model, tokenizer, documents, progress, lock, model_source=model_source)
     try:
         d.save(path)
     except OSError:

@@ -57,6 +57,19 @@ def test_save_and_load_round_trip(tiny, tmp_path):
     assert other.fingerprint != tiny.fingerprint
 
 
+def test_an_upload_is_cached_per_model(lm, tmp_path):
+    """A user's text read by one model is never served as another model's dictionary."""
+    first = nd.load_or_build(lm.model, lm.tokenizer, DOCS[:2], tmp_path, model_source=lm.source)
+    assert first.model_key == nd.model_key(lm.source) and len(list(tmp_path.glob("dictionary-*.npz"))) == 1
+    again = nd.load_or_build(lm.model, lm.tokenizer, DOCS[:2], tmp_path, model_source=lm.source)
+    assert again.fingerprint == first.fingerprint  # read back from the cache
+    other_file = tmp_path / "other.gguf"
+    other_file.write_bytes(b"another model")
+    other = nd.load_or_build(lm.model, lm.tokenizer, DOCS[:2], tmp_path, model_source=other_file)
+    assert other.model_key == nd.model_key(other_file) and other.fingerprint != first.fingerprint
+    assert len(list(tmp_path.glob("dictionary-*.npz"))) == 2
+
+
 def test_search_by_token(lm, tiny):
     paris = lm.tokenizer.encode(" Paris").ids[0]
     firing, seen = nd.neurons_firing_on(lm.model, tiny, paris, k=5)
