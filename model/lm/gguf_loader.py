@@ -45,6 +45,16 @@ ARCHITECTURES = ("llama",)
 TOKENIZERS = {("gpt2", "smollm")}
 
 
+def memory_cap_mb() -> int:
+    """The most float32 weights one model may take on this server: $FFNLAB_MAX_MODEL_MB, or 40% of
+    the machine's memory (9.6 GB of 24 GB: room for a 1.7 B-parameter model, whose load briefly holds
+    the file too, beside the bundled one and the sessions)."""
+    override = os.environ.get("FFNLAB_MAX_MODEL_MB", "").strip()
+    if override.isdigit():
+        return int(override)
+    return int(0.4 * os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20)
+
+
 class ModelUnavailable(RuntimeError):
     """The model cannot be loaded; the message says why and how to fix it."""
 
@@ -61,6 +71,11 @@ class LoadedModel:
     @property
     def config(self) -> ModelConfig:
         return self.model.cfg
+
+    @property
+    def megabytes(self) -> float:
+        """Its weights' memory (float32), as the memory cap counts it."""
+        return sum(p.numel() * p.element_size() for p in self.model.parameters()) / 2**20
 
     def wait_for_cache(self) -> None:
         if self.cache_writer is not None:
@@ -198,6 +213,16 @@ def _check_supported(meta: dict, path: Path) -> None:
                                "exactly and does not guess at others.")
 
 
+def _check_size(tensors, path: Path) -> None:
+    """Refuse, before dequantising anything, a model whose float32 weights exceed the memory cap."""
+    params = sum(int(t.n_elements) for t in tensors)
+    need_mb, cap = params * 4 / 2**20, memory_cap_mb()
+    if need_mb > cap:
+        raise ModelUnavailable(f"{path.name} has {params / 1e9:.2f} B parameters, about {need_mb:,.0f} MB as float32, "
+                               f"which FFN Lab runs in; this server allows {cap:,} MB per model "
+                               "($FFNLAB_MAX_MODEL_MB, by default 40% of its memory). Choose a smaller model.")
+
+
 def read_gguf(path: Path, hint: str = FILE_HINT) -> tuple[ModelConfig, dict[str, torch.Tensor], Tokenizer]:
     """The config, float32 weights (our names) and tokenizer of a GGUF file. A file we cannot run
     raises ModelUnavailable saying why; `hint` says how to fix a damaged one."""
@@ -207,6 +232,7 @@ def read_gguf(path: Path, hint: str = FILE_HINT) -> tuple[ModelConfig, dict[str,
         meta = {k: f.contents() for k, f in reader.fields.items()
                 if k.startswith(("llama.", "tokenizer.ggml.", "general.architecture"))}
         _check_supported(meta, path)
+        _check_size(reader.tensors, path)
         cfg = _config(meta, path)
         # numpy releases the GIL in dequantize's array maths: two threads use both cores
         with ThreadPoolExecutor(max_workers=2) as pool:

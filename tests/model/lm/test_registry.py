@@ -71,3 +71,12 @@ def test_files_we_cannot_run_are_refused_by_name(tmp_path, tiny_file):
     text.write_text("not a model")
     with pytest.raises(gguf_loader.ModelUnavailable, match="damaged or not a GGUF"):
         gguf_loader.load(text, use_cache=False)
+
+
+def test_a_model_too_large_for_the_memory_cap_is_refused_before_loading(tiny_file, monkeypatch):
+    monkeypatch.setenv("FFNLAB_MAX_MODEL_MB", "2")  # the tiny file's embedding alone is 6 MB as float32
+    with pytest.raises(gguf_loader.ModelUnavailable, match=r"about 6 MB as float32.*allows 2 MB per model"):
+        gguf_loader.load(tiny_file, use_cache=False)
+    monkeypatch.delenv("FFNLAB_MAX_MODEL_MB")
+    # by default a 1.7 B-parameter model (SmolLM2-1.7B, Qwen2.5-1.5B) fits on a 24 GB machine, a 7 B one does not
+    assert 1.7e9 * 4 / 2**20 < gguf_loader.memory_cap_mb() < 7e9 * 4 / 2**20
