@@ -1,18 +1,19 @@
 """Concept neurons: search all FFN neurons for ones that write a set of words, with a gallery."""
-from urllib.parse import urlencode
 
 import streamlit as st
 
 from components.lm import concept_views, dictionary_views
-from components.lm.model_resource import require_model
+from components.lm.model_resource import link, require_model
 from components.shared import server_tuning, url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span
 from components.shared.widgets import page_header
-from content.gallery import GALLERY, MODEL
+from content.gallery import GALLERY
+from content.gallery import MODEL as GALLERY_MODEL
 from model.lm import concepts
 from model.lm import kv_memory as kv
+from model.lm import registry
 
 server_tuning.route_through_app()
 
@@ -31,7 +32,7 @@ page_header(
     "vocabulary). Then switch a neuron off and watch a prediction change.",
     weights="trained",
 )
-lm, _ = require_model(PAGE, PARAMS)
+MODEL, lm, _ = require_model(PAGE, PARAMS)
 dictionary = dictionary_views.builtin_dictionary(lm)
 
 
@@ -49,10 +50,10 @@ def contexts(layer: int, neuron: int, sign: int, n: int = 3) -> None:
 
 def kv_link(text: str, layer: int, neuron: int) -> str:
     """The key-value page with this neuron switched off on `text`."""
-    return "kv_memory?" + urlencode({"text": text, "view": "intervene", "off": f"L{layer}n{neuron}"})
+    return link("kv_memory", MODEL, text=text, view="intervene", off=f"L{layer}n{neuron}")
 
 
-if lm.source.stem == MODEL:
+if MODEL == registry.BUNDLED and lm.source.stem == GALLERY_MODEL:
     st.subheader("Gallery: concept neurons of SmolLM2-135M")
     st.caption("Found with the search below. Every number here is computed now, on this model.")
     for entry in GALLERY:
@@ -89,7 +90,7 @@ if not words:
     st.info("Type a few words, separated by commas.")
     url_state.publish(PAGE, PARAMS)
     st.stop()
-hits, kept, dropped = concept_views.search(tuple(words))
+hits, kept, dropped = concept_views.search(MODEL, tuple(words))
 your_text = st.session_state.get("kv.text") or "The capital of France is"
 if dropped:
     st.caption("Left out, because the tokenizer splits them into several tokens: "
@@ -104,7 +105,7 @@ table({"neuron": [f"L{h.layer} n{h.neuron}" for h in hits], "z": [f"{h.z:+.1f}" 
        "when m is": ["negative" if h.z < 0 else "positive" for h in hits],
        "set in its top 1%": [f"{h.in_top} of {h.set_size}" for h in hits],
        "writes": [" ".join(repr(kv.token_text(lm.tokenizer, i)) for i in h.promoted[:6]) for h in hits],
-       "card": [f"neurons?layer={h.layer}&neuron={h.neuron}" for h in hits],
+       "card": [link("neurons", MODEL, layer=h.layer, neuron=h.neuron) for h in hits],
        "switch off": [kv_link(your_text, h.layer, h.neuron) for h in hits]},
       links={"card": "open card", "switch off": "on your text"})
 st.caption(f"“On your text” opens the key-value page with the neuron switched off on {code_span(your_text)} "

@@ -3,7 +3,7 @@ import streamlit as st
 
 from components.lm import kv_views
 from components.lm.kv_controls import format_neurons, parse_neurons, token_for
-from components.lm.model_resource import require_model
+from components.lm.model_resource import ffn_label, require_model
 from components.shared import server_tuning, url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
@@ -53,7 +53,7 @@ page_header(
     "residual stream): FFN(x) = Σᵢ mᵢ·vᵢ. Here are the neurons of a trained language model on your text.",
     weights="trained",
 )
-lm, PARAMS = require_model(PAGE, page_params)
+MODEL, lm, PARAMS = require_model(PAGE, page_params)
 
 
 def use_example() -> None:
@@ -71,7 +71,7 @@ if not text.strip():
     url_state.publish(PAGE, PARAMS)
     st.stop()
 
-a = kv_views.analysis(text)
+a = kv_views.analysis(MODEL, text)
 n = len(a.enc.ids)
 if a.enc.truncated:
     st.warning(f"Your text is longer than {MAX_TOKENS} tokens; only the first {MAX_TOKENS} are analysed.")
@@ -84,7 +84,7 @@ st.caption(f"{n} tokens as the model sees them (· is a space, ↵ a line break)
            f"token after position {position} (outlined).")
 st.select_slider("Position", options=[-1, *range(n)], key=k("pos"),
                  format_func=lambda i: "last token" if i == -1 else f"{i}: {a.enc.pieces[i]!r}")
-preds, pred_tokens, preds_figure = kv_views.predictions(text, position)
+preds, pred_tokens, preds_figure = kv_views.predictions(MODEL, text, position)
 left, right = st.columns([3, 2])
 with left:
     plot(preds_figure)
@@ -102,9 +102,9 @@ contrast, problem = token_for(lm.tokenizer, url_state.value(PAGE, "vs"))
 if problem or contrast == target:
     st.warning(f"No contrast: {problem or 'a token cannot be set against itself'}.")
     contrast = None
-target_label = kv_views.token_labels([target])[0]
+target_label = kv_views.token_labels(MODEL, [target])[0]
 if url_state.value(PAGE, "layer") < 0:  # open on the neuron that wrote most of the prediction
-    top_layer, top = kv_views.top_neuron(text, position, target)
+    top_layer, top = kv_views.top_neuron(MODEL, text, position, target)
     url_state.set_values(PAGE, {"layer": top_layer, "neuron": top if url_state.value(PAGE, "neuron") < 0 else
                                 url_state.value(PAGE, "neuron")})
 layer = url_state.value(PAGE, "layer")
@@ -135,7 +135,7 @@ if view == "keys":
                "logit); move the layer or type a neuron to explore.")
     st.slider("Layer", 0, lm.config.n_layers - 1, key=k("layer"))
     layer = url_state.value(PAGE, "layer")
-    neurons, heatmap = kv_views.keys_heatmap(text, layer)
+    neurons, heatmap = kv_views.keys_heatmap(MODEL, text, layer)
     plot(heatmap)
     chosen = url_state.value(PAGE, "neuron")
     neuron = neurons[0] if chosen < 0 else chosen
@@ -144,14 +144,16 @@ if view == "keys":
     st.markdown(f"**Layer {layer}, neuron {neuron}**: its coefficient m on every token "
                 "(red positive, blue negative; hover for values)")
     st.markdown(coloured_tokens(a.enc.pieces, coeffs, highlight=position), unsafe_allow_html=True)
-    signs = kv_views.kv.sign_combinations(a.trace, layer, neuron)
-    st.caption("Unlike a ReLU key, a SwiGLU coefficient m = silu(gate·x)·(up·x) can be negative: the neuron then "
-               "*subtracts* its value vector. How often each sign pair of (gate, up) occurs on this text: "
-               + ", ".join(f"{name}: {count}" for name, count in signs.items()) + ".")
+    if lm.config.ffn_kind == "gated":
+        signs = kv_views.kv.sign_combinations(a.trace, layer, neuron)
+        st.caption(f"Unlike a ReLU key, a {ffn_label(lm.config)} coefficient "
+                   f"m = {lm.config.activation}(gate·x)·(up·x) can be negative: the neuron then *subtracts* its "
+                   "value vector. How often each sign pair of (gate, up) occurs on this text: "
+                   + ", ".join(f"{name}: {count}" for name, count in signs.items()) + ".")
 
     st.subheader("3 · Values: what the neuron writes")
     m_here = float(coeffs[position])
-    up_tokens, down_tokens, _ = kv_views.value_reading(layer, neuron, 1.0 if m_here >= 0 else -1.0)
+    up_tokens, down_tokens, _ = kv_views.value_reading(MODEL, layer, neuron, 1.0 if m_here >= 0 else -1.0)
     st.markdown(f"Its value vector read through the final norm and the tied unembedding, with the sign of its "
                 f"coefficient at position {position} (m = {m_here:+.3f}) taken into account:")
     c1, c2 = st.columns(2)
@@ -175,8 +177,8 @@ elif view == "attribution":
     st.segmented_control("Measured by", list(kv_views.MEASURES), format_func=kv_views.MEASURES.get,
                          key=k("measure"), required=True)
     measure = url_state.value(PAGE, "measure")
-    attr = kv_views.attribution(text, position, target, contrast, measure)
-    st.markdown(kv_views.attribution_summary(attr, target_label, kv_views.token_labels([contrast])[0]
+    attr = kv_views.attribution(MODEL, text, position, target, contrast, measure)
+    st.markdown(kv_views.attribution_summary(attr, target_label, kv_views.token_labels(MODEL, [contrast])[0]
                                              if contrast is not None else None, position))
     left, right = st.columns([2, 3])
     with left:
@@ -193,7 +195,7 @@ elif view == "attribution":
     st.slider("Switch off the top", 1, 20, key=k("k_off"), format="%d neurons")
     k_off = url_state.value(PAGE, "k_off")
     chosen = tuple((lay, neu) for lay, neu, _, _ in attr.rows[:k_off])
-    m0, m1, p0, p1 = kv_views.ablation_check(text, position, target, contrast, chosen)
+    m0, m1, p0, p1 = kv_views.ablation_check(MODEL, text, position, target, contrast, chosen)
     c1, c2 = st.columns(2)
     c1.metric(f"p({target_label!r}) with them switched off", f"{p1:.1%}", f"{p1 - p0:+.1%} from {p0:.1%}",
               delta_color="off")
@@ -203,7 +205,7 @@ elif view == "attribution":
     if contrast is None:
         st.markdown(f"**Which ranking finds the neurons that matter?** Switching off the top {min(k_off, 10)} "
                     f"of each ranking:")
-        comparison = kv_views.ranking_comparison(text, position, target, min(k_off, 10))
+        comparison = kv_views.ranking_comparison(MODEL, text, position, target, min(k_off, 10))
         table({"ranked by": [name for name, _, _ in comparison],
                f"p({target_label!r}) after": [f"{after:.1%}" for _, _, after in comparison],
                "before": [f"{before:.1%}" for _, before, _ in comparison]})
@@ -211,7 +213,7 @@ elif view == "attribution":
 elif view == "lens":
     st.subheader("5 · Layer by layer: where the prediction forms")
     target_controls()
-    lens, figure = kv_views.lens_view(text, position, target)
+    lens, figure = kv_views.lens_view(MODEL, text, position, target)
     st.markdown(kv_views.lens_summary(lens, target_label))
     plot(figure)
 
@@ -230,26 +232,27 @@ elif view == "intervene":
         st.caption("Switching the neurons named in the link: " + format_neurons(named).replace(",", ", ")
                    + " (clear `off` in the URL to use the top contributors instead).")
     else:
-        rows = kv_views.attribution(text, position, target).rows
+        rows = kv_views.attribution(MODEL, text, position, target).rows
         chosen = tuple((lay, neu) for lay, neu, _, _ in rows[: url_state.value(PAGE, "n_off")])
     half = lm.config.n_layers // 2
     layers_off = {"none": (), "all": tuple(range(lm.config.n_layers)), "first_half": tuple(range(half)),
                   "second_half": tuple(range(half, lm.config.n_layers))}[url_state.value(PAGE, "off_layers")]
-    figure, before, after = kv_views.intervene(text, position, chosen, url_state.value(PAGE, "factor"), layers_off)
+    figure, before, after = kv_views.intervene(MODEL, text, position, chosen, url_state.value(PAGE, "factor"),
+                                               layers_off)
     st.caption("Neurons changed: " + (", ".join(f"L{lay} n{neu}" for lay, neu in chosen) or "none")
                + (f"; FFN layers removed: {len(layers_off)}" if layers_off else ""))
     plot(figure)
-    b_tok, a_tok = kv_views.token_labels([before[0], after[0]])
+    b_tok, a_tok = kv_views.token_labels(MODEL, [before[0], after[0]])
     st.markdown(f"Top prediction before: **{b_tok!r}** ({before[1]:.1%}) · after: **{a_tok!r}** ({after[1]:.1%})")
 
 elif view == "labour":
     st.subheader("7 · Division of labour on this text")
-    figure, loss, loss_no_ffn, no_ffn_preds = kv_views.division_of_labour(text)
+    figure, loss, loss_no_ffn, no_ffn_preds = kv_views.division_of_labour(MODEL, text)
     plot(figure)
     c1, c2 = st.columns(2)
     c1.metric("Loss of the text (nats per token)", f"{loss:.2f}")
     c2.metric("Loss with every FFN removed", f"{loss_no_ffn:.2f}", f"{loss_no_ffn - loss:+.2f}", delta_color="inverse")
-    labels = kv_views.token_labels([i for i, _ in no_ffn_preds])
+    labels = kv_views.token_labels(MODEL, [i for i, _ in no_ffn_preds])
     st.markdown("Without any FFN the model's top guesses after the last token become: "
                 + ", ".join(f"{code_span(t)} ({p:.1%})" for t, (_, p) in zip(labels, no_ffn_preds)))
 
@@ -263,7 +266,7 @@ else:
     if not (v["ctx_a"].strip() and v["ctx_b"].strip() and v["word"].strip()):
         st.info("Give two contexts and a word that occurs in both.")
     else:
-        diff = kv_views.two_contexts(v["ctx_a"], v["ctx_b"], v["word"])
+        diff = kv_views.two_contexts(MODEL, v["ctx_a"], v["ctx_b"], v["word"])
         if diff is None:
             st.warning(f"The word {v['word']!r} is not a single token in both contexts; try another word.")
         else:

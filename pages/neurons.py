@@ -2,7 +2,7 @@
 import streamlit as st
 
 from components.lm import dictionary_views
-from components.lm.model_resource import require_model
+from components.lm.model_resource import link, require_model
 from components.shared import server_tuning, url_state
 from components.shared.histogram import signed_histogram
 from components.shared.params import NumberParam, TextParam
@@ -30,7 +30,8 @@ k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 def neuron_table(rows: dict[str, list], cards: list[tuple[int, int]]) -> None:
     """Neurons with a link that opens each one's card (a shareable URL)."""
     table({"layer": [str(layer) for layer, _ in cards], "neuron": [str(n) for _, n in cards], **rows,
-           "card": [f"neurons?layer={layer}&neuron={n}" for layer, n in cards]}, links={"card": "open card"})
+           "card": [link("neurons", MODEL, layer=layer, neuron=n) for layer, n in cards]},
+          links={"card": "open card"})
 
 
 page_header(
@@ -40,7 +41,7 @@ page_header(
     "encyclopaedic definitions, quotations and dialogue, essays, arithmetic and some code; or upload your own.",
     weights="trained",
 )
-lm, PARAMS = require_model(PAGE, page_params)
+MODEL, lm, PARAMS = require_model(PAGE, page_params)
 
 upload = st.file_uploader("Your own corpus (.txt, UTF-8, up to 20,000 characters)", type=["txt"])
 dictionary, source = None, "the built-in corpus"

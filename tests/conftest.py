@@ -49,14 +49,15 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
 SERVER_ENV = {"MALLOC_ARENA_MAX": "2", "OMP_NUM_THREADS": "1"}
 
 
-def start_streamlit(port: int | None = None, log=subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on loopback (a free port unless given); returns it and its URL
-    once it is healthy. The caller terminates it."""
+def start_streamlit(port: int | None = None, log=subprocess.DEVNULL, env: dict[str, str] | None = None
+                    ) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on loopback (a free port unless given), with `env` added to its
+    environment; returns it and its URL once it is healthy. The caller terminates it."""
     port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **SERVER_ENV})
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **SERVER_ENV, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc)
@@ -75,10 +76,15 @@ def warm_caches():
 
 
 @pytest.fixture(scope="session")
-def server_url(warm_caches):
+def server_url(warm_caches, tmp_path_factory):
+    """One real server for the browser tests, offering a second model (a tiny random LLaMA file)
+    beside the bundled one, as a server started with $FFNLAB_MODELS does."""
+    from tests.gguf_files import write_llama
+
+    tiny = write_llama(tmp_path_factory.mktemp("models") / "Tiny-Llama.Q8_0.gguf")
     ARTIFACTS.mkdir(exist_ok=True)
     with open(ARTIFACTS / "streamlit-test.log", "w") as log:
-        proc, url = start_streamlit(log=log)
+        proc, url = start_streamlit(log=log, env={"FFNLAB_MODELS": str(tiny)})
         try:
             yield url
         finally:

@@ -1,3 +1,4 @@
-"""The real-model pages (key-value memory, neuron dictionary): the server's one shared model
-and its forward-pass lock (model_resource), cached analyses and their figures, and the
-neuron dictionary's build and upload views. A new real-model view's figures go here."""
+"""The real-model pages (key-value memory, neuron dictionary, concept neurons): the model picker,
+the server's shared models and its forward-pass lock (model_resource), cached analyses keyed by
+model and their figures, and the neuron dictionary's build and upload views. A new real-model
+view's figures go here."""

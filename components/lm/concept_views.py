@@ -1,4 +1,4 @@
-"""Cached views of the concept-neuron search and the gallery."""
+"""Cached views of the concept-neuron search and the gallery; each takes the model's registry key first."""
 from __future__ import annotations
 
 import streamlit as st
@@ -7,41 +7,43 @@ from components.lm import kv_views
 from components.lm.model_resource import MODEL_LOCK, _load
 from content.gallery import GalleryNeuron
 from model.lm import attribution as at
-from model.lm import concepts
+from model.lm import concepts, registry
 
 TTL = 1800
 
 
 @st.cache_resource(show_spinner="Reading every neuron's value vector against the vocabulary (once per server)…")
-def readout_stats() -> concepts.ReadoutStats:
-    return concepts.readout_stats(_load().model)
+def readout_stats(model_key: str) -> concepts.ReadoutStats:
+    return concepts.readout_stats(_load(model_key).model)
 
 
 @st.cache_resource(max_entries=32, ttl=TTL, show_spinner=False)
-def search(words: tuple[str, ...], k: int = 12):
+def search(model_key: str, words: tuple[str, ...], k: int = 12):
     """(hits, the words kept, the words left out because they are not one token)."""
-    lm = _load()
+    lm = _load(model_key)
     ids, kept, dropped = concepts.concept_tokens(lm.tokenizer, words)
-    return concepts.search(lm.model, readout_stats(), ids, k), kept, dropped
+    return concepts.search(lm.model, readout_stats(model_key), ids, k), kept, dropped
 
 
 @st.cache_resource(max_entries=16, ttl=TTL, show_spinner=False)
-def switch_off_effect(sentence: str, token: str, neurons: tuple[tuple[int, int], ...]) -> tuple[float, float, float]:
+def switch_off_effect(model_key: str, sentence: str, token: str,
+                      neurons: tuple[tuple[int, int], ...]) -> tuple[float, float, float]:
     """p(token) after `sentence` before and after switching `neurons` off, and the coefficient
     of the first neuron at the last position."""
-    lm = _load()
+    lm = _load(model_key)
     ids = lm.tokenizer.encode(sentence).ids
     token_id = lm.tokenizer.encode(token).ids[0]
     with MODEL_LOCK:
         _, _, p0, p1 = at.ablate(lm.model, ids, len(ids) - 1, at.Target(token_id), list(neurons))
     layer, neuron = neurons[0]
-    m = float(kv_views.analysis(sentence).trace.coeffs[layer, len(ids) - 1, neuron])
+    m = float(kv_views.analysis(model_key, sentence).trace.coeffs[layer, len(ids) - 1, neuron])
     return p0, p1, m
 
 
 def gallery_evidence(entry: GalleryNeuron):
     """Its readout (top tokens with the sign it promotes its concept with), its place in the
-    concept search, and the effect of switching it off on its sentence."""
-    hits, _, _ = search(tuple(concepts.CONCEPTS[entry.concept]), 30)
+    concept search, and the effect of switching it off on its sentence. Gallery neurons are the
+    bundled model's."""
+    hits, _, _ = search(registry.BUNDLED, tuple(concepts.CONCEPTS[entry.concept]), 30)
     hit = next((h for h in hits if (h.layer, h.neuron) == (entry.layer, entry.neuron)), None)
-    return hit, switch_off_effect(entry.sentence, entry.token, ((entry.layer, entry.neuron),))
+    return hit, switch_off_effect(registry.BUNDLED, entry.sentence, entry.token, ((entry.layer, entry.neuron),))

@@ -2,6 +2,7 @@
 
 Traces are shared read-only between sessions with `st.cache_resource`; entries
 are few and expire, because one 256-token trace holds ~140 MB of coefficients.
+Every view takes the model's registry key first (see model_resource).
 """
 from __future__ import annotations
 
@@ -26,39 +27,39 @@ class Analysis:
 
 
 @st.cache_resource(max_entries=6, ttl=TTL, show_spinner=False)
-def analysis(text: str) -> Analysis:
-    lm = _load()
+def analysis(model_key: str, text: str) -> Analysis:
+    lm = _load(model_key)
     enc = kv.encode(lm.tokenizer, text)
     with MODEL_LOCK:
         return Analysis(enc, kv.run(lm.model, enc.ids))
 
 
-def token_labels(token_ids: list[int]) -> list[str]:
-    tok = _load().tokenizer
+def token_labels(model_key: str, token_ids: list[int]) -> list[str]:
+    tok = _load(model_key).tokenizer
     return [kv.token_text(tok, i) for i in token_ids]
 
 
 @st.cache_resource(max_entries=32, ttl=TTL, show_spinner=False)
-def predictions(text: str, position: int, k: int = 10):
+def predictions(model_key: str, text: str, position: int, k: int = 10):
     """Top-k next tokens after `position`: (ids and probabilities, their texts, a bar chart)."""
-    a = analysis(text)
-    preds = kv.top_k(kv.next_token_probs(_load().model, a.trace, position), k)
-    labels = token_labels([i for i, _ in preds])
+    a = analysis(model_key, text)
+    preds = kv.top_k(kv.next_token_probs(_load(model_key).model, a.trace, position), k)
+    labels = token_labels(model_key, [i for i, _ in preds])
     return preds, labels, kv_figures.predictions_bar(labels, [p for _, p in preds], f"Top {k} next tokens")
 
 
 @st.cache_resource(max_entries=32, ttl=TTL, show_spinner=False)
-def keys_heatmap(text: str, layer: int, k: int = 20):
-    a = analysis(text)
+def keys_heatmap(model_key: str, text: str, layer: int, k: int = 20):
+    a = analysis(model_key, text)
     neurons = kv.most_active_neurons(a.trace, layer, k)
     coeffs = a.trace.coeffs[layer][:, neurons].T.numpy()
     return neurons, kv_figures.neuron_heatmap(coeffs, neurons, a.enc.pieces, layer)
 
 
 @st.cache_resource(max_entries=64, ttl=TTL, show_spinner=False)
-def value_reading(layer: int, neuron: int, sign: float, k: int = 10):
-    r = kv.read_value(_load().model, layer, neuron, sign, k)
-    return token_labels([i for i, _ in r.promoted]), token_labels([i for i, _ in r.suppressed]), r
+def value_reading(model_key: str, layer: int, neuron: int, sign: float, k: int = 10):
+    r = kv.read_value(_load(model_key).model, layer, neuron, sign, k)
+    return token_labels(model_key, [i for i, _ in r.promoted]), token_labels(model_key, [i for i, _ in r.suppressed]), r
 
 
 MEASURES = {"direct": "Direct effect on the centred logit", "total": "Total effect (gradient × activation)",
@@ -71,11 +72,11 @@ def target_for(token: int, contrast: int | None, measure: str) -> at.Target:
 
 
 @st.cache_resource(max_entries=16, ttl=TTL, show_spinner=False)
-def total_effects(text: str, position: int, token: int, contrast: int | None):
+def total_effects(model_key: str, text: str, position: int, token: int, contrast: int | None):
     """(L, F) estimated change of the metric if each neuron were switched off, and the metric."""
-    ids = analysis(text).enc.ids
+    ids = analysis(model_key, text).enc.ids
     with MODEL_LOCK:
-        return at.total_effects(_load().model, ids, position, at.Target(token, contrast))
+        return at.total_effects(_load(model_key).model, ids, position, at.Target(token, contrast))
 
 
 @dataclass(frozen=True)
@@ -97,25 +98,26 @@ class Attribution:
 
 
 @st.cache_resource(max_entries=32, ttl=TTL, show_spinner=False)
-def attribution(text: str, position: int, token: int, contrast: int | None = None, measure: str = "direct",
-                k: int = 20) -> Attribution:
+def attribution(model_key: str, text: str, position: int, token: int, contrast: int | None = None,
+                measure: str = "direct", k: int = 20) -> Attribution:
     """The top-k neurons by `measure` for `token` (rather than `contrast`) after `position`."""
-    model, a = _load().model, analysis(text)
+    model, a = _load(model_key).model, analysis(model_key, text)
     target = target_for(token, contrast, measure)
     parts = at.direct_parts(model, a.trace, position, target)
     if measure == "total":
-        effects, _ = total_effects(text, position, token, contrast)
+        effects, _ = total_effects(model_key, text, position, token, contrast)
         rows = [(layer, n, -v) for layer, n, v in at.top_neurons(-effects, k)]  # the largest drops first
     else:
         rows = at.top_neurons(parts.neurons, k)
     rows = [(layer, n, v, float(a.trace.coeffs[layer, position, n])) for layer, n, v in rows]
     readouts = at.signed_readouts(model, [(layer, n) for layer, n, _, _ in rows], [m for *_, m in rows])
     ranks = at.ranks_of(readouts, token)
-    promoted = [token_labels(p) for p in readouts.topk(5, dim=-1).indices.tolist()]
+    promoted = [token_labels(model_key, p) for p in readouts.topk(5, dim=-1).indices.tolist()]
     x_title = {"direct": f"direct effect on the {target.label}", "raw": "direct effect on the raw logit",
                "total": f"estimated change of the {at.metric_name(target)} if switched off"}[measure]
     figure = kv_figures.attribution_bar([f"L{layer} n{n}" for layer, n, _, _ in rows], [v for _, _, v, _ in rows],
-                                        f"Neurons that wrote {kv.token_text(_load().tokenizer, token)!r}", x_title)
+                                        f"Neurons that wrote {kv.token_text(_load(model_key).tokenizer, token)!r}",
+                                        x_title)
     return Attribution(target, measure, rows, promoted, ranks, parts,
                        at.explained_quantity(model, a.trace, position, target), model.cfg.vocab_size, figure)
 
@@ -168,59 +170,61 @@ def lens_summary(lens, target: str) -> str:
             f"(the embedding {lens.embedding:+.1f}). Hover over the points for the top guess at each stage.")
 
 
-def top_neuron(text: str, position: int, token: int) -> tuple[int, int]:
+def top_neuron(model_key: str, text: str, position: int, token: int) -> tuple[int, int]:
     """The neuron with the largest direct effect on `token`'s centred logit: where the page opens."""
-    layer, neuron, _, _ = attribution(text, position, token).rows[0]
+    layer, neuron, _, _ = attribution(model_key, text, position, token).rows[0]
     return layer, neuron
 
 
 @st.cache_resource(max_entries=32, ttl=TTL, show_spinner=False)
-def ablation_check(text: str, position: int, token: int, contrast: int | None,
+def ablation_check(model_key: str, text: str, position: int, token: int, contrast: int | None,
                    neurons: tuple[tuple[int, int], ...]) -> tuple[float, float, float, float]:
     """Switch `neurons` off for real: (metric before, after, p(token) before, after)."""
-    ids = analysis(text).enc.ids
+    ids = analysis(model_key, text).enc.ids
     with MODEL_LOCK:
-        return at.ablate(_load().model, ids, position, at.Target(token, contrast), list(neurons))
+        return at.ablate(_load(model_key).model, ids, position, at.Target(token, contrast), list(neurons))
 
 
 @st.cache_resource(max_entries=16, ttl=TTL, show_spinner=False)
-def ranking_comparison(text: str, position: int, token: int, k: int = 10) -> list[tuple[str, float, float]]:
+def ranking_comparison(model_key: str, text: str, position: int, token: int,
+                       k: int = 10) -> list[tuple[str, float, float]]:
     """Which ranking finds the neurons that matter: for each measure, p(token) before and
     after switching off its top k."""
     out = []
     for measure in ("raw", "direct", "total"):
-        rows = attribution(text, position, token, None, measure, k).rows
-        _, _, p0, p1 = ablation_check(text, position, token, None, tuple((layer, n) for layer, n, _, _ in rows[:k]))
+        rows = attribution(model_key, text, position, token, None, measure, k).rows
+        neurons = tuple((layer, n) for layer, n, _, _ in rows[:k])
+        _, _, p0, p1 = ablation_check(model_key, text, position, token, None, neurons)
         out.append((MEASURES[measure], p0, p1))
     return out
 
 
 @st.cache_resource(max_entries=16, ttl=TTL, show_spinner=False)
-def lens_view(text: str, position: int, token: int):
+def lens_view(model_key: str, text: str, position: int, token: int):
     """The logit lens for `token` at `position`, and its figure."""
-    a, tok = analysis(text), _load().tokenizer
-    lens = logit_lens.lens(_load().model, a.trace, position, token)
-    figure = kv_figures.lens_figure(lens, token_labels(lens.top), kv.token_text(tok, token))
+    a, tok = analysis(model_key, text), _load(model_key).tokenizer
+    lens = logit_lens.lens(_load(model_key).model, a.trace, position, token)
+    figure = kv_figures.lens_figure(lens, token_labels(model_key, lens.top), kv.token_text(tok, token))
     return lens, figure
 
 
 @st.cache_resource(max_entries=16, ttl=TTL, show_spinner=False)
-def intervene(text: str, position: int, neurons: tuple[tuple[int, int], ...], factor: float,
+def intervene(model_key: str, text: str, position: int, neurons: tuple[tuple[int, int], ...], factor: float,
               layers_off: tuple[int, ...], k: int = 10):
-    model, a = _load().model, analysis(text)
+    model, a = _load(model_key).model, analysis(model_key, text)
     scales = kv.switch_off(list(neurons), model.cfg.d_ff, factor, layers_off)
     with MODEL_LOCK:
         after_trace = kv.run(model, a.enc.ids, scales)
     before = kv.next_token_probs(model, a.trace, position)
     after = kv.next_token_probs(model, after_trace, position)
     ids = list(dict.fromkeys([i for i, _ in kv.top_k(before, k)] + [i for i, _ in kv.top_k(after, k)]))
-    figure = kv_figures.before_after(token_labels(ids), before[ids].tolist(), after[ids].tolist())
+    figure = kv_figures.before_after(token_labels(model_key, ids), before[ids].tolist(), after[ids].tolist())
     return figure, kv.top_k(before, 1)[0], kv.top_k(after, 1)[0]
 
 
 @st.cache_resource(max_entries=8, ttl=TTL, show_spinner=False)
-def division_of_labour(text: str):
-    model, a = _load().model, analysis(text)
+def division_of_labour(model_key: str, text: str):
+    model, a = _load(model_key).model, analysis(model_key, text)
     attn, ffn = kv.update_norms(a.trace)
     off = kv.all_ffn_off(model.cfg.n_layers, model.cfg.d_ff)
     with MODEL_LOCK:
@@ -232,8 +236,8 @@ def division_of_labour(text: str):
 
 
 @st.cache_resource(max_entries=8, ttl=TTL, show_spinner=False)
-def two_contexts(text_a: str, text_b: str, word: str, k: int = 15):
-    a, b = analysis(text_a), analysis(text_b)
+def two_contexts(model_key: str, text_a: str, text_b: str, word: str, k: int = 15):
+    a, b = analysis(model_key, text_a), analysis(model_key, text_b)
     pa, pb = kv.find_token(a.enc.pieces, word), kv.find_token(b.enc.pieces, word)
     if pa is None or pb is None:
         return None

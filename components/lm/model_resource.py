@@ -1,21 +1,26 @@
-"""The trained model of this server process, shared by every session, and the opening every
-real-model page shares: load it (or explain why not), say what it is, restore the URL state with
-control ranges taken from the model."""
+"""The trained models of this server process, shared by every session, and the opening every
+real-model page shares: pick a model (kept in the URL as `?model=`), load it (or explain why not),
+say what it is, restore the URL state with control ranges taken from the model.
+
+Every cached view of a real-model page takes the model's registry key as its first argument, so
+two models never share an entry."""
 from __future__ import annotations
 
 import threading
+from urllib.parse import urlencode
 from typing import Callable, Sequence
 
 import streamlit as st
 
 from components.shared import url_state
-from components.shared.params import Param
+from components.shared.params import ChoiceParam, Param
 from components.shared.server_tuning import trim_heap
 from model.architectures.config import ModelConfig
 from model.ffn.activations import get as get_activation
 from model.ffn.activations import glu_name
-from model.lm import gguf_loader
+from model.lm import gguf_loader, registry
 from model.lm.gguf_loader import LoadedModel, ModelUnavailable
+from model.lm.shelf import Shelf
 
 # One forward pass at a time: each already uses both cores (torch's intra-op threads), and
 # concurrent ones from several sessions only oversubscribe them and spin. Under load,
@@ -24,45 +29,93 @@ MODEL_LOCK = threading.Lock()
 
 
 @st.cache_resource(show_spinner=False)
-def _load() -> LoadedModel:
-    # cache_resource runs this once per process, other sessions wait for it; a failure
-    # is not cached, so fixing the install and reloading the page retries.
-    lm = gguf_loader.load()
+def offered() -> tuple[list[registry.ModelEntry], list[str]]:
+    """The models this server offers and the problems with $FFNLAB_MODELS, read once per process."""
+    return registry.entries()
+
+
+def _read(key: str) -> LoadedModel:
+    entry = registry.find(key, offered()[0])
+    if entry is None:
+        raise ModelUnavailable(f"This server offers no model {key!r}.")
+    lm = gguf_loader.load(entry.path)
     trim_heap()  # the tokenizer's JSON parse or the GGUF reader's scratch memory
     return lm
 
 
-def get_model() -> LoadedModel | None:
+@st.cache_resource(show_spinner=False)
+def shelf() -> Shelf[LoadedModel]:
+    """The models loaded in this process, shared by every session: as many as fit the memory cap
+    together, the least recently used put away for a new one (see model/lm/shelf.py)."""
+    return Shelf(gguf_loader.memory_cap_mb(), _read, lambda lm: lm.megabytes)
+
+
+def _load(key: str = registry.BUNDLED) -> LoadedModel:
+    # a failure is not kept, so fixing the install and reloading the page retries
+    return shelf().get(key)
+
+
+def get_model(key: str = registry.BUNDLED) -> LoadedModel | None:
     """The loaded model, or None after telling the user what is wrong and how to fix it."""
+    entry = registry.find(key, offered()[0])
     try:
-        with st.spinner("Loading the trained model: the first start reads the GGUF file (about 5 s), "
-                        "later starts use a cache (under 1 s)…"):
-            return _load()
+        with st.spinner(f"Loading {entry.label if entry else key}: a first load reads and dequantises its GGUF file "
+                        "(about 5 s per 135 M parameters), later ones use a cache (a fraction of that)…"):
+            return _load(key)
     except ModelUnavailable as err:
         st.error(f"The trained model is unavailable, so this page cannot run. {err}", icon=":material/error:")
         st.info("Every other page of FFN Lab works without it.")
         return None
 
 
-def model_facts(cfg: ModelConfig) -> str:
-    """One line a class can read: what the model is and the shape of its FFNs."""
+def ffn_label(cfg: ModelConfig) -> str:
+    """'SwiGLU', 'GeGLU' or 'dense GELU': the FFN family of a model."""
     # Gemma's GeGLU uses GELU's tanh approximation; it is still called GeGLU
     gate = "gelu" if cfg.activation == "gelu_tanh" else cfg.activation
-    ffn = glu_name(gate) if cfg.ffn_kind == "gated" else f"dense {get_activation(cfg.activation).label}"
-    return (f"{cfg.name}: {cfg.n_layers} layers, each with a {ffn} FFN of {cfg.d_ff:,} neurons "
+    return glu_name(gate) if cfg.ffn_kind == "gated" else f"dense {get_activation(cfg.activation).label}"
+
+
+def model_facts(cfg: ModelConfig) -> str:
+    """One line a class can read: what the model is and the shape of its FFNs."""
+    return (f"{cfg.name}: {cfg.n_layers} layers, each with a {ffn_label(cfg)} FFN of {cfg.d_ff:,} neurons "
             f"({cfg.n_layers * cfg.d_ff:,} in all), d_model {cfg.d_model}, a vocabulary of {cfg.vocab_size:,} tokens; "
             "run by FFN Lab's own PyTorch forward pass.")
 
 
+def model_picker(page: str) -> str:
+    """The sidebar's model picker, kept in the URL as `?model=`: the key of the chosen model. With
+    one model on offer it shows nothing; listed files the server could not use are named."""
+    models, problems = offered()
+    param = ChoiceParam("model", registry.BUNDLED, options=[m.key for m in models])
+    url_state.restore(page, [param])
+    if len(models) > 1:
+        labels = {m.key: m.label for m in models}
+        st.sidebar.selectbox("Model", list(labels), format_func=labels.get, key=url_state.key(page, param),
+                             help="The bundled model, or a GGUF file this server lists in $FFNLAB_MODELS.")
+    for problem in problems:
+        st.sidebar.caption(f"Not offered: {problem}")
+    url_state.publish(page, [param])
+    return url_state.value(page, "model")
+
+
+def link(page: str, model_key: str, **params) -> str:
+    """A relative link to another real-model page that stays on this model (`model=` is left out for
+    the default model, so links to it stay short)."""
+    extra = {} if model_key == registry.BUNDLED else {"model": model_key}
+    return f"{page}?{urlencode({**params, **extra})}"
+
+
 def require_model(page: str, params: Sequence[Param] | Callable[[ModelConfig], Sequence[Param]]
-                  ) -> tuple[LoadedModel, Sequence[Param]]:
-    """The opening of every real-model page after its header: the model and what it is, with the
-    page's URL state restored (`params` may be built from the model's config, so that layer and
-    neuron ranges fit the model); without a model the page stops under the explanation."""
-    lm = get_model()
+                  ) -> tuple[str, LoadedModel, Sequence[Param]]:
+    """The opening of every real-model page after its header: the chosen model's key, the model and
+    what it is, with the page's URL state restored (`params` may be built from the model's config, so
+    that layer and neuron ranges fit the model); without a model the page stops under the explanation."""
+    key = model_picker(page)
+    lm = get_model(key)
     if lm is None:
         st.stop()
     st.caption(model_facts(lm.config))
     params = params(lm.config) if callable(params) else params
+    url_state.clamp(page, params)
     url_state.restore(page, params)
-    return lm, params
+    return key, lm, params

@@ -42,6 +42,16 @@ def restore(page: str, params: Sequence[Param], defaults: dict[str, Any] | None 
             st.warning("Link parameter fixed: " + notices[p.name], icon=":material/link_off:")
 
 
+def clamp(page: str, params: Sequence[Param]) -> None:
+    """Fit controls that already have a value into `params`' ranges, which can shrink during a
+    session (another model picked has fewer layers): out of range is clamped, an unknown choice
+    falls back to the default."""
+    for p in params:
+        k = key(page, p)
+        if k in st.session_state:
+            st.session_state[k] = p.parse(p.serialize(st.session_state[k]))[0]
+
+
 def value(page: str, name: str) -> Any:
     return st.session_state[key(page, name)]
 

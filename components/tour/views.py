@@ -51,15 +51,16 @@ def _gating() -> None:
 def _memory() -> None:
     from components.lm import kv_views
     from components.lm.model_resource import get_model
+    from model.lm.registry import BUNDLED
 
-    if get_model() is None:
+    if get_model(BUNDLED) is None:
         return
     text = "The capital of France is"
-    position = len(kv_views.analysis(text).enc.ids) - 1
-    preds, labels, _ = kv_views.predictions(text, position)
-    attr = kv_views.attribution(text, position, preds[0][0], k=10)
+    position = len(kv_views.analysis(BUNDLED, text).enc.ids) - 1
+    preds, labels, _ = kv_views.predictions(BUNDLED, text, position)
+    attr = kv_views.attribution(BUNDLED, text, position, preds[0][0], k=10)
     layer, neuron, _, _ = attr.rows[0]
-    _, _, p0, p1 = kv_views.ablation_check(text, position, preds[0][0], None,
+    _, _, p0, p1 = kv_views.ablation_check(BUNDLED, text, position, preds[0][0], None,
                                            tuple((lay, n) for lay, n, _, _ in attr.rows))
     st.markdown(f"SmolLM2 predicts **{labels[0]!r}** ({p0:.0%}). Of its centred logit ({attr.explained:.1f}), the "
                 f"FFNs wrote {float(attr.parts.ffn.sum()):+.1f} and attention {float(attr.parts.attention.sum()):+.1f}. "

