@@ -38,19 +38,26 @@ def preset_values(name: str) -> dict[str, Any]:
         "d_model": c.d_model, "d_ff": c.d_ff, "ffn": c.ffn_kind, "activation": c.activation,
         "n_layers": c.n_layers, "n_heads": c.n_heads, "n_kv_heads": c.kv_heads,
         "vocab": c.vocab_size, "context": c.max_positions, "head": c.head, "norm": c.norm,
-        "bias": c.attn_bias, "n_experts": c.n_experts, "top_k": c.top_k,
+        "bias": c.attn_bias or c.ffn_bias, "n_experts": c.n_experts, "top_k": c.top_k,
         "seq": c.max_positions or 4096,
     }
 
 
 def config_from(preset: str, v: dict[str, Any]) -> ModelConfig:
-    """The preset's architecture (BERT's pooler, norm placement...) with the controls applied."""
+    """The preset's architecture (BERT's pooler, norm placement...) with the controls applied.
+    Biases on keeps the preset's own pattern of them (Qwen2: on q, k, v only), or puts them
+    everywhere for a preset without any; off removes them all."""
     moe = v["ffn"] == "moe"
-    return PRESETS[preset].with_(
+    base = PRESETS[preset]
+    if v["bias"] == (base.attn_bias or base.ffn_bias):
+        biases = dict(attn_bias=base.attn_bias, attn_out_bias=base.attn_out_bias, ffn_bias=base.ffn_bias)
+    else:
+        biases = dict(attn_bias=v["bias"], attn_out_bias=None, ffn_bias=v["bias"])
+    return base.with_(
         name="custom", d_model=v["d_model"], d_ff=v["d_ff"], ffn_kind=v["ffn"],
         activation=v["activation"], n_layers=v["n_layers"], n_heads=v["n_heads"],
         n_kv_heads=v["n_kv_heads"], head_dim=None, vocab_size=v["vocab"], max_positions=v["context"],
-        head=v["head"], norm=v["norm"], attn_bias=v["bias"], ffn_bias=v["bias"],
+        head=v["head"], norm=v["norm"], **biases,
         n_experts=v["n_experts"] if moe else 1, top_k=v["top_k"] if moe else 1,
     )
 

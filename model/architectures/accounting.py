@@ -71,7 +71,7 @@ def attention_rows(cfg: ModelConfig, copies: int = 1) -> list[ParamRow]:
     return (_linear("attention", "attn.q_proj", d, q, b, copies)
             + _linear("attention", "attn.k_proj", d, kv, b, copies)
             + _linear("attention", "attn.v_proj", d, kv, b, copies)
-            + _linear("attention", "attn.o_proj", q, d, b, copies))
+            + _linear("attention", "attn.o_proj", q, d, cfg.out_bias, copies))
 
 
 def block_rows(cfg: ModelConfig, copies: int = 1) -> list[ParamRow]:

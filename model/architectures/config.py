@@ -24,6 +24,7 @@ class ModelConfig:
     max_positions: int = 1024  # learned absolute positions; 0 = none (RoPE)
     token_types: int = 0  # BERT's segment embeddings
     attn_bias: bool = True  # biases on q, k, v and the output projection
+    attn_out_bias: bool | None = None  # the output projection's alone (Qwen2: none); None = attn_bias
     ffn_bias: bool = True
     norm: Literal["layernorm", "rmsnorm"] = "layernorm"  # LayerNorm has a bias, RMSNorm not
     norm_position: Literal["pre", "post"] = "pre"
@@ -41,6 +42,10 @@ class ModelConfig:
     @property
     def dim_head(self) -> int:
         return self.head_dim or self.d_model // self.n_heads
+
+    @property
+    def out_bias(self) -> bool:
+        return self.attn_bias if self.attn_out_bias is None else self.attn_out_bias
 
     @property
     def ffn_ratio(self) -> float:

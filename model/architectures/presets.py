@@ -29,6 +29,10 @@ PRESETS: dict[str, ModelConfig] = {
                                 **{**_LLAMA, "ffn_kind": "moe"}),
     "smollm2-135m": ModelConfig("SmolLM2-135M", vocab_size=49152, d_model=576, n_layers=30,
                                 n_heads=9, n_kv_heads=3, d_ff=1536, **{**_LLAMA, "head": "tied"}),
+    # Qwen2: LLaMA's layout plus biases on q, k and v (not on the output projection)
+    "qwen2.5-0.5b": ModelConfig("Qwen2.5-0.5B", vocab_size=151936, d_model=896, n_layers=24, n_heads=14,
+                                n_kv_heads=2, d_ff=4864, rope_theta=1_000_000.0,
+                                **{**_LLAMA, "head": "tied", "attn_bias": True, "attn_out_bias": False}),
 }
 
 # (total, active per token) as published.
@@ -42,4 +46,5 @@ PUBLISHED_TOTALS: dict[str, tuple[int, int]] = {
     "mistral-7b": (7_241_732_096, 7_241_732_096),
     "mixtral-8x7b": (46_702_792_704, 12_879_925_248),
     "smollm2-135m": (134_515_008, 134_515_008),
+    "qwen2.5-0.5b": (494_032_768, 494_032_768),
 }

@@ -50,7 +50,7 @@ class Attention(nn.Module):
         self.q_proj = nn.Linear(d, cfg.n_heads * hd, bias=b)
         self.k_proj = nn.Linear(d, cfg.kv_heads * hd, bias=b)
         self.v_proj = nn.Linear(d, cfg.kv_heads * hd, bias=b)
-        self.o_proj = nn.Linear(cfg.n_heads * hd, d, bias=b)
+        self.o_proj = nn.Linear(cfg.n_heads * hd, d, bias=cfg.out_bias)
 
     def forward(self, x: Tensor, rope: tuple[Tensor, Tensor] | None = None, causal: bool = True) -> Tensor:
         B, T, _ = x.shape
