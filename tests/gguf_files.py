@@ -1,6 +1,6 @@
 """Tiny GGUF model files written with gguf's own writer, for tests of loading models other than the
-bundled one: random float32 weights of a few small layers, with the bundled model's real tokenizer
-(so token ids are meaningful), or with one thing deliberately wrong."""
+bundled one: random float32 weights of a few small layers, with the bundled model's real vocabulary
+and merges (so token ids are meaningful), or with one thing deliberately wrong."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -20,13 +20,25 @@ def bundled_tokenizer() -> dict:
             for name in ("model", "pre", "tokens", "merges", "token_type")}
 
 
+def with_merges(tok: dict, merges: tuple[str, ...]) -> dict:
+    """The tokenizer fields with merges (and the tokens they make) added at the lowest priority."""
+    return {**tok, "tokens": [*tok["tokens"], *(m.replace(" ", "") for m in merges)],
+            "merges": [*tok["merges"], *merges], "token_type": [*tok["token_type"], *(1 for _ in merges)]}
+
+
 def write_llama(path: Path, *, name: str = "Tiny Llama", n_layers: int = 2, d_model: int = 32, n_heads: int = 4,
                 n_kv_heads: int = 2, d_ff: int = 48, arch: str = "llama", pre: str | None = None,
-                seed: int = 0) -> Path:
-    """A LLaMA-architecture GGUF of random weights (`arch` and `pre` can be set to ones we do not support)."""
+                qkv_bias: bool = False, untied: bool = False, claimed_d_ff: int | None = None,
+                extra_merges: tuple[str, ...] = (), rope_scaling: bool = False, rope_freqs: bool = False,
+                padded_rows: int = 0, seed: int = 0) -> Path:
+    """A GGUF of the LLaMA family with random weights: `arch` "llama", or "qwen2" with `qkv_bias`;
+    `untied` adds an output matrix; `arch`, `pre` and `claimed_d_ff` (the FFN width the metadata
+    states) can be set to what we do not support or to a lie. `extra_merges` ('1 2') add tokens;
+    `rope_scaling` and `rope_freqs` add a scaling of rotary positions and Llama 3.1's frequency
+    factors, which we do not run; `padded_rows` makes the embedding longer than the vocabulary."""
     import gguf
 
-    tok = bundled_tokenizer()
+    tok = with_merges(bundled_tokenizer(), extra_merges)
     vocab = len(tok["tokens"])
     rng = np.random.default_rng(seed)
     w = gguf.GGUFWriter(str(path), arch)
@@ -34,10 +46,12 @@ def write_llama(path: Path, *, name: str = "Tiny Llama", n_layers: int = 2, d_mo
     w.add_context_length(2048)
     w.add_embedding_length(d_model)
     w.add_block_count(n_layers)
-    w.add_feed_forward_length(d_ff)
+    w.add_feed_forward_length(claimed_d_ff or d_ff)
     w.add_head_count(n_heads)
     w.add_head_count_kv(n_kv_heads)
     w.add_rope_freq_base(10_000.0)
+    if rope_scaling:
+        w.add_rope_scaling_type(gguf.RopeScalingType.YARN)
     w.add_layer_norm_rms_eps(1e-5)
     w.add_tokenizer_model(tok["model"])
     w.add_tokenizer_pre(pre or tok["pre"])
@@ -51,18 +65,25 @@ def write_llama(path: Path, *, name: str = "Tiny Llama", n_layers: int = 2, d_mo
         data = (1 + 0.1 * rng.standard_normal(shape) if norm else 0.1 * rng.standard_normal(shape))
         w.add_tensor(tensor_name, data.astype(np.float32))
 
-    tensor("token_embd.weight", vocab, d_model)
+    tensor("token_embd.weight", vocab + padded_rows, d_model)
+    if rope_freqs:
+        tensor("rope_freqs.weight", d_model // n_heads // 2, norm=True)
     for i in range(n_layers):
         tensor(f"blk.{i}.attn_norm.weight", d_model, norm=True)
         tensor(f"blk.{i}.attn_q.weight", n_heads * head, d_model)
         tensor(f"blk.{i}.attn_k.weight", n_kv_heads * head, d_model)
         tensor(f"blk.{i}.attn_v.weight", n_kv_heads * head, d_model)
+        if qkv_bias:
+            for part, rows in (("q", n_heads * head), ("k", n_kv_heads * head), ("v", n_kv_heads * head)):
+                tensor(f"blk.{i}.attn_{part}.bias", rows)
         tensor(f"blk.{i}.attn_output.weight", d_model, n_heads * head)
         tensor(f"blk.{i}.ffn_norm.weight", d_model, norm=True)
         tensor(f"blk.{i}.ffn_gate.weight", d_ff, d_model)
         tensor(f"blk.{i}.ffn_up.weight", d_ff, d_model)
         tensor(f"blk.{i}.ffn_down.weight", d_model, d_ff)
     tensor("output_norm.weight", d_model, norm=True)
+    if untied:
+        tensor("output.weight", vocab, d_model)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()

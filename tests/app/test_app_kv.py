@@ -197,33 +197,33 @@ def test_model_facts_name_the_ffn_family():
 
 
 def test_a_second_model_is_picked_in_the_sidebar_and_kept_in_the_url(tmp_path, monkeypatch):
-    """$FFNLAB_MODELS adds a file to the picker; picking it reshapes the page (a layer beyond the
-    new model's range is clamped), the URL keeps it, and links to other pages stay on it. A link
-    naming a model the server does not offer falls back to the default with a notice."""
+    """$FFNLAB_MODELS adds a file (here a Qwen2 one) to the picker; picking it reshapes the page (a
+    layer beyond the new model's range is clamped), the URL keeps it, and links to other pages stay
+    on it. A link naming a model the server does not offer falls back to the default with a notice."""
     from components.lm.dictionary_views import builtin_job
     from components.lm.model_resource import offered, shelf
     from tests.gguf_files import write_llama
 
-    tiny = write_llama(tmp_path / "Tiny-Llama.Q8_0.gguf")
+    tiny = write_llama(tmp_path / "Tiny-Qwen2.Q8_0.gguf", arch="qwen2", qkv_bias=True, pre="qwen2")
     monkeypatch.setenv("FFNLAB_MODELS", f"{tiny}{os.pathsep}{tmp_path / 'missing.gguf'}")
     monkeypatch.setenv("FFNLAB_CACHE", str(tmp_path / "cache"))
     offered.clear()
     try:
         at = run_page("kv_memory", timeout=120, layer="20")
         picker = at.sidebar.selectbox(key="kv.model")
-        assert picker.options == ["SmolLM2-135M-Instruct (bundled)", "Tiny-Llama.Q8_0.gguf"]
+        assert picker.options == ["SmolLM2-135M-Instruct (bundled)", "Tiny-Qwen2.Q8_0.gguf"]
         assert "Not offered:" in " ".join(c.value for c in at.sidebar.caption)
-        picker.set_value("tiny-llama-q8-0").run()
+        picker.set_value("tiny-qwen2-q8-0").run()
         assert not at.exception
-        assert _v(at.query_params["model"]) == "tiny-llama-q8-0"
-        assert "Tiny-Llama: 2 layers" in " ".join(c.value for c in at.caption)
+        assert _v(at.query_params["model"]) == "tiny-qwen2-q8-0"
+        assert "Tiny-Qwen2: 2 layers" in " ".join(c.value for c in at.caption)
         assert at.slider(key="kv.layer").max == 1 and at.slider(key="kv.layer").value == 1
-        assert shelf().keys() == ["smollm2-135m", "tiny-llama-q8-0"]  # both fit the memory cap: both stay
+        assert shelf().keys() == ["smollm2-135m", "tiny-qwen2-q8-0"]  # both fit the memory cap: both stay
 
-        shared = run_page("kv_memory", timeout=120, model="tiny-llama-q8-0", view="attribution")
-        assert "Tiny-Llama: 2 layers" in " ".join(c.value for c in shared.caption)
+        shared = run_page("kv_memory", timeout=120, model="tiny-qwen2-q8-0", view="attribution")
+        assert "Tiny-Qwen2: 2 layers" in " ".join(c.value for c in shared.caption)
         # no dictionary ships for it: the page builds one over the corpus (about 5 s for this model)
-        cards = run_page("neurons", timeout=120, model="tiny-llama-q8-0")
+        cards = run_page("neurons", timeout=120, model="tiny-qwen2-q8-0")
         assert "Building the neuron dictionary" in cards.get("progress")[0].proto.text
         job = builtin_job(str(tiny))
         for _ in range(300):
@@ -234,10 +234,10 @@ def test_a_second_model_is_picked_in_the_sidebar_and_kept_in_the_url(tmp_path, m
         cards.run()
         assert "Dictionary of the built-in corpus" in " ".join(c.value for c in cards.caption)
         hrefs = [h for t in tables(cards) for h in t["hrefs"]]
-        assert hrefs and all("model=tiny-llama-q8-0" in h for h in hrefs)
+        assert hrefs and all("model=tiny-qwen2-q8-0" in h for h in hrefs)
 
         unknown = run_page("kv_memory", model="no-such-model")
-        assert "`model=no-such-model` is not one of smollm2-135m, tiny-llama-q8-0" in unknown.warning[0].value
+        assert "`model=no-such-model` is not one of smollm2-135m, tiny-qwen2-q8-0" in unknown.warning[0].value
         assert "SmolLM2-135M-Instruct: 30 layers" in " ".join(c.value for c in unknown.caption)
     finally:
         monkeypatch.delenv("FFNLAB_MODELS")

@@ -56,13 +56,30 @@ def test_a_small_llama_file_loads_with_its_own_shape_and_runs(tiny_file, lm):
     assert probs.shape == (cfg.vocab_size,) and torch.isclose(probs.sum(), torch.tensor(1.0))
 
 
+def test_an_embedding_padded_beyond_the_vocabulary_loads(tmp_path):
+    padded = gguf_loader.load(write_llama(tmp_path / "padded.gguf", padded_rows=64), use_cache=False)
+    assert padded.config.vocab_size == padded.tokenizer.get_vocab_size() + 64
+    assert padded.model(torch.tensor([padded.tokenizer.encode("Hello").ids])).shape[-1] == padded.config.vocab_size
+
+
 def test_files_we_cannot_run_are_refused_by_name(tmp_path, tiny_file):
     gemma = write_llama(tmp_path / "g.gguf", arch="gemma")
-    with pytest.raises(gguf_loader.ModelUnavailable, match="g.gguf is a 'gemma' model; FFN Lab runs llama"):
+    with pytest.raises(gguf_loader.ModelUnavailable, match="g.gguf is a 'gemma' model; FFN Lab runs llama, qwen2"):
         gguf_loader.load(gemma, use_cache=False)
-    other_split = write_llama(tmp_path / "l3.gguf", pre="llama-bpe")
-    with pytest.raises(gguf_loader.ModelUnavailable, match="pre-tokenizer 'llama-bpe'"):
+    other_split = write_llama(tmp_path / "ds.gguf", pre="deepseek-llm")
+    with pytest.raises(gguf_loader.ModelUnavailable, match="pre-tokenizer 'deepseek-llm'"):
         gguf_loader.load(other_split, use_cache=False)
+    lying = write_llama(tmp_path / "lie.gguf", claimed_d_ff=64)  # its FFN tensors are 48 wide
+    with pytest.raises(gguf_loader.ModelUnavailable, match=r"lie.gguf: its tensors do not match what its metadata "
+                                                           r"says \(.*ffn.gate_proj.weight"):
+        gguf_loader.load(lying, use_cache=False)
+    stretched = write_llama(tmp_path / "yarn.gguf", rope_scaling=True)
+    with pytest.raises(gguf_loader.ModelUnavailable, match="yarn.gguf stretches its rotary positions .'yarn' scaling"):
+        gguf_loader.load(stretched, use_cache=False)
+    factors = write_llama(tmp_path / "l31.gguf", rope_freqs=True)
+    with pytest.raises(gguf_loader.ModelUnavailable, match="l31.gguf has tensors FFN Lab's forward pass has no "
+                                                           "place for .rope_freqs.weight."):
+        gguf_loader.load(factors, use_cache=False)
     cut = tmp_path / "cut.gguf"
     cut.write_bytes(tiny_file.read_bytes()[:-1000])
     with pytest.raises(gguf_loader.ModelUnavailable, match="damaged.*copied completely"):
