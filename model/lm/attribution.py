@@ -17,8 +17,9 @@ Three measures of neuron i's part in the model's choice of a target token at one
   readout (Geva et al. 2022). Rank 0 is the token it promotes most; a rank in the
   thousands means the neuron is broad, not a detector of this token.
 
-The direct parts add up exactly: embedding + attention + every neuron = the centred logit
-(or the logit difference). Pure functions: a model and a trace in, tensors out.
+The direct parts add up exactly: embedding + attention + every neuron (+ the FFNs' output
+biases and the final LayerNorm's bias, where a model has them) = the centred logit (or the
+logit difference). Pure functions: a model and a trace in, tensors out.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from model.architectures.transformer import ModelTrace, Transformer
-from model.lm.kv_memory import switch_off, value_vector, vocab_projection
+from model.lm.kv_memory import final_norm_dual, switch_off, value_vector, vocab_projection
 
 SPECIFIC = 0.01  # a neuron is specific to a token that stands in the top 1% of its readout
 
@@ -56,36 +57,44 @@ def unembedding_row(model: Transformer, target: Target) -> Tensor:
 
 
 @torch.inference_mode()
-def readout_direction(model: Transformer, trace: ModelTrace, position: int, target: Target) -> Tensor:
-    """u with quantity = residual · u at `position`. The final RMSNorm divides by the residual's
-    rms, one scalar per position, so the quantity is linear in the residual's parts."""
-    x = trace.final_residual[position]
+def readout_direction(model: Transformer, trace: ModelTrace, position: int, target: Target) -> tuple[Tensor, float]:
+    """(u, c) with quantity = residual · u + c at `position`. The final norm divides by one
+    scalar per position (the residual's rms, or its standard deviation for a LayerNorm, which
+    also removes the mean), so the quantity is linear in the residual's parts; c is what a
+    LayerNorm's bias adds, the same whatever the parts are."""
+    row = unembedding_row(model, target)
     norm = model.final_norm
     if norm is None:
-        return unembedding_row(model, target)
-    rms = torch.sqrt(x.pow(2).mean() + norm.eps)
-    return norm.weight * unembedding_row(model, target) / rms
+        return row, 0.0
+    x = trace.final_residual[position]
+    if isinstance(norm, torch.nn.LayerNorm):
+        scale = torch.sqrt(x.var(unbiased=False) + norm.eps)
+        bias = float(norm.bias @ row) if norm.bias is not None else 0.0
+    else:
+        scale, bias = torch.sqrt(x.pow(2).mean() + norm.eps), 0.0
+    return final_norm_dual(model, row) / scale, bias
 
 
 @dataclass(frozen=True)
 class DirectParts:
     embedding: float
     attention: Tensor  # (L,) each attention layer's direct part
-    ffn: Tensor  # (L,) each FFN layer's direct part (the sum of its neurons')
+    ffn: Tensor  # (L,) each FFN layer's direct part (its neurons' and, if it has one, its output bias's)
     neurons: Tensor  # (L, F) each neuron's direct part
+    norm_bias: float = 0.0  # what the final norm's bias adds (a LayerNorm's; RMSNorm has none)
 
     @property
     def total(self) -> float:
-        return self.embedding + float(self.attention.sum()) + float(self.ffn.sum())
+        return self.embedding + float(self.attention.sum()) + float(self.ffn.sum()) + self.norm_bias
 
 
 @torch.inference_mode()
 def direct_parts(model: Transformer, trace: ModelTrace, position: int, target: Target) -> DirectParts:
-    u = readout_direction(model, trace, position, target)
+    u, norm_bias = readout_direction(model, trace, position, target)
     neurons = torch.stack([trace.coeffs[layer, position] * (u @ block.ffn.down_proj.weight)
                            for layer, block in enumerate(model.blocks)])
     return DirectParts(float(trace.embeddings[position] @ u), trace.attn_updates[:, position] @ u,
-                       trace.ffn_updates[:, position] @ u, neurons)
+                       trace.ffn_updates[:, position] @ u, neurons, norm_bias)
 
 
 @torch.inference_mode()

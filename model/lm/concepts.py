@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 
 from model.architectures.transformer import Transformer
-from model.lm.kv_memory import vocab_projection
+from model.lm.kv_memory import final_norm_dual, final_norm_linear, vocab_projection
 
 CONCEPTS: dict[str, tuple[str, ...]] = {
     "capital cities": ("Paris", "London", "Berlin", "Rome", "Madrid", "Tokyo", "Moscow", "Beijing", "Cairo",
@@ -70,7 +70,8 @@ class ReadoutStats:
 
 @torch.inference_mode()
 def readout_stats(model: Transformer) -> ReadoutStats:
-    """Once per model (about a second): with u_v the unembedding rows, w_i = g ⊙ v_i, the
+    """Once per model (about a second): with u_v the unembedding rows, w_i = v_i through the final
+    norm's linear part (g ⊙ v_i for RMSNorm), the
     readout's mean over the vocabulary is ū·w_i and its variance w_iᵀ Σ w_i."""
     U = model.unembedding
     # float64 sums over row chunks: a float64 copy of the whole unembedding would take 226 MB
@@ -81,10 +82,9 @@ def readout_stats(model: Transformer) -> ReadoutStats:
         second += rows.T @ rows
     mean_u = total / U.shape[0]
     cov = second / U.shape[0] - torch.outer(mean_u, mean_u)
-    gain = model.final_norm.weight.double() if model.final_norm is not None else 1.0
     means, stds = [], []
     for block in model.blocks:
-        w = block.ffn.down_proj.weight.double() * (gain[:, None] if torch.is_tensor(gain) else gain)  # (d, F)
+        w = final_norm_linear(model, block.ffn.down_proj.weight.T).T.double()  # (d, F): w_i for every neuron
         means.append(mean_u @ w)
         stds.append(((cov @ w) * w).sum(0).clamp_min(1e-12).sqrt())
     return ReadoutStats(torch.stack(means).float(), torch.stack(stds).float())
@@ -93,8 +93,7 @@ def readout_stats(model: Transformer) -> ReadoutStats:
 @torch.inference_mode()
 def concept_scores(model: Transformer, stats: ReadoutStats, token_ids: list[int]) -> Tensor:
     """(L, F) z-score of the set's mean readout against the vocabulary, for every neuron."""
-    gain = model.final_norm.weight if model.final_norm is not None else 1.0
-    s = model.unembedding[token_ids].mean(0) * gain  # (d,)
+    s = final_norm_dual(model, model.unembedding[token_ids].mean(0))  # (d,)
     set_mean = torch.stack([s @ block.ffn.down_proj.weight for block in model.blocks])  # (L, F)
     return (set_mean - stats.mean) / stats.std
 

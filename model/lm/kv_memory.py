@@ -72,13 +72,35 @@ def value_vector(model: Transformer, layer: int, neuron: int) -> Tensor:
     return model.blocks[layer].ffn.down_proj.weight[:, neuron]
 
 
+def final_norm_linear(model: Transformer, vectors: Tensor) -> Tensor:
+    """What the final norm does to residual-stream directions (..., d), up to its one scale per
+    position: a LayerNorm also removes their mean over the dimensions, and both multiply by the
+    gain. (Its bias adds the same for every part of the residual, so it is left out here.)"""
+    norm = model.final_norm
+    if norm is None:
+        return vectors
+    if isinstance(norm, torch.nn.LayerNorm):
+        vectors = vectors - vectors.mean(-1, keepdim=True)
+    return vectors * norm.weight
+
+
+def final_norm_dual(model: Transformer, rows: Tensor) -> Tensor:
+    """The same map seen from the unembedding's side: for readout rows u (..., d),
+    vectors · final_norm_dual(u) == final_norm_linear(vectors) · u. It lets one row be dotted
+    with many value vectors without changing them."""
+    norm = model.final_norm
+    if norm is None:
+        return rows
+    rows = rows * norm.weight
+    return rows - rows.mean(-1, keepdim=True) if isinstance(norm, torch.nn.LayerNorm) else rows
+
+
 @torch.inference_mode()
 def vocab_projection(model: Transformer, vectors: Tensor) -> Tensor:
     """Read residual-stream directions (d,) or (n, d) as logits over the vocabulary:
-    through the final norm's gain (its scale is the same for every token) and the
+    through the final norm's linear part (its scale is the same for every token) and the
     unembedding."""
-    gain = model.final_norm.weight if model.final_norm is not None else 1.0
-    return (vectors * gain) @ model.unembedding.T
+    return final_norm_linear(model, vectors) @ model.unembedding.T
 
 
 @dataclass(frozen=True)
@@ -107,11 +129,13 @@ def sign_combinations(trace: ModelTrace, layer: int, neuron: int) -> dict[str, i
 
 @torch.inference_mode()
 def sub_update_sum(model: Transformer, trace: ModelTrace, layer: int, position: int) -> tuple[Tensor, Tensor]:
-    """(sum_i m_i v_i computed neuron by neuron, the FFN output the model produced)."""
+    """(sum_i m_i v_i computed neuron by neuron, plus the output bias where the FFN has one; the
+    FFN output the model produced)."""
     m = trace.coeffs[layer, position]
-    down = model.blocks[layer].ffn.down_proj.weight  # (d, d_ff): column i is v_i
-    per_neuron = down * m  # (d, d_ff): the sub-update of every neuron
-    return per_neuron.sum(dim=1), trace.ffn_updates[layer, position]
+    down = model.blocks[layer].ffn.down_proj  # weight (d, d_ff): column i is v_i
+    per_neuron = down.weight * m  # (d, d_ff): the sub-update of every neuron
+    total = per_neuron.sum(dim=1) + (down.bias if down.bias is not None else 0.0)
+    return total, trace.ffn_updates[layer, position]
 
 
 def update_norms(trace: ModelTrace) -> tuple[Tensor, Tensor]:

@@ -27,6 +27,7 @@ class Lens:
     attention: Tensor  # (L,) each attention layer's direct part of the centred logit
     ffn: Tensor  # (L,) each FFN's
     embedding: float
+    norm_bias: float = 0.0  # the final LayerNorm's bias's part (RMSNorm has none)
 
 
 def residual_stages(trace: ModelTrace, position: int) -> Tensor:
@@ -44,4 +45,5 @@ def lens(model: Transformer, trace: ModelTrace, position: int, token: int) -> Le
     rank = (logits > logits[:, token:token + 1]).sum(-1)
     stages = ["embedding"] + [f"L{i} {part}" for i in range(model.cfg.n_layers) for part in ("attention", "FFN")]
     parts = direct_parts(model, trace, position, Target(token))
-    return Lens(stages, p, rank, logits.argmax(-1).tolist(), parts.attention, parts.ffn, parts.embedding)
+    return Lens(stages, p, rank, logits.argmax(-1).tolist(), parts.attention, parts.ffn, parts.embedding,
+                parts.norm_bias)

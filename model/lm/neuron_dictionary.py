@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from model.architectures.transformer import Transformer
+from model.lm.kv_memory import final_norm_dual
 from model.util.atomic_file import write_atomically
 
 TOP_K = 8
@@ -274,9 +275,8 @@ def text_progress(label: str, stream=sys.stderr) -> Callable[[int, int], None]:
 @torch.inference_mode()
 def neurons_promoting(model: Transformer, token: int, k: int = 10) -> list[tuple[int, int, float]]:
     """(layer, neuron, score): value vectors most aligned with `token`'s unembedding,
-    through the final norm's gain: the neurons that write this token when they fire."""
-    gain = model.final_norm.weight if model.final_norm is not None else 1.0
-    u = gain * model.unembedding[token]
+    through the final norm: the neurons that write this token when they fire."""
+    u = final_norm_dual(model, model.unembedding[token])
     scores = torch.stack([u @ b.ffn.down_proj.weight for b in model.blocks])  # (L, F)
     vals, flat = scores.flatten().topk(k)
     F = scores.shape[1]
