@@ -150,11 +150,16 @@ if view == "keys":
                    f"m = {lm.config.activation}(gate·x)·(up·x) can be negative: the neuron then *subtracts* its "
                    "value vector. How often each sign pair of (gate, up) occurs on this text: "
                    + ", ".join(f"{name}: {count}" for name, count in signs.items()) + ".")
+    else:
+        st.caption(f"In a dense FFN the coefficient is m = {ffn_label(lm.config).removeprefix('dense ')}(k·x + b) "
+                   f"for the neuron's key k. Unlike a gated one it hardly goes below zero (here its lowest value on "
+                   f"this text is {float(coeffs.min()):+.2f}): the neuron adds its value vector or stays nearly silent.")
 
     st.subheader("3 · Values: what the neuron writes")
     m_here = float(coeffs[position])
     up_tokens, down_tokens, _ = kv_views.value_reading(MODEL, layer, neuron, 1.0 if m_here >= 0 else -1.0)
-    st.markdown(f"Its value vector read through the final norm and the tied unembedding, with the sign of its "
+    st.markdown(f"Its value vector read through the final norm and the {'tied ' if lm.config.head == 'tied' else ''}"
+                f"unembedding, with the sign of its "
                 f"coefficient at position {position} (m = {m_here:+.3f}) taken into account:")
     c1, c2 = st.columns(2)
     c1.markdown("**Promotes** " + " ".join(code_span(t) for t in up_tokens))
@@ -166,7 +171,8 @@ if view == "keys":
     st.subheader("4 · The check behind the picture")
     total, ffn_out = kv_views.kv.sub_update_sum(lm.model, a.trace, layer, position)
     gap = float((total - ffn_out).abs().max())
-    st.markdown(f"Adding up all {lm.config.d_ff:,} sub-updates mᵢ·vᵢ of layer {layer} at position {position} "
+    bias = " and the FFN's output bias" if lm.config.ffn_bias else ""
+    st.markdown(f"Adding up all {lm.config.d_ff:,} sub-updates mᵢ·vᵢ of layer {layer} at position {position}{bias} "
                 f"gives the FFN's output: first values {', '.join(f'{v:+.4f}' for v in total[:4].tolist())} … "
                 f"vs {', '.join(f'{v:+.4f}' for v in ffn_out[:4].tolist())} …; largest difference "
                 f"over all {lm.config.d_model} dimensions: **{gap:.1e}** (float32 rounding).")

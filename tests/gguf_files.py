@@ -26,6 +26,37 @@ def with_merges(tok: dict, merges: tuple[str, ...]) -> dict:
             "merges": [*tok["merges"], *merges], "token_type": [*tok["token_type"], *(1 for _ in merges)]}
 
 
+class _Writer:
+    """gguf's writer with the bundled vocabulary (plus `extra_merges`), random float32 tensors, and
+    the keys every file has."""
+
+    def __init__(self, path: Path, arch: str, name: str, pre: str | None, extra_merges: tuple[str, ...], seed: int):
+        import gguf
+
+        self.tok = with_merges(bundled_tokenizer(), extra_merges)
+        self.vocab = len(self.tok["tokens"])
+        self.rng = np.random.default_rng(seed)
+        self.w = w = gguf.GGUFWriter(str(path), arch)
+        w.add_name(name)
+        w.add_tokenizer_model(self.tok["model"])
+        w.add_tokenizer_pre(pre or self.tok["pre"])
+        w.add_token_list(self.tok["tokens"])
+        w.add_token_merges(self.tok["merges"])
+        w.add_token_types(self.tok["token_type"])
+
+    def tensor(self, tensor_name: str, *shape: int, norm: bool = False) -> None:
+        # GGUF lists shapes innermost first; numpy arrays are (rows, columns) = (out, in)
+        data = 1 + 0.1 * self.rng.standard_normal(shape) if norm else 0.1 * self.rng.standard_normal(shape)
+        self.w.add_tensor(tensor_name, data.astype(np.float32))
+
+    def close(self, path: Path) -> Path:
+        self.w.write_header_to_file()
+        self.w.write_kv_data_to_file()
+        self.w.write_tensors_to_file()
+        self.w.close()
+        return path
+
+
 def write_llama(path: Path, *, name: str = "Tiny Llama", n_layers: int = 2, d_model: int = 32, n_heads: int = 4,
                 n_kv_heads: int = 2, d_ff: int = 48, arch: str = "llama", pre: str | None = None,
                 qkv_bias: bool = False, untied: bool = False, claimed_d_ff: int | None = None,
@@ -38,11 +69,8 @@ def write_llama(path: Path, *, name: str = "Tiny Llama", n_layers: int = 2, d_mo
     factors, which we do not run; `padded_rows` makes the embedding longer than the vocabulary."""
     import gguf
 
-    tok = with_merges(bundled_tokenizer(), extra_merges)
-    vocab = len(tok["tokens"])
-    rng = np.random.default_rng(seed)
-    w = gguf.GGUFWriter(str(path), arch)
-    w.add_name(name)
+    f = _Writer(path, arch, name, pre, extra_merges, seed)
+    w, tensor = f.w, f.tensor
     w.add_context_length(2048)
     w.add_embedding_length(d_model)
     w.add_block_count(n_layers)
@@ -53,21 +81,10 @@ def write_llama(path: Path, *, name: str = "Tiny Llama", n_layers: int = 2, d_mo
     if rope_scaling:
         w.add_rope_scaling_type(gguf.RopeScalingType.YARN)
     w.add_layer_norm_rms_eps(1e-5)
-    w.add_tokenizer_model(tok["model"])
-    w.add_tokenizer_pre(pre or tok["pre"])
-    w.add_token_list(tok["tokens"])
-    w.add_token_merges(tok["merges"])
-    w.add_token_types(tok["token_type"])
     head = d_model // n_heads
-
-    def tensor(tensor_name: str, *shape: int, norm: bool = False) -> None:
-        # GGUF lists shapes innermost first; numpy arrays are (rows, columns) = (out, in)
-        data = (1 + 0.1 * rng.standard_normal(shape) if norm else 0.1 * rng.standard_normal(shape))
-        w.add_tensor(tensor_name, data.astype(np.float32))
-
-    tensor("token_embd.weight", vocab + padded_rows, d_model)
+    tensor("token_embd.weight", f.vocab + padded_rows, d_model)
     if rope_freqs:
-        tensor("rope_freqs.weight", d_model // n_heads // 2, norm=True)
+        tensor("rope_freqs.weight", head // 2, norm=True)
     for i in range(n_layers):
         tensor(f"blk.{i}.attn_norm.weight", d_model, norm=True)
         tensor(f"blk.{i}.attn_q.weight", n_heads * head, d_model)
@@ -83,9 +100,36 @@ def write_llama(path: Path, *, name: str = "Tiny Llama", n_layers: int = 2, d_mo
         tensor(f"blk.{i}.ffn_down.weight", d_model, d_ff)
     tensor("output_norm.weight", d_model, norm=True)
     if untied:
-        tensor("output.weight", vocab, d_model)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-    return path
+        tensor("output.weight", f.vocab, d_model)
+    return f.close(path)
+
+
+def write_gpt2(path: Path, *, name: str = "Tiny GPT-2", n_layers: int = 2, d_model: int = 32, n_heads: int = 4,
+               d_ff: int = 128, context: int = 1024, untied: bool = True, extra_merges: tuple[str, ...] = (),
+               seed: int = 0) -> Path:
+    """A GPT-2 GGUF with random weights, laid out as llama.cpp's converter writes one: learned
+    positions, LayerNorms with biases, q, k and v fused into one matrix, a dense GELU FFN with
+    biases, and (`untied`) the output matrix written out although GPT-2 ties it."""
+    f = _Writer(path, "gpt2", name, "gpt-2", extra_merges, seed)
+    w, tensor = f.w, f.tensor
+    w.add_context_length(context)
+    w.add_embedding_length(d_model)
+    w.add_block_count(n_layers)
+    w.add_feed_forward_length(d_ff)
+    w.add_head_count(n_heads)
+    w.add_layer_norm_eps(1e-5)
+    tensor("token_embd.weight", f.vocab, d_model)
+    tensor("position_embd.weight", context, d_model)
+    for i in range(n_layers):
+        for norm in ("attn_norm", "ffn_norm"):
+            tensor(f"blk.{i}.{norm}.weight", d_model, norm=True)
+            tensor(f"blk.{i}.{norm}.bias", d_model)
+        for part, rows, cols in (("attn_qkv", 3 * d_model, d_model), ("attn_output", d_model, d_model),
+                                 ("ffn_up", d_ff, d_model), ("ffn_down", d_model, d_ff)):
+            tensor(f"blk.{i}.{part}.weight", rows, cols)
+            tensor(f"blk.{i}.{part}.bias", rows)
+    tensor("output_norm.weight", d_model, norm=True)
+    tensor("output_norm.bias", d_model)
+    if untied:
+        tensor("output.weight", f.vocab, d_model)
+    return f.close(path)

@@ -132,7 +132,8 @@ def attribution_summary(a: Attribution, target: str, contrast: str | None, posit
     """One paragraph saying what is measured and how the explained quantity adds up."""
     p = a.parts
     split = (f"the token embedding ({p.embedding:+.2f}), all attention layers ({float(p.attention.sum()):+.2f}) "
-             f"and all FFN neurons ({float(p.ffn.sum()):+.2f})")
+             f"and all FFN neurons ({float(p.ffn.sum()):+.2f})"
+             + (f", with the final norm's bias ({p.norm_bias:+.2f})" if p.norm_bias else ""))
     if contrast is not None:
         what = f"the logit difference {target!r} − {contrast!r} ({a.explained:.2f}): why {target!r} rather than {contrast!r}"
     elif a.target.centred:

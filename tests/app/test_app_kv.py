@@ -1,6 +1,7 @@
 """The key-value memory page in AppTest, with the real model."""
 import json
 import os
+import re
 import time
 
 import pytest
@@ -160,25 +161,39 @@ def test_choosing_what_to_explain_and_a_new_text():
     assert at.selectbox(key="kv.target_pick").value == " London" and not at.exception
 
 
-def test_the_page_takes_its_shape_from_the_loaded_model(tmp_path, monkeypatch):
-    """No text or control range assumes SmolLM2: a two-layer model of 48 neurons per FFN gets
-    two layers, neurons 0-47 and its own name, and a link beyond them is clamped with a notice."""
+@pytest.mark.parametrize("family", ["llama", "gpt2"])
+def test_the_page_takes_its_shape_from_the_loaded_model(tmp_path, monkeypatch, family):
+    """No text or control range assumes SmolLM2: a two-layer model gets two layers, its own
+    neurons, name and FFN family, and a link beyond them is clamped with a notice."""
     from components.lm.model_resource import shelf
-    from tests.gguf_files import write_llama
+    from tests.gguf_files import write_gpt2, write_llama
 
-    monkeypatch.setenv("FFNLAB_GGUF", str(write_llama(tmp_path / "Tiny-Llama.Q8_0.gguf")))
+    if family == "llama":
+        path, width = write_llama(tmp_path / "Tiny-Llama.Q8_0.gguf"), 48
+        facts = "Tiny-Llama: 2 layers, each with a SwiGLU FFN of 48 neurons (96 in all)"
+    else:  # a dense FFN with biases, and LayerNorms
+        path, width = write_gpt2(tmp_path / "Tiny-GPT2.gguf"), 128
+        facts = "Tiny-GPT2: 2 layers, each with a dense GELU (tanh approx.) FFN of 128 neurons"
+    monkeypatch.setenv("FFNLAB_GGUF", str(path))
     monkeypatch.setenv("FFNLAB_CACHE", str(tmp_path / "cache"))
     shelf.clear()
     try:
-        text = "A tiny model reads this sentence"  # a text of its own: views are cached by text
+        text = f"A tiny {family} model reads this sentence"  # a text of its own: views are cached by text
         at = run_page("kv_memory", timeout=120, text=text, layer="7", neuron="300")
-        facts = " ".join(c.value for c in at.caption)
-        assert "Tiny-Llama: 2 layers, each with a SwiGLU FFN of 48 neurons (96 in all)" in facts
+        assert facts in " ".join(c.value for c in at.caption)
         notices = " ".join(w.value for w in at.warning)
         assert "layer" in notices and "neuron" in notices  # both clamped to the model's range
         assert at.slider(key="kv.layer").max == 1 and at.slider(key="kv.layer").value == 1
-        assert at.number_input(key="kv.neuron").max == 47 and at.number_input(key="kv.neuron").value == 47
-        assert "SmolLM2" not in " ".join(m.value for m in at.markdown)
+        neuron = at.number_input(key="kv.neuron")
+        assert neuron.max == width - 1 and neuron.value == width - 1
+        shown = " ".join(m.value for m in at.markdown)
+        assert "SmolLM2" not in shown
+        gap = re.search(r"largest difference over all 32 dimensions: \*\*([^*]+)\*\*", shown).group(1)
+        assert float(gap) < 1e-5  # Σ mᵢ·vᵢ (+ the output bias of a dense FFN) is the FFN's output
+        assert ("the FFN's output bias gives" in shown) == (family == "gpt2")
+        for view in ("attribution", "lens", "intervene", "labour"):  # every view runs on it
+            at.segmented_control(key="kv.view").set_value(view).run()
+            assert not at.exception, (view, [e.value for e in at.exception])
     finally:
         monkeypatch.delenv("FFNLAB_GGUF")
         shelf.clear()

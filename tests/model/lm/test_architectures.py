@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from model.lm import gguf_loader
-from tests.gguf_files import bundled_tokenizer, with_merges, write_llama
+from tests.gguf_files import bundled_tokenizer, with_merges, write_gpt2, write_llama
 
 pytestmark = pytest.mark.model
 
@@ -15,12 +15,13 @@ pytestmark = pytest.mark.model
 # 'smollm' split: transformers' GGUF tokenizer does not know it and keeps digit runs together, where
 # llama.cpp and SmolLM2's own tokenizer.json split every digit, as we do.
 MERGES = ("1 2", "12 3")
-MODELS = {  # name: what write_llama is given
+MODELS = {  # name: what write_llama (write_gpt2 for "gpt2") is given
     "llama": dict(),
     "llama-untied": dict(untied=True, pre="llama-bpe", extra_merges=MERGES),
     "qwen2": dict(arch="qwen2", qkv_bias=True, pre="qwen2", extra_merges=MERGES),
     "qwen2-untied": dict(arch="qwen2", qkv_bias=True, untied=True, pre="gpt-2", n_heads=8, n_kv_heads=8,
                          extra_merges=MERGES),
+    "gpt2": dict(extra_merges=MERGES),
 }
 PROMPTS = ["The capital of France is", "12 + 7 = 19, and 2024 follows 2023", "def f(x):\n    return x"]
 STRINGS = PROMPTS + ["  two  spaces\nnew line\n\n", "naïve café 🙂 中文", "IT'S DON'T we'll", "1234567 apples",
@@ -40,7 +41,8 @@ def transformers_load(path):
 
 @pytest.fixture(scope="module", params=list(MODELS))
 def pair(request, tmp_path_factory):
-    path = write_llama(tmp_path_factory.mktemp("arch") / f"{request.param}.gguf", **MODELS[request.param])
+    write = write_gpt2 if request.param == "gpt2" else write_llama
+    path = write(tmp_path_factory.mktemp("arch") / f"{request.param}.gguf", **MODELS[request.param])
     return request.param, gguf_loader.load(path, use_cache=False), transformers_load(path)
 
 
@@ -58,8 +60,11 @@ def test_logits_and_token_ids_match_transformers(pair):
 def test_each_architecture_is_read_as_itself(pair):
     name, ours, (_, theirs) = pair
     cfg = ours.config
-    assert cfg.head == ("untied" if "untied" in name else "tied")
-    assert (cfg.attn_bias, cfg.out_bias) == ((True, False) if name.startswith("qwen2") else (False, False))
+    assert cfg.head == ("untied" if "untied" in name or name == "gpt2" else "tied")
+    biases = {"qwen2": (True, False, False), "gpt2": (True, True, True)}.get(name.split("-")[0], (False, False, False))
+    assert (cfg.attn_bias, cfg.out_bias, cfg.ffn_bias) == biases
+    assert (cfg.ffn_kind, cfg.norm, cfg.max_positions > 0) == (("dense", "layernorm", True) if name == "gpt2"
+                                                               else ("gated", "rmsnorm", False))
     # every tensor of the file has its place: our parameter count is the reference's
     assert sum(p.numel() for p in ours.model.parameters()) == sum(p.numel() for p in theirs.parameters())
 
