@@ -11,6 +11,7 @@ import streamlit as st
 from components.architectures import figures as bf
 from model.architectures import accounting, transformer
 from model.architectures.config import ModelConfig
+from model.lm import gguf_loader, registry
 
 LIVE_BLOCK_LIMIT = 8_000_000  # parameters of one block we allocate and run for real on a rerun
 
@@ -39,3 +40,22 @@ def block_shape_walk(block_cfg: ModelConfig, batch: int, seq: int):
 
 def shape_walk(cfg: ModelConfig, batch: int = 2, seq: int = 8):
     return block_shape_walk(_block_only(cfg), batch, seq)
+
+
+def countable_models() -> dict[str, str]:
+    """{key: label} of the model files this server offers (see model/lm/registry.py)."""
+    return {m.key: m.label for m in registry.entries()[0]}
+
+
+@st.cache_resource(max_entries=8, show_spinner="Reading the file's tensors (no weights)…")
+def file_count(model_key: str) -> tuple[ModelConfig, list[tuple[str, int, int]]] | str:
+    """The config a model file states and (pattern, our formula's count, the file's count) per
+    tensor pattern; or why the file cannot be counted."""
+    entry = registry.find(model_key, registry.entries()[0])
+    try:
+        if entry is None:
+            raise gguf_loader.ModelUnavailable(f"This server offers no model {model_key!r}.")
+        cfg, tensors = gguf_loader.read_header(entry.path or gguf_loader.find_gguf())
+    except gguf_loader.ModelUnavailable as err:
+        return str(err)
+    return cfg, accounting.count_check(cfg, tensors)

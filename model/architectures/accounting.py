@@ -7,6 +7,7 @@ Tests check the rows against `numel()` of the torch modules in model/architectur
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from model.architectures.config import ModelConfig
@@ -98,6 +99,29 @@ def parameter_rows(cfg: ModelConfig) -> list[ParamRow]:
     if cfg.pooler:
         rows += _linear("pooler", "pooler.dense", d, d, True, 1)
     return rows
+
+
+def pattern(name: str) -> str:
+    """'blocks.3.attn.q_proj.weight' -> 'blocks.*.attn.q_proj.weight': one row for all blocks."""
+    return re.sub(r"\.\d+\.", ".*.", name)
+
+
+def tensor_totals(cfg: ModelConfig) -> dict[str, int]:
+    """Parameters per tensor pattern, all blocks (and experts) together."""
+    totals: dict[str, int] = {}
+    for r in parameter_rows(cfg):
+        totals[r.name] = totals.get(r.name, 0) + r.total
+    return totals
+
+
+def count_check(cfg: ModelConfig, tensors: dict[str, int]) -> list[tuple[str, int, int]]:
+    """(pattern, our count from the config, the count in `tensors`) for every pattern on either
+    side: how a model file's own tensors compare with this module's formulas."""
+    found: dict[str, int] = {}
+    for name, n in tensors.items():
+        found[pattern(name)] = found.get(pattern(name), 0) + n
+    ours = tensor_totals(cfg)
+    return [(p, ours.get(p, 0), found.get(p, 0)) for p in [*ours, *(p for p in found if p not in ours)]]
 
 
 @dataclass(frozen=True)

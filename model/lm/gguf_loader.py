@@ -285,29 +285,64 @@ def _check_size(tensors, path: Path) -> None:
                                "($FFNLAB_MAX_MODEL_MB, by default 40% of its memory). Choose a smaller model.")
 
 
+def _open(path: Path, check_size: bool = True):
+    """The parsed file, its metadata and the config it states, once it passed every check that
+    needs no weights (architecture, tokenizer, tensor names, and the size if it is to be loaded)."""
+    with _reader_reads_into_memory() as GGUFReader:
+        reader = GGUFReader(path)
+    arch_field = reader.fields.get("general.architecture")
+    arch = arch_field.contents() if arch_field is not None else None
+    meta = {k: f.contents() for k, f in reader.fields.items()
+            if k.startswith((f"{arch}.", "tokenizer.ggml.", "general.architecture"))}
+    _check_supported(meta, path)
+    _check_tensors(reader.tensors, path)
+    if check_size:
+        _check_size(reader.tensors, path)
+    cfg = _config(meta, path, {t.name: tuple(int(n) for n in t.shape) for t in reader.tensors})
+    return reader, meta, cfg
+
+
+def _damaged(path: Path, err: Exception, hint: str) -> ModelUnavailable:
+    return ModelUnavailable(f"The model file {path} is damaged or not a GGUF model ({err}). {hint}")
+
+
+_UNREADABLE = (ValueError, KeyError, IndexError, TypeError, OSError)
+
+
+def read_header(path: Path) -> tuple[ModelConfig, dict[str, int]]:
+    """The config a GGUF file states and how many parameters each of its tensors holds, under our
+    names (GPT-2's fused q/k/v counted as its three parts), without dequantising any weight."""
+    try:
+        reader, _, cfg = _open(path, check_size=False)  # counting needs no room for the weights
+    except _UNREADABLE as err:
+        raise _damaged(path, err, FILE_HINT) from err
+    q, kv = cfg.n_heads * cfg.dim_head, cfg.kv_heads * cfg.dim_head
+    counts = {}
+    for t in reader.tensors:
+        name, n = _our_name(t.name), int(t.n_elements)
+        if ".attn.qkv." in name:
+            width = n // (q + 2 * kv)  # d_model for a weight, 1 for a bias
+            counts.update({name.replace(".qkv.", f".{part}_proj."): rows * width
+                           for part, rows in zip("qkv", (q, kv, kv))})
+        else:
+            counts[name] = n
+    return cfg, counts
+
+
 def read_gguf(path: Path, hint: str = FILE_HINT) -> tuple[ModelConfig, dict[str, torch.Tensor], Tokenizer]:
     """The config, float32 weights (our names) and tokenizer of a GGUF file. A file we cannot run
     raises ModelUnavailable saying why; `hint` says how to fix a damaged one."""
     try:
-        with _reader_reads_into_memory() as GGUFReader:
-            reader = GGUFReader(path)
-        arch_field = reader.fields.get("general.architecture")
-        arch = arch_field.contents() if arch_field is not None else None
-        meta = {k: f.contents() for k, f in reader.fields.items()
-                if k.startswith((f"{arch}.", "tokenizer.ggml.", "general.architecture"))}
-        _check_supported(meta, path)
-        _check_tensors(reader.tensors, path)
-        _check_size(reader.tensors, path)
-        cfg = _config(meta, path, {t.name: tuple(int(n) for n in t.shape) for t in reader.tensors})
-        unpermute = ARCHITECTURES[arch].unpermute_qk
+        reader, meta, cfg = _open(path)
+        unpermute = ARCHITECTURES[meta["general.architecture"]].unpermute_qk
         # numpy releases the GIL in dequantize's array maths: two threads use both cores
         with ThreadPoolExecutor(max_workers=2) as pool:
             state = dict(pair for pairs in pool.map(lambda t: _dequantize(t, cfg, unpermute), reader.tensors)
                          for pair in pairs)
         tok = build_tokenizer(meta["tokenizer.ggml.tokens"], meta["tokenizer.ggml.merges"],
                               meta["tokenizer.ggml.token_type"], meta["tokenizer.ggml.pre"])
-    except (ValueError, KeyError, IndexError, TypeError, OSError) as err:
-        raise ModelUnavailable(f"The model file {path} is damaged or not a GGUF model ({err}). {hint}") from err
+    except _UNREADABLE as err:
+        raise _damaged(path, err, hint) from err
     return cfg, state, tok
 
 

@@ -1,4 +1,6 @@
 """The real pages, run through app.py's router in Streamlit's AppTest."""
+import pytest
+
 from tests.apptest_helpers import plotly_figures, run_page
 
 
@@ -101,6 +103,21 @@ def test_budget_impossible_config_is_explained():
     assert "must be divisible by n_heads" in at.error[0].value
     at = run_page("budget", n_kv_heads="5")
     assert "multiple of n_kv_heads" in at.error[0].value
+
+
+@pytest.mark.model
+def test_budget_counts_a_real_model_file_to_the_parameter(tmp_path, monkeypatch):
+    from tests.gguf_files import write_llama
+
+    at = run_page("budget")
+    at.selectbox(key="budget.count_file").set_value("smollm2-135m").run()
+    assert "count every one of its 11 kinds of tensor exactly, 134,515,008 parameters" in at.success[-1].value
+    # a file whose metadata claims wider FFNs than its tensors have: the three FFN matrices differ
+    monkeypatch.setenv("FFNLAB_MODELS", str(write_llama(tmp_path / "lie.gguf", claimed_d_ff=64)))
+    at = run_page("budget")
+    at.selectbox(key="budget.count_file").set_value("lie").run()
+    assert "3 kinds of tensor differ from this page's formulas" in at.error[-1].value
+    assert not at.exception
 
 
 def test_budget_bad_url_values():

@@ -1,5 +1,4 @@
 import collections
-import re
 
 import pytest
 import torch
@@ -20,17 +19,16 @@ def test_preset_matches_published_total(name):
 def _per_tensor(model: torch.nn.Module) -> collections.Counter:
     counts = collections.Counter()
     for name, p in model.named_parameters():
-        counts[re.sub(r"\.\d+\.", ".*.", name)] += p.numel()
+        counts[accounting.pattern(name)] += p.numel()
     return counts
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_every_tensor_matches_a_real_torch_model(name):
     cfg = PRESETS[name]
-    want = collections.Counter()
-    for r in accounting.parameter_rows(cfg):
-        want[r.name] += r.total
-    assert _per_tensor(build_on_meta(cfg)) == want
+    assert _per_tensor(build_on_meta(cfg)) == accounting.tensor_totals(cfg)
+    per_parameter = {name: p.numel() for name, p in build_on_meta(cfg.with_(n_layers=2)).named_parameters()}
+    assert all(ours == theirs for _, ours, theirs in accounting.count_check(cfg.with_(n_layers=2), per_parameter))
 
 
 SMALL = [
@@ -106,3 +104,13 @@ def test_shape_walk_runs_a_real_block():
     assert walk["input x"] == (2, 5, 576)
     assert walk["gate_proj(x)"] == walk["hidden coefficients"] == (2, 5, 1536)
     assert walk["block output"] == (2, 5, 576)
+
+
+def test_count_check_lists_what_either_side_lacks():
+    cfg = PRESETS["smollm2-135m"].with_(n_layers=1)
+    tensors = {name: p.numel() for name, p in build_on_meta(cfg).named_parameters()}
+    tensors.pop("final_norm.weight")
+    tensors["blocks.0.attn.q_proj.bias"] = 576
+    rows = {p: (ours, theirs) for p, ours, theirs in accounting.count_check(cfg, tensors)}
+    assert rows["final_norm.weight"] == (576, 0) and rows["blocks.*.attn.q_proj.bias"] == (0, 576)
+    assert sum(ours != theirs for ours, theirs in rows.values()) == 2

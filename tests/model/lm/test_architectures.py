@@ -5,6 +5,7 @@ import os
 import pytest
 import torch
 
+from model.architectures import accounting
 from model.lm import gguf_loader
 from tests.gguf_files import bundled_tokenizer, with_merges, write_gpt2, write_llama
 
@@ -43,11 +44,11 @@ def transformers_load(path):
 def pair(request, tmp_path_factory):
     write = write_gpt2 if request.param == "gpt2" else write_llama
     path = write(tmp_path_factory.mktemp("arch") / f"{request.param}.gguf", **MODELS[request.param])
-    return request.param, gguf_loader.load(path, use_cache=False), transformers_load(path)
+    return request.param, gguf_loader.load(path, use_cache=False), transformers_load(path), path
 
 
 def test_logits_and_token_ids_match_transformers(pair):
-    name, ours, (tok, theirs) = pair
+    name, ours, (tok, theirs), _ = pair
     for text in STRINGS:
         assert ours.tokenizer.encode(text).ids == tok.encode(text, add_special_tokens=False), (name, text)
     for prompt in PROMPTS:
@@ -58,7 +59,7 @@ def test_logits_and_token_ids_match_transformers(pair):
 
 
 def test_each_architecture_is_read_as_itself(pair):
-    name, ours, (_, theirs) = pair
+    name, ours, (_, theirs), path = pair
     cfg = ours.config
     assert cfg.head == ("untied" if "untied" in name or name == "gpt2" else "tied")
     biases = {"qwen2": (True, False, False), "gpt2": (True, True, True)}.get(name.split("-")[0], (False, False, False))
@@ -67,6 +68,10 @@ def test_each_architecture_is_read_as_itself(pair):
                                                                else ("gated", "rmsnorm", False))
     # every tensor of the file has its place: our parameter count is the reference's
     assert sum(p.numel() for p in ours.model.parameters()) == sum(p.numel() for p in theirs.parameters())
+    # and the budget page's formulas count the file's own tensors, one by one
+    header_cfg, tensors = gguf_loader.read_header(path)
+    assert header_cfg == cfg and tensors == {n: p.numel() for n, p in ours.model.named_parameters()}
+    assert all(mine == in_file for _, mine, in_file in accounting.count_check(cfg, tensors))
 
 
 def test_the_strings_tell_every_split_of_the_text_apart():
