@@ -12,7 +12,7 @@ import platform
 import psutil
 import torch
 
-from bench import insight, model_speed, page_reruns
+from bench import architectures, insight, model_speed, page_reruns
 from loadtest import run as loadtest
 from tests.conftest import ARTIFACTS
 
@@ -33,6 +33,8 @@ def main() -> dict:
     report["model"] = model_speed.main()
     print()
     report["insight"] = insight.main()
+    print()
+    report["architectures"] = architectures.main()
     print()
     report["load"] = loadtest.main([])
     ARTIFACTS.mkdir(exist_ok=True)
