@@ -34,11 +34,11 @@ def offered() -> tuple[list[registry.ModelEntry], list[str]]:
     return registry.entries()
 
 
-def _read(key: str) -> LoadedModel:
+def _read(key: str, progress: gguf_loader.Progress | None = None) -> LoadedModel:
     entry = registry.find(key, offered()[0])
     if entry is None:
         raise ModelUnavailable(f"This server offers no model {key!r}.")
-    lm = gguf_loader.load(entry.path)
+    lm = gguf_loader.load(entry.path, progress=progress)
     trim_heap()  # the tokenizer's JSON parse or the GGUF reader's scratch memory
     return lm
 
@@ -50,22 +50,32 @@ def shelf() -> Shelf[LoadedModel]:
     return Shelf(gguf_loader.memory_cap_mb(), _read, lambda lm: lm.megabytes)
 
 
-def _load(key: str = registry.BUNDLED) -> LoadedModel:
+def _load(key: str = registry.BUNDLED, progress: gguf_loader.Progress | None = None) -> LoadedModel:
     # a failure is not kept, so fixing the install and reloading the page retries
-    return shelf().get(key)
+    return shelf().get(key, progress=progress)
 
 
 def get_model(key: str = registry.BUNDLED) -> LoadedModel | None:
     """The loaded model, or None after telling the user what is wrong and how to fix it."""
     entry = registry.find(key, offered()[0])
+    label = entry.label if entry else key
+    bar = []  # a progress bar, shown only while this session reads a GGUF file with no cache yet
+
+    def progress(share: float, text: str) -> None:
+        if not bar:
+            bar.append(st.progress(0.0))
+        bar[0].progress(share, text=f"A first load (later ones use a cache): {text}")
+
     try:
-        with st.spinner(f"Loading {entry.label if entry else key}: a first load reads and dequantises its GGUF file "
-                        "(about 5 s per 135 M parameters), later ones use a cache (a fraction of that)…"):
-            return _load(key)
+        with st.spinner(f"Loading {label}…"):
+            return _load(key, progress)
     except ModelUnavailable as err:
         st.error(f"The trained model is unavailable, so this page cannot run. {err}", icon=":material/error:")
         st.info("Every other page of FFN Lab works without it.")
         return None
+    finally:
+        if bar:
+            bar[0].empty()
 
 
 def ffn_label(cfg: ModelConfig) -> str:

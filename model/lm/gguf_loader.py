@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Callable
 
 import numpy as np
 import torch
@@ -329,16 +330,27 @@ def read_header(path: Path) -> tuple[ModelConfig, dict[str, int]]:
     return cfg, counts
 
 
-def read_gguf(path: Path, hint: str = FILE_HINT) -> tuple[ModelConfig, dict[str, torch.Tensor], Tokenizer]:
+Progress = Callable[[float, str], None]  # (share done, what is happening), for a progress bar
+
+
+def read_gguf(path: Path, hint: str = FILE_HINT, progress: Progress | None = None
+              ) -> tuple[ModelConfig, dict[str, torch.Tensor], Tokenizer]:
     """The config, float32 weights (our names) and tokenizer of a GGUF file. A file we cannot run
-    raises ModelUnavailable saying why; `hint` says how to fix a damaged one."""
+    raises ModelUnavailable saying why; `hint` says how to fix a damaged one. `progress` is
+    called in the caller's thread."""
+    progress = progress or (lambda share, text: None)
     try:
+        progress(0.0, f"Reading {path.name} ({path.stat().st_size / 2**20:,.0f} MB)…")
         reader, meta, cfg = _open(path)
         unpermute = ARCHITECTURES[meta["general.architecture"]].unpermute_qk
+        state, n = {}, len(reader.tensors)
         # numpy releases the GIL in dequantize's array maths: two threads use both cores
         with ThreadPoolExecutor(max_workers=2) as pool:
-            state = dict(pair for pairs in pool.map(lambda t: _dequantize(t, cfg, unpermute), reader.tensors)
-                         for pair in pairs)
+            for i, pairs in enumerate(pool.map(lambda t: _dequantize(t, cfg, unpermute), reader.tensors)):
+                state.update(pairs)
+                if i % 8 == 0 or i == n - 1:
+                    progress(0.3 + 0.6 * (i + 1) / n, f"Turning its weights into float32: tensor {i + 1} of {n}")
+        progress(0.95, "Building its tokenizer…")
         tok = build_tokenizer(meta["tokenizer.ggml.tokens"], meta["tokenizer.ggml.merges"],
                               meta["tokenizer.ggml.token_type"], meta["tokenizer.ggml.pre"])
     except _UNREADABLE as err:
@@ -361,8 +373,9 @@ def _assemble(cfg: ModelConfig, state: dict[str, torch.Tensor], path: Path | Non
     return model.eval().requires_grad_(False)
 
 
-def load(path: Path | None = None, use_cache: bool = True) -> LoadedModel:
-    """Load the model and tokenizer, from our disk cache when it is there."""
+def load(path: Path | None = None, use_cache: bool = True, progress: Progress | None = None) -> LoadedModel:
+    """Load the model and tokenizer, from our disk cache when it is there (`progress` hears how a
+    first load from the GGUF file goes)."""
     start = time.perf_counter()
     hint = FILE_HINT if path else f"Reinstall it: {INSTALL_HINT}"
     path = path or find_gguf()
@@ -375,7 +388,7 @@ def load(path: Path | None = None, use_cache: bool = True) -> LoadedModel:
             return LoadedModel(model, tok, path, True, time.perf_counter() - start)
         except Exception:  # a stale or half-written cache: rebuild it from the GGUF below
             cached.unlink(missing_ok=True)
-    cfg, state, tok = read_gguf(path, hint)
+    cfg, state, tok = read_gguf(path, hint, progress)
     model = _assemble(cfg, state, path)
     writer = None
     if use_cache:

@@ -21,9 +21,9 @@ class Shelf(Generic[Model]):
         self._lock = threading.Lock()  # guards _models, held only for a moment
         self._loading = threading.Lock()  # one load at a time
 
-    def get(self, key: str) -> Model:
-        """The model under `key`, loaded now if it is not on the shelf. A failed load raises and
-        leaves the shelf as it was, so a later call retries."""
+    def get(self, key: str, **load_options) -> Model:
+        """The model under `key`, loaded now (with `load_options`) if it is not on the shelf. A
+        failed load raises and leaves the shelf as it was, so a later call retries."""
         with self._lock:
             if key in self._models:
                 self._models.move_to_end(key)
@@ -33,7 +33,7 @@ class Shelf(Generic[Model]):
                 if key in self._models:
                     self._models.move_to_end(key)
                     return self._models[key]
-            model = self._load(key)
+            model = self._load(key, **load_options)
             with self._lock:
                 self._models[key] = model
                 # the new model stays even alone above the cap: the loader refuses what cannot fit at all

@@ -56,6 +56,14 @@ def test_a_small_llama_file_loads_with_its_own_shape_and_runs(tiny_file, lm):
     assert probs.shape == (cfg.vocab_size,) and torch.isclose(probs.sum(), torch.tensor(1.0))
 
 
+def test_a_first_load_reports_its_progress(tiny_file):
+    heard: list[tuple[float, str]] = []
+    gguf_loader.load(tiny_file, use_cache=False, progress=lambda share, text: heard.append((share, text)))
+    shares = [share for share, _ in heard]
+    assert shares == sorted(shares) and shares[0] == 0.0 and shares[-1] >= 0.9
+    assert heard[0][1].startswith("Reading tiny.gguf") and any("tensor 20 of 20" in text for _, text in heard)
+
+
 def test_an_embedding_padded_beyond_the_vocabulary_loads(tmp_path):
     padded = gguf_loader.load(write_llama(tmp_path / "padded.gguf", padded_rows=64), use_cache=False)
     assert padded.config.vocab_size == padded.tokenizer.get_vocab_size() + 64
