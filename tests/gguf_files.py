@@ -30,12 +30,13 @@ class _Writer:
     """gguf's writer with the bundled vocabulary (plus `extra_merges`), random float32 tensors, and
     the keys every file has."""
 
-    def __init__(self, path: Path, arch: str, name: str, pre: str | None, extra_merges: tuple[str, ...], seed: int):
+    def __init__(self, path: Path, arch: str, name: str, pre: str | None, extra_merges: tuple[str, ...], seed: int,
+                 dtype=np.float32):
         import gguf
 
         self.tok = with_merges(bundled_tokenizer(), extra_merges)
         self.vocab = len(self.tok["tokens"])
-        self.rng = np.random.default_rng(seed)
+        self.rng, self.dtype = np.random.default_rng(seed), dtype
         self.w = w = gguf.GGUFWriter(str(path), arch)
         w.add_name(name)
         w.add_tokenizer_model(self.tok["model"])
@@ -46,8 +47,8 @@ class _Writer:
 
     def tensor(self, tensor_name: str, *shape: int, norm: bool = False) -> None:
         # GGUF lists shapes innermost first; numpy arrays are (rows, columns) = (out, in)
-        data = 1 + 0.1 * self.rng.standard_normal(shape) if norm else 0.1 * self.rng.standard_normal(shape)
-        self.w.add_tensor(tensor_name, data.astype(np.float32))
+        data = self.rng.standard_normal(shape, dtype=np.float32) * np.float32(0.1)
+        self.w.add_tensor(tensor_name, (data + 1 if norm else data).astype(self.dtype))
 
     def close(self, path: Path) -> Path:
         self.w.write_header_to_file()
@@ -61,15 +62,16 @@ def write_llama(path: Path, *, name: str = "Tiny Llama", n_layers: int = 2, d_mo
                 n_kv_heads: int = 2, d_ff: int = 48, arch: str = "llama", pre: str | None = None,
                 qkv_bias: bool = False, untied: bool = False, claimed_d_ff: int | None = None,
                 extra_merges: tuple[str, ...] = (), rope_scaling: bool = False, rope_freqs: bool = False,
-                padded_rows: int = 0, seed: int = 0) -> Path:
+                padded_rows: int = 0, dtype=np.float32, seed: int = 0) -> Path:
     """A GGUF of the LLaMA family with random weights: `arch` "llama", or "qwen2" with `qkv_bias`;
     `untied` adds an output matrix; `arch`, `pre` and `claimed_d_ff` (the FFN width the metadata
     states) can be set to what we do not support or to a lie. `extra_merges` ('1 2') add tokens;
     `rope_scaling` and `rope_freqs` add a scaling of rotary positions and Llama 3.1's frequency
-    factors, which we do not run; `padded_rows` makes the embedding longer than the vocabulary."""
+    factors, which we do not run; `padded_rows` makes the embedding longer than the vocabulary;
+    `dtype` np.float16 halves the file of a large model."""
     import gguf
 
-    f = _Writer(path, arch, name, pre, extra_merges, seed)
+    f = _Writer(path, arch, name, pre, extra_merges, seed, dtype)
     w, tensor = f.w, f.tensor
     w.add_context_length(2048)
     w.add_embedding_length(d_model)
