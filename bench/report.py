@@ -12,7 +12,7 @@ import platform
 import psutil
 import torch
 
-from bench import architectures, insight, model_speed, page_reruns
+from bench import architectures, concurrency, insight, model_speed, page_reruns
 from loadtest import run as loadtest
 from tests.conftest import ARTIFACTS
 
@@ -35,6 +35,8 @@ def main() -> dict:
     report["insight"] = insight.main()
     print()
     report["architectures"] = architectures.main()
+    print()
+    report["concurrency"] = concurrency.main()
     print()
     report["load"] = loadtest.main([])
     ARTIFACTS.mkdir(exist_ok=True)
