@@ -6,11 +6,13 @@ Every cached view of a real-model page takes the model's registry key as its fir
 two models never share an entry."""
 from __future__ import annotations
 
+import os
 import threading
 from urllib.parse import urlencode
 from typing import Callable, Sequence
 
 import streamlit as st
+import torch
 
 from components.shared import url_state
 from components.shared.params import ChoiceParam, Param
@@ -22,10 +24,11 @@ from model.lm import gguf_loader, registry
 from model.lm.gguf_loader import LoadedModel, ModelUnavailable
 from model.lm.shelf import Shelf
 
-# One forward pass at a time: each already uses both cores (torch's intra-op threads), and
-# concurrent ones from several sessions only oversubscribe them and spin. Under load,
-# requests queue here in order instead, which keeps the p95 latency of a class far lower.
-MODEL_LOCK = threading.Lock()
+# As many forward passes at once as the cores can run without oversubscribing them: servers run
+# one torch thread (OMP_NUM_THREADS=1, see tests/conftest.py's SERVER_ENV), so two on two cores;
+# with torch's default of a thread per core, one. More would only make them spin; under load,
+# requests queue here in order instead.
+MODEL_LOCK = threading.BoundedSemaphore(max(1, (os.cpu_count() or 1) // torch.get_num_threads()))
 
 
 @st.cache_resource(show_spinner=False)
