@@ -244,11 +244,16 @@ def _dequantize(tensor, cfg: ModelConfig, unpermute: bool) -> list[tuple[str, to
     return _split_qkv(name, w, cfg) if ".attn.qkv." in name else [(name, w)]
 
 
+def _qkv_rows(cfg: ModelConfig) -> dict[str, int]:
+    """How many rows of GPT-2's fused attention matrix (or bias) belong to q, k and v, in that order."""
+    return {"q": cfg.n_heads * cfg.dim_head, "k": cfg.kv_heads * cfg.dim_head, "v": cfg.kv_heads * cfg.dim_head}
+
+
 def _split_qkv(name: str, w: torch.Tensor, cfg: ModelConfig) -> list[tuple[str, torch.Tensor]]:
-    """GPT-2's fused attention matrix (or bias): the rows of q, then k, then v."""
-    q, kv = cfg.n_heads * cfg.dim_head, cfg.kv_heads * cfg.dim_head
-    return [(name.replace(".qkv.", f".{part}_proj."), rows.contiguous())
-            for part, rows in zip("qkv", torch.split(w, [q, kv, kv]))]
+    """GPT-2's fused attention matrix (or bias) as the q, k and v projections'."""
+    rows = _qkv_rows(cfg)
+    return [(name.replace(".qkv.", f".{part}_proj."), part_rows.contiguous())
+            for part, part_rows in zip(rows, torch.split(w, list(rows.values())))]
 
 
 def _check_supported(meta: dict, path: Path) -> None:
@@ -317,14 +322,12 @@ def read_header(path: Path) -> tuple[ModelConfig, dict[str, int]]:
         reader, _, cfg = _open(path, check_size=False)  # counting needs no room for the weights
     except _UNREADABLE as err:
         raise _damaged(path, err, FILE_HINT) from err
-    q, kv = cfg.n_heads * cfg.dim_head, cfg.kv_heads * cfg.dim_head
-    counts = {}
+    rows, counts = _qkv_rows(cfg), {}
     for t in reader.tensors:
         name, n = _our_name(t.name), int(t.n_elements)
         if ".attn.qkv." in name:
-            width = n // (q + 2 * kv)  # d_model for a weight, 1 for a bias
-            counts.update({name.replace(".qkv.", f".{part}_proj."): rows * width
-                           for part, rows in zip("qkv", (q, kv, kv))})
+            width = n // sum(rows.values())  # d_model for a weight, 1 for a bias
+            counts.update({name.replace(".qkv.", f".{part}_proj."): r * width for part, r in rows.items()})
         else:
             counts[name] = n
     return cfg, counts
