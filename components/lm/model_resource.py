@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import threading
-from urllib.parse import urlencode
 from typing import Callable, Sequence
+from urllib.parse import urlencode
 
 import streamlit as st
 import torch
