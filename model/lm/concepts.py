@@ -84,7 +84,7 @@ def readout_stats(model: Transformer) -> ReadoutStats:
     cov = second / U.shape[0] - torch.outer(mean_u, mean_u)
     means, stds = [], []
     for block in model.blocks:
-        w = final_norm_linear(model, block.ffn.down_proj.weight.T).T.double()  # (d, F): w_i for every neuron
+        w = final_norm_linear(model, block.ffn.down_proj.weight.T.double()).T  # (d, F): w_i, in float64
         means.append(mean_u @ w)
         stds.append(((cov @ w) * w).sum(0).clamp_min(1e-12).sqrt())
     return ReadoutStats(torch.stack(means).float(), torch.stack(stds).float())
