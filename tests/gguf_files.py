@@ -20,6 +20,33 @@ def bundled_tokenizer() -> dict:
             for name in ("model", "pre", "tokens", "merges", "token_type")}
 
 
+@lru_cache(maxsize=1)
+def sentencepiece_vocab() -> dict:
+    """A SentencePiece vocabulary made from the bundled one, laid out as llama.cpp writes Gemma's
+    and TinyLlama's: <pad> <eos> <bos> <unk> (control), <start_of_turn> (user-defined), the 256
+    byte tokens, then the bundled tokens that are printable ASCII or newlines, spaces as '▁', in
+    the bundled order (which is its merge order), so every one can be built by merges. Scores
+    are that order shuffled, so a builder that confused the two would give other ids."""
+    spelled = {c: chr(b) for b, c in _byte_alphabet().items()}
+    words = []
+    for token in bundled_tokenizer()["tokens"]:
+        text = "".join(spelled.get(c, "\x00") for c in token)
+        if text and all(ch == "\n" or " " <= ch <= "~" for ch in text):
+            words.append(text.replace(" ", "▁"))
+    words = list(dict.fromkeys(words))
+    tokens = ["<pad>", "<eos>", "<bos>", "<unk>", "<start_of_turn>", *(f"<0x{b:02X}>" for b in range(256)), *words]
+    types = [3, 3, 3, 2, 4, *([6] * 256), *([1] * len(words))]
+    scores = [0.0] * (5 + 256) + [float(-((i * 7919) % len(words))) for i in range(len(words))]  # shuffled
+    return {"tokens": tokens, "token_type": types, "scores": scores}
+
+
+def _byte_alphabet() -> dict[int, str]:
+    """GPT-2's byte -> printable character table (the spelling of byte-level vocabularies)."""
+    printable = [*range(33, 127), *range(161, 173), *range(174, 256)]
+    extra = [b for b in range(256) if b not in printable]
+    return {**{b: chr(b) for b in printable}, **{b: chr(256 + i) for i, b in enumerate(extra)}}
+
+
 def with_merges(tok: dict, merges: tuple[str, ...]) -> dict:
     """The tokenizer fields with merges (and the tokens they make) added at the lowest priority."""
     return {**tok, "tokens": [*tok["tokens"], *(m.replace(" ", "") for m in merges)],
@@ -27,23 +54,36 @@ def with_merges(tok: dict, merges: tuple[str, ...]) -> dict:
 
 
 class _Writer:
-    """gguf's writer with the bundled vocabulary (plus `extra_merges`), random float32 tensors, and
-    the keys every file has."""
+    """gguf's writer with the bundled vocabulary (plus `extra_merges`) or, with `sentencepiece`, the
+    vocabulary made from it above, random float32 tensors, and the keys every file has."""
 
     def __init__(self, path: Path, arch: str, name: str, pre: str | None, extra_merges: tuple[str, ...], seed: int,
-                 dtype=np.float32):
+                 dtype=np.float32, sentencepiece: bool = False):
         import gguf
 
-        self.tok = with_merges(bundled_tokenizer(), extra_merges)
-        self.vocab = len(self.tok["tokens"])
         self.rng, self.dtype = np.random.default_rng(seed), dtype
         self.w = w = gguf.GGUFWriter(str(path), arch)
         w.add_name(name)
-        w.add_tokenizer_model(self.tok["model"])
-        w.add_tokenizer_pre(pre or self.tok["pre"])
-        w.add_token_list(self.tok["tokens"])
-        w.add_token_merges(self.tok["merges"])
+        if sentencepiece:
+            self.tok = sentencepiece_vocab()
+            tokens = self.tok["tokens"]
+            if arch.startswith("gemma"):  # Gemma's files store runs of spaces as spaces
+                tokens = [t.replace("▁", " ") if len(t) > 1 and not t.strip("▁") else t for t in tokens]
+            w.add_tokenizer_model("llama")
+            w.add_token_list(tokens)
+            w.add_token_scores(self.tok["scores"])
+            for add, token_id in ((w.add_pad_token_id, 0), (w.add_eos_token_id, 1), (w.add_bos_token_id, 2),
+                                  (w.add_unk_token_id, 3)):
+                add(token_id)
+            w.add_add_bos_token(True)
+        else:
+            self.tok = with_merges(bundled_tokenizer(), extra_merges)
+            w.add_tokenizer_model(self.tok["model"])
+            w.add_tokenizer_pre(pre or self.tok["pre"])
+            w.add_token_list(self.tok["tokens"])
+            w.add_token_merges(self.tok["merges"])
         w.add_token_types(self.tok["token_type"])
+        self.vocab = len(self.tok["tokens"])
 
     def tensor(self, tensor_name: str, *shape: int, norm: bool = False) -> None:
         # GGUF lists shapes innermost first; numpy arrays are (rows, columns) = (out, in)
@@ -62,16 +102,17 @@ def write_llama(path: Path, *, name: str = "Tiny Llama", n_layers: int = 2, d_mo
                 n_kv_heads: int = 2, d_ff: int = 48, arch: str = "llama", pre: str | None = None,
                 qkv_bias: bool = False, untied: bool = False, claimed_d_ff: int | None = None,
                 extra_merges: tuple[str, ...] = (), rope_scaling: bool = False, rope_freqs: bool = False,
-                padded_rows: int = 0, dtype=np.float32, seed: int = 0) -> Path:
+                padded_rows: int = 0, dtype=np.float32, seed: int = 0, sentencepiece: bool = False) -> Path:
     """A GGUF of the LLaMA family with random weights: `arch` "llama", or "qwen2" with `qkv_bias`;
     `untied` adds an output matrix; `arch`, `pre` and `claimed_d_ff` (the FFN width the metadata
     states) can be set to what we do not support or to a lie. `extra_merges` ('1 2') add tokens;
     `rope_scaling` and `rope_freqs` add a scaling of rotary positions and Llama 3.1's frequency
     factors, which we do not run; `padded_rows` makes the embedding longer than the vocabulary;
-    `dtype` np.float16 halves the file of a large model."""
+    `dtype` np.float16 halves the file of a large model; `sentencepiece` gives it a SentencePiece
+    vocabulary, as TinyLlama's and Llama 2's files have."""
     import gguf
 
-    f = _Writer(path, arch, name, pre, extra_merges, seed, dtype)
+    f = _Writer(path, arch, name, pre, extra_merges, seed, dtype, sentencepiece)
     w, tensor = f.w, f.tensor
     w.add_context_length(2048)
     w.add_embedding_length(d_model)
@@ -134,4 +175,45 @@ def write_gpt2(path: Path, *, name: str = "Tiny GPT-2", n_layers: int = 2, d_mod
     tensor("output_norm.bias", d_model)
     if untied:
         tensor("output.weight", f.vocab, d_model)
+    return f.close(path)
+
+
+def write_gemma(path: Path, *, arch: str = "gemma", name: str = "Tiny Gemma", n_layers: int = 3, d_model: int = 32,
+                n_heads: int = 4, n_kv_heads: int = 2, head_dim: int = 16, d_ff: int = 64, sliding_window: int = 4,
+                seed: int = 0) -> Path:
+    """A Gemma (`arch` "gemma") or Gemma 2 ("gemma2") GGUF with random weights and a SentencePiece
+    vocabulary, laid out as llama.cpp's converter writes one: heads wider than d_model / heads,
+    norms stored as 1 + w, and for Gemma 2 a norm after each sub-layer, the soft caps and a
+    sliding window (short here, so that the tests' texts are longer than it)."""
+    f = _Writer(path, arch, name, None, (), seed, sentencepiece=True)
+    w, tensor = f.w, f.tensor
+    w.add_context_length(8192)
+    w.add_embedding_length(d_model)
+    w.add_block_count(n_layers)
+    w.add_feed_forward_length(d_ff)
+    w.add_head_count(n_heads)
+    w.add_head_count_kv(n_kv_heads)
+    w.add_key_length(head_dim)
+    w.add_value_length(head_dim)
+    w.add_rope_freq_base(10_000.0)
+    w.add_layer_norm_rms_eps(1e-6)
+    if arch == "gemma2":
+        w.add_attn_logit_softcapping(50.0)
+        w.add_final_logit_softcapping(30.0)
+        w.add_sliding_window(sliding_window)
+    tensor("token_embd.weight", f.vocab, d_model)
+    for i in range(n_layers):
+        tensor(f"blk.{i}.attn_norm.weight", d_model, norm=True)
+        tensor(f"blk.{i}.attn_q.weight", n_heads * head_dim, d_model)
+        tensor(f"blk.{i}.attn_k.weight", n_kv_heads * head_dim, d_model)
+        tensor(f"blk.{i}.attn_v.weight", n_kv_heads * head_dim, d_model)
+        tensor(f"blk.{i}.attn_output.weight", d_model, n_heads * head_dim)
+        tensor(f"blk.{i}.ffn_norm.weight", d_model, norm=True)
+        tensor(f"blk.{i}.ffn_gate.weight", d_ff, d_model)
+        tensor(f"blk.{i}.ffn_up.weight", d_ff, d_model)
+        tensor(f"blk.{i}.ffn_down.weight", d_model, d_ff)
+        if arch == "gemma2":
+            tensor(f"blk.{i}.post_attention_norm.weight", d_model, norm=True)
+            tensor(f"blk.{i}.post_ffw_norm.weight", d_model, norm=True)
+    tensor("output_norm.weight", d_model, norm=True)
     return f.close(path)

@@ -77,8 +77,9 @@ def attention_rows(cfg: ModelConfig, copies: int = 1) -> list[ParamRow]:
 
 def block_rows(cfg: ModelConfig, copies: int = 1) -> list[ParamRow]:
     """One Transformer block (or `copies` identical ones)."""
-    return (_norm(cfg, "attn_norm", copies) + attention_rows(cfg, copies)
-            + _norm(cfg, "ffn_norm", copies) + ffn_rows(cfg, copies))
+    post = lambda name: _norm(cfg, name, copies) if cfg.post_norms else []  # noqa: E731
+    return (_norm(cfg, "attn_norm", copies) + attention_rows(cfg, copies) + post("post_attn_norm")
+            + _norm(cfg, "ffn_norm", copies) + ffn_rows(cfg, copies) + post("post_ffn_norm"))
 
 
 def parameter_rows(cfg: ModelConfig) -> list[ParamRow]:

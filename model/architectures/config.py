@@ -34,6 +34,14 @@ class ModelConfig:
     pooler: bool = False  # BERT's [CLS] pooler (dense + tanh)
     rope_theta: float = 10000.0  # rotary base, used when max_positions == 0
     norm_eps: float = 1e-5
+    # Gemma: embeddings times sqrt(d_model); Gemma 2 adds the rest: a norm on each sub-layer's
+    # output before it joins the residual stream, c·tanh(x/c) on attention scores and final logits,
+    # and every other layer (0, 2, …) attending only to the last `sliding_window` tokens
+    embed_scale: bool = False
+    post_norms: bool = False
+    attn_softcap: float = 0.0  # 0 = none
+    logit_softcap: float = 0.0
+    sliding_window: int = 0  # 0 = every layer sees the whole text
 
     @property
     def kv_heads(self) -> int:
@@ -62,6 +70,8 @@ class ModelConfig:
             out.append(f"n_heads ({self.n_heads}) must be a multiple of n_kv_heads ({self.kv_heads})")
         if self.ffn_kind == "moe" and not 1 <= self.top_k <= self.n_experts:
             out.append(f"top_k ({self.top_k}) must be between 1 and n_experts ({self.n_experts})")
+        if self.post_norms and (self.norm != "rmsnorm" or self.norm_position != "pre"):
+            out.append("post_norms (Gemma 2's extra norms) need pre-norm RMSNorm blocks")
         return out
 
     def with_(self, **changes) -> "ModelConfig":

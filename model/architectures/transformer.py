@@ -40,13 +40,32 @@ def apply_rope(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
     return x * cos + rotated * sin
 
 
+def softcap(x: Tensor, cap: float) -> Tensor:
+    """Gemma 2's cap·tanh(x/cap): near x for small x, never beyond ±cap; cap 0 leaves x alone."""
+    return cap * torch.tanh(x / cap) if cap else x
+
+
+def capped_attention(q: Tensor, k: Tensor, v: Tensor, cap: float, window: int) -> Tensor:
+    """Causal attention written out, for what scaled_dot_product_attention cannot do: scores
+    soft-capped before the softmax, and (window > 0) each token seeing only the last `window`."""
+    if k.shape[1] != q.shape[1]:  # grouped-query: each k/v head serves several q heads
+        k, v = (t.repeat_interleave(q.shape[1] // k.shape[1], dim=1) for t in (k, v))
+    scores = softcap(q @ k.transpose(-1, -2) * q.shape[-1] ** -0.5, cap)
+    i = torch.arange(q.shape[-2])[:, None]
+    j = torch.arange(k.shape[-2])[None, :]
+    allowed = (j <= i) & ((i - j < window) if window else True)
+    return scores.masked_fill(~allowed, float("-inf")).softmax(-1) @ v
+
+
 class Attention(nn.Module):
     """Causal multi-head attention with grouped-query sharing of k/v heads."""
 
-    def __init__(self, cfg: ModelConfig):
+    def __init__(self, cfg: ModelConfig, layer: int = 0):
         super().__init__()
         d, hd, b = cfg.d_model, cfg.dim_head, cfg.attn_bias
         self.n_heads, self.n_kv_heads, self.head_dim = cfg.n_heads, cfg.kv_heads, hd
+        self.softcap = cfg.attn_softcap
+        self.window = cfg.sliding_window if layer % 2 == 0 else 0  # Gemma 2 alternates, from layer 0
         self.q_proj = nn.Linear(d, cfg.n_heads * hd, bias=b)
         self.k_proj = nn.Linear(d, cfg.kv_heads * hd, bias=b)
         self.v_proj = nn.Linear(d, cfg.kv_heads * hd, bias=b)
@@ -59,8 +78,11 @@ class Attention(nn.Module):
         v = self.v_proj(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)
         if rope is not None:
             q, k = apply_rope(q, *rope), apply_rope(k, *rope)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=causal and T > 1,
-                                           enable_gqa=self.n_kv_heads != self.n_heads)
+        if causal and (self.softcap or self.window):
+            y = capped_attention(q, k, v, self.softcap, self.window)
+        else:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=causal and T > 1,
+                                               enable_gqa=self.n_kv_heads != self.n_heads)
         return self.o_proj(y.transpose(1, 2).reshape(B, T, -1))
 
 
@@ -71,17 +93,21 @@ class BlockTrace:
     ffn: FFNTrace | None  # None for MoE blocks
     ffn_update: Tensor  # what the FFN adds to the residual stream
     x_out: Tensor
+    ffn_out_scale: Tensor | None = None  # (B, T, 1) with post-norms: ffn_update = ffn output · scale · weight
 
 
 class Block(nn.Module):
-    """x -> attention -> add (& norm) -> FFN -> add (& norm); pre- or post-norm."""
+    """x -> attention -> add (& norm) -> FFN -> add (& norm); pre- or post-norm. With
+    `post_norms` (Gemma 2, pre-norm too) each sub-layer's output is normalised before the add."""
 
-    def __init__(self, cfg: ModelConfig):
+    def __init__(self, cfg: ModelConfig, layer: int = 0):
         super().__init__()
         self.pre_norm = cfg.norm_position == "pre"
         self.attn_norm = make_norm(cfg)
-        self.attn = Attention(cfg)
+        self.attn = Attention(cfg, layer)
         self.ffn_norm = make_norm(cfg)
+        self.post_attn_norm = make_norm(cfg) if cfg.post_norms else None
+        self.post_ffn_norm = make_norm(cfg) if cfg.post_norms else None
         if cfg.ffn_kind == "moe":
             self.ffn = MoEFeedForward(cfg.d_model, cfg.d_ff, cfg.n_experts, cfg.top_k,
                                       cfg.activation, cfg.ffn_bias)
@@ -94,12 +120,23 @@ class Block(nn.Module):
         t = self.ffn.trace(x, scale)
         return t, t.output
 
+    def _post_ffn(self, f: Tensor) -> tuple[Tensor, Tensor | None]:
+        """The FFN's update after Gemma 2's post-norm, and the one scalar per token (1/rms) it
+        divided by: the update stays Σ m_i·scale·(v_i ⊙ weight), one exact part per neuron."""
+        if self.post_ffn_norm is None:
+            return f, None
+        scale = torch.rsqrt(f.pow(2).mean(-1, keepdim=True) + self.post_ffn_norm.eps)
+        return f * scale * self.post_ffn_norm.weight, scale
+
     def trace(self, x: Tensor, rope=None, ffn_scale: Tensor | None = None) -> BlockTrace:
         if self.pre_norm:
             a = self.attn(self.attn_norm(x), rope)
+            if self.post_attn_norm is not None:
+                a = self.post_attn_norm(a)
             h = x + a
             t, f = self._ffn(self.ffn_norm(h), ffn_scale)
-            return BlockTrace(x, a, t, f, h + f)
+            f, out_scale = self._post_ffn(f)
+            return BlockTrace(x, a, t, f, h + f, out_scale)
         a = self.attn(x, rope)
         h = self.attn_norm(x + a)
         t, f = self._ffn(h, ffn_scale)
@@ -126,12 +163,15 @@ class Embeddings(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.tokens = make_embedding(cfg.vocab_size, cfg.d_model)
+        self.scale = cfg.d_model ** 0.5 if cfg.embed_scale else None
         self.positions = make_embedding(cfg.max_positions, cfg.d_model) if cfg.max_positions else None
         self.token_types = make_embedding(cfg.token_types, cfg.d_model) if cfg.token_types else None
         self.norm = make_norm(cfg) if cfg.embedding_norm else None
 
     def forward(self, ids: Tensor) -> Tensor:
         x = self.tokens(ids)
+        if self.scale is not None:
+            x = x * self.scale
         if self.positions is not None:
             x = x + self.positions(torch.arange(ids.shape[-1], device=ids.device))
         if self.token_types is not None:
@@ -147,7 +187,7 @@ class Transformer(nn.Module):
             raise ValueError("; ".join(problems))
         self.cfg = cfg
         self.embed = Embeddings(cfg)
-        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
+        self.blocks = nn.ModuleList(Block(cfg, i) for i in range(cfg.n_layers))
         self.final_norm = make_norm(cfg) if cfg.final_norm else None
         self.lm_head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False) if cfg.head == "untied" else None
         if cfg.pooler:
@@ -161,10 +201,13 @@ class Transformer(nn.Module):
     def _rope(self, seq: int):
         return None if self.cfg.max_positions else rope_cos_sin(seq, self.cfg.dim_head, self.cfg.rope_theta)
 
-    def _head(self, x: Tensor) -> Tensor:
+    def _head(self, x: Tensor, capped: bool = True) -> Tensor:
         if self.final_norm is not None:
             x = self.final_norm(x)
-        return x if self.cfg.head == "none" else x @ self.unembedding.T
+        if self.cfg.head == "none":
+            return x
+        logits = x @ self.unembedding.T
+        return softcap(logits, self.cfg.logit_softcap) if capped else logits
 
     def forward(self, ids: Tensor) -> Tensor:
         x, rope = self.embed(ids), self._rope(ids.shape[-1])
@@ -181,9 +224,10 @@ class Transformer(nn.Module):
             x = block.trace(x, rope, ffn_scales.get(i)).x_out
         return x[0]
 
-    def logits_at(self, final_residual: Tensor) -> Tensor:
-        """Logits for residual-stream rows (..., d) taken before the final norm."""
-        return self._head(final_residual)
+    def logits_at(self, final_residual: Tensor, capped: bool = True) -> Tensor:
+        """Logits for residual-stream rows (..., d) taken before the final norm (`capped`=False:
+        before Gemma 2's soft cap, where they are still linear in the parts of the residual)."""
+        return self._head(final_residual, capped)
 
     def trace(self, ids: Tensor, ffn_scales: dict[int, Tensor] | None = None,
               all_logits: bool = True) -> "ModelTrace":
@@ -200,10 +244,11 @@ class Transformer(nn.Module):
         ffn_scales = ffn_scales or {}
         x, rope = self.embed(ids[None]), self._rope(ids.shape[-1])
         start = x[0]
-        attn, ffn, coeffs, gates, ups = [], [], [], [], []
+        attn, ffn, coeffs, gates, ups, out_scales = [], [], [], [], [], []
         for i, block in enumerate(self.blocks):
             t = block.trace(x, rope, ffn_scales.get(i))
             x = t.x_out
+            out_scales.append(t.ffn_out_scale[0, :, 0] if t.ffn_out_scale is not None else torch.ones(ids.shape[-1]))
             attn.append(t.attn_update[0])
             ffn.append(t.ffn_update[0])
             coeffs.append(t.ffn.hidden[0])
@@ -212,7 +257,7 @@ class Transformer(nn.Module):
         final = x[0]
         return ModelTrace(logits=self._head(final if all_logits else final[-1:]), embeddings=start, attn_updates=torch.stack(attn),
                           ffn_updates=torch.stack(ffn), coeffs=torch.stack(coeffs), gates=torch.stack(gates),
-                          ups=torch.stack(ups), final_residual=final)
+                          ups=torch.stack(ups), final_residual=final, ffn_out_scales=torch.stack(out_scales))
 
 
 @dataclass
@@ -227,6 +272,7 @@ class ModelTrace:
     gates: Tensor  # (L, T, d_ff): gate_proj(x), before the activation
     ups: Tensor  # (L, T, d_ff): up_proj(x)
     final_residual: Tensor  # (T, d): the residual stream before the final norm
+    ffn_out_scales: Tensor  # (L, T): Gemma 2's post-norm scale on each FFN output (1/rms); 1 without
 
 
 def build_on_meta(cfg: ModelConfig) -> Transformer:

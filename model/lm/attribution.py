@@ -30,7 +30,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from model.architectures.transformer import ModelTrace, Transformer
-from model.lm.kv_memory import final_norm_dual, switch_off, value_vector, vocab_projection
+from model.lm.kv_memory import (final_norm_dual, switch_off, value_matrix, value_vector, vocab_projection,
+                                written_coeffs)
 
 SPECIFIC = 0.01  # a neuron is specific to a token that stands in the top 1% of its readout
 
@@ -91,16 +92,17 @@ class DirectParts:
 @torch.inference_mode()
 def direct_parts(model: Transformer, trace: ModelTrace, position: int, target: Target) -> DirectParts:
     u, norm_bias = readout_direction(model, trace, position, target)
-    neurons = torch.stack([trace.coeffs[layer, position] * (u @ block.ffn.down_proj.weight)
-                           for layer, block in enumerate(model.blocks)])
+    neurons = torch.stack([written_coeffs(trace, layer, position) * (u @ value_matrix(model, layer))
+                           for layer in range(model.cfg.n_layers)])
     return DirectParts(float(trace.embeddings[position] @ u), trace.attn_updates[:, position] @ u,
                        trace.ffn_updates[:, position] @ u, neurons, norm_bias)
 
 
 @torch.inference_mode()
 def explained_quantity(model: Transformer, trace: ModelTrace, position: int, target: Target) -> float:
-    """The centred logit, raw logit or logit difference itself, from the model's own logits."""
-    logits = model.logits_at(trace.final_residual[position])
+    """The centred logit, raw logit or logit difference itself, from the model's own logits
+    (before Gemma 2's soft cap, which is not linear in the parts)."""
+    logits = model.logits_at(trace.final_residual[position], capped=False)
     if target.contrast is not None:
         return float(logits[target.token] - logits[target.contrast])
     return float(logits[target.token] - (logits.mean() if target.centred else 0.0))

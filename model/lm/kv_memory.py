@@ -67,9 +67,24 @@ def most_active_neurons(trace: ModelTrace, layer: int, k: int = 20) -> list[int]
     return peak.topk(min(k, peak.numel())).indices.tolist()
 
 
+def value_matrix(model: Transformer, layer: int) -> Tensor:
+    """(d_model, d_ff): column i is v_i, what neuron i writes into the residual stream per unit of
+    coefficient: the down projection's column, times Gemma 2's post-norm weight where there is one
+    (that norm's 1/rms is one scalar per token, kept in the trace's `ffn_out_scales`)."""
+    block = model.blocks[layer]
+    down = block.ffn.down_proj.weight
+    return down if block.post_ffn_norm is None else down * block.post_ffn_norm.weight[:, None]
+
+
 def value_vector(model: Transformer, layer: int, neuron: int) -> Tensor:
-    """v_i: column `neuron` of the layer's down projection, (d_model,)."""
-    return model.blocks[layer].ffn.down_proj.weight[:, neuron]
+    """v_i: column `neuron` of `value_matrix`, (d_model,)."""
+    return value_matrix(model, layer)[:, neuron]
+
+
+def written_coeffs(trace: ModelTrace, layer: int, position: int) -> Tensor:
+    """(d_ff,): the coefficients that multiply the value vectors in the residual stream, m_i
+    times the post-norm's scale at that token (the same m_i without a post-norm)."""
+    return trace.coeffs[layer, position] * trace.ffn_out_scales[layer, position]
 
 
 def final_norm_linear(model: Transformer, vectors: Tensor) -> Tensor:
@@ -131,10 +146,9 @@ def sign_combinations(trace: ModelTrace, layer: int, neuron: int) -> dict[str, i
 def sub_update_sum(model: Transformer, trace: ModelTrace, layer: int, position: int) -> tuple[Tensor, Tensor]:
     """(sum_i m_i v_i computed neuron by neuron, plus the output bias where the FFN has one; the
     FFN output the model produced)."""
-    m = trace.coeffs[layer, position]
-    down = model.blocks[layer].ffn.down_proj  # weight (d, d_ff): column i is v_i
-    per_neuron = down.weight * m  # (d, d_ff): the sub-update of every neuron
-    total = per_neuron.sum(dim=1) + (down.bias if down.bias is not None else 0.0)
+    bias = model.blocks[layer].ffn.down_proj.bias
+    per_neuron = value_matrix(model, layer) * written_coeffs(trace, layer, position)  # (d, d_ff)
+    total = per_neuron.sum(dim=1) + (bias if bias is not None else 0.0)
     return total, trace.ffn_updates[layer, position]
 
 

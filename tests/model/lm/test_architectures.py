@@ -7,7 +7,7 @@ import torch
 
 from model.architectures import accounting
 from model.lm import gguf_loader
-from tests.gguf_files import bundled_tokenizer, with_merges, write_gpt2, write_llama
+from tests.gguf_files import bundled_tokenizer, with_merges, write_gemma, write_gpt2, write_llama
 
 pytestmark = pytest.mark.model
 
@@ -16,41 +16,50 @@ pytestmark = pytest.mark.model
 # 'smollm' split: transformers' GGUF tokenizer does not know it and keeps digit runs together, where
 # llama.cpp and SmolLM2's own tokenizer.json split every digit, as we do.
 MERGES = ("1 2", "12 3")
-MODELS = {  # name: what write_llama (write_gpt2 for "gpt2") is given
+MODELS = {  # name: what write_llama (write_gpt2 for "gpt2", write_gemma for "gemma2") is given
     "llama": dict(),
+    "llama-sentencepiece": dict(sentencepiece=True),  # TinyLlama's and Llama 2's kind of vocabulary
     "llama-untied": dict(untied=True, pre="llama-bpe", extra_merges=MERGES),
     "qwen2": dict(arch="qwen2", qkv_bias=True, pre="qwen2", extra_merges=MERGES),
     "qwen2-untied": dict(arch="qwen2", qkv_bias=True, untied=True, pre="gpt-2", n_heads=8, n_kv_heads=8,
                          extra_merges=MERGES),
     "gpt2": dict(extra_merges=MERGES),
+    "gemma2": dict(arch="gemma2"),
 }
+WRITERS = {"gpt2": write_gpt2, "gemma2": write_gemma}
 PROMPTS = ["The capital of France is", "12 + 7 = 19, and 2024 follows 2023", "def f(x):\n    return x"]
 STRINGS = PROMPTS + ["  two  spaces\nnew line\n\n", "naïve café 🙂 中文", "IT'S DON'T we'll", "1234567 apples",
                      "<|im_start|>user hi<|im_end|>", "tab\there", "مرحبا"]
 
 
-def transformers_load(path):
+def transformers_load(path, **config):
     os.environ["HF_HUB_OFFLINE"] = "1"
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging
 
     logging.set_verbosity_error()
     tok = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-    model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32)
+    model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32, **config)
     return tok, model.eval()
 
 
 @pytest.fixture(scope="module", params=list(MODELS))
 def pair(request, tmp_path_factory):
-    write = write_gpt2 if request.param == "gpt2" else write_llama
+    write = WRITERS.get(request.param, write_llama)
     path = write(tmp_path_factory.mktemp("arch") / f"{request.param}.gguf", **MODELS[request.param])
-    return request.param, gguf_loader.load(path, use_cache=False), transformers_load(path), path
+    ours = gguf_loader.load(path, use_cache=False)
+    # Gemma 2 scales its queries by 1/sqrt(head_dim), as llama.cpp runs it (and as the config of
+    # Gemma 2's 2B and 9B says, whose head_dim is 256); transformers assumes 256 for a GGUF
+    config = dict(query_pre_attn_scalar=ours.config.dim_head) if request.param == "gemma2" else {}
+    return request.param, ours, transformers_load(path, **config), path
 
 
 def test_logits_and_token_ids_match_transformers(pair):
     name, ours, (tok, theirs), _ = pair
     for text in STRINGS:
-        assert ours.tokenizer.encode(text).ids == tok.encode(text, add_special_tokens=False), (name, text)
+        assert ours.tokenizer.encode(text, add_special_tokens=False).ids == tok.encode(text, add_special_tokens=False)
+        if ours.tokenizer.post_processor is not None:  # SentencePiece vocabularies put BOS first
+            assert ours.tokenizer.encode(text).ids == tok.encode(text), (name, text)
     for prompt in PROMPTS:
         ids = torch.tensor([ours.tokenizer.encode(prompt).ids])
         with torch.inference_mode():
@@ -66,6 +75,10 @@ def test_each_architecture_is_read_as_itself(pair):
     assert (cfg.attn_bias, cfg.out_bias, cfg.ffn_bias) == biases
     assert (cfg.ffn_kind, cfg.norm, cfg.max_positions > 0) == (("dense", "layernorm", True) if name == "gpt2"
                                                                else ("gated", "rmsnorm", False))
+    assert (cfg.activation, cfg.embed_scale, cfg.post_norms) == (("gelu_tanh", True, True) if name == "gemma2"
+                                                                 else (cfg.activation, False, False))
+    if name == "gemma2":
+        assert (cfg.attn_softcap, cfg.logit_softcap, cfg.sliding_window, cfg.dim_head) == (50.0, 30.0, 4, 16)
     # every tensor of the file has its place: our parameter count is the reference's
     assert sum(p.numel() for p in ours.model.parameters()) == sum(p.numel() for p in theirs.parameters())
     # and the budget page's formulas count the file's own tensors, one by one
@@ -80,3 +93,45 @@ def test_the_strings_tell_every_split_of_the_text_apart():
     seen = {pre: tuple(tuple(gguf_loader.build_tokenizer(t["tokens"], t["merges"], t["token_type"], pre)
                              .encode(s).ids) for s in STRINGS) for pre in gguf_loader.SPLITS}
     assert len(set(seen.values())) == len(gguf_loader.SPLITS)
+
+
+def test_gemma_matches_transformers_gemma_on_the_same_weights(tmp_path):
+    """transformers' GGUF loader does not read `gemma` files, so its Gemma model is given our
+    weights (norms as w, where the file stores 1 + w) and its GGUF tokenizer builder the file."""
+    from transformers import GemmaConfig, GemmaForCausalLM
+    from transformers.integrations.gguf.gguf_tokenizer_mapping import convert_gguf_tokenizer, get_gguf_tokenizer
+
+    path = write_gemma(tmp_path / "gemma.gguf")
+    ours = gguf_loader.load(path, use_cache=False)
+    tok, _ = convert_gguf_tokenizer(*get_gguf_tokenizer(str(path))[:2])
+    for text in STRINGS:
+        assert ours.tokenizer.encode(text, add_special_tokens=False).ids == tok.encode(text, add_special_tokens=False).ids
+    assert ours.tokenizer.encode("hi").ids[0] == 2  # <bos>
+    c = ours.config
+    theirs = GemmaForCausalLM(GemmaConfig(
+        vocab_size=c.vocab_size, hidden_size=c.d_model, intermediate_size=c.d_ff, num_hidden_layers=c.n_layers,
+        num_attention_heads=c.n_heads, num_key_value_heads=c.kv_heads, head_dim=c.dim_head, rms_norm_eps=c.norm_eps,
+        rope_theta=c.rope_theta, hidden_activation="gelu_pytorch_tanh", tie_word_embeddings=True)).eval()
+    names = {"attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm", "attn": "self_attn", "ffn": "mlp"}
+    state = {}
+    for name, w in ours.model.state_dict().items():
+        block, layer, *rest = name.split(".")
+        hf = (f"model.layers.{layer}." + ".".join(names.get(x, x) for x in rest) if block == "blocks"
+              else {"embed.tokens.weight": "model.embed_tokens.weight", "final_norm.weight": "model.norm.weight"}[name])
+        state[hf] = w - 1 if hf.endswith("norm.weight") else w
+    theirs.load_state_dict({**state, "lm_head.weight": state["model.embed_tokens.weight"]}, strict=True)
+    for prompt in PROMPTS:
+        ids = torch.tensor([ours.tokenizer.encode(prompt).ids])
+        with torch.inference_mode():
+            a, b = ours.model(ids)[0], theirs(ids).logits[0]
+        assert (a - b).abs().max() < 1e-4, (prompt, float((a - b).abs().max()))
+
+
+def test_sentencepiece_pieces_keep_their_spaces(tmp_path):
+    """Pages show single tokens: '▁Paris' must read ' Paris', and a byte token its character."""
+    from model.lm import kv_memory as kv
+
+    ours = gguf_loader.load(write_gemma(tmp_path / "gemma.gguf"), use_cache=False)
+    enc = kv.encode(ours.tokenizer, "The cat sat")
+    assert enc.pieces[0] == "<bos>" and "".join(enc.pieces[1:]) == "The cat sat"
+    assert " cat" in enc.pieces

@@ -1,7 +1,9 @@
-"""The key-value readings on a dense-FFN model with LayerNorms and biases (a tiny random GPT-2
-file): the direct parts still add up, readouts and concept statistics go through the LayerNorm's
-linear part, gradient × activation still matches finite differences, the lens still ends at the
-model's output. The same checks on SmolLM2 (RMSNorm, SwiGLU, no biases) are in test_attribution.py."""
+"""The key-value readings on models unlike SmolLM2, as tiny random files: a dense-FFN GPT-2 with
+LayerNorms and biases, and a Gemma 2 whose FFN output passes a norm of its own and whose logits
+are soft-capped. The direct parts still add up, the neurons' sub-updates still make the FFN's
+update, readouts and concept statistics go through the final LayerNorm's linear part, and
+gradient × activation still matches finite differences. The same checks on SmolLM2 (RMSNorm,
+SwiGLU, no biases) are in test_attribution.py."""
 import pytest
 import torch
 
@@ -9,15 +11,17 @@ from model.lm import attribution as at
 from model.lm import concepts, gguf_loader, logit_lens
 from model.lm import kv_memory as kv
 from model.lm import neuron_dictionary as nd
-from tests.gguf_files import write_gpt2
+from tests.gguf_files import write_gemma, write_gpt2
 
 pytestmark = pytest.mark.model
 
 
-@pytest.fixture(scope="module")
-def gpt2(tmp_path_factory):
-    lm = gguf_loader.load(write_gpt2(tmp_path_factory.mktemp("dense") / "tiny-gpt2.gguf"), use_cache=False)
-    ids = lm.tokenizer.encode("The capital of France is").ids
+WRITERS = {"gpt2": write_gpt2, "gemma2": lambda path: write_gemma(path, arch="gemma2")}
+
+
+def _prepared(name: str, folder):
+    lm = gguf_loader.load(WRITERS[name](folder / f"tiny-{name}.gguf"), use_cache=False)
+    ids = lm.tokenizer.encode("The capital of France is, as everyone knows,").ids
     trace = kv.run(lm.model, ids)
     pos = len(ids) - 1
     logits = lm.model.logits_at(trace.final_residual[pos])
@@ -25,16 +29,37 @@ def gpt2(tmp_path_factory):
     return lm.model, ids, pos, trace, first, second
 
 
+@pytest.fixture(scope="module")
+def gpt2(tmp_path_factory):
+    return _prepared("gpt2", tmp_path_factory.mktemp("dense"))
+
+
+@pytest.fixture(scope="module", params=list(WRITERS))
+def tiny(request, gpt2, tmp_path_factory):
+    return gpt2 if request.param == "gpt2" else _prepared(request.param, tmp_path_factory.mktemp(request.param))
+
+
 @pytest.mark.parametrize("contrast", [False, True])
-def test_direct_parts_add_up_with_the_biases(gpt2, contrast):
-    model, _, pos, trace, a, b = gpt2
+def test_direct_parts_add_up(tiny, contrast):
+    model, _, pos, trace, a, b = tiny
     target = at.Target(a, b if contrast else None)
     parts = at.direct_parts(model, trace, pos, target)
-    assert parts.norm_bias != 0.0  # the final LayerNorm's bias is a part of its own
+    # the final LayerNorm's bias is a part of its own; RMSNorm has none
+    assert (parts.norm_bias != 0.0) == (model.cfg.norm == "layernorm")
     assert parts.total == pytest.approx(at.explained_quantity(model, trace, pos, target), abs=1e-4)
     u, _ = at.readout_direction(model, trace, pos, target)
-    down_bias = torch.stack([block.ffn.down_proj.bias @ u for block in model.blocks])
+    down_bias = torch.stack([block.ffn.down_proj.bias @ u if model.cfg.ffn_bias else torch.tensor(0.0)
+                             for block in model.blocks])
     torch.testing.assert_close(parts.neurons.sum(1) + down_bias, parts.ffn, atol=1e-5, rtol=1e-4)
+
+
+def test_the_explained_logit_is_the_model_s_own_before_its_soft_cap(tiny):
+    model, _, pos, trace, a, _ = tiny
+    capped = float(model.logits_at(trace.final_residual[pos])[a])
+    raw = at.explained_quantity(model, trace, pos, at.Target(a, centred=False))
+    cap = model.cfg.logit_softcap
+    assert capped == pytest.approx(cap * torch.tanh(torch.tensor(raw / cap)).item() if cap else raw, abs=1e-5)
+    assert (capped != pytest.approx(raw, abs=1e-4)) == bool(cap)
 
 
 def test_coefficients_are_the_dense_keys(gpt2):
@@ -44,10 +69,12 @@ def test_coefficients_are_the_dense_keys(gpt2):
     torch.testing.assert_close(trace.coeffs[1], torch.nn.functional.gelu(block.ffn.up_proj(x), approximate="tanh"))
 
 
-def test_sub_updates_and_the_output_bias_add_up_to_the_ffn_output(gpt2):
-    model, _, pos, trace, _, _ = gpt2
+def test_sub_updates_and_the_output_bias_add_up_to_the_ffn_update(tiny):
+    model, _, pos, trace, _, _ = tiny
     total, ffn_out = kv.sub_update_sum(model, trace, 1, pos)
     torch.testing.assert_close(total, ffn_out, atol=1e-6, rtol=1e-5)
+    # Gemma 2's post-norm divides each token's update by its own rms: the scale is in the trace
+    assert torch.all(trace.ffn_out_scales == 1.0) == (not model.cfg.post_norms)
 
 
 def test_readouts_go_through_the_layernorms_linear_part(gpt2):
@@ -66,8 +93,8 @@ def test_readouts_go_through_the_layernorms_linear_part(gpt2):
                                   abs=1e-5)
 
 
-def test_gradient_times_activation_matches_finite_differences(gpt2):
-    model, ids, pos, _, a, _ = gpt2
+def test_gradient_times_activation_matches_finite_differences(tiny):
+    model, ids, pos, _, a, _ = tiny
     target = at.Target(a)
     effects, _ = at.total_effects(model, ids, pos, target)
     eps = 0.01
