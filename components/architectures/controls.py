@@ -46,7 +46,8 @@ def preset_values(name: str) -> dict[str, Any]:
 def config_from(preset: str, v: dict[str, Any]) -> ModelConfig:
     """The preset's architecture (BERT's pooler, norm placement...) with the controls applied.
     Biases on keeps the preset's own pattern of them (Qwen2: on q, k, v only), or puts them
-    everywhere for a preset without any; off removes them all."""
+    everywhere for a preset without any; off removes them all. Heads keep the preset's own width
+    (Gemma's 256 is not d_model / heads), and Gemma 2's extra norms stay while the norm is RMSNorm."""
     moe = v["ffn"] == "moe"
     base = PRESETS[preset]
     if v["bias"] == (base.attn_bias or base.ffn_bias):
@@ -56,8 +57,8 @@ def config_from(preset: str, v: dict[str, Any]) -> ModelConfig:
     return base.with_(
         name="custom", d_model=v["d_model"], d_ff=v["d_ff"], ffn_kind=v["ffn"],
         activation=v["activation"], n_layers=v["n_layers"], n_heads=v["n_heads"],
-        n_kv_heads=v["n_kv_heads"], head_dim=None, vocab_size=v["vocab"], max_positions=v["context"],
-        head=v["head"], norm=v["norm"], **biases,
+        n_kv_heads=v["n_kv_heads"], head_dim=base.head_dim, vocab_size=v["vocab"], max_positions=v["context"],
+        head=v["head"], norm=v["norm"], post_norms=base.post_norms and v["norm"] == "rmsnorm", **biases,
         n_experts=v["n_experts"] if moe else 1, top_k=v["top_k"] if moe else 1,
     )
 

@@ -10,6 +10,7 @@ from model.architectures.config import ModelConfig
 _GPT2 = dict(vocab_size=50257, max_positions=1024, activation="gelu_tanh")
 _LLAMA = dict(ffn_kind="gated", activation="silu", max_positions=0, attn_bias=False,
               ffn_bias=False, norm="rmsnorm", head="untied")
+_GEMMA = {**_LLAMA, "activation": "gelu_tanh", "head": "tied", "embed_scale": True}
 
 PRESETS: dict[str, ModelConfig] = {
     "gpt2-small": ModelConfig("GPT-2 small", d_model=768, n_layers=12, n_heads=12, d_ff=3072, **_GPT2),
@@ -33,6 +34,13 @@ PRESETS: dict[str, ModelConfig] = {
     "qwen2.5-0.5b": ModelConfig("Qwen2.5-0.5B", vocab_size=151936, d_model=896, n_layers=24, n_heads=14,
                                 n_kv_heads=2, d_ff=4864, rope_theta=1_000_000.0,
                                 **{**_LLAMA, "head": "tied", "attn_bias": True, "attn_out_bias": False}),
+    # Gemma: GeGLU, heads of 256 whatever d_model is, a 256k vocabulary tied to the head;
+    # Gemma 2 adds a norm after attention and after the FFN in every block
+    "gemma-2b": ModelConfig("Gemma-2B", vocab_size=256000, d_model=2048, n_layers=18, n_heads=8, n_kv_heads=1,
+                            head_dim=256, d_ff=16384, **_GEMMA),
+    "gemma2-2b": ModelConfig("Gemma-2-2B", vocab_size=256000, d_model=2304, n_layers=26, n_heads=8, n_kv_heads=4,
+                             head_dim=256, d_ff=9216, post_norms=True, attn_softcap=50.0, logit_softcap=30.0,
+                             sliding_window=4096, **_GEMMA),
 }
 
 # (total, active per token) as published.
@@ -47,4 +55,6 @@ PUBLISHED_TOTALS: dict[str, tuple[int, int]] = {
     "mixtral-8x7b": (46_702_792_704, 12_879_925_248),
     "smollm2-135m": (134_515_008, 134_515_008),
     "qwen2.5-0.5b": (494_032_768, 494_032_768),
+    "gemma-2b": (2_506_172_416, 2_506_172_416),
+    "gemma2-2b": (2_614_341_888, 2_614_341_888),
 }

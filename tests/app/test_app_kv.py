@@ -161,19 +161,23 @@ def test_choosing_what_to_explain_and_a_new_text():
     assert at.selectbox(key="kv.target_pick").value == " London" and not at.exception
 
 
-@pytest.mark.parametrize("family", ["llama", "gpt2"])
+@pytest.mark.parametrize("family", ["llama", "gpt2", "gemma2"])
 def test_the_page_takes_its_shape_from_the_loaded_model(tmp_path, monkeypatch, family):
     """No text or control range assumes SmolLM2: a two-layer model gets two layers, its own
     neurons, name and FFN family, and a link beyond them is clamped with a notice."""
     from components.lm.model_resource import shelf
-    from tests.gguf_files import write_gpt2, write_llama
+    from tests.gguf_files import write_gemma, write_gpt2, write_llama
 
+    layers = 2
     if family == "llama":
         path, width = write_llama(tmp_path / "Tiny-Llama.Q8_0.gguf"), 48
         facts = "Tiny-Llama: 2 layers, each with a SwiGLU FFN of 48 neurons (96 in all)"
-    else:  # a dense FFN with biases, and LayerNorms
+    elif family == "gpt2":  # a dense FFN with biases, and LayerNorms
         path, width = write_gpt2(tmp_path / "Tiny-GPT2.gguf"), 128
         facts = "Tiny-GPT2: 2 layers, each with a dense GELU (tanh approx.) FFN of 128 neurons"
+    else:  # GeGLU behind a norm of its own, soft-capped logits, a SentencePiece vocabulary with <bos>
+        path, width, layers = write_gemma(tmp_path / "Tiny-Gemma2.gguf", arch="gemma2"), 64, 3
+        facts = "Tiny-Gemma2: 3 layers, each with a GeGLU FFN of 64 neurons (192 in all)"
     monkeypatch.setenv("FFNLAB_GGUF", str(path))
     monkeypatch.setenv("FFNLAB_CACHE", str(tmp_path / "cache"))
     shelf.clear()
@@ -183,7 +187,7 @@ def test_the_page_takes_its_shape_from_the_loaded_model(tmp_path, monkeypatch, f
         assert facts in " ".join(c.value for c in at.caption)
         notices = " ".join(w.value for w in at.warning)
         assert "layer" in notices and "neuron" in notices  # both clamped to the model's range
-        assert at.slider(key="kv.layer").max == 1 and at.slider(key="kv.layer").value == 1
+        assert at.slider(key="kv.layer").max == layers - 1 and at.slider(key="kv.layer").value == layers - 1
         neuron = at.number_input(key="kv.neuron")
         assert neuron.max == width - 1 and neuron.value == width - 1
         shown = " ".join(m.value for m in at.markdown)
