@@ -176,6 +176,12 @@ if view == "keys":
                 f"gives the FFN's output: first values {', '.join(f'{v:+.4f}' for v in total[:4].tolist())} … "
                 f"vs {', '.join(f'{v:+.4f}' for v in ffn_out[:4].tolist())} …; largest difference "
                 f"over all {lm.config.d_model} dimensions: **{gap:.1e}** (float32 rounding).")
+    if lm.config.post_norms:
+        scale = float(a.trace.ffn_out_scales[layer, position])
+        st.caption(f"{lm.config.name} normalises the FFN's output before adding it to the residual stream (Gemma 2's "
+                   f"post-norm): at this token the whole output is multiplied by {scale:.3g} (1/its rms), then by the "
+                   "norm's weights. One number per token, so the sum still splits neuron by neuron: here vᵢ is the "
+                   "down projection's column times those weights, and each mᵢ is taken times that number.")
 
 elif view == "attribution":
     st.subheader("5 · Which neurons wrote this prediction")

@@ -195,6 +195,7 @@ def test_the_page_takes_its_shape_from_the_loaded_model(tmp_path, monkeypatch, f
         gap = re.search(r"largest difference over all 32 dimensions: \*\*([^*]+)\*\*", shown).group(1)
         assert float(gap) < 1e-5  # Σ mᵢ·vᵢ (+ the output bias of a dense FFN) is the FFN's output
         assert ("the FFN's output bias gives" in shown) == (family == "gpt2")
+        assert ("Gemma 2's post-norm" in " ".join(c.value for c in at.caption)) == (family == "gemma2")
         for view in ("attribution", "lens", "intervene", "labour"):  # every view runs on it
             at.segmented_control(key="kv.view").set_value(view).run()
             assert not at.exception, (view, [e.value for e in at.exception])
