@@ -16,13 +16,16 @@ import torch
 from bench import page_reruns
 from bench.model_speed import N_TOKENS, TEXTS
 from model.lm.registry import slug
-from tests.gguf_files import write_gpt2, write_llama
+from tests.gguf_files import write_gemma, write_gpt2, write_llama
 
 # the tests' tiny random files of each architecture (file name: writer)
 FILES = {
     "Tiny-Llama.gguf": lambda p: write_llama(p),
     "Tiny-Qwen2.gguf": lambda p: write_llama(p, arch="qwen2", qkv_bias=True, pre="qwen2"),
     "Tiny-GPT2.gguf": lambda p: write_gpt2(p),
+    "Tiny-Llama-SentencePiece.gguf": lambda p: write_llama(p, sentencepiece=True),
+    "Tiny-Gemma.gguf": lambda p: write_gemma(p),
+    "Tiny-Gemma2.gguf": lambda p: write_gemma(p, arch="gemma2"),
 }
 
 
