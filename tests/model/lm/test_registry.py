@@ -71,9 +71,14 @@ def test_an_embedding_padded_beyond_the_vocabulary_loads(tmp_path):
 
 
 def test_files_we_cannot_run_are_refused_by_name(tmp_path, tiny_file):
-    gemma = write_llama(tmp_path / "g.gguf", arch="gemma")
-    with pytest.raises(gguf_loader.ModelUnavailable, match="g.gguf is a 'gemma' model; FFN Lab runs llama, qwen2"):
-        gguf_loader.load(gemma, use_cache=False)
+    phi = write_llama(tmp_path / "p.gguf", arch="phi3")
+    with pytest.raises(gguf_loader.ModelUnavailable,
+                       match="p.gguf is a 'phi3' model; FFN Lab runs llama, qwen2, gpt2, gemma, gemma2"):
+        gguf_loader.load(phi, use_cache=False)
+    spm_qwen = write_llama(tmp_path / "sq.gguf", arch="qwen2", qkv_bias=True, sentencepiece=True)
+    with pytest.raises(gguf_loader.ModelUnavailable, match="sq.gguf uses the tokenizer 'llama' .*"
+                                                           "SentencePiece .'llama'. for llama, gemma, gemma2"):
+        gguf_loader.load(spm_qwen, use_cache=False)
     other_split = write_llama(tmp_path / "ds.gguf", pre="deepseek-llm")
     with pytest.raises(gguf_loader.ModelUnavailable, match="pre-tokenizer 'deepseek-llm'"):
         gguf_loader.load(other_split, use_cache=False)
