@@ -23,3 +23,4 @@ presentation.apply()
 current.run()
 presentation.publish()
 server_tuning.freeze_startup_heap()  # after the first run has imported what pages use
+server_tuning.start_session_sweeper()

@@ -1,6 +1,7 @@
 """A minimal Streamlit client speaking the browser's websocket protocol: it sends BackMsg
 protobufs (rerun requests with widget states) and reads ForwardMsgs until the script has
-finished, so one process can play dozens of classroom sessions without dozens of browsers."""
+finished, so one process can play dozens of classroom sessions without dozens of browsers. As a
+browser does, a change to a widget inside an st.fragment asks for a rerun of that fragment only."""
 from __future__ import annotations
 
 import time
@@ -18,6 +19,10 @@ class RunResult:
     seconds: float
     exceptions: list[str]
     widget_ids: dict[str, str]  # widget key -> element id
+    elements: list[str] = field(default_factory=list)  # the type of every element the run sent
+    texts: list[str] = field(default_factory=list)  # the markdown and headings it sent
+    query_string: str | None = None  # the URL's query as the run last set it (None: unchanged)
+    fragment: bool = False  # it was a fragment rerun
 
 
 @dataclass
@@ -26,6 +31,7 @@ class StreamlitSession:
     ws: object = None
     widget_ids: dict[str, str] = field(default_factory=dict)
     states: dict[str, WidgetState] = field(default_factory=dict)
+    fragments: dict[str, str] = field(default_factory=dict)  # widget key -> the fragment it is in ('' if none)
     page: str = ""
 
     async def connect(self) -> None:
@@ -52,16 +58,17 @@ class StreamlitSession:
         widget_id = next(i for k, i in self.widget_ids.items() if k == key)
         state.id = widget_id
         self.states[widget_id] = state
-        return await self._rerun()
+        return await self._rerun(fragment=self.fragments.get(key, ""))
 
-    async def _rerun(self, query: str = "") -> RunResult:
+    async def _rerun(self, query: str = "", fragment: str = "") -> RunResult:
         msg = BackMsg()
         msg.rerun_script.query_string = query
         msg.rerun_script.page_name = self.page
+        msg.rerun_script.fragment_id = fragment
         msg.rerun_script.widget_states.widgets.extend(self.states.values())
         start = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
-        exceptions = []
+        result = RunResult(0.0, [], {}, fragment=bool(fragment))
         while True:
             fwd = ForwardMsg()
             fwd.ParseFromString(await self.ws.recv())
@@ -69,11 +76,18 @@ class StreamlitSession:
             if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 element = fwd.delta.new_element
                 etype = element.WhichOneof("type")
+                result.elements.append(etype or "")
                 if etype == "exception":
-                    exceptions.append(element.exception.message)
+                    result.exceptions.append(element.exception.message)
+                elif etype in ("markdown", "heading"):
+                    result.texts.append(getattr(element, etype).body)
                 widget_id = getattr(getattr(element, etype), "id", "") if etype else ""
                 if isinstance(widget_id, str) and widget_id.startswith("$$ID"):
-                    self.widget_ids[widget_id.rsplit("-", 1)[-1]] = widget_id
+                    key = widget_id.rsplit("-", 1)[-1]
+                    self.widget_ids[key], self.fragments[key] = widget_id, fwd.delta.fragment_id
+            elif kind == "page_info_changed":
+                result.query_string = fwd.page_info_changed.query_string
             elif kind == "script_finished" and fwd.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                 # a run that ended early for a rerun (st.rerun) is followed by the real one
-                return RunResult(time.perf_counter() - start, exceptions, dict(self.widget_ids))
+                result.seconds, result.widget_ids = time.perf_counter() - start, dict(self.widget_ids)
+                return result

@@ -39,19 +39,25 @@ page_header(
 )
 url_state.restore(PAGE, PARAMS)
 k = lambda name: url_state.key(PAGE, name)  # noqa: E731
+# three independent parts, each a fragment: a control reruns its own part only
 
-c1, c2, c3 = st.columns([3, 2, 1])
-c1.multiselect("Activations", NAMES, format_func=label, key=k("activations"))
-c2.slider("Input range ±", 0.5, 10.0, step=0.5, key=k("x_range"))
-c3.toggle("Show derivatives", key=k("derivative"))
-v = url_state.values(PAGE, PARAMS)
-names = v["activations"] or ["relu"]
-r = float(v["x_range"])
-plot(views.curves_figure(tuple(names), r, v["derivative"]))
-with st.expander("Formulas and where each is used", expanded=False):
-    for name in names:
-        a = ACTIVATIONS[name]
-        st.markdown(f"**{a.label}**: ${a.formula}$ — {a.used_by}")
+
+@url_state.section(PAGE, PARAMS)
+def curves() -> None:
+    c1, c2, c3 = st.columns([3, 2, 1])
+    c1.multiselect("Activations", NAMES, format_func=label, key=k("activations"))
+    c2.slider("Input range ±", 0.5, 10.0, step=0.5, key=k("x_range"))
+    c3.toggle("Show derivatives", key=k("derivative"))
+    v = url_state.values(PAGE, PARAMS)
+    names = v["activations"] or ["relu"]
+    plot(views.curves_figure(tuple(names), float(v["x_range"]), v["derivative"]))
+    with st.expander("Formulas and where each is used", expanded=False):
+        for name in names:
+            a = ACTIVATIONS[name]
+            st.markdown(f"**{a.label}**: ${a.formula}$ — {a.used_by}")
+
+
+curves()
 
 st.subheader("Exact GELU, its tanh approximation, and ReLU near zero")
 left, right = st.columns(2)
@@ -65,31 +71,45 @@ st.caption("The two GELUs differ by less than 0.001 anywhere: GPT-2 used the tan
            "lets small negative values through.")
 
 st.subheader("Gated units: act(g) · u")
-glu = st.segmented_control("Gated variant", list(GLU_VARIANTS), format_func=lambda n: GLU_LABELS[n],
-                           key=k("glu"), required=True)
-plot(views.glu_figure(glu))
+
+
+@url_state.section(PAGE, PARAMS)
+def gated() -> None:
+    glu = st.segmented_control("Gated variant", list(GLU_VARIANTS), format_func=lambda n: GLU_LABELS[n],
+                               key=k("glu"), required=True)
+    plot(views.glu_figure(glu))
+
+
+gated()
 st.caption("A gated neuron multiplies two projections of the same token. The gate decides how much "
            "passes; the up projection carries the sign and size. The output is zero along g ≪ 0 "
            "and along u = 0, and negative in two of the four quadrants.")
 
 st.subheader("A live random FFN")
-c1, c2, c3, c4, c5 = st.columns(5)
-c1.slider("d_model", 16, 1024, step=16, key=k("d_model"))
-c2.slider("d_ff", 16, 4096, step=16, key=k("d_ff"))
-c3.selectbox("Activation", FFN_KINDS, format_func=label, key=k("ffn_activation"))
-c4.slider("Tokens", 1, 256, key=k("tokens"))
-c5.number_input("Seed", 0, 9999, key=k("seed"))
-v = url_state.values(PAGE, PARAMS)
-title = f"Hidden coefficients of {v['tokens']} random tokens ({label(v['ffn_activation'])})"
-stats, histogram = views.random_ffn(v["d_model"], v["d_ff"], v["ffn_activation"], v["tokens"], v["seed"], title)
-m1, m2, m3 = st.columns(3)
-m1.metric("Exactly zero", f"{stats.frac_zero:.1%}", help="ReLU-style sparsity: these neurons are off.")
-m2.metric("Negative", f"{stats.frac_negative:.1%}", help="GELU and SiLU let small negatives through.")
-m3.metric("FFN parameters", f"{stats.n_params:,}")
-left, right = st.columns([2, 1])
-with left:
-    plot(histogram)
-with right:
-    st.markdown("**Shapes** (batch, tokens, features)")
-    table({"step": [s for s, _ in stats.shapes], "shape": [str(shape) for _, shape in stats.shapes]})
+
+
+@url_state.section(PAGE, PARAMS)
+def live_ffn() -> None:
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.slider("d_model", 16, 1024, step=16, key=k("d_model"))
+    c2.slider("d_ff", 16, 4096, step=16, key=k("d_ff"))
+    c3.selectbox("Activation", FFN_KINDS, format_func=label, key=k("ffn_activation"))
+    c4.slider("Tokens", 1, 256, key=k("tokens"))
+    c5.number_input("Seed", 0, 9999, key=k("seed"))
+    v = url_state.values(PAGE, PARAMS)
+    title = f"Hidden coefficients of {v['tokens']} random tokens ({label(v['ffn_activation'])})"
+    stats, histogram = views.random_ffn(v["d_model"], v["d_ff"], v["ffn_activation"], v["tokens"], v["seed"], title)
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Exactly zero", f"{stats.frac_zero:.1%}", help="ReLU-style sparsity: these neurons are off.")
+    m2.metric("Negative", f"{stats.frac_negative:.1%}", help="GELU and SiLU let small negatives through.")
+    m3.metric("FFN parameters", f"{stats.n_params:,}")
+    left, right = st.columns([2, 1])
+    with left:
+        plot(histogram)
+    with right:
+        st.markdown("**Shapes** (batch, tokens, features)")
+        table({"step": [s for s, _ in stats.shapes], "shape": [str(shape) for _, shape in stats.shapes]})
+
+
+live_ffn()
 url_state.publish(PAGE, PARAMS)

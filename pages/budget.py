@@ -139,27 +139,34 @@ else:
                    f"({views.LIVE_BLOCK_LIMIT:,}); the counts above are exact and checked on PyTorch's "
                    "meta device, which has shapes but no storage.")
 
-with st.expander("Count a real model file: do these formulas fit its own tensors?"):
-    files = views.countable_models()
-    st.selectbox("Model file", [None, *files], format_func=lambda key: "choose one" if key is None else files[key],
-                 key=k("count_file"), help="The bundled model, or a GGUF file this server lists in $FFNLAB_MODELS.")
-    chosen = st.session_state[k("count_file")]
-    result = views.file_count(chosen) if chosen else None
-    if isinstance(result, str):
-        st.error(result)
-    elif result is not None:
-        file_cfg, checks = result
-        fits = all(ours == theirs for _, ours, theirs in checks)
-        total = sum(theirs for _, _, theirs in checks)
-        shape = (f"{file_cfg.name} ({file_cfg.n_layers} layers, d_model {file_cfg.d_model}, d_ff {file_cfg.d_ff}, "
-                 f"{file_cfg.ffn_kind} FFN, as its metadata states)")
-        if fits:
-            st.success(f"{shape}: this page's formulas count every one of its {len(checks)} kinds of tensor exactly, "
-                       f"{total:,} parameters in all.")
-        else:
-            st.error(f"{shape}: {sum(ours != theirs for _, ours, theirs in checks)} kinds of tensor differ from this "
-                     "page's formulas (marked ✗ below).")
-        table({"tensor": [p for p, _, _ in checks], "formula": [ours for _, ours, _ in checks],
-               "in the file": [theirs for _, _, theirs in checks],
-               "": ["✓" if ours == theirs else "✗" for _, ours, theirs in checks]})
+@st.fragment
+def count_a_file() -> None:
+    """A file's own tensors against the formulas (a fragment: choosing a file reruns only this; its
+    choice is not part of the URL)."""
+    with st.expander("Count a real model file: do these formulas fit its own tensors?"):
+        files = views.countable_models()
+        st.selectbox("Model file", [None, *files], format_func=lambda key: "choose one" if key is None else files[key],
+                     key=k("count_file"), help="The bundled model, or a GGUF file this server lists in $FFNLAB_MODELS.")
+        chosen = st.session_state[k("count_file")]
+        result = views.file_count(chosen) if chosen else None
+        if isinstance(result, str):
+            st.error(result)
+        elif result is not None:
+            file_cfg, checks = result
+            fits = all(ours == theirs for _, ours, theirs in checks)
+            total = sum(theirs for _, _, theirs in checks)
+            shape = (f"{file_cfg.name} ({file_cfg.n_layers} layers, d_model {file_cfg.d_model}, d_ff {file_cfg.d_ff}, "
+                     f"{file_cfg.ffn_kind} FFN, as its metadata states)")
+            if fits:
+                st.success(f"{shape}: this page's formulas count every one of its {len(checks)} kinds of tensor exactly, "
+                           f"{total:,} parameters in all.")
+            else:
+                st.error(f"{shape}: {sum(ours != theirs for _, ours, theirs in checks)} kinds of tensor differ from this "
+                         "page's formulas (marked ✗ below).")
+            table({"tensor": [p for p, _, _ in checks], "formula": [ours for _, ours, _ in checks],
+                   "in the file": [theirs for _, _, theirs in checks],
+                   "": ["✓" if ours == theirs else "✗" for _, ours, theirs in checks]})
+
+
+count_a_file()
 url_state.publish(PAGE, PARAMS)

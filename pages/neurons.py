@@ -63,7 +63,7 @@ st.subheader("Search by token")
 st.text_input("Token (a leading space matters: ' Paris' is the word, 'Paris' the start of a line)",
               key=k("token"), max_chars=40)
 query = url_state.value(PAGE, "token")
-ids = lm.tokenizer.encode(query).ids if query else []
+ids = lm.tokenizer.encode(query, add_special_tokens=False).ids if query else []
 if not ids:
     st.info("Type a word to find the neurons that fire on it and the ones that write it.")
 else:
@@ -85,27 +85,36 @@ else:
         neuron_table({"score": [r[2] for r in promoting]}, [(r[0], r[1]) for r in promoting])
 
 st.subheader("Neuron card")
-c1, c2 = st.columns(2)
-c1.number_input("Layer", 0, lm.config.n_layers - 1, key=k("layer"))
-c2.number_input("Neuron", 0, lm.config.d_ff - 1, key=k("neuron"))
-layer, neuron = url_state.value(PAGE, "layer"), url_state.value(PAGE, "neuron")
-st.markdown(f"**Layer {layer}, neuron {neuron}: its top contexts** (the token where it fires is outlined). "
-            f"Over the corpus its coefficient averages {dictionary.mean[layer, neuron]:+.2f} "
-            f"± {dictionary.std[layer, neuron]:.2f}; it ranges from {dictionary.trough[layer, neuron]:+.2f} "
-            f"to {dictionary.peak[layer, neuron]:+.2f}.")
-for sign, heading in ((1, "Fires most positively (it adds its value vector)"),
-                      (-1, "Fires most negatively (it subtracts its value vector)")):
-    firings = dictionary.extremes(layer, neuron, sign)
-    if not firings:
-        continue
-    st.markdown(f"*{heading}*")
-    for value, position in firings[:6]:
-        st.markdown(dictionary_views.context_line(lm, dictionary, value, position), unsafe_allow_html=True)
-reading = kv.read_value(lm.model, layer, neuron)
-c1, c2 = st.columns(2)
-c1.markdown("**Promotes** (when m > 0) " + " ".join(code_span(kv.token_text(lm.tokenizer, i)) for i, _ in reading.promoted))
-c2.markdown("**Suppresses** (when m > 0) " + " ".join(code_span(kv.token_text(lm.tokenizer, i)) for i, _ in reading.suppressed))
-plot(signed_histogram(dictionary.hist[layer, neuron], nd.HIST_EDGES,
-                      f"Its coefficient on all {dictionary.n_tokens:,} corpus tokens",
-                      "coefficient m (the end bins hold everything beyond ±6)", "tokens", height=300))
+
+
+@url_state.section(PAGE, PARAMS)
+def card(dictionary: nd.NeuronDictionary) -> None:
+    """One neuron (a fragment: picking another reruns only the card)."""
+    c1, c2 = st.columns(2)
+    c1.number_input("Layer", 0, lm.config.n_layers - 1, key=k("layer"))
+    c2.number_input("Neuron", 0, lm.config.d_ff - 1, key=k("neuron"))
+    layer, neuron = url_state.value(PAGE, "layer"), url_state.value(PAGE, "neuron")
+    st.markdown(f"**Layer {layer}, neuron {neuron}: its top contexts** (the token where it fires is outlined). "
+                f"Over the corpus its coefficient averages {dictionary.mean[layer, neuron]:+.2f} "
+                f"± {dictionary.std[layer, neuron]:.2f}; it ranges from {dictionary.trough[layer, neuron]:+.2f} "
+                f"to {dictionary.peak[layer, neuron]:+.2f}.")
+    for sign, heading in ((1, "Fires most positively (it adds its value vector)"),
+                          (-1, "Fires most negatively (it subtracts its value vector)")):
+        firings = dictionary.extremes(layer, neuron, sign)
+        if not firings:
+            continue
+        st.markdown(f"*{heading}*")
+        for value, position in firings[:6]:
+            st.markdown(dictionary_views.context_line(lm, dictionary, value, position), unsafe_allow_html=True)
+    reading = kv.read_value(lm.model, layer, neuron)
+    words = lambda pairs: " ".join(code_span(kv.token_text(lm.tokenizer, i)) for i, _ in pairs)  # noqa: E731
+    c1, c2 = st.columns(2)
+    c1.markdown("**Promotes** (when m > 0) " + words(reading.promoted))
+    c2.markdown("**Suppresses** (when m > 0) " + words(reading.suppressed))
+    plot(signed_histogram(dictionary.hist[layer, neuron], nd.HIST_EDGES,
+                          f"Its coefficient on all {dictionary.n_tokens:,} corpus tokens",
+                          "coefficient m (the end bins hold everything beyond ±6)", "tokens", height=300))
+
+
+card(dictionary)
 url_state.publish(PAGE, PARAMS)

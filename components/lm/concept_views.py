@@ -32,7 +32,7 @@ def switch_off_effect(model_key: str, sentence: str, token: str,
     of the first neuron at the last position."""
     lm = _load(model_key)
     ids = lm.tokenizer.encode(sentence).ids
-    token_id = lm.tokenizer.encode(token).ids[0]
+    token_id = lm.tokenizer.encode(token, add_special_tokens=False).ids[0]
     with MODEL_LOCK:
         _, _, p0, p1 = at.ablate(lm.model, ids, len(ids) - 1, at.Target(token_id), list(neurons))
     layer, neuron = neurons[0]

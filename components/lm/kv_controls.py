@@ -30,7 +30,7 @@ def token_for(tokenizer, text: str) -> tuple[int | None, str | None]:
     matters: ' Paris' is one token, 'Paris' another."""
     if not text:
         return None, None
-    ids = tokenizer.encode(text).ids
+    ids = tokenizer.encode(text, add_special_tokens=False).ids  # no <bos>: a word, not a text
     if len(ids) != 1:
         return None, f"{text!r} is {len(ids)} tokens, not one; pick one of the predictions or type a single token"
     return ids[0], None

@@ -7,7 +7,8 @@ runs after them and writes the current values back with readable names.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+import functools
+from typing import Any, Callable, Sequence
 
 import streamlit as st
 
@@ -64,6 +65,21 @@ def set_values(page: str, new: dict[str, Any]) -> None:
     """For callbacks (presets, ratio buttons): set several controls at once."""
     for name, v in new.items():
         st.session_state[key(page, name)] = v
+
+
+def section(page: str, params: Sequence[Param]) -> Callable[[Callable], Callable]:
+    """Decorator for a part of a page whose controls change only that part: it runs as an
+    st.fragment, so moving one of its controls reruns the part alone (not the model's analysis or
+    the figures above it), and it publishes the URL itself, since the page's own `publish` at
+    the end does not run on such a rerun."""
+    def wrap(fn: Callable) -> Callable:
+        @st.fragment
+        @functools.wraps(fn)
+        def part(*args, **kwargs):
+            fn(*args, **kwargs)
+            publish(page, params)
+        return part
+    return wrap
 
 
 def publish(page: str, params: Sequence[Param]) -> None:

@@ -46,7 +46,7 @@ def concept_tokens(tokenizer, words: list[str] | tuple[str, ...]) -> tuple[list[
     (token ids, the words kept, the words that are not one token and are left out)."""
     ids, kept, dropped = [], [], []
     for word in dict.fromkeys(w.strip() for w in words if w.strip()):
-        enc = tokenizer.encode(" " + word).ids
+        enc = tokenizer.encode(" " + word, add_special_tokens=False).ids
         if len(enc) == 1:
             ids.append(enc[0])
             kept.append(word)

@@ -46,6 +46,15 @@ def selected(label: str) -> Callable:
     return lambda page: page.locator("[data-testid=stSelectbox]", has_text=label).inner_text()
 
 
+def step_up(label: str) -> Callable:
+    return lambda page: page.locator("[data-testid=stNumberInput]", has_text=label).get_by_test_id(
+        "stNumberInputStepUp").click()
+
+
+def number_value(label: str) -> Callable:
+    return lambda page: page.locator("[data-testid=stNumberInput]", has_text=label).locator("input").input_value()
+
+
 def step_number(page) -> str:
     return page.locator("[data-testid=stProgress]").inner_text()
 
@@ -71,6 +80,7 @@ CASES = [
     Case("moe", press_slider("Experts", "ArrowLeft"), "n_experts", "7", slider_value("Experts")),
     Case("tour", lambda page: page.get_by_role("button", name="Next").click(), "step", "2", step_number, charts=False),
     Case("kv_memory", press_slider("Layer"), "layer", "25", slider_value("Layer")),  # opens on L24, the top writer
+    Case("neurons", step_up("Neuron"), "neuron", "1", number_value("Neuron")),  # the card, a section of its own
 ]
 
 

@@ -43,3 +43,21 @@ def test_freezing_leaves_the_collector_almost_nothing_to_walk():
     counts = json.loads(res.stdout.strip().splitlines()[-1])
     assert counts["frozen"] > 100_000  # torch, plotly and streamlit's long-lived objects
     assert counts["scanned"] < counts["frozen"] / 50
+
+
+def test_the_sweeper_drops_closed_sessions_whose_time_is_up(monkeypatch):
+    """Streamlit's own store of closed sessions keeps an expired one until it is next used; a sweep
+    removes it (and only it)."""
+    import time
+
+    from streamlit.runtime.memory_session_storage import MemorySessionStorage
+
+    assert server_tuning._session_store() is None  # no server in this process: nothing to sweep
+    storage = MemorySessionStorage(ttl_seconds=0.2)
+    storage.save(type("Info", (), {"session": type("S", (), {"id": "gone"})()})())
+    monkeypatch.setattr(server_tuning, "_session_store", lambda: storage._cache)
+    held = storage._cache._expirations  # what the store holds, without reaping (len() would reap)
+    assert server_tuning.sweep_closed_sessions() == 0 and len(held) == 1  # not yet
+    time.sleep(0.3)
+    assert len(held) == 1  # expired, but still held: what the sweeper works around
+    assert server_tuning.sweep_closed_sessions() == 1 and len(held) == 0

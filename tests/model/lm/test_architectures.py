@@ -135,3 +135,10 @@ def test_sentencepiece_pieces_keep_their_spaces(tmp_path):
     enc = kv.encode(ours.tokenizer, "The cat sat")
     assert enc.pieces[0] == "<bos>" and "".join(enc.pieces[1:]) == "The cat sat"
     assert " cat" in enc.pieces
+    # a word looked up alone is that word's token, without <bos>
+    from components.lm.kv_controls import token_for
+    from model.lm.concepts import concept_tokens
+
+    cat = ours.tokenizer.token_to_id("▁cat")
+    assert token_for(ours.tokenizer, " cat") == (cat, None)
+    assert concept_tokens(ours.tokenizer, ["cat"]) == ([cat], ["cat"], [])
