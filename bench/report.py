@@ -38,7 +38,8 @@ def main() -> dict:
     print()
     report["concurrency"] = concurrency.main()
     print()
-    report["load"] = loadtest.main([])
+    # the sweep, then the issue-12 case: 40 students and 2 real browsers on one server, then saturation
+    report["load"] = loadtest.main(["--sessions", "9", "19", "29", "40", "--browsers", "2", "--saturate", "40"])
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "bench-report.json").write_text(json.dumps(report, indent=2, default=str))
     return report

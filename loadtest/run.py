@@ -33,6 +33,7 @@ import psutil
 from loadtest.protocol_client import StreamlitSession
 from tests.conftest import ARTIFACTS, CHROMIUM_ARGS, ROOT, chromium_path, start_streamlit
 
+SATURATE_SECONDS = 20.0
 WORDS = ["river", "market", "teacher", "planet", "garden", "engine", "violin", "harbour", "winter", "library"]
 
 
@@ -234,6 +235,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--settle", type=float, default=None,
                     help="seconds to wait after the last round before measuring memory again "
                          "(default: the server's disconnectedSessionTTL + 10, when closed sessions are dropped)")
+    ap.add_argument("--saturate", type=int, default=0, metavar="SESSIONS",
+                    help="then this many sessions acting with no pause for 20 s, no browser: the most reruns per "
+                         "second the server completes")
     args = ap.parse_args(argv)
     settle = session_ttl() + 10 if args.settle is None else args.settle
     proc, url = start_server()
@@ -241,6 +245,7 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         warm = run_round(url, server, 1, 0, 8, args.think)  # loads the model, fills the first caches
         rounds = [run_round(url, server, n, args.browsers, args.seconds, args.think) for n in args.sessions]
+        saturated = run_round(url, server, args.saturate, 0, SATURATE_SECONDS, 0.2) if args.saturate else None
         time.sleep(settle)
         rss_after_close = rss_mb(server)
     finally:
@@ -254,7 +259,9 @@ def main(argv: list[str] | None = None) -> dict:
     report = {"rounds": rows, "first_errors": [e for r in rounds for e in r.errors][:5],
               "slow_reruns": {r.sessions: sorted(r.slowest, reverse=True)[:8] for r in rounds}, "warm_rss_mb": warm.rss_end_mb, "sessions_per_replica_p95_1s": per_replica,
               "rss_growth_mb_per_session": growth,
-              "rss_after_close_mb": rss_after_close, "settle_seconds": settle, "think_seconds": args.think, "seconds": args.seconds,
+              "rss_after_close_mb": rss_after_close,
+              "saturated": saturated.summary() if saturated else None,
+              "saturated_reruns_per_s": len(saturated.latencies) / SATURATE_SECONDS if saturated else None, "settle_seconds": settle, "think_seconds": args.think, "seconds": args.seconds,
               "replicas_for_class_of_30": math.ceil(30 / per_replica) if per_replica else None,
               "replicas_for_1000_concurrent": math.ceil(1000 / per_replica) if per_replica else None}
     print(f"Load test: {args.seconds:.0f} s per round, a student acts every ~{args.think:.0f} s "
@@ -265,6 +272,11 @@ def main(argv: list[str] | None = None) -> dict:
         b = f"{r['browser_median_ms']:.0f}" if r["browser_median_ms"] else "-"
         print(f"  {r['sessions'] + r['browsers']:>8} {r['reruns']:>7} {r['p50_ms']:>8.0f} {r['p95_ms']:>8.0f} "
               f"{r['errors']:>7} {b:>11} {r['rss_start_mb']:>8.0f}MB {r['rss_peak_mb']:>5.0f}MB {r['rss_end_mb']:>5.0f}MB")
+    if saturated:
+        sat = report["saturated"]
+        print(f"  throughput: {args.saturate} sessions acting with no pause for {SATURATE_SECONDS:.0f} s (no browser): "
+              f"{report['saturated_reruns_per_s']:.1f} reruns/s (target ≥ 12), p50 {sat['p50_ms']:.0f} ms, "
+              f"{sat['errors']} errors")
     print(f"  memory: {warm.rss_end_mb:.0f} MB after warm-up, growth ≈ {growth:.1f} MB per session at the peak, "
           f"{rss_after_close:.0f} MB {settle:.0f} s after the last session closed")
     if per_replica:

@@ -168,7 +168,7 @@ def explore(a, position: int, preds: list, pred_tokens: list) -> None:
         c1, c2 = st.columns(2)
         c1.markdown("**Promotes** " + " ".join(code_span(t) for t in up_tokens))
         c2.markdown("**Suppresses** " + " ".join(code_span(t) for t in down_tokens))
-        [rank] = at.readout_ranks(lm.model, [(layer, neuron)], [m_here], target)
+        rank = kv_views.readout_rank(MODEL, layer, neuron, 1.0 if m_here >= 0 else -1.0, target)
         st.markdown(f"Where {code_span(target_label)} stands in what it writes: **rank {rank + 1:,}** of "
                     f"{lm.config.vocab_size:,} ({kv_views.rank_verdict(rank, lm.config.vocab_size)}).")
 

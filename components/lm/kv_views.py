@@ -62,6 +62,13 @@ def value_reading(model_key: str, layer: int, neuron: int, sign: float, k: int =
     return token_labels(model_key, [i for i, _ in r.promoted]), token_labels(model_key, [i for i, _ in r.suppressed]), r
 
 
+@st.cache_resource(max_entries=128, ttl=TTL, show_spinner=False)
+def readout_rank(model_key: str, layer: int, neuron: int, sign: float, token: int) -> int:
+    """Where `token` stands in the neuron's value readout with that sign (a product with the whole
+    unembedding: worth keeping while a student moves through the layers and back)."""
+    return at.readout_ranks(_load(model_key).model, [(layer, neuron)], [sign], token)[0]
+
+
 MEASURES = {"direct": "Direct effect on the centred logit", "total": "Total effect (gradient × activation)",
             "raw": "Direct effect on the raw logit"}
 SPECIFIC = at.SPECIFIC
