@@ -24,8 +24,10 @@ _frozen = False
 def freeze_startup_heap() -> None:
     """Make Streamlit's per-rerun garbage collection cheap. Once per process.
 
-    Works around: Streamlit runs a full `gc.collect(2)` after every script run
-    (`runner.postScriptGC`). With torch and plotly imported, a full collection walked
+    Works around: Python's full collections (and Streamlit's after every script run,
+    `runner.postScriptGC`, which .streamlit/config.toml now turns off because with a class's
+    sessions alive even a frozen heap left it a third of the GIL time). With torch and plotly
+    imported, a full collection walked
     ~380,000 long-lived objects and held the GIL for ~130 ms; under a class's load that
     was half of the server's time (py-spy), and every forward pass queued behind it.
     `gc.freeze()` moves the objects alive after start-up (modules, classes, plotly

@@ -58,6 +58,8 @@ def test_demo_server_settings():
     assert re.search(r"maxUploadSize\s*=\s*1\b", config)
     ttl = re.search(r"disconnectedSessionTTL\s*=\s*(\d+)", config)
     assert ttl and int(ttl.group(1)) <= 60  # closed sessions give their memory back within a minute
+    # no full collection after every rerun: at 40 sessions it held the GIL a third of the time
+    assert re.search(r"postScriptGC\s*=\s*false", config)
 
 
 @pytest.mark.slow
