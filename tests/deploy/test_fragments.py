@@ -2,6 +2,7 @@
 moving a control inside one reruns that section only, and the section still writes the URL, so
 the shared link opens the same view (the browser side of that: tests/browser/test_browser_e2e.py)."""
 import asyncio
+import threading
 
 import pytest
 
@@ -33,7 +34,11 @@ async def _change(url: str, page: str, key: str, value: float):
 @pytest.mark.parametrize("page, key, value, param, above, reopened", SECTIONS, ids=[s[0] for s in SECTIONS])
 def test_a_control_in_a_section_reruns_only_that_section_and_keeps_the_url(server_url, page, key, value, param,
                                                                            above, reopened):
-    full, part, again = asyncio.run(_change(server_url, page, key, value))
+    out = []  # in a thread of its own: the browser tests' Playwright keeps an event loop running in this one
+    worker = threading.Thread(target=lambda: out.append(asyncio.run(_change(server_url, page, key, value))))
+    worker.start()
+    worker.join(timeout=120)
+    full, part, again = out[0]
     assert not (full.exceptions or part.exceptions or again.exceptions)
     assert not full.fragment and any(above in t for t in full.texts)
     assert part.fragment and not any(above in t for t in part.texts)  # the part above was not sent again

@@ -14,8 +14,11 @@ def test_neuron_lists_round_trip_and_refuse_what_is_not_a_neuron():
 
 
 class _Tok:
-    def encode(self, text):
-        return type("E", (), {"ids": [7] if text == " Paris" else [1, 2]})()
+    """A tokenizer that puts a BOS token (0) first unless told not to, as SentencePiece ones do."""
+
+    def encode(self, text, add_special_tokens=True):
+        ids = [7] if text == " Paris" else [1, 2]
+        return type("E", (), {"ids": [0, *ids] if add_special_tokens else ids})()
 
 
 @pytest.mark.parametrize("text, want", [(" Paris", (7, None)), ("", (None, None))])
