@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from model.architectures.transformer import ModelTrace, Transformer
-from model.lm.kv_memory import (final_norm_dual, switch_off, value_matrix, value_vector, vocab_projection,
+from model.lm.kv_memory import (final_norm_dual, switch_off, value_dots, value_vector, vocab_projection,
                                 written_coeffs)
 
 SPECIFIC = 0.01  # a neuron is specific to a token that stands in the top 1% of its readout
@@ -92,7 +92,7 @@ class DirectParts:
 @torch.inference_mode()
 def direct_parts(model: Transformer, trace: ModelTrace, position: int, target: Target) -> DirectParts:
     u, norm_bias = readout_direction(model, trace, position, target)
-    neurons = torch.stack([written_coeffs(trace, layer, position) * (u @ value_matrix(model, layer))
+    neurons = torch.stack([written_coeffs(trace, layer, position) * value_dots(model, layer, u)
                            for layer in range(model.cfg.n_layers)])
     return DirectParts(float(trace.embeddings[position] @ u), trace.attn_updates[:, position] @ u,
                        trace.ffn_updates[:, position] @ u, neurons, norm_bias)

@@ -20,7 +20,8 @@ import torch
 from torch import Tensor
 
 from model.architectures.transformer import Transformer
-from model.lm.kv_memory import final_norm_dual, final_norm_linear, value_matrix, value_vector, vocab_projection
+from model.lm.kv_memory import (final_norm_dual, final_norm_linear, value_dots, value_matrix, value_vector,
+                                vocab_projection)
 
 CONCEPTS: dict[str, tuple[str, ...]] = {
     "capital cities": ("Paris", "London", "Berlin", "Rome", "Madrid", "Tokyo", "Moscow", "Beijing", "Cairo",
@@ -94,7 +95,7 @@ def readout_stats(model: Transformer) -> ReadoutStats:
 def concept_scores(model: Transformer, stats: ReadoutStats, token_ids: list[int]) -> Tensor:
     """(L, F) z-score of the set's mean readout against the vocabulary, for every neuron."""
     s = final_norm_dual(model, model.unembedding[token_ids].mean(0))  # (d,)
-    set_mean = torch.stack([s @ value_matrix(model, layer) for layer in range(model.cfg.n_layers)])  # (L, F)
+    set_mean = torch.stack([value_dots(model, layer, s) for layer in range(model.cfg.n_layers)])  # (L, F)
     return (set_mean - stats.mean) / stats.std
 
 

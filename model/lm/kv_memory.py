@@ -67,18 +67,28 @@ def most_active_neurons(trace: ModelTrace, layer: int, k: int = 20) -> list[int]
     return peak.topk(min(k, peak.numel())).indices.tolist()
 
 
-def value_matrix(model: Transformer, layer: int) -> Tensor:
+def value_matrix(model: Transformer, layer: int, neurons: slice = slice(None)) -> Tensor:
     """(d_model, d_ff): column i is v_i, what neuron i writes into the residual stream per unit of
     coefficient: the down projection's column, times Gemma 2's post-norm weight where there is one
-    (that norm's 1/rms is one scalar per token, kept in the trace's `ffn_out_scales`)."""
+    (that norm's 1/rms is one scalar per token, kept in the trace's `ffn_out_scales`). `neurons`
+    picks columns without forming the others (a copy of the whole matrix with a post-norm)."""
     block = model.blocks[layer]
-    down = block.ffn.down_proj.weight
+    down = block.ffn.down_proj.weight[:, neurons]
     return down if block.post_ffn_norm is None else down * block.post_ffn_norm.weight[:, None]
 
 
 def value_vector(model: Transformer, layer: int, neuron: int) -> Tensor:
     """v_i: column `neuron` of `value_matrix`, (d_model,)."""
-    return value_matrix(model, layer)[:, neuron]
+    return value_matrix(model, layer, slice(neuron, neuron + 1))[:, 0]
+
+
+def value_dots(model: Transformer, layer: int, u: Tensor) -> Tensor:
+    """(d_ff,): u · v_i for every neuron of `layer`, equal to u @ value_matrix but with the
+    post-norm's weight put on the one vector u instead of on every value vector."""
+    block = model.blocks[layer]
+    if block.post_ffn_norm is not None:
+        u = u * block.post_ffn_norm.weight
+    return u @ block.ffn.down_proj.weight
 
 
 def written_coeffs(trace: ModelTrace, layer: int, position: int) -> Tensor:

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from model.architectures.transformer import Transformer
-from model.lm.kv_memory import final_norm_dual, value_matrix
+from model.lm.kv_memory import final_norm_dual, value_dots
 from model.util.atomic_file import write_atomically
 
 TOP_K = 8
@@ -277,7 +277,7 @@ def neurons_promoting(model: Transformer, token: int, k: int = 10) -> list[tuple
     """(layer, neuron, score): value vectors most aligned with `token`'s unembedding,
     through the final norm: the neurons that write this token when they fire."""
     u = final_norm_dual(model, model.unembedding[token])
-    scores = torch.stack([u @ value_matrix(model, layer) for layer in range(model.cfg.n_layers)])  # (L, F)
+    scores = torch.stack([value_dots(model, layer, u) for layer in range(model.cfg.n_layers)])  # (L, F)
     vals, flat = scores.flatten().topk(k)
     F = scores.shape[1]
     return [(int(i) // F, int(i) % F, float(v)) for v, i in zip(vals, flat)]

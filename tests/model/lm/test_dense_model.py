@@ -113,3 +113,11 @@ def test_the_lens_ends_at_the_prediction_and_its_parts_add_up(gpt2):
     centred = at.explained_quantity(model, trace, pos, at.Target(a))
     assert lens.embedding + float(lens.attention.sum() + lens.ffn.sum()) + lens.norm_bias == pytest.approx(centred,
                                                                                                             abs=1e-4)
+
+
+def test_value_vectors_read_one_at_a_time_or_all_at_once_agree(tiny):
+    """value_vector and value_dots take shortcuts past the whole value matrix; they must not differ."""
+    model, _, _, _, a, _ = tiny
+    u = model.unembedding[a]
+    torch.testing.assert_close(kv.value_dots(model, 1, u), u @ kv.value_matrix(model, 1), atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(kv.value_vector(model, 1, 5), kv.value_matrix(model, 1)[:, 5])
