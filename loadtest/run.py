@@ -37,6 +37,12 @@ SATURATE_SECONDS = 20.0
 WORDS = ["river", "market", "teacher", "planet", "garden", "engine", "violin", "harbour", "winter", "library"]
 
 
+def percentile_ms(seconds: list[float], q: float) -> float:
+    """The q-quantile of latencies in seconds, in ms (nearest rank; nan for none)."""
+    ordered = sorted(seconds)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+
+
 @dataclass
 class Round:
     sessions: int
@@ -54,13 +60,11 @@ class Round:
     rss_end_mb: float = 0.0
 
     def summary(self) -> dict:
-        lat = sorted(self.latencies)
-        pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else float("nan")  # noqa: E731
         # once the class has arrived and the queue its first texts made has drained
-        settled = sorted(x for x, t in zip(self.latencies, self.finished_at) if t > 3 * self.arrivals)
-        return {"sessions": self.sessions, "browsers": self.browsers, "reruns": len(lat),
-                "p50_ms": pct(0.50), "p95_ms": pct(0.95), "errors": len(self.errors),
-                "p95_settled_ms": settled[min(len(settled) - 1, int(0.95 * len(settled)))] * 1000 if settled else None,
+        settled = [x for x, t in zip(self.latencies, self.finished_at) if t > 3 * self.arrivals]
+        return {"sessions": self.sessions, "browsers": self.browsers, "reruns": len(self.latencies),
+                "p50_ms": percentile_ms(self.latencies, 0.50), "p95_ms": percentile_ms(self.latencies, 0.95),
+                "errors": len(self.errors), "p95_settled_ms": percentile_ms(settled, 0.95) if settled else None,
                 "browser_median_ms": statistics.median(self.browser_latencies) * 1000 if self.browser_latencies else None,
                 "rss_start_mb": self.rss_start_mb, "rss_peak_mb": self.rss_peak_mb, "rss_end_mb": self.rss_end_mb}
 
