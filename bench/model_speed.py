@@ -51,7 +51,7 @@ def forward_vs_transformers() -> dict:
     with torch.inference_mode():
         diff = float((lm.model(ids)[0] - hf(ids).logits[0]).abs().max())
         ours, theirs = paired_median_ms(lambda: lm.model(ids), lambda: hf(ids).logits)
-        ours_last, theirs_last = paired_median_ms(lambda: lm.model.trace(ids[0], all_logits=False),
+        ours_last, theirs_last = paired_median_ms(lambda: lm.model.trace(ids[0], logits="last"),
                                                   lambda: hf(ids, logits_to_keep=1).logits)
     return {"tokens": N_TOKENS, "max_abs_logit_diff": diff, "ours_ms": ours, "transformers_ms": theirs,
             "ratio": ours / theirs, "ours_trace_last_ms": ours_last, "transformers_last_ms": theirs_last,

@@ -230,41 +230,62 @@ class Transformer(nn.Module):
         return self._head(final_residual, capped)
 
     def trace(self, ids: Tensor, ffn_scales: dict[int, Tensor] | None = None,
-              all_logits: bool = True) -> "ModelTrace":
+              logits: str = "all") -> "ModelTrace":
         """Forward one sequence (T,) keeping what the key-value analysis needs.
 
         `ffn_scales` maps a layer to a (d_ff,) multiplier on its FFN coefficients:
-        0 switches a neuron off, a zero vector removes the layer's FFN. With
-        `all_logits=False` only the last position's logits are computed: the
-        unembedding is a quarter of the model's FLOPs, and `logits_at` gives any
-        other position later.
+        0 switches a neuron off, a zero vector removes the layer's FFN. `logits`
+        is "all", "last" (the last position's only) or "none": the unembedding is
+        a quarter of the model's FLOPs at length, and even one row reads the whole
+        vocabulary matrix (a sixth of a short text's forward pass); `logits_at`
+        gives any position later.
         """
+        return self.trace_many([ids], ffn_scales, logits)[0]
+
+    def trace_many(self, seqs: list[Tensor], ffn_scales: dict[int, Tensor] | None = None,
+                   logits: str = "all") -> list["ModelTrace"]:
+        """`trace` for several sequences in one batch, right-padded: with causal attention no
+        real position sees the padding, and short texts cost little more together than one
+        alone, since every matrix is read from memory once per batch instead of once per text.
+        Each trace equals its own `trace` up to float32 rounding (a batch of one: exactly)."""
         if any(isinstance(b.ffn, MoEFeedForward) for b in self.blocks):
             raise ValueError("trace() supports dense and gated FFNs, not Mixture of Experts")
         ffn_scales = ffn_scales or {}
-        x, rope = self.embed(ids[None]), self._rope(ids.shape[-1])
-        start = x[0]
+        lengths = [int(s.shape[-1]) for s in seqs]
+        T = max(lengths)
+        ids = torch.stack([F.pad(s, (0, T - n)) for s, n in zip(seqs, lengths)])
+        x, rope = self.embed(ids), self._rope(T)
+        start = x
         attn, ffn, coeffs, gates, ups, out_scales = [], [], [], [], [], []
         for i, block in enumerate(self.blocks):
             t = block.trace(x, rope, ffn_scales.get(i))
             x = t.x_out
-            out_scales.append(t.ffn_out_scale[0, :, 0] if t.ffn_out_scale is not None else torch.ones(ids.shape[-1]))
-            attn.append(t.attn_update[0])
-            ffn.append(t.ffn_update[0])
-            coeffs.append(t.ffn.hidden[0])
-            gates.append(t.ffn.pre[0])
-            ups.append(t.ffn.up[0] if t.ffn.up is not None else t.ffn.pre[0])
-        final = x[0]
-        return ModelTrace(logits=self._head(final if all_logits else final[-1:]), embeddings=start, attn_updates=torch.stack(attn),
-                          ffn_updates=torch.stack(ffn), coeffs=torch.stack(coeffs), gates=torch.stack(gates),
-                          ups=torch.stack(ups), final_residual=final, ffn_out_scales=torch.stack(out_scales))
+            out_scales.append(t.ffn_out_scale[..., 0] if t.ffn_out_scale is not None else torch.ones(ids.shape))
+            attn.append(t.attn_update)
+            ffn.append(t.ffn_update)
+            coeffs.append(t.ffn.hidden)
+            gates.append(t.ffn.pre)
+            ups.append(t.ffn.up if t.ffn.up is not None else t.ffn.pre)
+        # (L, B, T, ...) once, then each sequence's (L, n, ...) slice
+        stacked = [torch.stack(parts, 1) for parts in (attn, ffn, coeffs, gates, ups, out_scales)]
+        traces = []
+        for b, n in enumerate(lengths):
+            final = x[b, :n]
+            head = {"all": final, "last": final[-1:], "none": None}[logits]
+            # a batch's own copy each: a cached trace must not keep its neighbours' memory alive
+            own = (lambda t: t.clone()) if len(seqs) > 1 else (lambda t: t)
+            a, f, c, g, u, o = (own(part[b, :, :n]) for part in stacked)
+            traces.append(ModelTrace(logits=None if head is None else self._head(head), embeddings=own(start[b, :n]),
+                                     attn_updates=a, ffn_updates=f, coeffs=c, gates=g, ups=u,
+                                     final_residual=own(final), ffn_out_scales=o))
+        return traces
 
 
 @dataclass
 class ModelTrace:
     """One sequence through the model. L layers, T tokens."""
 
-    logits: Tensor  # (T, vocab), or (1, vocab) for the last position only
+    logits: Tensor | None  # (T, vocab), (1, vocab) for the last position only, or None
     embeddings: Tensor  # (T, d): the residual stream before block 0
     attn_updates: Tensor  # (L, T, d): what each attention layer adds to the residual stream
     ffn_updates: Tensor  # (L, T, d): what each FFN adds

@@ -139,7 +139,7 @@ def cache_dir() -> Path:
     return Path(os.environ.get("FFNLAB_CACHE", Path.home() / ".cache" / "ffnlab"))
 
 
-def _cache_file(path: Path) -> Path:
+def cache_file(path: Path) -> Path:
     st = path.stat()
     return cache_dir() / f"{path.stem}-{st.st_size}-{st.st_mtime_ns}-v{CACHE_VERSION}.pt"
 
@@ -456,7 +456,7 @@ def load(path: Path | None = None, use_cache: bool = True, progress: Progress | 
     start = time.perf_counter()
     hint = FILE_HINT if path else f"Reinstall it: {INSTALL_HINT}"
     path = path or find_gguf()
-    cached = _cache_file(path)
+    cached = cache_file(path)
     if use_cache and cached.is_file():
         try:
             blob = torch.load(cached, mmap=True, weights_only=True)

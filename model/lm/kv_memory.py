@@ -46,13 +46,30 @@ def token_text(tokenizer, token_id: int) -> str:
 
 @torch.inference_mode()
 def run(model: Transformer, ids: list[int], ffn_scales: dict[int, Tensor] | None = None,
-        all_logits: bool = False) -> ModelTrace:
-    return model.trace(torch.tensor(ids), ffn_scales, all_logits=all_logits)
+        logits: str = "last") -> ModelTrace:
+    """The trace the key-value views read, with the last position's logits: the prediction every
+    view starts from (`next_token_probs` computes any other position's)."""
+    return model.trace(torch.tensor(ids), ffn_scales, logits=logits)
+
+
+@torch.inference_mode()
+def run_many(model: Transformer, texts_ids: list[list[int]]) -> list[ModelTrace]:
+    """`run` for several texts in one batch (see Transformer.trace_many): one read of the
+    unembedding gives every text its last position's logits."""
+    return model.trace_many([torch.tensor(ids) for ids in texts_ids], logits="last")
 
 
 @torch.inference_mode()
 def next_token_probs(model: Transformer, trace: ModelTrace, position: int) -> Tensor:
-    """(vocab,) next-token distribution after `position`."""
+    """(vocab,) next-token distribution after `position`, from the trace's logits where it has
+    them (the whole vocabulary matrix is read for one row otherwise: a sixth of a short text's
+    forward pass)."""
+    n = trace.final_residual.shape[0]
+    position %= n
+    if trace.logits is not None and len(trace.logits) == n:
+        return trace.logits[position].softmax(-1)
+    if trace.logits is not None and position == n - 1:
+        return trace.logits[-1].softmax(-1)
     return model.logits_at(trace.final_residual[position]).softmax(-1)
 
 
@@ -172,7 +189,7 @@ def text_loss(model: Transformer, ids: list[int], ffn_scales: dict[int, Tensor] 
     """Mean next-token cross-entropy of the text (nats), optionally under an intervention."""
     if len(ids) < 2:
         return float("nan")
-    logits = model.trace(torch.tensor(ids), ffn_scales, all_logits=True).logits
+    logits = model.trace(torch.tensor(ids), ffn_scales).logits
     return float(F.cross_entropy(logits[:-1], torch.tensor(ids[1:])))
 
 

@@ -215,7 +215,7 @@ def build(model: Transformer, tokenizer, documents: list[str],
     done = sum(len(ids) for _, ids in chunks[:acc.windows_done])
     for start, ids in chunks[acc.windows_done:]:
         with lock or nullcontext():
-            acc.add(start, model.trace(torch.tensor(ids), all_logits=False).coeffs)
+            acc.add(start, model.trace(torch.tensor(ids), logits="none").coeffs)
         done += len(ids)
         if checkpoint is not None and acc.windows_done % checkpoint_every == 0:
             acc.save(checkpoint, key)
@@ -302,9 +302,9 @@ def neurons_firing_on(model: Transformer, d: NeuronDictionary, token: int, k: in
     coeffs = []
     for position in where.tolist():
         ids, at = d.context(int(position), before=24, after=0)
-        coeffs.append(model.trace(torch.tensor(ids), all_logits=False).coeffs[:, at])
+        coeffs.append(model.trace(torch.tensor(ids), logits="none").coeffs[:, at])
     if not coeffs:
-        coeffs.append(model.trace(torch.tensor([token]), all_logits=False).coeffs[:, 0])
+        coeffs.append(model.trace(torch.tensor([token]), logits="none").coeffs[:, 0])
     mean = torch.stack(coeffs).mean(0)  # (L, F)
     extreme = torch.where(mean >= 0, torch.from_numpy(d.peak), torch.from_numpy(d.trough))
     share = torch.where(extreme * mean > 0, mean / extreme, torch.zeros_like(mean))

@@ -58,7 +58,7 @@ def test_gradient_times_activation_matches_finite_differences(lm, paris, contras
         scaled = {}
         for factor in (1 + eps, 1 - eps):
             trace = lm.model.trace(torch.tensor(ids), kv.switch_off([(layer, neuron)], lm.config.d_ff, factor),
-                                   all_logits=False)
+                                   logits="none")
             scaled[factor] = float(at._metric(lm.model.logits_at(trace.final_residual[pos]), target))
         slope = (scaled[1 + eps] - scaled[1 - eps]) / (2 * eps)  # d metric / d scale at 1
         assert -slope == pytest.approx(estimate, rel=0.03, abs=5e-4), (layer, neuron)  # abs: float32 noise

@@ -28,7 +28,7 @@ def shipped(lm):
 
 def test_top_contexts_are_the_true_maxima(lm, tiny):
     # recompute one layer's coefficients over the packed windows and compare with what was kept
-    coeffs = torch.cat([lm.model.trace(torch.tensor(ids), all_logits=False).coeffs
+    coeffs = torch.cat([lm.model.trace(torch.tensor(ids), logits="none").coeffs
                         for _, ids in nd.windows([lm.tokenizer.encode(d).ids for d in DOCS])], dim=1)
     layer = 7
     want = coeffs[layer].T.topk(nd.TOP_K, dim=-1)
@@ -120,7 +120,7 @@ def test_the_shipped_dictionary_is_this_model_over_this_corpus(lm, shipped):
         position = int(shipped.top_positions[layer, neuron, 0])
         w = int(np.searchsorted(starts, position, side="right")) - 1
         start, ids = windows[w]
-        m = lm.model.trace(torch.tensor(ids), all_logits=False).coeffs[layer, position - start, neuron]
+        m = lm.model.trace(torch.tensor(ids), logits="none").coeffs[layer, position - start, neuron]
         assert float(m) == pytest.approx(float(shipped.top_values[layer, neuron, 0]), rel=1e-3, abs=1e-3)
 
 

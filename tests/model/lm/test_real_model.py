@@ -72,7 +72,7 @@ def test_cache_round_trip(tmp_path, monkeypatch):
     monkeypatch.setenv("FFNLAB_CACHE", str(tmp_path))
     cold = gguf_loader.load()
     cold.wait_for_cache()
-    assert not cold.from_cache and [p.name for p in tmp_path.iterdir()] == [gguf_loader._cache_file(cold.source).name]
+    assert not cold.from_cache and [p.name for p in tmp_path.iterdir()] == [gguf_loader.cache_file(cold.source).name]
     warm = gguf_loader.load()
     assert warm.from_cache
     a, b = cold.model.state_dict(), warm.model.state_dict()
@@ -109,7 +109,7 @@ def test_zeroing_a_neuron_removes_exactly_its_sub_update(lm):
 
 def test_attribution_adds_up(lm):
     ids = lm.tokenizer.encode("The capital of France is").ids
-    t = kv.run(lm.model, ids, all_logits=True)
+    t = kv.run(lm.model, ids, logits="all")
     pos, paris = len(ids) - 1, int(t.logits[-1].argmax())
     parts = attribution.direct_parts(lm.model, t, pos, attribution.Target(paris, centred=False))
     assert parts.neurons.shape == (30, 1536)
