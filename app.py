@@ -3,24 +3,27 @@ import streamlit as st
 
 from components.shared import presentation, server_tuning
 from components.shared.registry import PAGES
+from components.shared.script_slots import SCRIPTS
 
-presenting = presentation.init()
-st.set_page_config(page_title="FFN Lab", page_icon=":material/hub:", layout="wide",
-                   initial_sidebar_state="collapsed" if presenting else "auto")
+# a few scripts at a time, the others wait their turn blocked (components/shared/script_slots.py)
+with SCRIPTS.held():
+    presenting = presentation.init()
+    st.set_page_config(page_title="FFN Lab", page_icon=":material/hub:", layout="wide",
+                       initial_sidebar_state="collapsed" if presenting else "auto")
 
-sections: dict[str, list] = {}
-for info in PAGES:
-    page = st.Page(info.path, title=info.title, icon=info.icon, url_path=info.url_path,
-                   default=info.url_path == "home")
-    sections.setdefault(info.section, []).append(page)
+    sections: dict[str, list] = {}
+    for info in PAGES:
+        page = st.Page(info.path, title=info.title, icon=info.icon, url_path=info.url_path,
+                       default=info.url_path == "home")
+        sections.setdefault(info.section, []).append(page)
 
-current = st.navigation(sections, expanded=True)  # all 13 pages, no 'View more' to find
-with st.sidebar:
-    presentation.controls()
-    st.caption("FFN Lab — an interactive explainer of the feed-forward half of every Transformer block. "
-               "Every control is saved in the page URL: copy it to share the exact view.")
-presentation.apply()
-current.run()
-presentation.publish()
+    current = st.navigation(sections, expanded=True)  # all 13 pages, no 'View more' to find
+    with st.sidebar:
+        presentation.controls()
+        st.caption("FFN Lab — an interactive explainer of the feed-forward half of every Transformer block. "
+                   "Every control is saved in the page URL: copy it to share the exact view.")
+    presentation.apply()
+    current.run()
+    presentation.publish()
 server_tuning.freeze_startup_heap()  # after the first run has imported what pages use
 server_tuning.start_session_sweeper()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.lm import kv_views
-from components.lm.model_resource import MODEL_LOCK, _load
+from components.lm.model_resource import _load, forward_pass
 from content.gallery import GalleryNeuron
 from model.lm import attribution as at
 from model.lm import concepts, registry
@@ -33,7 +33,7 @@ def switch_off_effect(model_key: str, sentence: str, token: str,
     lm = _load(model_key)
     ids = lm.tokenizer.encode(sentence).ids
     token_id = lm.tokenizer.encode(token, add_special_tokens=False).ids[0]
-    with MODEL_LOCK:
+    with forward_pass():
         _, _, p0, p1 = at.ablate(lm.model, ids, len(ids) - 1, at.Target(token_id), list(neurons))
     layer, neuron = neurons[0]
     m = float(kv_views.analysis(model_key, sentence).trace.coeffs[layer, len(ids) - 1, neuron])

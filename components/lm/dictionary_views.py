@@ -9,7 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from components.lm.model_resource import MODEL_LOCK
+from components.lm.model_resource import FORWARDS, forward_pass
+from components.shared.script_slots import SCRIPTS
 from components.shared.token_html import coloured_tokens
 from model.lm import build_dictionary, gguf_loader
 from model.lm import neuron_dictionary as nd
@@ -50,7 +51,7 @@ class BuildJob:
         def progress(done: int, total: int) -> None:
             self.done, self.total = done, total
         try:
-            self.result = build_dictionary.build_builtin(lm, progress=progress, lock=MODEL_LOCK)
+            self.result = build_dictionary.build_builtin(lm, progress=progress, lock=FORWARDS)
         except Exception as err:  # shown on the page; a later visit retries
             self.error = f"{type(err).__name__}: {err}"
             with self._lock:
@@ -65,7 +66,8 @@ def builtin_job(source: str) -> BuildJob:
 
 def _with_progress(label: str, build):
     bar = st.progress(0.0, text=label)
-    result = build(lambda done, total: bar.progress(done / total, text=f"{label} {done:,} / {total:,} tokens"))
+    with SCRIPTS.lent():  # a build takes seconds to minutes: other sessions' scripts go on
+        result = build(lambda done, total: bar.progress(done / total, text=f"{label} {done:,} / {total:,} tokens"))
     bar.empty()
     return result
 
@@ -123,7 +125,7 @@ def upload_dictionary(lm: LoadedModel, text: str) -> nd.NeuronDictionary:
         st.session_state[key] = _with_progress(
             "Building a dictionary of your file:",
             lambda progress: nd.load_or_build(lm.model, lm.tokenizer, docs, gguf_loader.cache_dir(), progress,
-                                              MODEL_LOCK, lm.source))
+                                              FORWARDS, lm.source))
     return st.session_state[key]
 
 
@@ -131,7 +133,7 @@ def upload_dictionary(lm: LoadedModel, text: str) -> nd.NeuronDictionary:
 def firing_on(_lm: LoadedModel, _d: nd.NeuronDictionary, fingerprint: str, token: int) -> tuple[list[nd.Firing], int]:
     """The neurons firing most on `token` in dictionary `fingerprint`: six short forward passes
     (about 1 s), so computed once per token rather than on every rerun of the page."""
-    with MODEL_LOCK:
+    with forward_pass():
         return nd.neurons_firing_on(_lm.model, _d, token)
 
 

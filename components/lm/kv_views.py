@@ -11,11 +11,13 @@ from dataclasses import dataclass
 import streamlit as st
 
 from components.lm import kv_figures
-from components.lm.model_resource import MODEL_LOCK, _load
+from components.lm.model_resource import FORWARDS, _load, forward_pass, trace_worker
+from components.shared.script_slots import SCRIPTS
 from model.architectures.transformer import ModelTrace
 from model.lm import attribution as at
 from model.lm import kv_memory as kv
 from model.lm import logit_lens
+from model.lm.trace_worker import WorkerUnavailable
 
 TTL = 1800
 
@@ -30,8 +32,17 @@ class Analysis:
 def analysis(model_key: str, text: str) -> Analysis:
     lm = _load(model_key)
     enc = kv.encode(lm.tokenizer, text)
-    with MODEL_LOCK:
-        return Analysis(enc, kv.run(lm.model, enc.ids))
+    worker = trace_worker(model_key, lm)
+    if worker is not None:
+        try:
+            with SCRIPTS.lent():  # blocked on another process: other scripts may run meanwhile
+                return Analysis(enc, worker.trace(enc.ids))
+        except WorkerUnavailable:
+            pass  # it stopped: this process computes, as it did before the worker started
+    # texts other sessions send while the cores are busy share one pass with this one
+    with SCRIPTS.lent():
+        trace = FORWARDS.run(model_key, enc.ids, lambda batch: kv.run_many(lm.model, batch), size=len(enc.ids))
+    return Analysis(enc, trace)
 
 
 def token_labels(model_key: str, token_ids: list[int]) -> list[str]:
@@ -82,7 +93,7 @@ def target_for(token: int, contrast: int | None, measure: str) -> at.Target:
 def total_effects(model_key: str, text: str, position: int, token: int, contrast: int | None):
     """(L, F) estimated change of the metric if each neuron were switched off, and the metric."""
     ids = analysis(model_key, text).enc.ids
-    with MODEL_LOCK:
+    with forward_pass():
         return at.total_effects(_load(model_key).model, ids, position, at.Target(token, contrast))
 
 
@@ -189,7 +200,7 @@ def ablation_check(model_key: str, text: str, position: int, token: int, contras
                    neurons: tuple[tuple[int, int], ...]) -> tuple[float, float, float, float]:
     """Switch `neurons` off for real: (metric before, after, p(token) before, after)."""
     ids = analysis(model_key, text).enc.ids
-    with MODEL_LOCK:
+    with forward_pass():
         return at.ablate(_load(model_key).model, ids, position, at.Target(token, contrast), list(neurons))
 
 
@@ -221,7 +232,7 @@ def intervene(model_key: str, text: str, position: int, neurons: tuple[tuple[int
               layers_off: tuple[int, ...], k: int = 10):
     model, a = _load(model_key).model, analysis(model_key, text)
     scales = kv.switch_off(list(neurons), model.cfg.d_ff, factor, layers_off)
-    with MODEL_LOCK:
+    with forward_pass():
         after_trace = kv.run(model, a.enc.ids, scales)
     before = kv.next_token_probs(model, a.trace, position)
     after = kv.next_token_probs(model, after_trace, position)
@@ -235,7 +246,7 @@ def division_of_labour(model_key: str, text: str):
     model, a = _load(model_key).model, analysis(model_key, text)
     attn, ffn = kv.update_norms(a.trace)
     off = kv.all_ffn_off(model.cfg.n_layers, model.cfg.d_ff)
-    with MODEL_LOCK:
+    with forward_pass():
         no_ffn = kv.run(model, a.enc.ids, off)
         losses = kv.text_loss(model, a.enc.ids), kv.text_loss(model, a.enc.ids, off)
     last = len(a.enc.ids) - 1

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Callable, Sequence
+from contextlib import contextmanager
+from typing import Callable, Iterator, Sequence
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -16,19 +17,68 @@ import torch
 
 from components.shared import url_state
 from components.shared.params import ChoiceParam, Param
+from components.shared.script_slots import SCRIPTS
 from components.shared.server_tuning import trim_heap
 from model.architectures.config import ModelConfig
 from model.ffn.activations import get as get_activation
 from model.ffn.activations import glu_name
 from model.lm import gguf_loader, registry
+from model.lm.forward_slots import ForwardSlots
 from model.lm.gguf_loader import LoadedModel, ModelUnavailable
+from model.lm.kv_memory import MAX_TOKENS
 from model.lm.shelf import Shelf
+from model.lm.trace_worker import TraceWorker
 
 # As many forward passes at once as the cores can run without oversubscribing them: servers run
 # one torch thread (OMP_NUM_THREADS=1, see tests/conftest.py's SERVER_ENV), so two on two cores;
 # with torch's default of a thread per core, one. More would only make them spin; under load,
-# requests queue here in order instead.
-MODEL_LOCK = threading.BoundedSemaphore(max(1, (os.cpu_count() or 1) // torch.get_num_threads()))
+# requests queue here in order instead, and new texts that queue together run as one batch
+# of at most MAX_TOKENS padded tokens (see model/lm/forward_slots.py).
+FORWARDS = ForwardSlots(max(1, (os.cpu_count() or 1) // torch.get_num_threads()), batch_budget=MAX_TOKENS)
+
+
+@contextmanager
+def forward_pass() -> Iterator[None]:
+    """A slot for a forward pass that cannot batch (a gradient, an intervention). The page
+    script's admission slot is lent meanwhile (components/shared/script_slots.py), so a long
+    computation never holds up other sessions' scripts."""
+    with SCRIPTS.lent(), FORWARDS:
+        yield
+
+
+@st.cache_resource(show_spinner=False)
+def _trace_workers() -> dict[str, TraceWorker]:
+    return {}
+
+
+_WORKERS_LOCK = threading.Lock()
+
+
+def trace_worker(key: str, lm: LoadedModel) -> TraceWorker | None:
+    """The process computing this model's key-value traces (model/lm/trace_worker.py), started on
+    the first call once the model's float32 cache is on disk (the worker maps that file, so the
+    weights' memory is shared). None until it serves, if it cannot start, or with
+    $FFNLAB_TRACE_WORKER=0: the caller then computes in this process."""
+    if os.environ.get("FFNLAB_TRACE_WORKER", "1") == "0":
+        return None
+    try:
+        cache = gguf_loader.cache_file(lm.source)  # names the file's size and time: its identity
+    except OSError:  # the model file went away after it was loaded
+        return None
+    workers = _trace_workers()
+    with _WORKERS_LOCK:
+        for gone in set(workers) - set(shelf().keys()):  # its model was put away
+            workers.pop(gone).close()
+        worker = workers.get(key)
+        if worker is not None and worker.cache != cache:  # the key now names another file
+            workers.pop(key).close()
+            worker = None
+        if worker is None:
+            if not cache.is_file():  # still being written, or no cache
+                return None
+            worker = workers[key] = TraceWorker(lm.source, batch_budget=MAX_TOKENS)
+            worker.cache = cache
+    return worker if worker.ready else None
 
 
 @st.cache_resource(show_spinner=False)
@@ -70,7 +120,7 @@ def get_model(key: str = registry.BUNDLED) -> LoadedModel | None:
         bar[0].progress(share, text=f"A first load (later ones use a cache): {text}")
 
     try:
-        with st.spinner(f"Loading {label}…"):
+        with st.spinner(f"Loading {label}…"), SCRIPTS.lent():  # seconds for a big file: others go on
             return _load(key, progress)
     except ModelUnavailable as err:
         st.error(f"The trained model is unavailable, so this page cannot run. {err}", icon=":material/error:")

@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 import streamlit as st
 
 from components.shared.params import Param
+from components.shared.script_slots import SCRIPTS
 
 
 def key(page: str, param: Param | str) -> str:
@@ -76,8 +77,9 @@ def section(page: str, params: Sequence[Param]) -> Callable[[Callable], Callable
         @st.fragment
         @functools.wraps(fn)
         def part(*args, **kwargs):
-            fn(*args, **kwargs)
-            publish(page, params)
+            with SCRIPTS.held():  # a fragment's own rerun does not pass through app.py's
+                fn(*args, **kwargs)
+                publish(page, params)
         return part
     return wrap
 

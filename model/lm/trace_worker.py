@@ -1,0 +1,172 @@
+"""The key-value page's forward passes in a process of their own.
+
+A torch operation releases the GIL while it computes and must take it back before the next one:
+a SmolLM2 forward pass is about a thousand operations. In a server where dozens of sessions run
+page scripts (pure Python, holding the GIL), each of those takes-back waits for a running
+script to let go, up to the interpreter's switch interval. Measured on one core
+(OMP_NUM_THREADS=1): a 14-token pass takes 106 ms alone, 4.9 s beside one busy Python thread,
+12-19 s beside four (a shorter switch interval only divides that by a few). So in a class's
+first minute, new texts waited seconds for the CPU while the CPU was half idle.
+
+Here the passes run in a spawned process with no page scripts: it loads the same model file
+(from the float32 cache, memory-mapped, so the weights' pages are shared with the server) and
+answers batches of token ids with traces. Each trace comes back as one file in memory (/dev/shm
+where it has room) that the server maps and unlinks: a handful of system calls, where sending the
+tensors through the pipe would read it 64 KB at a time and give the GIL away at every read, and
+torch's own sharing would make a round trip per tensor. If the process cannot start or dies, the
+caller falls back to its own forward pass.
+"""
+from __future__ import annotations
+
+import math
+import mmap
+import multiprocessing
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from model.architectures.transformer import ModelTrace
+from model.lm.forward_slots import ForwardSlots
+
+FIELDS = [f.name for f in fields(ModelTrace)]
+
+
+class WorkerUnavailable(RuntimeError):
+    pass
+
+
+class TraceWorker:
+    """One process holding one model, serving one batch at a time on one core. `trace` may be
+    called from any thread: texts that arrive while it computes wait and go together as the next
+    batch (of at most `batch_budget` padded tokens)."""
+
+    def __init__(self, path: Path, batch_budget: int, start_timeout: float = 120.0) -> None:
+        self.queue = ForwardSlots(1, batch_budget)
+        self.path = path
+        self.cache: Path | None = None  # the caller's note of which cache file it serves
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(str(path), child), daemon=True, name="ffnlab-trace-worker")
+        self._proc.start()
+        child.close()
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self.problem: str | None = None
+        self._timeout = start_timeout
+        threading.Thread(target=self._await_ready, daemon=True, name="ffnlab-trace-worker-start").start()
+
+    def _await_ready(self) -> None:
+        try:
+            if not self._conn.poll(self._timeout):
+                raise WorkerUnavailable(f"no answer within {self._timeout:.0f} s")
+            kind, payload = self._conn.recv()
+            if kind != "ready":
+                raise WorkerUnavailable(payload)
+        except (OSError, EOFError, WorkerUnavailable) as err:
+            self.problem = f"{type(err).__name__}: {err}"
+            self.close()
+        finally:
+            self._ready.set()
+
+    @property
+    def ready(self) -> bool:
+        """Started and serving (a caller that finds it not ready computes in its own process)."""
+        return self._ready.is_set() and self.problem is None and self._proc.is_alive()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        self._ready.wait(timeout)
+        return self.ready
+
+    def trace(self, ids: list[int]) -> ModelTrace:
+        """kv_memory.run(model, ids) computed by the worker, batched with texts waiting beside it."""
+        return self.queue.run("", ids, self.run_many, size=len(ids))
+
+    def run_many(self, texts_ids: list[list[int]]) -> list[ModelTrace]:
+        """kv_memory.run_many on the worker's copy of the model; WorkerUnavailable if it is gone."""
+        if not self.ready:
+            raise WorkerUnavailable(self.problem or "not started")
+        with self._lock:
+            try:
+                self._conn.send(texts_ids)
+                kind, payload = self._conn.recv()
+            except (OSError, EOFError) as err:
+                self.problem = f"the worker stopped: {type(err).__name__}: {err}"
+                raise WorkerUnavailable(self.problem) from err
+        if kind != "ok":
+            raise RuntimeError(f"in the trace worker: {payload}")
+        return [_open_trace(path, layout) for path, layout in payload]
+
+    def close(self) -> None:
+        try:
+            self._conn.close()
+        except OSError:
+            pass
+        if self._proc.is_alive():
+            self._proc.terminate()
+        self._proc.join(5)
+
+
+def _serve(path: str, conn) -> None:
+    """The worker's loop: load the model, then answer each batch until the server goes away."""
+    from model.lm import gguf_loader
+    from model.lm import kv_memory as kv
+
+    torch.set_num_threads(1)  # one core for passes; the server's page scripts hold the other
+    try:
+        lm = gguf_loader.load(Path(path))
+    except Exception as err:  # ModelUnavailable and anything else: told to the server, which falls back
+        conn.send(("error", f"{type(err).__name__}: {err}"))
+        return
+    folder = _scratch_folder()
+    conn.send(("ready", None))
+    while True:
+        try:
+            batch = conn.recv()
+        except (EOFError, OSError):  # the server closed the pipe or exited
+            return
+        try:
+            conn.send(("ok", [_write_trace(folder, t) for t in kv.run_many(lm.model, batch)]))
+        except Exception as err:
+            conn.send(("error", f"{type(err).__name__}: {err}"))
+
+
+def _scratch_folder() -> str:
+    """/dev/shm if it has room for the longest trace many times over (a container's is 64 MB by
+    default), else the temporary folder, whose pages are as fast while they stay in the cache."""
+    try:
+        if shutil.disk_usage("/dev/shm").free > 2**30:
+            return "/dev/shm"
+    except OSError:
+        pass
+    return tempfile.gettempdir()
+
+
+def _write_trace(folder: str, trace: ModelTrace) -> tuple[str, list[tuple[str, tuple[int, ...]]]]:
+    present = [name for name in FIELDS if getattr(trace, name) is not None]  # logits may be None
+    layout = [(name, tuple(getattr(trace, name).shape)) for name in present]
+    fd, path = tempfile.mkstemp(prefix="ffnlab-trace-", dir=folder)
+    with os.fdopen(fd, "wb") as f:
+        for name in present:
+            f.write(getattr(trace, name).contiguous().numpy())
+    return path, layout
+
+
+def _open_trace(path: str, layout: list[tuple[str, tuple[int, ...]]]) -> ModelTrace:
+    """The trace written at `path`, mapped (copy-on-write, so its tensors are writable) and
+    unlinked. numpy views and torch.from_numpy keep the GIL; torch's view operations would each
+    give it away."""
+    with open(path, "rb") as f:
+        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
+    os.unlink(path)
+    flat, at, parts = np.frombuffer(mapped, dtype=np.float32), 0, {"logits": None}
+    for name, shape in layout:
+        n = math.prod(shape)
+        parts[name] = torch.from_numpy(flat[at:at + n].reshape(shape))
+        at += n
+    return ModelTrace(**parts)

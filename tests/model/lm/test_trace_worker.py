@@ -1,0 +1,87 @@
+"""The trace worker process: its traces are the server's own (bit for bit), they arrive through
+files it leaves nothing of, and a worker that cannot load its model or dies says so instead of
+hanging, so the server falls back to computing itself."""
+import os
+
+import pytest
+import torch
+
+from model.lm import gguf_loader
+from model.lm import kv_memory as kv
+from model.lm.kv_memory import MAX_TOKENS
+from model.lm.trace_worker import FIELDS, TraceWorker, WorkerUnavailable, _scratch_folder
+from tests.gguf_files import write_llama
+
+pytestmark = pytest.mark.model
+
+
+def _leftovers() -> set[str]:
+    return {f for f in os.listdir(_scratch_folder()) if f.startswith("ffnlab-trace-")}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A tiny LLaMA file with its float32 cache (where the worker loads it from) in a folder of
+    the test's own, which the worker inherits through the environment."""
+    folder = tmp_path_factory.mktemp("worker")
+    saved = os.environ.get("FFNLAB_CACHE")
+    os.environ["FFNLAB_CACHE"] = str(folder / "cache")
+    try:
+        path = write_llama(folder / "tiny.gguf")
+        lm = gguf_loader.load(path)
+        lm.wait_for_cache()
+        worker = TraceWorker(path, batch_budget=MAX_TOKENS)
+        assert worker.wait_ready(60), worker.problem
+        yield lm, worker
+        worker.close()
+    finally:
+        if saved is None:
+            os.environ.pop("FFNLAB_CACHE")
+        else:
+            os.environ["FFNLAB_CACHE"] = saved
+
+
+def test_its_traces_equal_the_server_s_own(tiny):
+    lm, worker = tiny
+    before = _leftovers()
+    texts = [lm.tokenizer.encode(t).ids for t in ("The capital of France is", "Hi there, a longer text than that")]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as servers and the worker run: the same kernels, the same rounding
+    try:
+        mine = [kv.run(lm.model, ids) for ids in texts]
+    finally:
+        torch.set_num_threads(threads)
+    theirs = worker.run_many(texts)
+    for a, b in zip(mine, theirs):
+        assert b.logits.shape == (1, lm.config.vocab_size)  # the last position's
+        for name in FIELDS:  # the shorter text was padded in the batch: equal up to float32 rounding
+            torch.testing.assert_close(getattr(b, name), getattr(a, name), atol=2e-4, rtol=1e-4, msg=name)
+    alone = worker.trace(texts[0])  # one text alone: bit for bit
+    assert all(torch.equal(getattr(alone, name), getattr(mine[0], name)) for name in FIELDS)
+    theirs[0].coeffs[0, 0, 0] = 1.0  # the server may write into them (copy-on-write mapping)
+    assert _leftovers() <= before  # every file was unlinked once mapped
+
+
+def test_a_worker_that_cannot_load_its_model_says_why(tmp_path):
+    bad = tmp_path / "damaged.gguf"
+    bad.write_bytes(b"GGUF" + b"\0" * 64)
+    worker = TraceWorker(bad, batch_budget=MAX_TOKENS)
+    try:
+        assert not worker.wait_ready(60)
+        assert worker.problem
+        with pytest.raises(WorkerUnavailable):
+            worker.run_many([[1, 2, 3]])
+    finally:
+        worker.close()
+
+
+def test_a_worker_that_died_is_reported_not_waited_for(tiny, tmp_path):
+    lm, _ = tiny
+    worker = TraceWorker(lm.source, batch_budget=MAX_TOKENS)
+    assert worker.wait_ready(60), worker.problem
+    worker._proc.kill()
+    worker._proc.join(10)
+    assert not worker.ready
+    with pytest.raises(WorkerUnavailable):
+        worker.run_many([[1, 2, 3]])
+    worker.close()
