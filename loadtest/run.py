@@ -171,7 +171,9 @@ def browser_student(url: str, until: float, rnd: Round, idx: int) -> None:
 
 
 def rss_mb(proc: psutil.Process) -> float:
-    """Resident memory of the server and its children; a child may exit while we count."""
+    """Resident memory of the server and its children, each page shared between them counted once:
+    the proportional set size (PSS), since the trace worker maps the same model cache file as the
+    server, and summing RSS would count those weights twice. A child may exit while we count."""
     total = 0
     try:
         family = [proc, *proc.children(recursive=True)]
@@ -179,7 +181,7 @@ def rss_mb(proc: psutil.Process) -> float:
         family = [proc]
     for p in family:
         try:
-            total += p.memory_info().rss
+            total += p.memory_full_info().pss
         except psutil.NoSuchProcess:
             pass
     return total / 2**20
