@@ -33,6 +33,7 @@ import torch
 
 from model.architectures.transformer import ModelTrace
 from model.lm.forward_slots import ForwardSlots
+from model.util.heap import trim_heap
 
 FIELDS = [f.name for f in fields(ModelTrace)]
 
@@ -132,6 +133,7 @@ def _serve(path: str, conn) -> None:
             return
         try:
             conn.send(("ok", [_write_trace(folder, t) for t in kv.run_many(lm.model, batch)]))
+            trim_heap()  # a batch's traces (tens of MB) are freed in the middle of the heap
         except Exception as err:
             conn.send(("error", f"{type(err).__name__}: {err}"))
 
