@@ -47,7 +47,10 @@ class TraceWorker:
     called from any thread: texts that arrive while it computes wait and go together as the next
     batch (of at most `batch_budget` padded tokens)."""
 
-    def __init__(self, path: Path, batch_budget: int, start_timeout: float = 120.0) -> None:
+    def __init__(self, path: Path, batch_budget: int, start_timeout: float = 120.0,
+                 reply_timeout: float = 60.0) -> None:
+        """`reply_timeout`: a batch unanswered for that long (the longest takes a few seconds)
+        means the worker is stuck; it is stopped and its callers compute themselves."""
         self.queue = ForwardSlots(1, batch_budget)
         self.path = path
         self.cache: Path | None = None  # the caller's note of which cache file it serves
@@ -59,7 +62,7 @@ class TraceWorker:
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self.problem: str | None = None
-        self._timeout = start_timeout
+        self._timeout, self._reply_timeout = start_timeout, reply_timeout
         threading.Thread(target=self._await_ready, daemon=True, name="ffnlab-trace-worker-start").start()
 
     def _await_ready(self) -> None:
@@ -95,9 +98,12 @@ class TraceWorker:
         with self._lock:
             try:
                 self._conn.send(texts_ids)
+                if not self._conn.poll(self._reply_timeout):
+                    raise TimeoutError(f"no answer within {self._reply_timeout:.0f} s")
                 kind, payload = self._conn.recv()
-            except (OSError, EOFError) as err:
+            except (OSError, EOFError) as err:  # TimeoutError is an OSError
                 self.problem = f"the worker stopped: {type(err).__name__}: {err}"
+                self.close()
                 raise WorkerUnavailable(self.problem) from err
         if kind != "ok":
             raise RuntimeError(f"in the trace worker: {payload}")
@@ -110,7 +116,10 @@ class TraceWorker:
             pass
         if self._proc.is_alive():
             self._proc.terminate()
-        self._proc.join(5)
+            self._proc.join(5)
+        if self._proc.is_alive():  # stuck past SIGTERM (or stopped): SIGKILL always ends it
+            self._proc.kill()
+            self._proc.join(5)
 
 
 def _serve(path: str, conn) -> None:

@@ -2,6 +2,7 @@
 files it leaves nothing of, and a worker that cannot load its model or dies says so instead of
 hanging, so the server falls back to computing itself."""
 import os
+import signal
 
 import pytest
 import torch
@@ -85,3 +86,16 @@ def test_a_worker_that_died_is_reported_not_waited_for(tiny, tmp_path):
     with pytest.raises(WorkerUnavailable):
         worker.run_many([[1, 2, 3]])
     worker.close()
+
+
+def test_a_stuck_worker_is_stopped_and_reported(tiny):
+    lm, _ = tiny
+    worker = TraceWorker(lm.source, batch_budget=MAX_TOKENS, reply_timeout=2)
+    assert worker.wait_ready(60), worker.problem
+    os.kill(worker._proc.pid, signal.SIGSTOP)  # alive but never answering
+    try:
+        with pytest.raises(WorkerUnavailable, match="no answer"):
+            worker.run_many([[1, 2, 3]])
+        assert not worker.ready and not worker._proc.is_alive()
+    finally:
+        worker.close()
