@@ -106,7 +106,7 @@ def server_memory() -> dict:
     from playwright.sync_api import sync_playwright
 
     from components.shared.registry import PAGES
-    from loadtest.run import rss_mb
+    from loadtest.run import rss_mb, trace_workers
     from tests.browser_helpers import open_page
     from tests.conftest import CHROMIUM_ARGS, chromium_path, start_streamlit
 
@@ -119,8 +119,7 @@ def server_memory() -> dict:
             page = browser.new_page()
             open_page(page, f"{url}/kv_memory", charts=True)
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and not any("spawn_main" in " ".join(c.cmdline())
-                                                          for c in server.children(recursive=True)):
+            while time.monotonic() < deadline and not trace_workers(server):
                 time.sleep(0.5)
             time.sleep(5)  # it imports torch and maps the model
             loaded = rss_mb(server)

@@ -187,6 +187,11 @@ def rss_mb(proc: psutil.Process) -> float:
     return total / 2**20
 
 
+def trace_workers(server: psutil.Process) -> list[psutil.Process]:
+    """The server's trace worker processes (model/lm/trace_worker.py: spawned by multiprocessing)."""
+    return [p for p in server.children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
+
+
 def run_round(url: str, server: psutil.Process, sessions: int, browsers: int, seconds: float, think: float) -> Round:
     rnd = Round(sessions, browsers, seconds, rss_start_mb=rss_mb(server), arrivals=think)
     until = time.monotonic() + seconds

@@ -17,6 +17,7 @@ from model.architectures.transformer import ModelTrace
 from model.lm import attribution as at
 from model.lm import kv_memory as kv
 from model.lm import logit_lens
+from model.lm.gguf_loader import LoadedModel
 from model.lm.trace_worker import WorkerUnavailable
 
 TTL = 1800
@@ -32,17 +33,20 @@ class Analysis:
 def analysis(model_key: str, text: str) -> Analysis:
     lm = _load(model_key)
     enc = kv.encode(lm.tokenizer, text)
+    with SCRIPTS.lent():  # this script waits for a pass: other scripts may run meanwhile
+        return Analysis(enc, _trace(model_key, lm, enc.ids))
+
+
+def _trace(model_key: str, lm: LoadedModel, ids: list[int]) -> ModelTrace:
+    """The text's trace from the trace worker, or from this process while the worker starts or
+    if it is gone; either way texts waiting together share one pass."""
     worker = trace_worker(model_key, lm)
     if worker is not None:
         try:
-            with SCRIPTS.lent():  # blocked on another process: other scripts may run meanwhile
-                return Analysis(enc, worker.trace(enc.ids))
+            return worker.trace(ids)
         except WorkerUnavailable:
             pass  # it stopped: this process computes, as it did before the worker started
-    # texts other sessions send while the cores are busy share one pass with this one
-    with SCRIPTS.lent():
-        trace = FORWARDS.run(model_key, enc.ids, lambda batch: kv.run_many(lm.model, batch), size=len(enc.ids))
-    return Analysis(enc, trace)
+    return FORWARDS.run(model_key, ids, lambda batch: kv.run_many(lm.model, batch), size=len(ids))
 
 
 def token_labels(model_key: str, token_ids: list[int]) -> list[str]:

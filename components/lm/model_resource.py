@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable, Iterator, Sequence
 from urllib.parse import urlencode
 
@@ -18,7 +19,6 @@ import torch
 from components.shared import url_state
 from components.shared.params import ChoiceParam, Param
 from components.shared.script_slots import SCRIPTS
-from components.shared.server_tuning import trim_heap
 from model.architectures.config import ModelConfig
 from model.ffn.activations import get as get_activation
 from model.ffn.activations import glu_name
@@ -28,6 +28,7 @@ from model.lm.gguf_loader import LoadedModel, ModelUnavailable
 from model.lm.kv_memory import MAX_TOKENS
 from model.lm.shelf import Shelf
 from model.lm.trace_worker import TraceWorker
+from model.util.heap import trim_heap
 
 # As many forward passes at once as the cores can run without oversubscribing them: servers run
 # one torch thread (OMP_NUM_THREADS=1, see tests/conftest.py's SERVER_ENV), so two on two cores;
@@ -47,7 +48,8 @@ def forward_pass() -> Iterator[None]:
 
 
 @st.cache_resource(show_spinner=False)
-def _trace_workers() -> dict[str, TraceWorker]:
+def _trace_workers() -> dict[str, tuple[Path, TraceWorker]]:
+    """Registry key -> (the cache file its worker maps, the worker)."""
     return {}
 
 
@@ -68,16 +70,14 @@ def trace_worker(key: str, lm: LoadedModel) -> TraceWorker | None:
     workers = _trace_workers()
     with _WORKERS_LOCK:
         for gone in set(workers) - set(shelf().keys()):  # its model was put away
-            workers.pop(gone).close()
-        worker = workers.get(key)
-        if worker is not None and worker.cache != cache:  # the key now names another file
-            workers.pop(key).close()
-            worker = None
-        if worker is None:
+            workers.pop(gone)[1].close()
+        if key in workers and workers[key][0] != cache:  # the key now names another file
+            workers.pop(key)[1].close()
+        if key not in workers:
             if not cache.is_file():  # still being written, or no cache
                 return None
-            worker = workers[key] = TraceWorker(lm.source, batch_budget=MAX_TOKENS)
-            worker.cache = cache
+            workers[key] = cache, TraceWorker(lm.source, batch_budget=MAX_TOKENS)
+        worker = workers[key][1]
     return worker if worker.ready else None
 
 

@@ -268,12 +268,12 @@ class Transformer(nn.Module):
             ups.append(t.ffn.up if t.ffn.up is not None else t.ffn.pre)
         # (L, B, T, ...) once, then each sequence's (L, n, ...) slice
         stacked = [torch.stack(parts, 1) for parts in (attn, ffn, coeffs, gates, ups, out_scales)]
+        # a batch's own copy each: a cached trace must not keep its neighbours' memory alive
+        own = (lambda t: t.clone()) if len(seqs) > 1 else (lambda t: t)
         traces = []
         for b, n in enumerate(lengths):
             final = x[b, :n]
             head = {"all": final, "last": final[-1:], "none": None}[logits]
-            # a batch's own copy each: a cached trace must not keep its neighbours' memory alive
-            own = (lambda t: t.clone()) if len(seqs) > 1 else (lambda t: t)
             a, f, c, g, u, o = (own(part[b, :, :n]) for part in stacked)
             traces.append(ModelTrace(logits=None if head is None else self._head(head), embeddings=own(start[b, :n]),
                                      attn_updates=a, ffn_updates=f, coeffs=c, gates=g, ups=u,

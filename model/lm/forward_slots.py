@@ -38,7 +38,7 @@ class ForwardSlots:
         self._free = slots
         self._queue: list[_Request] = []
         self._cv = threading.Condition()
-        self.batch_sizes: Counter[int] = Counter()  # how many batches of each size ran, for the benchmark
+        self.batch_sizes: Counter[int] = Counter()  # how many batches of each size ran (the tests read it)
 
     def run(self, key: Hashable, item: Any, run_batch: Callable[[list], list], size: int = 1) -> Any:
         """run_batch([item, ...])[i] for this item, computed alone or with others of the same key

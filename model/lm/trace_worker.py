@@ -52,8 +52,6 @@ class TraceWorker:
         """`reply_timeout`: a batch unanswered for that long (the longest takes a few seconds)
         means the worker is stuck; it is stopped and its callers compute themselves."""
         self.queue = ForwardSlots(1, batch_budget)
-        self.path = path
-        self.cache: Path | None = None  # the caller's note of which cache file it serves
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_serve, args=(str(path), child), daemon=True, name="ffnlab-trace-worker")

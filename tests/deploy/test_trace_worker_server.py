@@ -8,12 +8,9 @@ import psutil
 import pytest
 
 from loadtest.protocol_client import StreamlitSession
+from loadtest.run import trace_workers
 
 pytestmark = pytest.mark.browser
-
-
-def _workers(server: psutil.Process) -> list[psutil.Process]:
-    return [p for p in server.children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
 
 
 def _cpu(procs: list[psutil.Process]) -> float:
@@ -31,9 +28,9 @@ def test_new_texts_are_traced_in_the_worker_process(server_url):
             results = [await s.open_page("kv_memory")]
             results.append(await s.set_text("kv.text", "The first text, perhaps computed in the server"))
             deadline = time.monotonic() + 60
-            while not _workers(server) and time.monotonic() < deadline:
+            while not trace_workers(server) and time.monotonic() < deadline:
                 await asyncio.sleep(0.5)
-            workers = _workers(server)
+            workers = trace_workers(server)
             assert workers, "no trace worker process was started"
             worker_cpu = 0.0
             for i in range(20):  # until it has loaded the model and serves (a few seconds)
