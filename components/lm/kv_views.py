@@ -2,16 +2,21 @@
 
 Traces are shared read-only between sessions with `st.cache_resource`; entries
 are few and expire, because one 256-token trace holds ~140 MB of coefficients.
+Each session also holds its own latest analyses (components/shared/held_values.py),
+so a class's other texts never push out the one a student is looking at.
 Every view takes the model's registry key first (see model_resource).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, fields
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from components.lm import kv_figures
 from components.lm.model_resource import FORWARDS, _load, forward_pass, trace_worker
+from components.shared.held_values import HeldValues
 from components.shared.script_slots import SCRIPTS
 from model.architectures.transformer import ModelTrace
 from model.lm import attribution as at
@@ -29,8 +34,29 @@ class Analysis:
     trace: ModelTrace
 
 
-@st.cache_resource(max_entries=6, ttl=TTL, show_spinner=False)
+def analysis_bytes(a: Analysis) -> int:
+    return sum(t.nbytes for t in (getattr(a.trace, f.name) for f in fields(a.trace)) if t is not None)
+
+
+# A 15-token trace holds ~11 MB, so a class of 40 short texts fits twice over; 256-token texts
+# (~180 MB each) beyond the budget are only cached, as before.
+HELD = HeldValues[tuple[str, str], Analysis]("_held.kv_analyses", per_session=2,
+                                             budget_bytes=int(os.environ.get("FFNLAB_HELD_TRACES_MB", 1024)) * 2**20,
+                                             size=analysis_bytes)
+
+
 def analysis(model_key: str, text: str) -> Analysis:
+    """The text's tokens and trace, held for this session while it shows them."""
+    key = (model_key, text)
+    a = HELD.get(key)
+    if a is None:
+        a = _analysis(model_key, text)
+    HELD.hold(key, a, st.session_state if get_script_run_ctx(suppress_warning=True) else None)
+    return a
+
+
+@st.cache_resource(max_entries=6, ttl=TTL, show_spinner=False)
+def _analysis(model_key: str, text: str) -> Analysis:
     lm = _load(model_key)
     enc = kv.encode(lm.tokenizer, text)
     with SCRIPTS.lent():  # this script waits for a pass: other scripts may run meanwhile
