@@ -8,7 +8,7 @@ script to let go, up to the interpreter's switch interval. Measured on one core
 12-19 s beside four (a shorter switch interval only divides that by a few). So in a class's
 first minute, new texts waited seconds for the CPU while the CPU was half idle.
 
-Here the passes run in a spawned process with no page scripts: it loads the same model file
+Here the passes run in a process of their own with no page scripts: it loads the same model file
 (from the float32 cache, memory-mapped, so the weights' pages are shared with the server) and
 answers batches of token ids with traces. Each trace comes back as one file in memory (/dev/shm
 where it has room) that the server maps and unlinks: a handful of system calls, where sending the
@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import math
 import mmap
-import multiprocessing
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
+from multiprocessing.connection import Connection
 from dataclasses import fields
 from pathlib import Path
 
@@ -36,6 +39,8 @@ from model.lm.forward_slots import ForwardSlots
 from model.util.heap import trim_heap
 
 FIELDS = [f.name for f in fields(ModelTrace)]
+ROOT = Path(__file__).resolve().parents[2]  # the folder `model` is imported from
+TRIM_AFTER_IDLE_S = 1.0
 
 
 class WorkerUnavailable(RuntimeError):
@@ -52,11 +57,14 @@ class TraceWorker:
         """`reply_timeout`: a batch unanswered for that long (the longest takes a few seconds)
         means the worker is stuck; it is stopped and its callers compute themselves."""
         self.queue = ForwardSlots(1, batch_budget)
-        ctx = multiprocessing.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(str(path), child), daemon=True, name="ffnlab-trace-worker")
-        self._proc.start()
-        child.close()
+        # A plain interpreter running this module, not multiprocessing's spawn: spawn re-runs
+        # the parent's __main__ in the child, which in a Streamlit server is app.py (the worker
+        # imported every page and took a page script's lower priority).
+        ours, theirs = socket.socketpair()
+        self._proc = subprocess.Popen([sys.executable, "-m", __name__, str(path), str(theirs.fileno())],
+                                      pass_fds=[theirs.fileno()], cwd=ROOT, stdin=subprocess.DEVNULL)
+        theirs.close()
+        self._conn = Connection(ours.detach())
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self.problem: str | None = None
@@ -79,7 +87,7 @@ class TraceWorker:
     @property
     def ready(self) -> bool:
         """Started and serving (a caller that finds it not ready computes in its own process)."""
-        return self._ready.is_set() and self.problem is None and self._proc.is_alive()
+        return self._ready.is_set() and self.problem is None and self.alive
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         self._ready.wait(timeout)
@@ -112,12 +120,22 @@ class TraceWorker:
             self._conn.close()
         except OSError:
             pass
-        if self._proc.is_alive():
-            self._proc.terminate()
-            self._proc.join(5)
-        if self._proc.is_alive():  # stuck past SIGTERM (or stopped): SIGKILL always ends it
-            self._proc.kill()
-            self._proc.join(5)
+        for stop in (self._proc.terminate, self._proc.kill):  # SIGKILL ends one stuck past SIGTERM
+            if not self.alive:
+                return
+            stop()
+            try:
+                self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    @property
+    def alive(self) -> bool:
+        return self._proc.poll() is None
 
 
 def _serve(path: str, conn) -> None:
@@ -133,14 +151,22 @@ def _serve(path: str, conn) -> None:
         return
     folder = _scratch_folder()
     conn.send(("ready", None))
+    trimmed = True
     while True:
         try:
+            if not trimmed and not conn.poll(TRIM_AFTER_IDLE_S):
+                # A batch's tensors (tens of MB) are freed in the middle of the heap: hand them
+                # back once the passes pause. Trimming after every batch made the next one fault
+                # every page in again (65,000 faults, a fifth of an 8-text batch's time).
+                trim_heap()
+                trimmed = True
+                continue
             batch = conn.recv()
         except (EOFError, OSError):  # the server closed the pipe or exited
             return
+        trimmed = False
         try:
             conn.send(("ok", [_write_trace(folder, t) for t in kv.run_many(lm.model, batch)]))
-            trim_heap()  # a batch's traces (tens of MB) are freed in the middle of the heap
         except Exception as err:
             conn.send(("error", f"{type(err).__name__}: {err}"))
 
@@ -179,3 +205,7 @@ def _open_trace(path: str, layout: list[tuple[str, tuple[int, ...]]]) -> ModelTr
         parts[name] = torch.from_numpy(flat[at:at + n].reshape(shape))
         at += n
     return ModelTrace(**parts)
+
+
+if __name__ == "__main__":  # started by TraceWorker: python -m model.lm.trace_worker MODEL_PATH FD
+    _serve(sys.argv[1], Connection(int(sys.argv[2])))
