@@ -29,6 +29,7 @@ from model.lm.kv_memory import MAX_TOKENS
 from model.lm.shelf import Shelf
 from model.lm.trace_worker import TraceWorker
 from model.util.heap import trim_heap
+from model.util.priority import BASE
 
 # As many forward passes at once as the cores can run without oversubscribing them: servers run
 # one torch thread (OMP_NUM_THREADS=1, see tests/conftest.py's SERVER_ENV), so two on two cores;
@@ -76,7 +77,8 @@ def trace_worker(key: str, lm: LoadedModel) -> TraceWorker | None:
         if key not in workers:
             if not cache.is_file():  # still being written, or no cache
                 return None
-            workers[key] = cache, TraceWorker(lm.source, batch_budget=MAX_TOKENS)
+            # started at the process's own priority, above the page scripts' (model/util/priority.py)
+            workers[key] = cache, BASE.run(lambda: TraceWorker(lm.source, batch_budget=MAX_TOKENS))
         worker = workers[key][1]
     return worker if worker.ready else None
 
