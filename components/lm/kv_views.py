@@ -38,8 +38,8 @@ def analysis_bytes(a: Analysis) -> int:
     return sum(t.nbytes for t in (getattr(a.trace, f.name) for f in fields(a.trace)) if t is not None)
 
 
-# A 15-token trace holds ~11 MB, so a class of 40 short texts fits twice over; 256-token texts
-# (~180 MB each) beyond the budget are only cached, as before.
+# A 14-token trace holds 9.5 MB, so a class of 40 short texts fits twice over; 256-token texts
+# (170 MB each) beyond the budget are only cached, as before.
 HELD = HeldValues[tuple[str, str], Analysis]("_held.kv_analyses", per_session=2,
                                              budget_bytes=int(os.environ.get("FFNLAB_HELD_TRACES_MB", 1024)) * 2**20,
                                              size=analysis_bytes)

@@ -53,7 +53,7 @@ def test_new_texts_are_traced_in_the_worker_process(server_url):
     t.start()
     t.join(timeout=180)
     *runs, worker_cpu, worker_nice = out[0]
-    assert worker_nice == [server.nice()]
+    assert worker_nice and all(n == server.nice() for n in worker_nice)  # one per loaded model
     assert not any(r.exceptions for r in runs)
     assert worker_cpu > 0.03, "the worker never computed a text"
     assert any("harbour" in text for text in runs[-1].texts)  # the page shows the worker's trace
