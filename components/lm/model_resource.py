@@ -78,7 +78,7 @@ def trace_worker(key: str, lm: LoadedModel) -> TraceWorker | None:
             if not cache.is_file():  # still being written, or no cache
                 return None
             # started at the process's own priority, above the page scripts' (model/util/priority.py)
-            workers[key] = cache, BASE.run(lambda: TraceWorker(lm.source, batch_budget=MAX_TOKENS))
+            workers[key] = cache, BASE.submit(TraceWorker, lm.source, batch_budget=MAX_TOKENS).result()
         worker = workers[key][1]
     return worker if worker.ready else None
 

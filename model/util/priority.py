@@ -11,12 +11,8 @@ niceness belongs to a thread, and a new thread or process inherits its creator's
 from __future__ import annotations
 
 import os
-import queue
 import threading
-from concurrent.futures import Future
-from typing import Callable, TypeVar
-
-T = TypeVar("T")
+from concurrent.futures import ThreadPoolExecutor
 
 
 def niceness() -> int:
@@ -33,30 +29,8 @@ def lower_this_thread(to: int) -> None:
         pass
 
 
-class BaseThread:
-    """One thread, started when this module is imported, that runs what must start at the
-    priority the process began with (imported by app.py before any script lowers its own)."""
-
-    def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self.niceness = niceness()
-        threading.Thread(target=self._serve, name="ffnlab-base-priority", daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            fn, done = self._jobs.get()
-            try:
-                done.set_result(fn())
-            except BaseException as err:
-                done.set_exception(err)
-
-    def run(self, fn: Callable[[], T]) -> T:
-        """fn() run in the base thread (so processes and threads it starts keep its priority)."""
-        if threading.current_thread().name == "ffnlab-base-priority":
-            return fn()
-        done: Future = Future()
-        self._jobs.put((fn, done))
-        return done.result()
-
-
-BASE = BaseThread()
+# One thread that starts what must keep the priority the process began with (the trace worker).
+# An executor makes its thread at the first submit, in the submitting thread, so that first submit
+# is made here, when app.py imports this module and before any script lowers its own priority.
+BASE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ffnlab-base-priority")
+BASE_NICENESS = BASE.submit(niceness).result()
