@@ -188,8 +188,8 @@ def rss_mb(proc: psutil.Process) -> float:
 
 
 def trace_workers(server: psutil.Process) -> list[psutil.Process]:
-    """The server's trace worker processes (python -m model.lm.trace_worker)."""
-    return [p for p in server.children(recursive=True) if "model.lm.trace_worker" in p.cmdline()]
+    """The server's trace worker processes (python -m serving.trace_worker)."""
+    return [p for p in server.children(recursive=True) if "serving.trace_worker" in p.cmdline()]
 
 
 def run_round(url: str, server: psutil.Process, sessions: int, browsers: int, seconds: float, think: float) -> Round:

@@ -1,6 +1,6 @@
 """Page scripts give way to the trace worker when they compete for a core.
 
-While a class arrives, the trace worker (model/lm/trace_worker.py) is the bottleneck: forty new
+While a class arrives, the trace worker (serving/trace_worker.py) is the bottleneck: forty new
 texts need about 3 s of one core. At equal priority it shared its core with the server's page
 scripts, got about 0.7 of it and was preempted every 2 ms or so (250-700 involuntary context
 switches in one 8-text batch, which took twice as long as alone). So a thread running a page

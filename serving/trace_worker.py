@@ -35,11 +35,11 @@ import numpy as np
 import torch
 
 from model.architectures.transformer import ModelTrace
-from model.lm.forward_slots import ForwardSlots
-from model.util.heap import trim_heap
+from serving.forward_slots import ForwardSlots
+from serving.heap import trim_heap
 
 FIELDS = [f.name for f in fields(ModelTrace)]
-ROOT = Path(__file__).resolve().parents[2]  # the folder `model` is imported from
+ROOT = Path(__file__).resolve().parents[1]  # the folder `serving` and `model` are imported from
 TRIM_AFTER_IDLE_S = 1.0
 # Texts per pass. Eight 15-token texts cost 61 ms each on one core and four 70 ms, but while a class
 # arrives a text waits for the batch in progress and then for its own: 40 + 2 rounds gave p95
@@ -211,5 +211,5 @@ def _open_trace(path: str, layout: list[tuple[str, tuple[int, ...]]]) -> ModelTr
     return ModelTrace(**parts)
 
 
-if __name__ == "__main__":  # started by TraceWorker: python -m model.lm.trace_worker MODEL_PATH FD
+if __name__ == "__main__":  # started by TraceWorker: python -m serving.trace_worker MODEL_PATH FD
     _serve(sys.argv[1], Connection(int(sys.argv[2])))

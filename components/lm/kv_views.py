@@ -23,7 +23,7 @@ from model.lm import attribution as at
 from model.lm import kv_memory as kv
 from model.lm import logit_lens
 from model.lm.gguf_loader import LoadedModel
-from model.lm.trace_worker import WorkerUnavailable
+from serving.trace_worker import WorkerUnavailable
 
 TTL = 1800
 

@@ -23,19 +23,19 @@ from model.architectures.config import ModelConfig
 from model.ffn.activations import get as get_activation
 from model.ffn.activations import glu_name
 from model.lm import gguf_loader, registry
-from model.lm.forward_slots import ForwardSlots
+from serving.forward_slots import ForwardSlots
 from model.lm.gguf_loader import LoadedModel, ModelUnavailable
 from model.lm.kv_memory import MAX_TOKENS
 from model.lm.shelf import Shelf
-from model.lm.trace_worker import TraceWorker
-from model.util.heap import trim_heap
-from model.util.priority import BASE
+from serving.trace_worker import TraceWorker
+from serving.heap import trim_heap
+from serving.priority import BASE
 
 # As many forward passes at once as the cores can run without oversubscribing them: servers run
 # one torch thread (OMP_NUM_THREADS=1, see tests/conftest.py's SERVER_ENV), so two on two cores;
 # with torch's default of a thread per core, one. More would only make them spin; under load,
 # requests queue here in order instead, and new texts that queue together run as one batch
-# of at most MAX_TOKENS padded tokens (see model/lm/forward_slots.py).
+# of at most MAX_TOKENS padded tokens (see serving/forward_slots.py).
 FORWARDS = ForwardSlots(max(1, (os.cpu_count() or 1) // torch.get_num_threads()), batch_budget=MAX_TOKENS)
 
 
@@ -58,7 +58,7 @@ _WORKERS_LOCK = threading.Lock()
 
 
 def trace_worker(key: str, lm: LoadedModel) -> TraceWorker | None:
-    """The process computing this model's key-value traces (model/lm/trace_worker.py), started on
+    """The process computing this model's key-value traces (serving/trace_worker.py), started on
     the first call once the model's float32 cache is on disk (the worker maps that file, so the
     weights' memory is shared). None until it serves, if it cannot start, or with
     $FFNLAB_TRACE_WORKER=0: the caller then computes in this process."""
@@ -77,7 +77,7 @@ def trace_worker(key: str, lm: LoadedModel) -> TraceWorker | None:
         if key not in workers:
             if not cache.is_file():  # still being written, or no cache
                 return None
-            # started at the process's own priority, above the page scripts' (model/util/priority.py)
+            # started at the process's own priority, above the page scripts' (serving/priority.py)
             workers[key] = cache, BASE.submit(TraceWorker, lm.source, batch_budget=MAX_TOKENS).result()
         worker = workers[key][1]
     return worker if worker.ready else None

@@ -21,13 +21,13 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-from model.util.priority import lower_this_thread
+from serving.priority import lower_this_thread
 
 
 class ScriptSlots:
     def __init__(self, slots: int, niceness: int = 0) -> None:
         """`niceness`: a thread entering `held` runs at least this nice from then on (page scripts
-        give way to the trace worker: model/util/priority.py)."""
+        give way to the trace worker: serving/priority.py)."""
         self.slots, self.niceness = slots, niceness
         self._semaphore = threading.Semaphore(slots)  # waiters are woken in arrival order
         self._local = threading.local()
@@ -71,6 +71,6 @@ class ScriptSlots:
 # both cores busy (the other runs the trace worker). 40 sessions + 2 browsers, one round each:
 # p95 775 and 960 ms with one slot (a third round: 3,299), 1,907 and 2,246 with two, 8,927 with
 # four (README, load section). Scripts run 5 nice levels below the trace worker, which a class's
-# first texts wait for (model/util/priority.py).
+# first texts wait for (serving/priority.py).
 SCRIPTS = ScriptSlots(max(1, int(os.environ.get("FFNLAB_SCRIPT_SLOTS", "1"))),
                       niceness=int(os.environ.get("FFNLAB_SCRIPT_NICENESS", "5")))

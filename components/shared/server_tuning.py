@@ -14,7 +14,7 @@ import threading
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from model.util.heap import trim_heap
+from serving.heap import trim_heap
 
 _freeze_lock = threading.Lock()
 _frozen = False

@@ -42,7 +42,7 @@ def test_new_texts_are_traced_in_the_worker_process(server_url):
                 await asyncio.sleep(1)
             results.append(worker_cpu)
             # it runs ahead of the page scripts, whose threads are 5 nice levels lower
-            # (model/util/priority.py), and never ran app.py (which would have lowered it too)
+            # (serving/priority.py), and never ran app.py (which would have lowered it too)
             results.append([w.nice() for w in workers])
             return results
         finally:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from model.lm.forward_slots import ForwardSlots
+from serving.forward_slots import ForwardSlots
 from tests.concurrency import Gauge, run_threads
 
 

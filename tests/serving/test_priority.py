@@ -4,7 +4,7 @@ import sys
 import threading
 
 from components.shared.script_slots import ScriptSlots
-from model.util.priority import BASE, BASE_NICENESS, lower_this_thread, niceness
+from serving.priority import BASE, BASE_NICENESS, lower_this_thread, niceness
 
 
 def in_thread(fn):
