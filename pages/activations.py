@@ -6,7 +6,7 @@ from components.shared import server_tuning, url_state
 from components.shared.params import BoolParam, ChoiceParam, MultiChoiceParam, NumberParam
 from components.shared.tables import table
 from components.shared.widgets import page_header, plot
-from model.ffn.activations import ACTIVATIONS, GLU_LABELS, GLU_VARIANTS
+from model.ffn.activations import ACTIVATIONS, GLU_LABELS, GLU_VARIANTS, LEAKY_SLOPE
 
 server_tuning.route_through_app()
 
@@ -51,6 +51,11 @@ def curves() -> None:
     v = url_state.values(PAGE, PARAMS)
     names = v["activations"] or ["relu"]
     plot(views.curves_figure(tuple(names), float(v["x_range"]), v["derivative"]))
+    if "relu" in names:
+        st.caption("The shaded side is ReLU's dead zone: for a negative input both its output and its gradient are "
+                   "exactly 0. A neuron whose input is negative for every token gets no gradient there and can "
+                   f"stop learning for good, a **dying ReLU**. Leaky ReLU keeps a small slope ({LEAKY_SLOPE}) on that "
+                   "side for this reason (Maas, Hannun and Ng 2013, *ICML* workshop).")
     with st.expander("Formulas and where each is used", expanded=False):
         for name in names:
             a = ACTIVATIONS[name]

@@ -8,6 +8,7 @@ from components.shared.tables import table
 from components.shared.widgets import page_header, plot
 from model.architectures import accounting
 from model.architectures.presets import PRESETS
+from model.demos.moe_designs import deepseek_moe_16b, mixtral_variants
 from model.demos.moe_routing import SENTENCE
 from model.util.formatting import si
 
@@ -53,4 +54,27 @@ table({"model": ["Mixtral-8x7B (8 experts, top-2)", f"Mixtral-shaped, {v['n_expe
        "active share": [f"{b.active / b.total:.1%}", f"{this.active / this.total:.1%}"]})
 st.caption(f"Mixtral's token uses {si(b.active)} of {si(b.total)} parameters: attention, embeddings and norms "
            "are shared; only the FFN is split into experts.")
+
+st.subheader("Top-1 routing and fine-grained experts")
+st.markdown("Two designs since the first sparse Transformers. The **Switch Transformer** (Fedus, Zoph and Shazeer "
+            "2022, *JMLR*) sends each token to a single expert, top-1, which halves the expert work of top-2. "
+            "**DeepSeekMoE** (Dai et al. 2024, *ACL*) cuts every expert into several narrower ones and makes a few "
+            "of them *shared*: every token uses those, and the router picks the rest. With the same parameters "
+            "and the same width per token, the router then chooses among far more combinations. Counted with the "
+            "budget page's accounting:")
+designs = [*mixtral_variants(), deepseek_moe_16b()]
+table({"design": [d.name for d in designs],
+       "expert width": [d.expert_d_ff for d in designs],
+       "hidden width per token": [d.width_per_token for d in designs],
+       "routed choices": [f"{d.combinations:,}" for d in designs],
+       "total": [f"{d.total:,}" for d in designs], "active per token": [f"{d.active:,}" for d in designs],
+       "active share": [f"{d.active / d.total:.1%}" for d in designs]})
+mixtral, switch, fine, deepseek = designs
+st.caption(f"The first three rows are Mixtral-8x7B's shape. Top-1 runs {si(switch.active)} of {si(switch.total)} "
+           f"parameters per token instead of {si(mixtral.active)}. The fine-grained row cuts each expert into 4 of "
+           f"width {fine.expert_d_ff:,}: {fine.shared} shared plus top-{fine.chosen} of {fine.routed} give a token the "
+           f"same width as Mixtral's top-2 ({fine.width_per_token:,}), from {fine.combinations:,} possible sets of "
+           f"routed experts instead of {mixtral.combinations}. DeepSeekMoE 16B's row is its released configuration "
+           f"(first layer dense, then 64 routed experts, top-6, and 2 shared per layer): {si(deepseek.total)} in all, "
+           f"{si(deepseek.active)} per token, the 16.4B and 2.8B its authors report.")
 url_state.publish(PAGE, PARAMS)

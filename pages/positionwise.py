@@ -37,7 +37,7 @@ c[2].toggle("Causal attention (GPT-style)", key=k("causal"),
             help="With a causal mask a change only reaches later positions.")
 c[3].button("New random token", on_click=new_token, key=k("again"), icon=":material/casino:")
 v = url_state.values(PAGE, PARAMS)
-result, figure = concept_views.positionwise_view(v["seq"], v["changed"], v["causal"], v["draw"])
+result, figure, after_figure = concept_views.positionwise_view(v["seq"], v["changed"], v["causal"], v["draw"])
 plot(figure)
 m = st.columns(2)
 m[0].metric("FFN: other positions unchanged?", "yes, allclose" if result.ffn_others_equal else "no")
@@ -46,4 +46,21 @@ st.code(f"torch.allclose(ffn(x_new)[:, others], ffn(x)[:, others])    # {result.
         f"torch.allclose(attn(x_new)[:, others], attn(x)[:, others])  # {result.attn_others_equal}", language="python")
 st.caption("That is why the FFN can run on all positions as one big matrix multiply, and why it is the "
            "place for per-token processing, while attention is the place where tokens communicate.")
+
+st.subheader("In a real model the FFN runs after attention")
+changed = v["changed"]
+st.markdown(f"The FFN never reads another position, but its input does: in a block it receives x + Attn(x). In a "
+            f"causal (GPT-style) model attention carries position {changed} to every later position and to none "
+            "before it, so a change there can move the FFN's output at that position **and every later one**. "
+            "Measured:")
+plot(after_figure)
+m = st.columns(2)
+before_text = "yes, allclose" if result.after_attn_before_equal else "no"
+m[0].metric(f"Positions before {changed} unchanged?", before_text if changed else "(none before it)")
+m[1].metric(f"Position {changed} and every later one moved?", "yes" if result.after_attn_later_moved else "no")
+st.caption("Random weights, one causal attention layer with its residual connection, then the same FFN as above. "
+           "In a trained model this is why the same word gets different FFN coefficients in different contexts: "
+           "compare them on the key-value page.")
+st.page_link("pages/kv_memory.py", label="Same word, two contexts (SmolLM2-135M)", icon=":material/compare_arrows:",
+             query_params={"view": "contexts"})
 url_state.publish(PAGE, PARAMS)

@@ -4,8 +4,12 @@ import streamlit as st
 from components.concepts import views as concept_views
 from components.shared import server_tuning, url_state
 from components.shared.params import ChoiceParam, NumberParam
+from components.shared.tables import table
 from components.shared.widgets import page_header, plot
+from model.demos.conditional import truth_table
+from model.demos.expansion import VASWANI_D_FF, VASWANI_D_MODEL, preset_ratios
 from model.demos.mixing import TOY_VALUES
+from model.demos.width_search import LR, SEEDS, STEPS, WIDTHS
 from model.demos.xor import DATASETS
 from model.ffn.activations import ACTIVATIONS
 
@@ -50,6 +54,19 @@ st.markdown(f"Softmax makes the weights non-negative and sum to 1 (here: "
             "sliders you choose. Attention can blend what tokens carry; it cannot compute something new "
             "from it, such as a feature that is on when exactly one of two inputs is.")
 
+st.markdown("**Attention and the FFN side by side**")
+table({
+    "": ["scope", "weights on the tokens", "what it computes (for given weights)", "analogy"],
+    "attention": ["mixes across positions: each token reads the others (in a causal model, the earlier ones)",
+                  "computed from the tokens themselves (softmax of query · key), new for every input",
+                  "a convex mix of value vectors: the output stays inside their hull, as above",
+                  "a meeting: every token gathers notes from the others"],
+    "FFN": ["one token at a time: the same function on every position",
+            "fixed after training (W₁, W₂), the same for every token and every input",
+            "an element-wise non-linearity per token between two linear maps: it can bend space (XOR below)",
+            "each token back at its own desk, working on its notes with the same procedure"],
+})
+
 st.subheader("2 · XOR needs a non-linearity: train a tiny FFN live")
 c = st.columns(6)
 c[0].selectbox("Data", list(DATASETS), key=k("dataset"))
@@ -75,6 +92,49 @@ else:
     st.caption("Every hidden neuron bends the input space along one line; the output layer combines the bent "
                "pieces. Try 'none (identity)' to see the boundary stay straight.")
 
+st.markdown("**How wide must it be?** A network with one hidden layer and enough neurons can approximate any "
+            "continuous function on a bounded region as closely as you like (Cybenko 1989, *Mathematics of "
+            "Control, Signals and Systems*; Hornik, Stinchcombe and White 1989, *Neural Networks*). The theorem "
+            "does not say how many neurons a task needs. Measured here, for the activation you chose:")
+if v["activation"] == "none":
+    st.info("With no activation the network is linear at any width (section 3), so no width solves XOR, "
+            "circles or spirals. Pick an activation to measure the smallest widths.")
+else:
+    with st.spinner("Training every width until each dataset is solved (a few seconds, once per activation)…"):
+        searches = concept_views.width_search_view(v["activation"])
+
+    def width_text(width: int | None) -> str:
+        return f"none up to {max(WIDTHS)}" if width is None else str(width)
+
+    table({"data": list(searches),
+           "smallest width, ≥ 95% right": [width_text(s.smallest[0.95]) for s in searches.values()],
+           "smallest width, 100% right": [width_text(s.smallest[1.0]) for s in searches.values()],
+           "best at width 1": [f"{s.tried[1]:.0%}" for s in searches.values()]})
+    st.caption(f"{label(v['activation'])}: widths {', '.join(map(str, WIDTHS))} in turn (stopping when solved), each trained "
+               f"{STEPS} steps at learning rate {LR} with seeds {', '.join(map(str, SEEDS))}; a width counts as "
+               "soon as one seed gets there. Set the width slider above to one less and watch it fail.")
+
+    def try_width(dataset: str, width: int) -> None:
+        url_state.set_values(PAGE, {"dataset": dataset, "hidden": width, "lr": str(LR), "steps": STEPS})
+
+    buttons = st.columns(len(searches))
+    for col, (name, s) in zip(buttons, searches.items()):
+        if s.smallest[1.0] is not None:
+            col.button(f"Train {name} at width {s.smallest[1.0]}", key=k(f"try_{name}"), on_click=try_width,
+                       args=(name, s.smallest[1.0]), help="Sets the data, width, learning rate and steps above.")
+
+st.markdown("**The same idea in words.** Say a token's vector carries two yes/no features: *n*, “this word is "
+            "a noun”, and *p*, “the sentence is in the past tense”. A neuron that should fire only when both "
+            "hold computes AND. A linear score such as n + p − 1 does not stay silent: it is −1 when neither "
+            "holds, so it writes something for every token. One ReLU neuron, relu(n + p − 1), is exactly 1 for "
+            "“both” and 0 otherwise. “Exactly one of the two”, noun but not past or past but not noun, is XOR: "
+            "no single line separates it, and it takes two ReLU neurons.")
+rows = truth_table()
+table({"noun n": [r.noun for r in rows], "past p": [r.past for r in rows],
+       "linear n + p − 1": [f"{r.linear_and:+.0f}" for r in rows],
+       "relu(n + p − 1): AND": [f"{r.relu_and:.0f}" for r in rows],
+       "relu(n − p) + relu(p − n): XOR": [f"{r.relu_xor:.0f}" for r in rows]})
+
 st.subheader("3 · Two linear layers collapse into one")
 c = st.columns(3)
 c[0].slider("d_model", 2, 64, key=k("c_d_model"))
@@ -88,4 +148,14 @@ m[1].metric("rank of W₂W₁", f"{res.rank} (≤ {min(res.d_model, res.d_ff)})"
 m[2].metric("Collapses to one matrix?", "yes" if res.max_diff < 1e-9 else "no")
 st.caption("W₂·(W₁x + b₁) + b₂ = (W₂W₁)x + (W₂b₁ + b₂): with no activation, the wide hidden layer buys nothing "
            "(checked on 256 random inputs in float64). Any non-linearity breaks the identity.")
+st.subheader("4 · How wide is the hidden layer? 4× is a choice")
+ratios = preset_ratios()
+st.markdown(f"The original Transformer used d_ff = {VASWANI_D_FF:,} for d_model = {VASWANI_D_MODEL} "
+            f"({VASWANI_D_FF / VASWANI_D_MODEL:g}×; Vaswani et al. 2017, *NeurIPS*). Nothing in the architecture "
+            "requires 4: it is a setting chosen by experiment and budget. Gated FFNs have three matrices instead "
+            "of two, so at equal parameters they are narrower (8/3 ≈ 2.67× has the weights of a 4× dense FFN), but the "
+            "models below show that each family picks its own:")
+table({"model": [r.name for r in ratios], "FFN": ["gated" if r.gated else "dense" for r in ratios],
+       "d_model": [r.d_model for r in ratios], "d_ff": [r.d_ff for r in ratios],
+       "d_ff / d_model": [f"{r.ratio:.2f}×" for r in ratios]})
 url_state.publish(PAGE, PARAMS)

@@ -54,6 +54,16 @@ def change_per_position(ffn: list[float], attn: list[float], changed: int, prese
                                     barmode="group", yaxis=dict(title=dict(text="‖after − before‖"))))
 
 
+
+def change_after_attention(ffn: list[float], after: list[float], changed: int, presentation: bool = False) -> go.Figure:
+    """The FFN alone beside the FFN run after causal attention, per position."""
+    labels = [f"pos {i}" + (" (changed)" if i == changed else "") for i in range(len(ffn))]
+    traces = [go.Bar(x=labels, y=ffn, name="FFN alone", marker=dict(color=GROUP_COLOURS["ffn"])),
+              go.Bar(x=labels, y=after, name="FFN after causal attention", marker=dict(color=GROUP_COLOURS["head"]))]
+    return go.Figure(traces, layout("The FFN's output change, alone and after attention", height=360,
+                                    presentation=presentation, barmode="group",
+                                    yaxis=dict(title=dict(text="‖after − before‖"))))
+
 def gate_up_product(neurons: list[int], gate: np.ndarray, act_gate: np.ndarray, up: np.ndarray, product: np.ndarray,
                     act_label: str, presentation: bool = False) -> go.Figure:
     labels = [f"n{n}" for n in neurons]

@@ -6,7 +6,7 @@ import streamlit as st
 import torch
 
 from components.concepts import figures as cf
-from model.demos import collapse, mixing, moe_routing, positionwise, xor
+from model.demos import collapse, mixing, moe_routing, positionwise, width_search, xor
 from model.ffn.activations import GLU_VARIANTS, get
 from model.ffn.layers import GatedFeedForward
 from model.util import seeded
@@ -29,6 +29,12 @@ def xor_view(dataset: str, hidden: int, activation: str, lr: float, steps: int, 
     return r, cf.decision_boundary(r.grid, r.prob, r.x, r.y, title), cf.loss_curve(r.losses)
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def width_search_view(activation: str) -> dict[str, width_search.WidthSearch]:
+    """The smallest width per dataset: seconds once per activation, then shared by every session."""
+    return {name: width_search.smallest_width(name, activation) for name in xor.DATASETS}
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def collapse_view(d_model: int, d_ff: int, activation: str):
     return collapse.collapse(d_model, d_ff, activation)
@@ -37,7 +43,8 @@ def collapse_view(d_model: int, d_ff: int, activation: str):
 @st.cache_resource(max_entries=64, show_spinner=False)
 def positionwise_view(seq: int, changed: int, causal: bool, change_seed: int):
     r = positionwise.compare(seq=seq, changed=changed, causal=causal, change_seed=change_seed)
-    return r, cf.change_per_position(r.ffn_change, r.attn_change, changed)
+    return (r, cf.change_per_position(r.ffn_change, r.attn_change, changed),
+            cf.change_after_attention(r.ffn_change, r.after_attn_change, changed))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

@@ -49,6 +49,14 @@ def test_positionwise_demo():
     assert causal.attn_change[0] == 0 and causal.attn_change[1] == 0 and causal.attn_change[3] > 0
 
 
+def test_positionwise_ffn_after_causal_attention_moves_the_changed_position_and_later_ones():
+    for changed in (0, 2, 4):
+        r = positionwise.compare(seq=5, changed=changed)  # the toggle is for attention alone
+        assert r.after_attn_before_equal and r.after_attn_later_moved
+        assert all(c == 0 for c in r.after_attn_change[:changed]) and min(r.after_attn_change[changed:]) > 0
+        assert sum(c > 0 for c in r.ffn_change) == 1  # the FFN alone: only the changed position
+
+
 def test_collapse_only_without_activation():
     none, relu = collapse(8, 32, "none"), collapse(8, 32, "relu")
     assert none.max_diff < 1e-12 and relu.max_diff > 0.1
