@@ -16,8 +16,8 @@ k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 page_header(
     "Position-wise: every token on its own",
     "The FFN is applied to each position separately, with the same weights: `FFN(x₁), FFN(x₂), …`. "
-    "Attention, by contrast, lets every position read the others. Change one token and watch which "
-    "outputs move.",
+    "Attention, by contrast, lets every position read the others (in a causal model, the earlier ones). "
+    "Change one token and watch which outputs of each sub-layer, run on its own, move.",
     weights="random",
 )
 url_state.restore(PAGE, PARAMS)
@@ -54,10 +54,11 @@ st.markdown(f"The FFN never reads another position, but its input does: in a blo
             "before it, so a change there can move the FFN's output at that position **and every later one**. "
             "Measured:")
 plot(after_figure)
-m = st.columns(2)
-before_text = "yes, allclose" if result.after_attn_before_equal else "no"
-m[0].metric(f"Positions before {changed} unchanged?", before_text if changed else "(none before it)")
-m[1].metric(f"Position {changed} and every later one moved?", "yes" if result.after_attn_later_moved else "no")
+st.code(f"block = lambda x: ffn(x + attn(x, causal=True))\n"
+        f"torch.allclose(block(x_new)[:, :{changed}], block(x)[:, :{changed}])  # {result.after_attn_before_equal}"
+        f"{'  (no position before it)' if changed == 0 else ''}\n"
+        f"((block(x_new) - block(x))[:, {changed}:].norm(dim=-1) > 0).all()  # {result.after_attn_later_moved}",
+        language="python")
 st.caption("Random weights, one causal attention layer with its residual connection, then the same FFN as above. "
            "In a trained model this is why the same word gets different FFN coefficients in different contexts: "
            "compare them on the key-value page.")
