@@ -59,7 +59,7 @@ st.markdown(f"The evidence is empirical: at the same cost, gated FFNs trained to
             "Held-out log-perplexity after pre-training, lower is better:")
 table({"FFN": [r.ffn for r in glu_results.TABLE_1], "gated": ["yes" if r.gated else "no" for r in glu_results.TABLE_1],
        "65,536 steps (4 runs)": [f"{r.short:.3f} ({r.short_spread:.3f})" for r in glu_results.TABLE_1],
-       "524,288 steps": [f"{r.full:.3f}" for r in glu_results.TABLE_1],
+       "524,288 steps": [r.full for r in glu_results.TABLE_1],
        "better than ReLU by": [f"{glu_results.gain_over_baseline(r):+.3f}" for r in glu_results.TABLE_1]})
 best = min(glu_results.TABLE_1, key=lambda r: r.full)
 verdict = ("every gated FFN ended below every ungated one" if glu_results.worst_gated_beats_best_ungated()

@@ -56,19 +56,17 @@ st.caption(f"Mixtral's token uses {si(b.active)} of {si(b.total)} parameters: at
            "are shared; only the FFN is split into experts.")
 
 st.subheader("Top-1 routing and fine-grained experts")
-st.markdown("Two designs since the first sparse Transformers. The **Switch Transformer** (Fedus, Zoph and Shazeer "
+st.markdown("Two later designs change how experts are chosen and cut. The **Switch Transformer** (Fedus, Zoph and Shazeer "
             "2022, *JMLR*) sends each token to a single expert, top-1, which halves the expert work of top-2. "
             "**DeepSeekMoE** (Dai et al. 2024, *ACL*) cuts every expert into several narrower ones and makes a few "
             "of them *shared*: every token uses those, and the router picks the rest. With the same parameters "
             "and the same width per token, the router then chooses among far more combinations. Counted with the "
             "budget page's accounting:")
 designs = [*mixtral_variants(), deepseek_moe_16b()]
-table({"design": [d.name for d in designs],
-       "expert width": [d.expert_d_ff for d in designs],
-       "hidden width per token": [d.width_per_token for d in designs],
-       "routed choices": [f"{d.combinations:,}" for d in designs],
-       "total": [f"{d.total:,}" for d in designs], "active per token": [f"{d.active:,}" for d in designs],
-       "active share": [f"{d.active / d.total:.1%}" for d in designs]})
+table({"design": [d.name for d in designs], "expert width": [d.expert_d_ff for d in designs],
+       "width per token": [d.width_per_token for d in designs], "sets of experts": [d.combinations for d in designs],
+       "total": [d.total for d in designs], "active per token": [d.active for d in designs],
+       "active": [f"{d.active / d.total:.1%}" for d in designs]})
 mixtral, switch, fine, deepseek = designs
 st.caption(f"The first three rows are Mixtral-8x7B's shape. Top-1 runs {si(switch.active)} of {si(switch.total)} "
            f"parameters per token instead of {si(mixtral.active)}. The fine-grained row cuts each expert into 4 of "

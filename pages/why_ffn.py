@@ -131,9 +131,8 @@ st.markdown("**The same idea in words.** Say a token's vector carries two yes/no
             "no single line separates it, and it takes two ReLU neurons.")
 rows = truth_table()
 table({"noun n": [r.noun for r in rows], "past p": [r.past for r in rows],
-       "linear n + p − 1": [f"{r.linear_and:+.0f}" for r in rows],
-       "relu(n + p − 1): AND": [f"{r.relu_and:.0f}" for r in rows],
-       "relu(n − p) + relu(p − n): XOR": [f"{r.relu_xor:.0f}" for r in rows]})
+       "linear n + p − 1": [int(r.linear_and) for r in rows], "relu(n + p − 1): AND": [int(r.relu_and) for r in rows],
+       "relu(n − p) + relu(p − n): XOR": [int(r.relu_xor) for r in rows]})
 
 st.subheader("3 · Two linear layers collapse into one")
 c = st.columns(3)

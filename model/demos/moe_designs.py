@@ -67,9 +67,9 @@ def mixtral_variants() -> list[MoEDesign]:
     mix = PRESETS["mixtral-8x7b"]
     n, k, split, shared = mix.n_experts, mix.top_k, 4, 2
     return [
-        design(f"Mixtral-8x7B: top-{k} of {n}", mix, n, k),
-        design(f"Switch-style: top-1 of {n}", mix, n, 1),
-        design(f"Fine-grained: {shared} shared + top-{k * split - shared} of {n * split - shared}", mix,
+        design(f"Mixtral-8x7B, top-{k} of {n}", mix, n, k),
+        design(f"Switch-style, top-1 of {n}", mix, n, 1),
+        design(f"Fine-grained, {shared} shared + top-{k * split - shared} of {n * split - shared}", mix,
                n * split - shared, k * split - shared, shared, mix.d_ff // split),
     ]
 

@@ -57,7 +57,7 @@ def test_the_two_contexts_link_opens_that_view():
     link = run_page("positionwise").get("page_link")[0].proto
     at = run_page(link.page, timeout=300, **dict(parse_qsl(link.query_string)))
     assert at.segmented_control(key="kv.view").value == "contexts" and not at.warning
-    assert "The same word in two contexts" in " ".join(s.value for s in at.subheader)
+    assert "The same word in two contexts" in " ".join(s.value for s in at.header)
 
 
 def test_moe_page_counts_switch_and_fine_grained_experts():
@@ -66,7 +66,7 @@ def test_moe_page_counts_switch_and_fine_grained_experts():
     expected = [*moe_designs.mixtral_variants(), moe_designs.deepseek_moe_16b()]
     assert designs["design"] == [d.name for d in expected]
     assert designs["total"] == [f"{d.total:,}" for d in expected]
-    assert designs["active per token"][1] == f"{expected[1].active:,}" and designs["routed choices"][2] == "593,775"
+    assert designs["active per token"][1] == f"{expected[1].active:,}" and designs["sets of experts"][2] == "593,775"
     assert "Fedus, Zoph and Shazeer 2022" in " ".join(m.value for m in at.markdown)
     assert "16.4B in all" in _captions(at)
 
