@@ -93,9 +93,11 @@ else:
                "pieces. Try 'none (identity)' to see the boundary stay straight.")
 
 st.markdown("**How wide must it be?** A network with one hidden layer and enough neurons can approximate any "
-            "continuous function on a bounded region as closely as you like (Cybenko 1989, *Mathematics of "
-            "Control, Signals and Systems*; Hornik, Stinchcombe and White 1989, *Neural Networks*). The theorem "
-            "does not say how many neurons a task needs. Measured here, for the activation you chose:")
+            "continuous function on a closed, bounded region as closely as you like: proved for S-shaped "
+            "activations by Cybenko (1989, *Mathematics of Control, Signals and Systems*) and Hornik, Stinchcombe "
+            "and White (1989, *Neural Networks*), and for every activation that is not a polynomial, ReLU "
+            "included, by Leshno, Lin, Pinkus and Schocken (1993, *Neural Networks*). The theorem does not say "
+            "how many neurons a task needs. Measured here, for the activation you chose:")
 if v["activation"] == "none":
     st.info("With no activation the network is linear at any width (section 3), so no width solves XOR, "
             "circles or spirals. Pick an activation to measure the smallest widths.")
@@ -128,7 +130,7 @@ st.markdown("**The same idea in words.** Say a token's vector carries two yes/no
             "hold computes AND. A linear score such as n + p − 1 does not stay silent: it is −1 when neither "
             "holds, so it writes something for every token. One ReLU neuron, relu(n + p − 1), is exactly 1 for "
             "“both” and 0 otherwise. “Exactly one of the two”, noun but not past or past but not noun, is XOR: "
-            "no single line separates it, and it takes two ReLU neurons.")
+            "no single line separates it. Two ReLU neurons compute it: relu(n − p) + relu(p − n).")
 rows = truth_table()
 table({"noun n": [r.noun for r in rows], "past p": [r.past for r in rows],
        "linear n + p − 1": [int(r.linear_and) for r in rows], "relu(n + p − 1): AND": [int(r.relu_and) for r in rows],

@@ -3,8 +3,9 @@ arXiv 2002.05202, table 1, as printed there.
 
 T5-base (12 + 12 layers, d_model 768) pre-trained on C4's span-filling objective; held-out
 log-perplexity, lower is better. Parameters and computation are matched: d_ff = 3072 for the
-two-matrix FFNs, 2048 for the three-matrix (gated) ones. The 65,536-step column is the mean of
-four short runs, with their inter-run variability in brackets; the 524,288-step runs are single.
+two-matrix FFNs, 2048 for the three-matrix (gated) ones. The 65,536-step column comes from four
+short runs of each variant, with their inter-run variability in brackets; the 524,288-step column
+from one full run each.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ D_FF_DENSE, D_FF_GATED, D_MODEL = 3072, 2048, 768
 class GLUResult:
     ffn: str  # as the paper names it: FFN_<variant>
     gated: bool
-    short: float  # log-perplexity after 65,536 steps (mean of 4 runs)
+    short: float  # log-perplexity after 65,536 steps (four runs)
     short_spread: float  # their inter-run variability
     full: float  # after 524,288 steps
 
