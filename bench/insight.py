@@ -19,7 +19,7 @@ import torch
 
 from bench.model_speed import TEXTS, paired_median_ms
 from content.examples import KV_EXAMPLES as EXAMPLES
-from model.lm.attribution import SPECIFIC
+from model.lm import readout as ro
 
 
 def examples() -> list[dict]:
@@ -37,13 +37,13 @@ def examples() -> list[dict]:
         token = int(kv.next_token_probs(model, trace, pos).argmax())
         row = {"text": text, "token": kv.token_text(lm.tokenizer, token)}
         for name, target in (("centred", at.Target(token)), ("raw", at.Target(token, centred=False))):
-            top = at.top_neurons(at.direct_parts(model, trace, pos, target).neurons, 20)
-            ranks = at.readout_ranks(model, [(la, n) for la, n, _ in top],
+            top = ro.top_neurons(at.direct_parts(model, trace, pos, target).neurons, 20)
+            ranks = ro.readout_ranks(model, [(la, n) for la, n, _ in top],
                                      [float(trace.coeffs[la, pos, n]) for la, n, _ in top], token)
-            row[f"specific_{name}"] = sum(r < SPECIFIC * vocab for r in ranks)
+            row[f"specific_{name}"] = sum(ro.is_specific(r, vocab) for r in ranks)
             row[f"off_{name}"] = at.ablate(model, ids, pos, target, [(la, n) for la, n, _ in top[:10]])[3]
         effects, _ = at.total_effects(model, ids, pos, at.Target(token))
-        worst = [(la, n) for la, n, _ in at.top_neurons(-effects, 10)]
+        worst = [(la, n) for la, n, _ in ro.top_neurons(-effects, 10)]
         row["p"], row["off_total"] = at.ablate(model, ids, pos, at.Target(token), worst)[2:]
         rows.append(row)
     return rows

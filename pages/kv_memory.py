@@ -1,4 +1,7 @@
 """Key-value memory: a trained model's FFN neurons on the user's own text."""
+from dataclasses import dataclass
+from typing import Callable
+
 import streamlit as st
 
 from components.lm import kv_views
@@ -18,8 +21,233 @@ server_tuning.route_through_app()
 
 PAGE = "kv"
 EXAMPLES = list(KV_EXAMPLES)
-VIEWS = {"keys": "Keys and values", "attribution": "Who wrote the prediction", "lens": "Layer by layer",
-         "intervene": "Switch neurons off", "labour": "Attention vs FFN", "contexts": "Same word, two contexts"}
+
+
+@dataclass(frozen=True)
+class Question:
+    """What every view reads: the text's analysis, the position, the token explained (and the one it
+    is set against), the top predictions' texts, and the numbered headings of the page."""
+
+    a: kv_views.Analysis
+    position: int
+    target: int
+    target_label: str
+    contrast: int | None
+    pred_tokens: list[str]
+    heading: Callable[[str], None]
+
+
+def numbered_headings(first: int) -> Callable[[str], None]:
+    """Subheaders numbered on from `first`, so whatever view is open its sections count 1, 2, 3…"""
+    count = iter(range(first, 100))
+    return lambda title: st.subheader(f"{next(count)} · {title}")
+
+
+def pick(name: str) -> None:
+    url_state.set_values(PAGE, {name: st.session_state[k(f"{name}_pick")] or ""})
+
+
+def target_controls(q: Question) -> None:
+    """Which token to explain, and against which (picked from the predictions or typed). The
+    boxes show the URL's values, so a new text never leaves a stale choice on screen."""
+    c1, c2 = st.columns(2)
+    vs = url_state.value(PAGE, "vs")
+    st.session_state[k("target_pick")], st.session_state[k("vs_pick")] = q.target_label, vs
+    c1.selectbox("Explain the token", list(dict.fromkeys([*q.pred_tokens, q.target_label])), format_func=repr,
+                 accept_new_options=True, key=k("target_pick"), on_change=pick, args=("target",),
+                 help="One of the top predictions, or type any single token (a leading space matters).")
+    c2.selectbox("rather than", list(dict.fromkeys(["", *[t for t in q.pred_tokens if t != q.target_label], vs])),
+                 format_func=lambda t: "nothing: explain its centred logit" if t == "" else repr(t),
+                 accept_new_options=True, key=k("vs_pick"), on_change=pick, args=("vs",),
+                 help="A contrast asks why the model preferred one token to another (a logit difference).")
+
+
+def keys_view(q: Question) -> None:
+    a, position = q.a, q.position
+    q.heading("Keys: which neurons fire on which tokens")
+    st.caption(f"Opened on the neuron that wrote most of {q.target_label!r} (largest direct effect on its centred "
+               "logit); move the layer or type a neuron to explore.")
+    st.slider("Layer", 0, lm.config.n_layers - 1, key=k("layer"))
+    layer = url_state.value(PAGE, "layer")
+    neurons, heatmap = kv_views.keys_heatmap(MODEL, text, layer)
+    plot(heatmap)
+    chosen = url_state.value(PAGE, "neuron")
+    neuron = neurons[0] if chosen < 0 else chosen
+    st.number_input("Neuron (−1 = the most active one)", -1, lm.config.d_ff - 1, key=k("neuron"))
+    coeffs = a.trace.coeffs[layer, :, neuron].numpy()
+    st.markdown(f"**Layer {layer}, neuron {neuron}**: its coefficient m on every token "
+                "(red positive, blue negative; hover for values)")
+    st.markdown(coloured_tokens(a.enc.pieces, coeffs, highlight=position), unsafe_allow_html=True)
+    if lm.config.ffn_kind == "gated":
+        signs = kv_views.kv.sign_combinations(a.trace, layer, neuron)
+        st.caption(f"Unlike a ReLU key, a {ffn_label(lm.config)} coefficient "
+                   f"m = {lm.config.activation}(gate·x)·(up·x) can be negative: the neuron then *subtracts* its "
+                   "value vector. How often each sign pair of (gate, up) occurs on this text: "
+                   + ", ".join(f"{name}: {count}" for name, count in signs.items()) + ".")
+    else:
+        st.caption(f"In a dense FFN the coefficient is m = {ffn_label(lm.config).removeprefix('dense ')}(k·x + b) "
+                   f"for the neuron's key k. Unlike a gated one it hardly goes below zero (here its lowest value on "
+                   f"this text is {float(coeffs.min()):+.2f}): the neuron adds its value vector or stays nearly silent.")
+
+    q.heading("Values: what the neuron writes")
+    m_here = float(coeffs[position])
+    up_tokens, down_tokens, _ = kv_views.value_reading(MODEL, layer, neuron, 1.0 if m_here >= 0 else -1.0)
+    st.markdown(f"Its value vector read through the final norm and the {'tied ' if lm.config.head == 'tied' else ''}"
+                f"unembedding, with the sign of its "
+                f"coefficient at position {position} (m = {m_here:+.3f}) taken into account:")
+    c1, c2 = st.columns(2)
+    c1.markdown("**Promotes** " + " ".join(code_span(t) for t in up_tokens))
+    c2.markdown("**Suppresses** " + " ".join(code_span(t) for t in down_tokens))
+    rank = kv_views.readout_rank(MODEL, layer, neuron, 1.0 if m_here >= 0 else -1.0, q.target)
+    st.markdown(f"Where {code_span(q.target_label)} stands in what it writes: **rank {rank + 1:,}** of "
+                f"{lm.config.vocab_size:,} ({kv_views.rank_verdict(rank, lm.config.vocab_size)}).")
+
+    q.heading("The check behind the picture")
+    total, ffn_out = kv_views.kv.sub_update_sum(lm.model, a.trace, layer, position)
+    gap = float((total - ffn_out).abs().max())
+    bias = " and the FFN's output bias" if lm.config.ffn_bias else ""
+    st.markdown(f"Adding up all {lm.config.d_ff:,} sub-updates mᵢ·vᵢ of layer {layer} at position {position}{bias} "
+                f"gives the FFN's output: first values {', '.join(f'{v:+.4f}' for v in total[:4].tolist())} … "
+                f"vs {', '.join(f'{v:+.4f}' for v in ffn_out[:4].tolist())} …; largest difference "
+                f"over all {lm.config.d_model} dimensions: **{gap:.1e}** (float32 rounding).")
+    if lm.config.post_norms:
+        scale = float(a.trace.ffn_out_scales[layer, position])
+        st.caption(f"{lm.config.name} normalises the FFN's output before adding it to the residual stream (Gemma 2's "
+                   f"post-norm): at this token the whole output is multiplied by {scale:.3g} (1/its rms), then by the "
+                   "norm's weights. One number per token, so the sum still splits neuron by neuron: here vᵢ is the "
+                   "down projection's column times those weights, and each mᵢ is taken times that number.")
+
+
+def attribution_view(q: Question) -> None:
+    position, target, target_label, contrast = q.position, q.target, q.target_label, q.contrast
+    q.heading("Which neurons wrote this prediction")
+    target_controls(q)
+    st.segmented_control("Measured by", list(kv_views.MEASURES), format_func=lambda m: kv_views.MEASURES[m].label,
+                         key=k("measure"), required=True)
+    measure = url_state.value(PAGE, "measure")
+    attr = kv_views.attribution(MODEL, text, position, target, contrast, measure)
+    st.markdown(kv_views.attribution_summary(attr, target_label, kv_views.token_labels(MODEL, [contrast])[0]
+                                             if contrast is not None else None, position))
+    left, right = st.columns([2, 3])
+    with left:
+        plot(attr.figure)
+    with right:
+        table({"neuron": [f"L{lay} n{neu}" for lay, neu, _, _ in attr.rows],
+               "effect": [v for _, _, v, _ in attr.rows], "m": [m for *_, m in attr.rows],
+               f"rank of {target_label!r}": [r + 1 for r in attr.ranks],
+               "top": [f"{(r + 1) / lm.config.vocab_size:.1%}" for r in attr.ranks],
+               "promotes": [" ".join(repr(t) for t in p) for p in attr.promoted]})
+    st.markdown(kv_views.specificity_summary(attr, target_label))
+
+    q.heading("Check by switching them off")
+    st.slider("Switch off the top", 1, 20, key=k("k_off"), format="%d neurons")
+    k_off = url_state.value(PAGE, "k_off")
+    chosen = tuple((lay, neu) for lay, neu, _, _ in attr.rows[:k_off])
+    m0, m1, p0, p1 = kv_views.ablation_check(MODEL, text, position, target, contrast, chosen)
+    c1, c2 = st.columns(2)
+    c1.metric(f"p({target_label!r}) with them switched off", f"{p1:.1%}", f"{p1 - p0:+.1%} from {p0:.1%}",
+              delta_color="off")
+    metric_name = at.metric_name(attr.target)
+    estimate = (f" (estimated {sum(v for _, _, v, _ in attr.rows[:k_off]):+.2f})"
+                if kv_views.MEASURES[measure].estimates_switch_off else "")
+    c2.metric(f"Change of the {metric_name}", f"{m1 - m0:+.2f}", estimate.strip(" ()") or None, delta_color="off")
+    if contrast is None:
+        st.markdown(f"**Which ranking finds the neurons that matter?** Switching off the top {min(k_off, 10)} "
+                    f"of each ranking:")
+        comparison = kv_views.ranking_comparison(MODEL, text, position, target, min(k_off, 10))
+        table({"ranked by": [name for name, _, _ in comparison],
+               f"p({target_label!r}) after": [f"{after:.1%}" for _, _, after in comparison],
+               "before": [f"{before:.1%}" for _, before, _ in comparison]})
+
+
+def lens_view(q: Question) -> None:
+    q.heading("Layer by layer: where the prediction forms")
+    target_controls(q)
+    lens, figure = kv_views.lens_view(MODEL, text, q.position, q.target)
+    st.markdown(kv_views.lens_summary(lens, q.target_label))
+    plot(figure)
+
+
+def intervene_view(q: Question) -> None:
+    q.heading("Switch neurons off (or amplify them)")
+    c1, c2, c3 = st.columns(3)
+    c1.slider("How many of the top contributing neurons", 0, 20, key=k("n_off"))
+    c2.slider("Multiply their coefficients by", -2.0, 4.0, step=0.5, key=k("factor"),
+              help="0 switches them off; 2 doubles them; −1 flips them.")
+    c3.selectbox("Also remove whole FFN layers", ["none", "all", "first_half", "second_half"], key=k("off_layers"))
+    named, bad = parse_neurons(url_state.value(PAGE, "off"), lm.config.n_layers, lm.config.d_ff)
+    if bad:
+        st.warning("Not neurons of this model, left out: " + ", ".join(code_span(b) for b in bad))
+    if named:
+        chosen = tuple(named)
+        st.caption("Switching the neurons named in the link: " + format_neurons(named).replace(",", ", ")
+                   + " (clear `off` in the URL to use the top contributors instead).")
+    else:
+        rows = kv_views.attribution(MODEL, text, q.position, q.target).rows
+        chosen = tuple((lay, neu) for lay, neu, _, _ in rows[: url_state.value(PAGE, "n_off")])
+    half = lm.config.n_layers // 2
+    layers_off = {"none": (), "all": tuple(range(lm.config.n_layers)), "first_half": tuple(range(half)),
+                  "second_half": tuple(range(half, lm.config.n_layers))}[url_state.value(PAGE, "off_layers")]
+    figure, before, after = kv_views.intervene(MODEL, text, q.position, chosen, url_state.value(PAGE, "factor"),
+                                               layers_off)
+    st.caption("Neurons changed: " + (", ".join(f"L{lay} n{neu}" for lay, neu in chosen) or "none")
+               + (f"; FFN layers removed: {len(layers_off)}" if layers_off else ""))
+    plot(figure)
+    b_tok, a_tok = kv_views.token_labels(MODEL, [before[0], after[0]])
+    st.markdown(f"Top prediction before: **{b_tok!r}** ({before[1]:.1%}) · after: **{a_tok!r}** ({after[1]:.1%})")
+
+
+def labour_view(q: Question) -> None:
+    q.heading("Division of labour on this text")
+    figure, labour, (no_ffn, no_attention) = kv_views.division_of_labour(MODEL, text)
+    plot(figure)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Loss of the text (nats per token)", f"{labour.loss:.2f}")
+    for column, name, removal in ((c2, "every FFN", labour.without_ffn),
+                                  (c3, "all attention", labour.without_attention)):
+        column.metric(f"Loss with {name} removed", f"{removal.loss:.2f}", f"{removal.loss - labour.loss:+.2f}",
+                      delta_color="inverse")
+    for what, guesses in (("Without any FFN the model's top guesses after the last token become: ", no_ffn),
+                          ("Without any attention, where each token sees only itself, they become: ", no_attention)):
+        labels = kv_views.token_labels(MODEL, [i for i, _ in guesses])
+        st.markdown(what + ", ".join(f"{code_span(t)} ({p:.1%})" for t, (_, p) in zip(labels, guesses)))
+
+
+def contexts_view(q: Question) -> None:
+    q.heading("The same word in two contexts")
+    c1, c2, c3 = st.columns([3, 3, 1])
+    c1.text_input("Context A", key=k("ctx_a"), max_chars=500)
+    c2.text_input("Context B", key=k("ctx_b"), max_chars=500)
+    c3.text_input("Word", key=k("word"), max_chars=40)
+    v = url_state.values(PAGE, PARAMS)
+    if not (v["ctx_a"].strip() and v["ctx_b"].strip() and v["word"].strip()):
+        st.info("Give two contexts and a word that occurs in both.")
+        return
+    diff = kv_views.two_contexts(MODEL, v["ctx_a"], v["ctx_b"], v["word"])
+    if diff is None:
+        st.warning(f"The word {v['word']!r} is not a single token in both contexts; try another word.")
+        return
+    table({"neuron": [f"L{lay} n{neu}" for lay, neu, _, _ in diff],
+           "m in A": [x for _, _, x, _ in diff], "m in B": [y for _, _, _, y in diff]})
+    st.caption("The neurons whose coefficients on the word differ most: the same token, read in "
+               "different contexts, opens different memories.")
+
+
+@dataclass(frozen=True)
+class View:
+    label: str  # in the "Explore" picker
+    show: Callable[[Question], None]
+
+
+# The views below the prediction, by their name in the URL (?view=lens)
+VIEWS: dict[str, View] = {
+    "keys": View("Keys and values", keys_view),
+    "attribution": View("Who wrote the prediction", attribution_view),
+    "lens": View("Layer by layer", lens_view),
+    "intervene": View("Switch neurons off", intervene_view),
+    "labour": View("Attention vs FFN", labour_view),
+    "contexts": View("Same word, two contexts", contexts_view),
+}
 
 
 def page_params(cfg: ModelConfig) -> list:
@@ -38,7 +266,7 @@ def page_params(cfg: ModelConfig) -> list:
         TextParam("word", "bank", max_chars=40),
         TextParam("target", "", max_chars=40),
         TextParam("vs", "", max_chars=40),
-        ChoiceParam("measure", "direct", options=list(kv_views.MEASURES)),
+        ChoiceParam("measure", kv_views.DEFAULT_MEASURE, options=list(kv_views.MEASURES)),
         NumberParam("k_off", 10, lo=1, hi=20),
         TextParam("off", "", max_chars=400),
     ]
@@ -48,7 +276,7 @@ k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 
 page_header(
     "Key-value memory",
-    "Geva et al. (2020) read an FFN as a memory: each of its hidden neurons has a **key** (a pattern in the "
+    "Geva et al. (2021, EMNLP) read an FFN as a memory: each of its hidden neurons has a **key** (a pattern in the "
     "token's vector that makes it fire, with coefficient m) and a **value** (the vector it then adds to the "
     "residual stream): FFN(x) = Σᵢ mᵢ·vᵢ. Here are the neurons of a trained language model on your text.",
     weights="trained",
@@ -95,7 +323,8 @@ with right:
 def explore(a, position: int, preds: list, pred_tokens: list) -> None:
     """Everything below the prediction: the chosen view and its controls (a fragment: moving
     one of them reruns only this part)."""
-    view = st.segmented_control("Explore", list(VIEWS), format_func=VIEWS.get, key=k("view"), required=True)
+    view = st.segmented_control("Explore", list(VIEWS), format_func=lambda v: VIEWS[v].label, key=k("view"),
+                                required=True)
 
     # the token to explain (the prediction unless one is chosen) and, optionally, the one it is set against
     target, problem = token_for(lm.tokenizer, url_state.value(PAGE, "target"))
@@ -111,185 +340,7 @@ def explore(a, position: int, preds: list, pred_tokens: list) -> None:
         top_layer, top = kv_views.top_neuron(MODEL, text, position, target)
         url_state.set_values(PAGE, {"layer": top_layer, "neuron": top if url_state.value(PAGE, "neuron") < 0 else
                                     url_state.value(PAGE, "neuron")})
-    layer = url_state.value(PAGE, "layer")
-
-
-    def target_controls() -> None:
-        """Which token to explain, and against which (picked from the predictions or typed). The
-        boxes show the URL's values, so a new text never leaves a stale choice on screen."""
-        c1, c2 = st.columns(2)
-        vs = url_state.value(PAGE, "vs")
-        st.session_state[k("target_pick")], st.session_state[k("vs_pick")] = target_label, vs
-        c1.selectbox("Explain the token", list(dict.fromkeys([*pred_tokens, target_label])), format_func=repr,
-                     accept_new_options=True, key=k("target_pick"), on_change=pick, args=("target",),
-                     help="One of the top predictions, or type any single token (a leading space matters).")
-        c2.selectbox("rather than", list(dict.fromkeys(["", *[t for t in pred_tokens if t != target_label], vs])),
-                     format_func=lambda t: "nothing: explain its centred logit" if t == "" else repr(t),
-                     accept_new_options=True, key=k("vs_pick"), on_change=pick, args=("vs",),
-                     help="A contrast asks why the model preferred one token to another (a logit difference).")
-
-
-    def pick(name: str) -> None:
-        url_state.set_values(PAGE, {name: st.session_state[k(f"{name}_pick")] or ""})
-
-
-    if view == "keys":
-        st.subheader("2 · Keys: which neurons fire on which tokens")
-        st.caption(f"Opened on the neuron that wrote most of {target_label!r} (largest direct effect on its centred "
-                   "logit); move the layer or type a neuron to explore.")
-        st.slider("Layer", 0, lm.config.n_layers - 1, key=k("layer"))
-        layer = url_state.value(PAGE, "layer")
-        neurons, heatmap = kv_views.keys_heatmap(MODEL, text, layer)
-        plot(heatmap)
-        chosen = url_state.value(PAGE, "neuron")
-        neuron = neurons[0] if chosen < 0 else chosen
-        st.number_input("Neuron (−1 = the most active one)", -1, lm.config.d_ff - 1, key=k("neuron"))
-        coeffs = a.trace.coeffs[layer, :, neuron].numpy()
-        st.markdown(f"**Layer {layer}, neuron {neuron}**: its coefficient m on every token "
-                    "(red positive, blue negative; hover for values)")
-        st.markdown(coloured_tokens(a.enc.pieces, coeffs, highlight=position), unsafe_allow_html=True)
-        if lm.config.ffn_kind == "gated":
-            signs = kv_views.kv.sign_combinations(a.trace, layer, neuron)
-            st.caption(f"Unlike a ReLU key, a {ffn_label(lm.config)} coefficient "
-                       f"m = {lm.config.activation}(gate·x)·(up·x) can be negative: the neuron then *subtracts* its "
-                       "value vector. How often each sign pair of (gate, up) occurs on this text: "
-                       + ", ".join(f"{name}: {count}" for name, count in signs.items()) + ".")
-        else:
-            st.caption(f"In a dense FFN the coefficient is m = {ffn_label(lm.config).removeprefix('dense ')}(k·x + b) "
-                       f"for the neuron's key k. Unlike a gated one it hardly goes below zero (here its lowest value on "
-                       f"this text is {float(coeffs.min()):+.2f}): the neuron adds its value vector or stays nearly silent.")
-
-        st.subheader("3 · Values: what the neuron writes")
-        m_here = float(coeffs[position])
-        up_tokens, down_tokens, _ = kv_views.value_reading(MODEL, layer, neuron, 1.0 if m_here >= 0 else -1.0)
-        st.markdown(f"Its value vector read through the final norm and the {'tied ' if lm.config.head == 'tied' else ''}"
-                    f"unembedding, with the sign of its "
-                    f"coefficient at position {position} (m = {m_here:+.3f}) taken into account:")
-        c1, c2 = st.columns(2)
-        c1.markdown("**Promotes** " + " ".join(code_span(t) for t in up_tokens))
-        c2.markdown("**Suppresses** " + " ".join(code_span(t) for t in down_tokens))
-        rank = kv_views.readout_rank(MODEL, layer, neuron, 1.0 if m_here >= 0 else -1.0, target)
-        st.markdown(f"Where {code_span(target_label)} stands in what it writes: **rank {rank + 1:,}** of "
-                    f"{lm.config.vocab_size:,} ({kv_views.rank_verdict(rank, lm.config.vocab_size)}).")
-
-        st.subheader("4 · The check behind the picture")
-        total, ffn_out = kv_views.kv.sub_update_sum(lm.model, a.trace, layer, position)
-        gap = float((total - ffn_out).abs().max())
-        bias = " and the FFN's output bias" if lm.config.ffn_bias else ""
-        st.markdown(f"Adding up all {lm.config.d_ff:,} sub-updates mᵢ·vᵢ of layer {layer} at position {position}{bias} "
-                    f"gives the FFN's output: first values {', '.join(f'{v:+.4f}' for v in total[:4].tolist())} … "
-                    f"vs {', '.join(f'{v:+.4f}' for v in ffn_out[:4].tolist())} …; largest difference "
-                    f"over all {lm.config.d_model} dimensions: **{gap:.1e}** (float32 rounding).")
-        if lm.config.post_norms:
-            scale = float(a.trace.ffn_out_scales[layer, position])
-            st.caption(f"{lm.config.name} normalises the FFN's output before adding it to the residual stream (Gemma 2's "
-                       f"post-norm): at this token the whole output is multiplied by {scale:.3g} (1/its rms), then by the "
-                       "norm's weights. One number per token, so the sum still splits neuron by neuron: here vᵢ is the "
-                       "down projection's column times those weights, and each mᵢ is taken times that number.")
-
-    elif view == "attribution":
-        st.subheader("5 · Which neurons wrote this prediction")
-        target_controls()
-        st.segmented_control("Measured by", list(kv_views.MEASURES), format_func=kv_views.MEASURES.get,
-                             key=k("measure"), required=True)
-        measure = url_state.value(PAGE, "measure")
-        attr = kv_views.attribution(MODEL, text, position, target, contrast, measure)
-        st.markdown(kv_views.attribution_summary(attr, target_label, kv_views.token_labels(MODEL, [contrast])[0]
-                                                 if contrast is not None else None, position))
-        left, right = st.columns([2, 3])
-        with left:
-            plot(attr.figure)
-        with right:
-            table({"neuron": [f"L{lay} n{neu}" for lay, neu, _, _ in attr.rows],
-                   "effect": [v for _, _, v, _ in attr.rows], "m": [m for *_, m in attr.rows],
-                   f"rank of {target_label!r}": [r + 1 for r in attr.ranks],
-                   "top": [f"{(r + 1) / lm.config.vocab_size:.1%}" for r in attr.ranks],
-                   "promotes": [" ".join(repr(t) for t in p) for p in attr.promoted]})
-        st.markdown(kv_views.specificity_summary(attr, target_label))
-
-        st.subheader("6 · Check by switching them off")
-        st.slider("Switch off the top", 1, 20, key=k("k_off"), format="%d neurons")
-        k_off = url_state.value(PAGE, "k_off")
-        chosen = tuple((lay, neu) for lay, neu, _, _ in attr.rows[:k_off])
-        m0, m1, p0, p1 = kv_views.ablation_check(MODEL, text, position, target, contrast, chosen)
-        c1, c2 = st.columns(2)
-        c1.metric(f"p({target_label!r}) with them switched off", f"{p1:.1%}", f"{p1 - p0:+.1%} from {p0:.1%}",
-                  delta_color="off")
-        metric_name = at.metric_name(attr.target)
-        estimate = f" (estimated {sum(v for _, _, v, _ in attr.rows[:k_off]):+.2f})" if measure == "total" else ""
-        c2.metric(f"Change of the {metric_name}", f"{m1 - m0:+.2f}", estimate.strip(" ()") or None, delta_color="off")
-        if contrast is None:
-            st.markdown(f"**Which ranking finds the neurons that matter?** Switching off the top {min(k_off, 10)} "
-                        f"of each ranking:")
-            comparison = kv_views.ranking_comparison(MODEL, text, position, target, min(k_off, 10))
-            table({"ranked by": [name for name, _, _ in comparison],
-                   f"p({target_label!r}) after": [f"{after:.1%}" for _, _, after in comparison],
-                   "before": [f"{before:.1%}" for _, before, _ in comparison]})
-
-    elif view == "lens":
-        st.subheader("5 · Layer by layer: where the prediction forms")
-        target_controls()
-        lens, figure = kv_views.lens_view(MODEL, text, position, target)
-        st.markdown(kv_views.lens_summary(lens, target_label))
-        plot(figure)
-
-    elif view == "intervene":
-        st.subheader("6 · Switch neurons off (or amplify them)")
-        c1, c2, c3 = st.columns(3)
-        c1.slider("How many of the top contributing neurons", 0, 20, key=k("n_off"))
-        c2.slider("Multiply their coefficients by", -2.0, 4.0, step=0.5, key=k("factor"),
-                  help="0 switches them off; 2 doubles them; −1 flips them.")
-        c3.selectbox("Also remove whole FFN layers", ["none", "all", "first_half", "second_half"], key=k("off_layers"))
-        named, bad = parse_neurons(url_state.value(PAGE, "off"), lm.config.n_layers, lm.config.d_ff)
-        if bad:
-            st.warning("Not neurons of this model, left out: " + ", ".join(code_span(b) for b in bad))
-        if named:
-            chosen = tuple(named)
-            st.caption("Switching the neurons named in the link: " + format_neurons(named).replace(",", ", ")
-                       + " (clear `off` in the URL to use the top contributors instead).")
-        else:
-            rows = kv_views.attribution(MODEL, text, position, target).rows
-            chosen = tuple((lay, neu) for lay, neu, _, _ in rows[: url_state.value(PAGE, "n_off")])
-        half = lm.config.n_layers // 2
-        layers_off = {"none": (), "all": tuple(range(lm.config.n_layers)), "first_half": tuple(range(half)),
-                      "second_half": tuple(range(half, lm.config.n_layers))}[url_state.value(PAGE, "off_layers")]
-        figure, before, after = kv_views.intervene(MODEL, text, position, chosen, url_state.value(PAGE, "factor"),
-                                                   layers_off)
-        st.caption("Neurons changed: " + (", ".join(f"L{lay} n{neu}" for lay, neu in chosen) or "none")
-                   + (f"; FFN layers removed: {len(layers_off)}" if layers_off else ""))
-        plot(figure)
-        b_tok, a_tok = kv_views.token_labels(MODEL, [before[0], after[0]])
-        st.markdown(f"Top prediction before: **{b_tok!r}** ({before[1]:.1%}) · after: **{a_tok!r}** ({after[1]:.1%})")
-
-    elif view == "labour":
-        st.subheader("7 · Division of labour on this text")
-        figure, loss, loss_no_ffn, no_ffn_preds = kv_views.division_of_labour(MODEL, text)
-        plot(figure)
-        c1, c2 = st.columns(2)
-        c1.metric("Loss of the text (nats per token)", f"{loss:.2f}")
-        c2.metric("Loss with every FFN removed", f"{loss_no_ffn:.2f}", f"{loss_no_ffn - loss:+.2f}", delta_color="inverse")
-        labels = kv_views.token_labels(MODEL, [i for i, _ in no_ffn_preds])
-        st.markdown("Without any FFN the model's top guesses after the last token become: "
-                    + ", ".join(f"{code_span(t)} ({p:.1%})" for t, (_, p) in zip(labels, no_ffn_preds)))
-
-    else:
-        st.subheader("8 · The same word in two contexts")
-        c1, c2, c3 = st.columns([3, 3, 1])
-        c1.text_input("Context A", key=k("ctx_a"), max_chars=500)
-        c2.text_input("Context B", key=k("ctx_b"), max_chars=500)
-        c3.text_input("Word", key=k("word"), max_chars=40)
-        v = url_state.values(PAGE, PARAMS)
-        if not (v["ctx_a"].strip() and v["ctx_b"].strip() and v["word"].strip()):
-            st.info("Give two contexts and a word that occurs in both.")
-        else:
-            diff = kv_views.two_contexts(MODEL, v["ctx_a"], v["ctx_b"], v["word"])
-            if diff is None:
-                st.warning(f"The word {v['word']!r} is not a single token in both contexts; try another word.")
-            else:
-                table({"neuron": [f"L{lay} n{neu}" for lay, neu, _, _ in diff],
-                       "m in A": [x for _, _, x, _ in diff], "m in B": [y for _, _, _, y in diff]})
-                st.caption("The neurons whose coefficients on the word differ most: the same token, read in "
-                           "different contexts, opens different memories.")
+    VIEWS[view].show(Question(a, position, target, target_label, contrast, pred_tokens, numbered_headings(2)))
 
 
 explore(a, position, preds, pred_tokens)

@@ -12,6 +12,7 @@ from components.shared.widgets import page_header, plot
 from model.architectures.config import ModelConfig
 from model.lm import kv_memory as kv
 from model.lm import neuron_dictionary as nd
+from model.lm import readout
 
 server_tuning.route_through_app()
 
@@ -106,7 +107,7 @@ def card(dictionary: nd.NeuronDictionary) -> None:
         st.markdown(f"*{heading}*")
         for value, position in firings[:6]:
             st.markdown(dictionary_views.context_line(lm, dictionary, value, position), unsafe_allow_html=True)
-    reading = kv.read_value(lm.model, layer, neuron)
+    reading = readout.read_value(lm.model, layer, neuron)
     words = lambda pairs: " ".join(code_span(kv.token_text(lm.tokenizer, i)) for i, _ in pairs)  # noqa: E731
     c1, c2 = st.columns(2)
     c1.markdown("**Promotes** (when m > 0) " + words(reading.promoted))

@@ -5,11 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from components.shared.theme import DIVERGING, GROUP_COLOURS, PALETTE, layout, stacked_rows
-from components.shared.token_html import VISIBLE
-
-
-def _label(piece: str, i: int) -> str:
-    return f"{i}:{''.join(VISIBLE.get(c, c) for c in piece)}"
+from components.shared.token_html import shown
 
 
 def predictions_bar(tokens: list[str], probs: list[float], title: str, presentation: bool = False) -> go.Figure:
@@ -35,7 +31,7 @@ def neuron_heatmap(coeffs: np.ndarray, neurons: list[int], pieces: list[str], la
                    presentation: bool = False) -> go.Figure:
     """coeffs: (neurons, tokens) coefficients m of the chosen neurons."""
     limit = float(np.abs(coeffs).max()) or 1.0
-    heat = go.Heatmap(z=coeffs, x=[_label(p, i) for i, p in enumerate(pieces)], y=[f"n{n}" for n in neurons],
+    heat = go.Heatmap(z=coeffs, x=[f"{i}:{shown(p)}" for i, p in enumerate(pieces)], y=[f"n{n}" for n in neurons],
                       colorscale=DIVERGING, zmid=0, zmin=-limit, zmax=limit,
                       colorbar=dict(title=dict(text="m")),
                       hovertemplate="neuron %{y}<br>token %{x}<br>m = %{z:.3f}<extra></extra>")

@@ -22,7 +22,9 @@ from model.architectures.transformer import ModelTrace
 from model.lm import attribution as at
 from model.lm import kv_memory as kv
 from model.lm import logit_lens
+from model.lm import readout as ro
 from model.lm.gguf_loader import LoadedModel
+from model.lm.measures import DEFAULT_MEASURE, MEASURES
 from serving.trace_worker import WorkerUnavailable
 
 TTL = 1800
@@ -99,7 +101,7 @@ def keys_heatmap(model_key: str, text: str, layer: int, k: int = 20):
 
 @st.cache_resource(max_entries=64, ttl=TTL, show_spinner=False)
 def value_reading(model_key: str, layer: int, neuron: int, sign: float, k: int = 10):
-    r = kv.read_value(_load(model_key).model, layer, neuron, sign, k)
+    r = ro.read_value(_load(model_key).model, layer, neuron, sign, k)
     return token_labels(model_key, [i for i, _ in r.promoted]), token_labels(model_key, [i for i, _ in r.suppressed]), r
 
 
@@ -107,24 +109,23 @@ def value_reading(model_key: str, layer: int, neuron: int, sign: float, k: int =
 def readout_rank(model_key: str, layer: int, neuron: int, sign: float, token: int) -> int:
     """Where `token` stands in the neuron's value readout with that sign (a product with the whole
     unembedding: worth keeping while a student moves through the layers and back)."""
-    return at.readout_ranks(_load(model_key).model, [(layer, neuron)], [sign], token)[0]
-
-
-MEASURES = {"direct": "Direct effect on the centred logit", "total": "Total effect (gradient × activation)",
-            "raw": "Direct effect on the raw logit"}
-SPECIFIC = at.SPECIFIC
+    return ro.readout_ranks(_load(model_key).model, [(layer, neuron)], [sign], token)[0]
 
 
 def target_for(token: int, contrast: int | None, measure: str) -> at.Target:
-    return at.Target(token, contrast, centred=measure != "raw")
+    return at.Target(token, contrast, centred=MEASURES[measure].centred)
 
 
-@st.cache_resource(max_entries=16, ttl=TTL, show_spinner=False)
-def total_effects(model_key: str, text: str, position: int, token: int, contrast: int | None):
-    """(L, F) estimated change of the metric if each neuron were switched off, and the metric."""
-    ids = analysis(model_key, text).enc.ids
-    with forward_pass():
-        return at.total_effects(_load(model_key).model, ids, position, at.Target(token, contrast))
+@st.cache_resource(max_entries=32, ttl=TTL, show_spinner=False)
+def scores(model_key: str, text: str, position: int, token: int, contrast: int | None, measure: str):
+    """(L, F): every neuron's score by `measure` (kept apart from `attribution`, which caches each k:
+    a measure that runs the model again runs once per question, in a forward slot)."""
+    m, lm, a = MEASURES[measure], _load(model_key), analysis(model_key, text)
+    target = target_for(token, contrast, measure)
+    if m.needs_pass:
+        with forward_pass():
+            return m.compute(lm.model, a.trace, a.enc.ids, position, target)
+    return m.compute(lm.model, a.trace, a.enc.ids, position, target)
 
 
 @dataclass(frozen=True)
@@ -142,38 +143,33 @@ class Attribution:
     @property
     def specific(self) -> int:
         """How many listed neurons rank the target in the top SPECIFIC of their readout."""
-        return sum(r < SPECIFIC * self.vocab for r in self.ranks)
+        return sum(ro.is_specific(r, self.vocab) for r in self.ranks)
 
 
 @st.cache_resource(max_entries=32, ttl=TTL, show_spinner=False)
 def attribution(model_key: str, text: str, position: int, token: int, contrast: int | None = None,
-                measure: str = "direct", k: int = 20) -> Attribution:
+                measure: str = DEFAULT_MEASURE, k: int = 20) -> Attribution:
     """The top-k neurons by `measure` for `token` (rather than `contrast`) after `position`."""
-    model, a = _load(model_key).model, analysis(model_key, text)
+    model, a, m = _load(model_key).model, analysis(model_key, text), MEASURES[measure]
     target = target_for(token, contrast, measure)
     parts = at.direct_parts(model, a.trace, position, target)
-    if measure == "total":
-        effects, _ = total_effects(model_key, text, position, token, contrast)
-        rows = [(layer, n, -v) for layer, n, v in at.top_neurons(-effects, k)]  # the largest drops first
-    else:
-        rows = at.top_neurons(parts.neurons, k)
-    rows = [(layer, n, v, float(a.trace.coeffs[layer, position, n])) for layer, n, v in rows]
-    readouts = at.signed_readouts(model, [(layer, n) for layer, n, _, _ in rows], [m for *_, m in rows])
-    ranks = at.ranks_of(readouts, token)
+    sign = -1.0 if m.estimates_switch_off else 1.0  # such scores list the largest drops first
+    top = ro.top_neurons(sign * scores(model_key, text, position, token, contrast, measure), k)
+    rows = [(layer, n, sign * v, float(a.trace.coeffs[layer, position, n])) for layer, n, v in top]
+    readouts = ro.signed_readouts(model, [(layer, n) for layer, n, _, _ in rows], [c for *_, c in rows])
+    ranks = ro.ranks_of(readouts, token)
     promoted = [token_labels(model_key, p) for p in readouts.topk(5, dim=-1).indices.tolist()]
-    x_title = {"direct": f"direct effect on the {target.label}", "raw": "direct effect on the raw logit",
-               "total": f"estimated change of the {at.metric_name(target)} if switched off"}[measure]
     figure = kv_figures.attribution_bar([f"L{layer} n{n}" for layer, n, _, _ in rows], [v for _, _, v, _ in rows],
                                         f"Neurons that wrote {kv.token_text(_load(model_key).tokenizer, token)!r}",
-                                        x_title)
+                                        m.axis.format(quantity=target.label, metric=at.metric_name(target)))
     return Attribution(target, measure, rows, promoted, ranks, parts,
                        at.explained_quantity(model, a.trace, position, target), model.cfg.vocab_size, figure)
 
 
 def rank_verdict(rank: int, vocab: int) -> str:
     """'top 0.04%: specific' or 'top 3.6%: broad'."""
-    share = (rank + 1) / vocab
-    return f"top {share:.2%}: {'specific to it' if share <= SPECIFIC else 'broad, it writes a wider theme'}"
+    verdict = "specific to it" if ro.is_specific(rank, vocab) else "broad, it writes a wider theme"
+    return f"top {(rank + 1) / vocab:.2%}: {verdict}"
 
 
 def attribution_summary(a: Attribution, target: str, contrast: str | None, position: int) -> str:
@@ -183,28 +179,25 @@ def attribution_summary(a: Attribution, target: str, contrast: str | None, posit
              f"and all FFN neurons ({float(p.ffn.sum()):+.2f})"
              + (f", with the final norm's bias ({p.norm_bias:+.2f})" if p.norm_bias else ""))
     if contrast is not None:
-        what = f"the logit difference {target!r} − {contrast!r} ({a.explained:.2f}): why {target!r} rather than {contrast!r}"
+        name = f"the logit difference {target!r} − {contrast!r} ({a.explained:.2f})"
+        why = f": why {target!r} rather than {contrast!r}"
     elif a.target.centred:
-        what = (f"the centred logit of {target!r} ({a.explained:.2f}): its logit minus the mean logit, since softmax "
-                "ignores what lifts every token at once")
+        name = f"the centred logit of {target!r} ({a.explained:.2f})"
+        why = ": its logit minus the mean logit, since softmax ignores what lifts every token at once"
     else:
-        what = (f"the raw logit of {target!r} ({a.explained:.2f}). Beware: much of a raw logit lifts every token "
-                "at once, which softmax ignores, so large last-layer neurons look important here")
-    if a.measure == "total":
-        return (f"Every one of the {p.neurons.numel():,} neurons, ranked by how much the "
-                f"{at.metric_name(a.target)} of {target!r} would change if it were switched off, estimated for all "
-                f"of them at once from one backward pass (gradient × activation). Unlike direct effects, this "
-                f"counts what a neuron does through the layers after it. The direct split of {what.split(':')[0]}: "
-                f"{split}.")
-    return (f"Every neuron of every layer, ranked by its direct effect mᵢ·(vᵢ·u) at position {position} on {what}. "
-            f"It is the sum of {split}.")
+        name = f"the raw logit of {target!r} ({a.explained:.2f})"
+        why = (". Beware: much of a raw logit lifts every token at once, which softmax ignores, so large last-layer "
+               "neurons look important here")
+    return MEASURES[a.measure].summary.format(
+        neurons=p.neurons.numel(), position=position, target=target, quantity=a.target.label,
+        metric=at.metric_name(a.target), explained=name + why, explained_name=name, split=split)
 
 
 def specificity_summary(a: Attribution, target: str) -> str:
     ranks = sorted(a.ranks)
     median = ranks[len(ranks) // 2] + 1
     return (f"**{a.specific} of these {len(a.rows)} neurons are specific to {target!r}**: it stands in the top "
-            f"{SPECIFIC:.0%} of what they write. For the others it ranks lower (median rank {median:,} of "
+            f"{ro.SPECIFIC:.0%} of what they write. For the others it ranks lower (median rank {median:,} of "
             f"{a.vocab:,}): they are broad and write a wider theme, which their promoted tokens show.")
 
 
@@ -240,11 +233,11 @@ def ranking_comparison(model_key: str, text: str, position: int, token: int,
     """Which ranking finds the neurons that matter: for each measure, p(token) before and
     after switching off its top k."""
     out = []
-    for measure in ("raw", "direct", "total"):
-        rows = attribution(model_key, text, position, token, None, measure, k).rows
+    for measure in MEASURES.values():
+        rows = attribution(model_key, text, position, token, None, measure.name, k).rows
         neurons = tuple((layer, n) for layer, n, _, _ in rows[:k])
         _, _, p0, p1 = ablation_check(model_key, text, position, token, None, neurons)
-        out.append((MEASURES[measure], p0, p1))
+        out.append((measure.label, p0, p1))
     return out
 
 
@@ -273,15 +266,13 @@ def intervene(model_key: str, text: str, position: int, neurons: tuple[tuple[int
 
 @st.cache_resource(max_entries=8, ttl=TTL, show_spinner=False)
 def division_of_labour(model_key: str, text: str):
-    model, a = _load(model_key).model, analysis(model_key, text)
-    attn, ffn = kv.update_norms(a.trace)
-    off = kv.all_ffn_off(model.cfg.n_layers, model.cfg.d_ff)
+    """The figure of update sizes, the losses, and the top 5 guesses after the last token without
+    any FFN and without any attention."""
+    a = analysis(model_key, text)
     with forward_pass():
-        no_ffn = kv.run(model, a.enc.ids, off)
-        losses = kv.text_loss(model, a.enc.ids), kv.text_loss(model, a.enc.ids, off)
-    last = len(a.enc.ids) - 1
-    return (kv_figures.update_norms(attn.numpy(), ffn.numpy()), *losses,
-            kv.top_k(kv.next_token_probs(model, no_ffn, last), 5))
+        labour = kv.division_of_labour(_load(model_key).model, a.trace, a.enc.ids)
+    guesses = tuple(kv.top_k(r.next_probs, 5) for r in (labour.without_ffn, labour.without_attention))
+    return kv_figures.update_norms(labour.attention_sizes.numpy(), labour.ffn_sizes.numpy()), labour, guesses
 
 
 @st.cache_resource(max_entries=8, ttl=TTL, show_spinner=False)

@@ -128,16 +128,18 @@ class Block(nn.Module):
         scale = torch.rsqrt(f.pow(2).mean(-1, keepdim=True) + self.post_ffn_norm.eps)
         return f * scale * self.post_ffn_norm.weight, scale
 
-    def trace(self, x: Tensor, rope=None, ffn_scale: Tensor | None = None) -> BlockTrace:
+    def trace(self, x: Tensor, rope=None, ffn_scale: Tensor | None = None, attention: bool = True) -> BlockTrace:
+        """`attention`=False removes the attention sub-layer: its update is zero (the key-value
+        page's "without attention")."""
         if self.pre_norm:
-            a = self.attn(self.attn_norm(x), rope)
-            if self.post_attn_norm is not None:
+            a = self.attn(self.attn_norm(x), rope) if attention else torch.zeros_like(x)
+            if self.post_attn_norm is not None and attention:
                 a = self.post_attn_norm(a)
             h = x + a
             t, f = self._ffn(self.ffn_norm(h), ffn_scale)
             f, out_scale = self._post_ffn(f)
             return BlockTrace(x, a, t, f, h + f, out_scale)
-        a = self.attn(x, rope)
+        a = self.attn(x, rope) if attention else torch.zeros_like(x)
         h = self.attn_norm(x + a)
         t, f = self._ffn(h, ffn_scale)
         return BlockTrace(x, a, t, f, self.ffn_norm(h + f))
@@ -230,7 +232,7 @@ class Transformer(nn.Module):
         return self._head(final_residual, capped)
 
     def trace(self, ids: Tensor, ffn_scales: dict[int, Tensor] | None = None,
-              logits: str = "all") -> "ModelTrace":
+              logits: str = "all", attention_off: tuple[int, ...] = ()) -> "ModelTrace":
         """Forward one sequence (T,) keeping what the key-value analysis needs.
 
         `ffn_scales` maps a layer to a (d_ff,) multiplier on its FFN coefficients:
@@ -238,12 +240,12 @@ class Transformer(nn.Module):
         is "all", "last" (the last position's only) or "none": the unembedding is
         a quarter of the model's FLOPs at length, and even one row reads the whole
         vocabulary matrix (a sixth of a short text's forward pass); `logits_at`
-        gives any position later.
+        gives any position later. `attention_off` lists layers whose attention is removed.
         """
-        return self.trace_many([ids], ffn_scales, logits)[0]
+        return self.trace_many([ids], ffn_scales, logits, attention_off)[0]
 
     def trace_many(self, seqs: list[Tensor], ffn_scales: dict[int, Tensor] | None = None,
-                   logits: str = "all") -> list["ModelTrace"]:
+                   logits: str = "all", attention_off: tuple[int, ...] = ()) -> list["ModelTrace"]:
         """`trace` for several sequences in one batch, right-padded: with causal attention no
         real position sees the padding, and short texts cost little more together than one
         alone, since every matrix is read from memory once per batch instead of once per text.
@@ -258,7 +260,7 @@ class Transformer(nn.Module):
         start = x
         attn, ffn, coeffs, gates, ups, out_scales = [], [], [], [], [], []
         for i, block in enumerate(self.blocks):
-            t = block.trace(x, rope, ffn_scales.get(i))
+            t = block.trace(x, rope, ffn_scales.get(i), i not in attention_off)
             x = t.x_out
             out_scales.append(t.ffn_out_scale[..., 0] if t.ffn_out_scale is not None else torch.ones(ids.shape))
             attn.append(t.attn_update)

@@ -14,12 +14,14 @@ Three measures of neuron i's part in the model's choice of a target token at one
   It sees the paths through later layers that the direct effect misses; `ablate` checks
   the estimate against real switching-off.
 - **Readout rank**: where the target stands among all tokens in the neuron's own value
-  readout (Geva et al. 2022). Rank 0 is the token it promotes most; a rank in the
+  readout (Geva et al. 2022, EMNLP; model/lm/readout.py). Rank 0 is the token it promotes most; a rank in the
   thousands means the neuron is broad, not a detector of this token.
 
 The direct parts add up exactly: embedding + attention + every neuron (+ the FFNs' output
 biases and the final LayerNorm's bias, where a model has them) = the centred logit (or the
-logit difference). Pure functions: a model and a trace in, tensors out.
+logit difference). Pure functions: a model and a trace in, tensors out. The measures the
+key-value page ranks neurons by are declared in model/lm/measures.py, each with its compute
+function from here.
 """
 from __future__ import annotations
 
@@ -30,10 +32,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from model.architectures.transformer import ModelTrace, Transformer
-from model.lm.kv_memory import (final_norm_dual, switch_off, value_dots, value_vector, vocab_projection,
-                                written_coeffs)
-
-SPECIFIC = 0.01  # a neuron is specific to a token that stands in the top 1% of its readout
+from model.lm.kv_memory import switch_off, written_coeffs
+from model.lm.readout import final_norm_dual, layer_dots
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Target:
 
     @property
     def label(self) -> str:
-        return "logit difference" if self.contrast is not None else "centred logit" if self.centred else "logit"
+        return "logit difference" if self.contrast is not None else "centred logit" if self.centred else "raw logit"
 
 
 def unembedding_row(model: Transformer, target: Target) -> Tensor:
@@ -92,8 +92,8 @@ class DirectParts:
 @torch.inference_mode()
 def direct_parts(model: Transformer, trace: ModelTrace, position: int, target: Target) -> DirectParts:
     u, norm_bias = readout_direction(model, trace, position, target)
-    neurons = torch.stack([written_coeffs(trace, layer, position) * value_dots(model, layer, u)
-                           for layer in range(model.cfg.n_layers)])
+    coeffs = torch.stack([written_coeffs(trace, layer, position) for layer in range(model.cfg.n_layers)])
+    neurons = coeffs * layer_dots(model, u)
     return DirectParts(float(trace.embeddings[position] @ u), trace.attn_updates[:, position] @ u,
                        trace.ffn_updates[:, position] @ u, neurons, norm_bias)
 
@@ -148,29 +148,13 @@ def ablate(model: Transformer, ids: list[int], position: int, target: Target,
     return m0, m1, p0, p1
 
 
-def top_neurons(scores: Tensor, k: int, by_magnitude: bool = False) -> list[tuple[int, int, float]]:
-    """(layer, neuron, score) of the k largest scores (or largest |score|)."""
-    flat = scores.flatten()
-    idx = (flat.abs() if by_magnitude else flat).topk(min(k, flat.numel())).indices
-    F_ = scores.shape[1]
-    return [(int(i) // F_, int(i) % F_, float(flat[i])) for i in idx]
+# The compute functions of the measures in model/lm/measures.py: (L, F), one score per neuron.
+
+def direct_scores(model: Transformer, trace: ModelTrace, ids: list[int], position: int, target: Target) -> Tensor:
+    """Each neuron's direct effect on the target's (centred or raw) logit or logit difference."""
+    return direct_parts(model, trace, position, target).neurons
 
 
-@torch.inference_mode()
-def signed_readouts(model: Transformer, neurons: list[tuple[int, int]], signs: list[float]) -> Tensor:
-    """(k, vocab): each neuron's value vector read through the final norm and unembedding,
-    flipped where its coefficient is negative (so high scores are what its sub-update promotes)."""
-    vectors = torch.stack([value_vector(model, layer, n) * (1.0 if s >= 0 else -1.0)
-                           for (layer, n), s in zip(neurons, signs)])
-    return vocab_projection(model, vectors)
-
-
-def ranks_of(readouts: Tensor, token: int) -> list[int]:
-    """Where `token` stands in each readout (0 = the token promoted most). Ranks ignore centring:
-    subtracting the vocabulary mean shifts a neuron's whole readout by one constant."""
-    return (readouts > readouts[:, token:token + 1]).sum(-1).tolist()
-
-
-def readout_ranks(model: Transformer, neurons: list[tuple[int, int]], signs: list[float], token: int) -> list[int]:
-    """For each neuron, the rank of `token` in its value readout with the sign of its coefficient."""
-    return ranks_of(signed_readouts(model, neurons, signs), token) if neurons else []
+def total_scores(model: Transformer, trace: ModelTrace, ids: list[int], position: int, target: Target) -> Tensor:
+    """Each neuron's estimated change of the metric if it were switched off (one backward pass)."""
+    return total_effects(model, ids, position, target)[0]

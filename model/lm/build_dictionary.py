@@ -12,7 +12,9 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import ContextManager
+from typing import Callable, ContextManager
+
+from tqdm import tqdm
 
 from model.lm import corpus, gguf_loader
 from model.lm import neuron_dictionary as nd
@@ -55,6 +57,19 @@ def build_builtin(lm: gguf_loader.LoadedModel, out: Path | None = None, progress
     return d
 
 
+def progress_bar(label: str) -> Callable[[int, int], None]:
+    """The build's progress callback (tokens done, of total) as a tqdm bar with the time left."""
+    bar = tqdm(desc=label, unit="token", unit_scale=True)
+
+    def show(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return show
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="where to write it (default: the shipped file)")
@@ -63,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         lm = gguf_loader.load()
         out = args.out or shipped_path(lm.source)
-        d = build_builtin(lm, out, nd.text_progress("dictionary"))
+        d = build_builtin(lm, out, progress_bar("dictionary"))
     except (FileNotFoundError, gguf_loader.ModelUnavailable) as err:
         print(f"build_dictionary: {err}", file=sys.stderr)
         return 1

@@ -1,6 +1,6 @@
 """Concept neurons: FFN neurons whose value vectors promote a *set* of tokens (capital
 cities, months, past-tense verbs...), after Geva et al. 2022, who found that sub-updates
-promote human-interpretable concepts in the vocabulary space.
+promote human-interpretable concepts in the vocabulary space (EMNLP).
 
 A neuron's readout r_i = U (g ⊙ v_i) scores every token. For a set S we compare the set's
 mean score with the whole vocabulary's, in units of the readout's spread over the vocabulary:
@@ -20,8 +20,8 @@ import torch
 from torch import Tensor
 
 from model.architectures.transformer import Transformer
-from model.lm.kv_memory import (final_norm_dual, final_norm_linear, value_dots, value_matrix, value_vector,
-                                vocab_projection)
+from model.lm.readout import (final_norm_dual, final_norm_linear, in_top, layer_dots, signed_readouts, top_neurons,
+                             value_matrix)
 
 CONCEPTS: dict[str, tuple[str, ...]] = {
     "capital cities": ("Paris", "London", "Berlin", "Rome", "Madrid", "Tokyo", "Moscow", "Beijing", "Cairo",
@@ -95,8 +95,7 @@ def readout_stats(model: Transformer) -> ReadoutStats:
 def concept_scores(model: Transformer, stats: ReadoutStats, token_ids: list[int]) -> Tensor:
     """(L, F) z-score of the set's mean readout against the vocabulary, for every neuron."""
     s = final_norm_dual(model, model.unembedding[token_ids].mean(0))  # (d,)
-    set_mean = torch.stack([value_dots(model, layer, s) for layer in range(model.cfg.n_layers)])  # (L, F)
-    return (set_mean - stats.mean) / stats.std
+    return (layer_dots(model, s) - stats.mean) / stats.std
 
 
 @dataclass(frozen=True)
@@ -104,27 +103,20 @@ class ConceptNeuron:
     layer: int
     neuron: int
     z: float  # the concept score; its sign is the sign of m with which the neuron promotes the set
-    in_top: int  # how many of the set's tokens are in the top 1% of its readout (with that sign)
+    in_top: int  # how many of the set's tokens are in the top SPECIFIC (1%) of its readout (with that sign)
     set_size: int
     promoted: list[int]  # its top tokens (with that sign)
 
 
 @torch.inference_mode()
-def search(model: Transformer, stats: ReadoutStats, token_ids: list[int], k: int = 12,
-           top_share: float = 0.01) -> list[ConceptNeuron]:
+def search(model: Transformer, stats: ReadoutStats, token_ids: list[int], k: int = 12) -> list[ConceptNeuron]:
     """The k neurons that promote the set most strongly (by |z|), with how much of the set
-    each puts in the top `top_share` of its readout."""
+    each puts in the top SPECIFIC of its readout."""
     if not token_ids:
         return []
-    z = concept_scores(model, stats, token_ids)
-    F_ = z.shape[1]
-    flat = z.flatten()
-    best = flat.abs().topk(k).indices.tolist()
-    vectors = torch.stack([value_vector(model, i // F_, i % F_) * (1.0 if flat[i] >= 0 else -1.0) for i in best])
-    readouts = vocab_projection(model, vectors)  # (k, vocab)
-    cut = max(1, int(top_share * readouts.shape[1]))
-    threshold = readouts.topk(cut, dim=-1).values[:, -1:]
-    in_top = (readouts[:, token_ids] >= threshold).sum(-1).tolist()
+    best = top_neurons(concept_scores(model, stats, token_ids), k, by_magnitude=True)
+    readouts = signed_readouts(model, [(layer, n) for layer, n, _ in best], [z for *_, z in best])  # (k, vocab)
+    counts = in_top(readouts, token_ids).sum(-1).tolist()
     promoted = readouts.topk(10, dim=-1).indices.tolist()
-    return [ConceptNeuron(i // F_, i % F_, float(flat[i]), n, len(token_ids), p)
-            for i, n, p in zip(best, in_top, promoted)]
+    return [ConceptNeuron(layer, n, z, count, len(token_ids), p)
+            for (layer, n, z), count, p in zip(best, counts, promoted)]

@@ -1,15 +1,15 @@
 """The FFN as a key-value memory, on a real model and the user's text.
 
-Geva et al. 2020 ("Transformer Feed-Forward Layers Are Key-Value Memories"):
-row i of the input projection is a key, its coefficient m_i says how strongly
-the token matches it, and column i of down_proj is the value v_i written into
-the residual stream: FFN(x) = sum_i m_i v_i. For SwiGLU, m = silu(gate·x) * (up·x),
+Geva et al. 2021, EMNLP ("Transformer Feed-Forward Layers Are Key-Value Memories", read on a
+16-layer model trained on WikiText-103): row i of the input projection is a key, its coefficient
+m_i says how strongly the token matches it, and column i of down_proj is the value v_i written
+into the residual stream: FFN(x) = sum_i m_i v_i. For SwiGLU, m = silu(gate·x) * (up·x),
 exactly the input of down_proj, and it can be negative.
 
-Geva et al. 2022 ("...Build Predictions by Promoting Concepts in the Vocabulary
-Space"): read a value vector through the final norm and the unembedding to see
-which tokens it promotes; a sub-update m_i v_i pushes those tokens up when
-m_i > 0 and down when m_i < 0.
+Geva et al. 2022, EMNLP ("Transformer Feed-Forward Layers Build Predictions by Promoting Concepts
+in the Vocabulary Space", read on GPT-2): read a value vector through the final norm and the
+unembedding to see which tokens it promotes; a sub-update m_i v_i pushes those tokens up when
+m_i > 0 and down when m_i < 0 (the readout algebra is in model/lm/readout.py).
 
 Every function here is pure: a model and a trace in, tensors or small records out.
 """
@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from model.architectures.transformer import ModelTrace, Transformer
+from model.lm.readout import top_neurons, value_matrix
 
 MAX_TOKENS = 256
 
@@ -84,82 +85,10 @@ def most_active_neurons(trace: ModelTrace, layer: int, k: int = 20) -> list[int]
     return peak.topk(min(k, peak.numel())).indices.tolist()
 
 
-def value_matrix(model: Transformer, layer: int, neurons: slice = slice(None)) -> Tensor:
-    """(d_model, d_ff): column i is v_i, what neuron i writes into the residual stream per unit of
-    coefficient: the down projection's column, times Gemma 2's post-norm weight where there is one
-    (that norm's 1/rms is one scalar per token, kept in the trace's `ffn_out_scales`). `neurons`
-    picks columns without forming the others (a copy of the whole matrix with a post-norm)."""
-    block = model.blocks[layer]
-    down = block.ffn.down_proj.weight[:, neurons]
-    return down if block.post_ffn_norm is None else down * block.post_ffn_norm.weight[:, None]
-
-
-def value_vector(model: Transformer, layer: int, neuron: int) -> Tensor:
-    """v_i: column `neuron` of `value_matrix`, (d_model,)."""
-    return value_matrix(model, layer, slice(neuron, neuron + 1))[:, 0]
-
-
-def value_dots(model: Transformer, layer: int, u: Tensor) -> Tensor:
-    """(d_ff,): u · v_i for every neuron of `layer`, equal to u @ value_matrix but with the
-    post-norm's weight put on the one vector u instead of on every value vector."""
-    block = model.blocks[layer]
-    if block.post_ffn_norm is not None:
-        u = u * block.post_ffn_norm.weight
-    return u @ block.ffn.down_proj.weight
-
-
 def written_coeffs(trace: ModelTrace, layer: int, position: int) -> Tensor:
     """(d_ff,): the coefficients that multiply the value vectors in the residual stream, m_i
     times the post-norm's scale at that token (the same m_i without a post-norm)."""
     return trace.coeffs[layer, position] * trace.ffn_out_scales[layer, position]
-
-
-def final_norm_linear(model: Transformer, vectors: Tensor) -> Tensor:
-    """What the final norm does to residual-stream directions (..., d), up to its one scale per
-    position: a LayerNorm also removes their mean over the dimensions, and both multiply by the
-    gain. (Its bias adds the same for every part of the residual, so it is left out here.)"""
-    norm = model.final_norm
-    if norm is None:
-        return vectors
-    if isinstance(norm, torch.nn.LayerNorm):
-        vectors = vectors - vectors.mean(-1, keepdim=True)
-    return vectors * norm.weight
-
-
-def final_norm_dual(model: Transformer, rows: Tensor) -> Tensor:
-    """The same map seen from the unembedding's side: for readout rows u (..., d),
-    vectors · final_norm_dual(u) == final_norm_linear(vectors) · u. It lets one row be dotted
-    with many value vectors without changing them."""
-    norm = model.final_norm
-    if norm is None:
-        return rows
-    rows = rows * norm.weight
-    return rows - rows.mean(-1, keepdim=True) if isinstance(norm, torch.nn.LayerNorm) else rows
-
-
-@torch.inference_mode()
-def vocab_projection(model: Transformer, vectors: Tensor) -> Tensor:
-    """Read residual-stream directions (d,) or (n, d) as logits over the vocabulary:
-    through the final norm's linear part (its scale is the same for every token) and the
-    unembedding."""
-    return final_norm_linear(model, vectors) @ model.unembedding.T
-
-
-@dataclass(frozen=True)
-class ValueReading:
-    promoted: list[tuple[int, float]]  # (token id, logit) pushed up by this sub-update
-    suppressed: list[tuple[int, float]]  # pushed down
-
-
-def read_value(model: Transformer, layer: int, neuron: int, coefficient_sign: float = 1.0,
-               k: int = 10) -> ValueReading:
-    """Tokens the neuron's value vector promotes and suppresses. A negative
-    coefficient flips the sub-update m_i v_i, so promoted and suppressed swap."""
-    scores = vocab_projection(model, value_vector(model, layer, neuron))
-    scores = scores if coefficient_sign >= 0 else -scores
-    up, down = scores.topk(k), (-scores).topk(k)
-    return ValueReading(list(zip(up.indices.tolist(), up.values.tolist())),
-                        list(zip(down.indices.tolist(), (-down.values).tolist())))
 
 
 def sign_combinations(trace: ModelTrace, layer: int, neuron: int) -> dict[str, int]:
@@ -184,13 +113,56 @@ def update_norms(trace: ModelTrace) -> tuple[Tensor, Tensor]:
     return trace.attn_updates.norm(dim=-1).mean(-1), trace.ffn_updates.norm(dim=-1).mean(-1)
 
 
-@torch.inference_mode()
-def text_loss(model: Transformer, ids: list[int], ffn_scales: dict[int, Tensor] | None = None) -> float:
-    """Mean next-token cross-entropy of the text (nats), optionally under an intervention."""
+def next_token_loss(logits: Tensor, ids: list[int]) -> float:
+    """Mean next-token cross-entropy of a text (nats) from its logits at every position; nan for
+    a text of one token, which predicts nothing of itself."""
     if len(ids) < 2:
         return float("nan")
-    logits = model.trace(torch.tensor(ids), ffn_scales).logits
     return float(F.cross_entropy(logits[:-1], torch.tensor(ids[1:])))
+
+
+@dataclass(frozen=True)
+class Removal:
+    """The text as the model reads it with parts removed (one pass)."""
+
+    loss: float  # mean next-token loss (nats per token)
+    next_probs: Tensor  # (vocab,) the next-token distribution after the last token
+
+
+@torch.inference_mode()
+def run_without(model: Transformer, ids: list[int], ffn_scales: dict[int, Tensor] | None = None,
+                attention_off: tuple[int, ...] = ()) -> Removal:
+    """Loss and last prediction under an intervention: FFN coefficients scaled (`switch_off`),
+    the attention of the layers in `attention_off` removed."""
+    logits = model.trace(torch.tensor(ids), ffn_scales, attention_off=attention_off).logits
+    return Removal(next_token_loss(logits, ids), logits[-1].softmax(-1))
+
+
+def text_loss(model: Transformer, ids: list[int], ffn_scales: dict[int, Tensor] | None = None) -> float:
+    """Mean next-token cross-entropy of the text (nats), optionally under an intervention."""
+    return run_without(model, ids, ffn_scales).loss
+
+
+@dataclass(frozen=True)
+class Labour:
+    """What attention and the FFNs each do on a text."""
+
+    attention_sizes: Tensor  # (L,) mean size of each attention layer's update over the tokens
+    ffn_sizes: Tensor  # (L,) each FFN's
+    loss: float  # the text's loss as the model runs
+    without_ffn: Removal  # every FFN removed
+    without_attention: Removal  # every attention layer removed: each token then sees only itself
+
+
+@torch.inference_mode()
+def division_of_labour(model: Transformer, trace: ModelTrace, ids: list[int]) -> Labour:
+    """Two passes: the trace already holds the final residual of every token, so the text's own
+    loss needs only the unembedding."""
+    attention, ffn = update_norms(trace)
+    L = model.cfg.n_layers
+    return Labour(attention, ffn, next_token_loss(model.logits_at(trace.final_residual), ids),
+                  run_without(model, ids, all_ffn_off(L, model.cfg.d_ff)),
+                  run_without(model, ids, attention_off=tuple(range(L))))
 
 
 def switch_off(neurons: list[tuple[int, int]], d_ff: int, factor: float = 0.0,
@@ -213,11 +185,8 @@ def context_difference(a: ModelTrace, pos_a: int, b: ModelTrace, pos_b: int, k: 
                        ) -> list[tuple[int, int, float, float]]:
     """Neurons whose coefficients differ most between two occurrences of a word:
     (layer, neuron, coefficient in a, coefficient in b)."""
-    diff = (a.coeffs[:, pos_a] - b.coeffs[:, pos_b]).abs()
-    flat = diff.flatten().topk(k).indices
-    d_ff = diff.shape[1]
-    return [(int(i) // d_ff, int(i) % d_ff, float(a.coeffs[int(i) // d_ff, pos_a, int(i) % d_ff]),
-             float(b.coeffs[int(i) // d_ff, pos_b, int(i) % d_ff])) for i in flat]
+    top = top_neurons(a.coeffs[:, pos_a] - b.coeffs[:, pos_b], k, by_magnitude=True)
+    return [(layer, n, float(a.coeffs[layer, pos_a, n]), float(b.coeffs[layer, pos_b, n])) for layer, n, _ in top]
 
 
 def find_token(pieces: list[str], word: str) -> int | None:

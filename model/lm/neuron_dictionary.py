@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import sys
-import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +23,7 @@ import numpy as np
 import torch
 
 from model.architectures.transformer import Transformer
-from model.lm.kv_memory import final_norm_dual, value_dots
+from model.lm.readout import final_norm_dual, layer_dots, top_neurons
 from model.util.atomic_file import write_atomically
 
 TOP_K = 8
@@ -255,32 +253,11 @@ def load_or_build(model: Transformer, tokenizer, documents: list[str], cache_dir
     return d
 
 
-def text_progress(label: str, stream=sys.stderr) -> Callable[[int, int], None]:
-    """A progress bar for a terminal: `label [#####.....] 41% 123,456 / 300,000 tokens, 9 min left`."""
-    started = time.perf_counter()
-
-    def show(done: int, total: int) -> None:
-        share = done / total if total else 1.0
-        elapsed = time.perf_counter() - started
-        left = elapsed / share - elapsed if share > 0 else 0.0
-        bar = "#" * int(30 * share) + "." * (30 - int(30 * share))
-        stream.write(f"\r{label} [{bar}] {share:4.0%} {done:,} / {total:,} tokens, {left / 60:.0f} min left ")
-        if done >= total:
-            stream.write("\n")
-        stream.flush()
-
-    return show
-
-
 @torch.inference_mode()
 def neurons_promoting(model: Transformer, token: int, k: int = 10) -> list[tuple[int, int, float]]:
     """(layer, neuron, score): value vectors most aligned with `token`'s unembedding,
     through the final norm: the neurons that write this token when they fire."""
-    u = final_norm_dual(model, model.unembedding[token])
-    scores = torch.stack([value_dots(model, layer, u) for layer in range(model.cfg.n_layers)])  # (L, F)
-    vals, flat = scores.flatten().topk(k)
-    F = scores.shape[1]
-    return [(int(i) // F, int(i) % F, float(v)) for v, i in zip(vals, flat)]
+    return top_neurons(layer_dots(model, final_norm_dual(model, model.unembedding[token])), k)
 
 
 @dataclass(frozen=True)
@@ -308,6 +285,4 @@ def neurons_firing_on(model: Transformer, d: NeuronDictionary, token: int, k: in
     mean = torch.stack(coeffs).mean(0)  # (L, F)
     extreme = torch.where(mean >= 0, torch.from_numpy(d.peak), torch.from_numpy(d.trough))
     share = torch.where(extreme * mean > 0, mean / extreme, torch.zeros_like(mean))
-    vals, flat = share.flatten().topk(k)
-    F = mean.shape[1]
-    return [Firing(int(i) // F, int(i) % F, float(v), float(mean.flatten()[i])) for v, i in zip(vals, flat)], len(where)
+    return [Firing(layer, n, v, float(mean[layer, n])) for layer, n, v in top_neurons(share, k)], len(where)

@@ -75,6 +75,23 @@ def test_each_view_renders_its_figure(view, expect):
     assert any(expect in json.dumps(f["layout"], ensure_ascii=False) for f in plotly_figures(at))
 
 
+@pytest.mark.parametrize("view", ["keys", "attribution", "lens", "intervene", "labour", "contexts"])
+def test_sections_are_numbered_one_after_another_in_every_view(view):
+    at = run_page("kv_memory", view=view)
+    numbers = [h.value.split(" · ")[0] for h in at.subheader]
+    assert numbers == [str(i) for i in range(1, len(numbers) + 1)] and len(numbers) >= 2
+
+
+def test_attention_vs_ffn_removes_either_half():
+    at = run_page("kv_memory", view="labour")
+    loss = {m.label: float(m.value) for m in at.metric if m.label.startswith("Loss")}
+    base = loss.pop("Loss of the text (nats per token)")
+    assert set(loss) == {"Loss with every FFN removed", "Loss with all attention removed"}
+    assert all(v > base for v in loss.values())  # the text reads worse without either
+    text = " ".join(m.value for m in at.markdown)
+    assert "Without any FFN" in text and "Without any attention, where each token sees only itself" in text
+
+
 def test_two_contexts_view_lists_neurons():
     at = run_page("kv_memory", view="contexts")
     [table] = tables(at)

@@ -6,6 +6,7 @@ import torch
 from model.lm import attribution as at
 from model.lm import kv_memory as kv
 from model.lm import logit_lens
+from model.lm import readout as ro
 
 pytestmark = pytest.mark.model
 TEXT = "The capital of France is"
@@ -51,7 +52,7 @@ def test_gradient_times_activation_matches_finite_differences(lm, paris, contras
     target = at.Target(a, b if contrast else None)
     effects, metric = at.total_effects(lm.model, ids, pos, target)
     assert effects.shape == (lm.config.n_layers, lm.config.d_ff)
-    strongest = at.top_neurons(effects, 3, by_magnitude=True)
+    strongest = ro.top_neurons(effects, 3, by_magnitude=True)
     eps = 0.01
     for layer, neuron, estimate in strongest + [(3, 100, float(effects[3, 100]))]:
         up, down = (at.ablate(lm.model, ids, pos, target, [])[0],) * 2  # metric as the model runs
@@ -68,7 +69,7 @@ def test_gradient_times_activation_matches_finite_differences(lm, paris, contras
 def test_switching_off_the_top_total_effect_neurons_lowers_paris(lm, paris):
     ids, pos, _, target, _ = paris
     effects, _ = at.total_effects(lm.model, ids, pos, at.Target(target))
-    worst = [(layer, n) for layer, n, _ in at.top_neurons(-effects, 10)]
+    worst = [(layer, n) for layer, n, _ in ro.top_neurons(-effects, 10)]
     m0, m1, p0, p1 = at.ablate(lm.model, ids, pos, at.Target(target), worst)
     assert p0 > 0.5 and p1 < p0 / 2 and m1 < m0
     estimated = float(sum(effects[layer, n] for layer, n in worst))
@@ -76,11 +77,11 @@ def test_switching_off_the_top_total_effect_neurons_lowers_paris(lm, paris):
 
 
 def test_readout_rank_is_zero_for_the_token_a_neuron_promotes_most(lm):
-    reading = kv.read_value(lm.model, 20, 7, 1.0, k=3)
+    reading = ro.read_value(lm.model, 20, 7, 1.0, k=3)
     top, second = reading.promoted[0][0], reading.promoted[1][0]
-    assert at.readout_ranks(lm.model, [(20, 7), (20, 7)], [1.0, 1.0], top) == [0, 0]
-    assert at.readout_ranks(lm.model, [(20, 7)], [1.0], second) == [1]
-    assert at.readout_ranks(lm.model, [(20, 7)], [-1.0], top) == [lm.config.vocab_size - 1]  # flipped: last
+    assert ro.readout_ranks(lm.model, [(20, 7), (20, 7)], [1.0, 1.0], top) == [0, 0]
+    assert ro.readout_ranks(lm.model, [(20, 7)], [1.0], second) == [1]
+    assert ro.readout_ranks(lm.model, [(20, 7)], [-1.0], top) == [lm.config.vocab_size - 1]  # flipped: last
 
 
 def test_logit_lens_ends_at_the_models_prediction(lm, paris):

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from model.lm import concepts
-from model.lm import kv_memory as kv
+from model.lm import readout as ro
 
 pytestmark = pytest.mark.model
 
@@ -16,7 +16,7 @@ def stats(lm):
 
 def test_readout_stats_are_each_readouts_mean_and_spread(lm, stats):
     for layer, neuron in [(0, 0), (22, 610), (29, 1535)]:
-        readout = kv.vocab_projection(lm.model, kv.value_vector(lm.model, layer, neuron))
+        readout = ro.vocab_projection(lm.model, ro.value_vector(lm.model, layer, neuron))
         assert float(stats.mean[layer, neuron]) == pytest.approx(float(readout.mean()), abs=1e-4)
         assert float(stats.std[layer, neuron]) == pytest.approx(float(readout.std(unbiased=False)), rel=1e-3)
 
@@ -25,7 +25,7 @@ def test_scores_are_z_scores_of_the_sets_mean_readout(lm, stats):
     ids, kept, dropped = concepts.concept_tokens(lm.tokenizer, concepts.CONCEPTS["months"])
     assert len(kept) == 12 and not dropped
     z = concepts.concept_scores(lm.model, stats, ids)
-    readout = kv.vocab_projection(lm.model, kv.value_vector(lm.model, 22, 610))
+    readout = ro.vocab_projection(lm.model, ro.value_vector(lm.model, 22, 610))
     want = (readout[ids].mean() - readout.mean()) / readout.std(unbiased=False)
     assert float(z[22, 610]) == pytest.approx(float(want), rel=1e-3)
 
@@ -39,7 +39,7 @@ def test_search_finds_neurons_that_write_the_whole_set(lm, stats):
     months = {lm.tokenizer.encode(" " + m).ids[0] for m in concepts.CONCEPTS["months"]}
     assert len(months & set(best.promoted)) >= 6  # and its top tokens are months
     # the sign: a negative z means the neuron writes the set with a negative coefficient
-    readout = kv.vocab_projection(lm.model, kv.value_vector(lm.model, best.layer, best.neuron))
+    readout = ro.vocab_projection(lm.model, ro.value_vector(lm.model, best.layer, best.neuron))
     signed = readout * (1 if best.z > 0 else -1)
     assert signed.topk(10).indices.tolist() == best.promoted
 

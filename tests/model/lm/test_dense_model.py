@@ -11,6 +11,7 @@ from model.lm import attribution as at
 from model.lm import concepts, gguf_loader, logit_lens
 from model.lm import kv_memory as kv
 from model.lm import neuron_dictionary as nd
+from model.lm import readout as ro
 from tests.gguf_files import write_gemma, write_gpt2
 
 pytestmark = pytest.mark.model
@@ -79,17 +80,17 @@ def test_sub_updates_and_the_output_bias_add_up_to_the_ffn_update(tiny):
 
 def test_readouts_go_through_the_layernorms_linear_part(gpt2):
     model, _, _, _, a, _ = gpt2
-    v = kv.value_vector(model, 1, 5)
+    v = ro.value_vector(model, 1, 5)
     norm = model.final_norm
     want = ((v - v.mean()) * norm.weight) @ model.unembedding.T
-    torch.testing.assert_close(kv.vocab_projection(model, v), want)
+    torch.testing.assert_close(ro.vocab_projection(model, v), want)
     # read from the token's side, the same number
-    assert float(v @ kv.final_norm_dual(model, model.unembedding[a])) == pytest.approx(float(want[a]), abs=1e-5)
+    assert float(v @ ro.final_norm_dual(model, model.unembedding[a])) == pytest.approx(float(want[a]), abs=1e-5)
     stats = concepts.readout_stats(model)
     assert float(stats.mean[1, 5]) == pytest.approx(float(want.mean()), abs=1e-5)
     assert float(stats.std[1, 5]) == pytest.approx(float(want.std(unbiased=False)), rel=1e-3)
     layer, neuron, score = nd.neurons_promoting(model, a, k=1)[0]
-    assert score == pytest.approx(float(kv.vocab_projection(model, kv.value_vector(model, layer, neuron))[a]),
+    assert score == pytest.approx(float(ro.vocab_projection(model, ro.value_vector(model, layer, neuron))[a]),
                                   abs=1e-5)
 
 
@@ -98,7 +99,7 @@ def test_gradient_times_activation_matches_finite_differences(tiny):
     target = at.Target(a)
     effects, _ = at.total_effects(model, ids, pos, target)
     eps = 0.01
-    for layer, neuron, estimate in at.top_neurons(effects, 3, by_magnitude=True):
+    for layer, neuron, estimate in ro.top_neurons(effects, 3, by_magnitude=True):
         metric = {}
         for factor in (1 + eps, 1 - eps):
             trace = model.trace(torch.tensor(ids), kv.switch_off([(layer, neuron)], model.cfg.d_ff, factor))
@@ -119,5 +120,5 @@ def test_value_vectors_read_one_at_a_time_or_all_at_once_agree(tiny):
     """value_vector and value_dots take shortcuts past the whole value matrix; they must not differ."""
     model, _, _, _, a, _ = tiny
     u = model.unembedding[a]
-    torch.testing.assert_close(kv.value_dots(model, 1, u), u @ kv.value_matrix(model, 1), atol=1e-6, rtol=1e-5)
-    torch.testing.assert_close(kv.value_vector(model, 1, 5), kv.value_matrix(model, 1)[:, 5])
+    torch.testing.assert_close(ro.value_dots(model, 1, u), u @ ro.value_matrix(model, 1), atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(ro.value_vector(model, 1, 5), ro.value_matrix(model, 1)[:, 5])

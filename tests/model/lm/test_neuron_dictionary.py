@@ -5,7 +5,7 @@ import torch
 
 from components.lm.dictionary_views import MAX_UPLOAD_CHARS, decode_upload
 from model.lm import build_dictionary, corpus
-from model.lm import kv_memory as kv
+from model.lm import readout as ro
 from model.lm import neuron_dictionary as nd
 from tests.apptest_helpers import run_page, tables
 
@@ -81,7 +81,7 @@ def test_search_by_token(lm, tiny):
         assert f.share_of_peak == pytest.approx(f.mean_m / float(extreme), rel=1e-5) and f.share_of_peak > 0
     promoting = nd.neurons_promoting(lm.model, paris, k=5)
     layer, neuron, score = promoting[0]
-    direct = float(kv.vocab_projection(lm.model, kv.value_vector(lm.model, layer, neuron))[paris])
+    direct = float(ro.vocab_projection(lm.model, ro.value_vector(lm.model, layer, neuron))[paris])
     assert direct == pytest.approx(score, rel=1e-4)
     _, unseen = nd.neurons_firing_on(lm.model, tiny, lm.tokenizer.encode(" zebra").ids[0])
     assert unseen == 0

@@ -7,6 +7,7 @@ import torch
 
 from model.lm import attribution, gguf_loader
 from model.lm import kv_memory as kv
+from model.lm import readout as ro
 
 pytestmark = pytest.mark.model
 
@@ -100,7 +101,7 @@ def test_zeroing_a_neuron_removes_exactly_its_sub_update(lm):
     base = kv.run(lm.model, ids)
     off = kv.run(lm.model, ids, kv.switch_off([(layer, neuron)], lm.config.d_ff))
     assert (off.coeffs[layer, :, neuron] == 0).all()
-    v = kv.value_vector(lm.model, layer, neuron)
+    v = ro.value_vector(lm.model, layer, neuron)
     expected = base.ffn_updates[layer] - base.coeffs[layer, :, neuron, None] * v
     torch.testing.assert_close(off.ffn_updates[layer], expected, rtol=0, atol=1e-4)
     torch.testing.assert_close(off.ffn_updates[:layer], base.ffn_updates[:layer])  # earlier layers untouched
@@ -125,9 +126,24 @@ def test_removing_every_ffn_ruins_the_text(lm):
     assert 0 < loss < kv.text_loss(lm.model, ids, kv.all_ffn_off(30, 1536))
 
 
+def test_removing_all_attention_leaves_each_token_to_itself(lm):
+    """Without attention no position reads another: the prediction after the last token is the
+    one that token alone gets, and the text's loss rises. The key-value page's "Attention vs FFN"
+    view shows these, computed in two passes (the text's own loss comes from its trace)."""
+    ids = lm.tokenizer.encode("The capital of France is").ids
+    labour = kv.division_of_labour(lm.model, kv.run(lm.model, ids), ids)
+    alone = kv.run_without(lm.model, ids[-1:], attention_off=tuple(range(30)))
+    torch.testing.assert_close(labour.without_attention.next_probs, alone.next_probs, atol=1e-6, rtol=1e-4)
+    assert labour.loss == pytest.approx(kv.text_loss(lm.model, ids), abs=1e-4)
+    assert labour.without_ffn.loss == pytest.approx(kv.text_loss(lm.model, ids, kv.all_ffn_off(30, 1536)), abs=1e-4)
+    assert labour.without_attention.loss > labour.loss + 1
+    with_attention = kv.run_without(lm.model, ids[-1:]).next_probs  # one token: attention only sees itself
+    assert not torch.allclose(with_attention, alone.next_probs)  # yet it still transforms it
+
+
 def test_value_reading_flips_with_the_sign(lm):
-    up = kv.read_value(lm.model, 20, 100, +1.0, k=5)
-    down = kv.read_value(lm.model, 20, 100, -1.0, k=5)
+    up = ro.read_value(lm.model, 20, 100, +1.0, k=5)
+    down = ro.read_value(lm.model, 20, 100, -1.0, k=5)
     assert [i for i, _ in up.promoted] == [i for i, _ in down.suppressed]
 
 
