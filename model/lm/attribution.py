@@ -14,8 +14,8 @@ Three measures of neuron i's part in the model's choice of a target token at one
   It sees the paths through later layers that the direct effect misses; `ablate` checks
   the estimate against real switching-off.
 - **Readout rank**: where the target stands among all tokens in the neuron's own value
-  readout (Geva et al. 2022, EMNLP; model/lm/readout.py). Rank 0 is the token it promotes most; a rank in the
-  thousands means the neuron is broad, not a detector of this token.
+  readout (Geva et al. 2022, EMNLP; model/lm/readout.py). Rank 0 is the token it promotes
+  most; a rank in the thousands means the neuron is broad, not a detector of this token.
 
 The direct parts add up exactly: embedding + attention + every neuron (+ the FFNs' output
 biases and the final LayerNorm's bias, where a model has them) = the centred logit (or the

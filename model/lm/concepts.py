@@ -1,6 +1,6 @@
 """Concept neurons: FFN neurons whose value vectors promote a *set* of tokens (capital
-cities, months, past-tense verbs...), after Geva et al. 2022, who found that sub-updates
-promote human-interpretable concepts in the vocabulary space (EMNLP).
+cities, months, past-tense verbs...), after Geva et al. (2022, EMNLP), who found, reading GPT-2,
+that sub-updates promote human-interpretable concepts in the vocabulary space.
 
 A neuron's readout r_i = U (g ⊙ v_i) scores every token. For a set S we compare the set's
 mean score with the whole vocabulary's, in units of the readout's spread over the vocabulary:
