@@ -1,7 +1,9 @@
 """A small gallery of concept neurons found in SmolLM2-135M with the concept search
 (model/lm/concepts.py), each with a sentence on which switching it off changes the
-prediction. The page computes every number live; tests/content/test_gallery.py checks
-each claim here on the real model, so the wording cannot drift from what the model does."""
+prediction. Each story is a template: `story` fills it with what the page measures on the
+model now (what the neuron writes, how much of the concept sits in its top 1%, which way it
+fires, how the prediction moves), so the words cannot drift from what the model does;
+tests/content/test_gallery.py checks the rest of each claim on the real model."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,28 +20,60 @@ class GalleryNeuron:
     sentence: str  # a sentence where it matters
     token: str  # the next token whose probability switching it off changes
     effect: str  # "lowers" or "raises": what switching it off does to that probability
-    story: str  # what to say about it in class
+    story: str  # what to say about it in class: a template of the fields `story` fills in
 
 
 GALLERY: tuple[GalleryNeuron, ...] = (
     GalleryNeuron("A neuron that writes “his”", "pronouns", 27, 1199, "John lost", " his", "lowers",
-                  "Its value vector promotes his, him, he and himself. After “John lost” it fires the promoting "
-                  "way, and without it the model is far less sure that his comes next."),
+                  "It writes {written}: {in_top} of the {set_size} pronouns stand in the top 1% of what it writes. "
+                  "After “John lost” it fires {fires}, and without it the model is {change} that{token} comes next."),
     GalleryNeuron("A counting neuron", "numbers", 26, 1519, "One, two, three,", " four", "lowers",
-                  "It writes one, two, three, four and five; 12 of the 16 number words rank in the top 1% of its "
-                  "readout. Counting “One, two, three,” it fires strongly, and without it the model is much less "
-                  "sure that four comes next."),
+                  "It writes {written}; {in_top} of the {set_size} number words stand in the top 1% of what it "
+                  "writes. Counting “One, two, three,” it fires {fires}, and without it the model is {change} "
+                  "that{token} comes next."),
     GalleryNeuron("A months neuron", "months", 22, 610, "Christmas is celebrated on the 25th of", " December",
-                  "lowers", "All twelve months sit in the top 1% of what it writes. It is one voice among many: "
-                  "switching it off lowers December a little, not to zero."),
+                  "lowers", "It writes {written}; {in_top} of the {set_size} months stand in the top 1% of what it "
+                  "writes. Here it fires {fires}, and switching it off leaves the model {change} that{token} comes "
+                  "next."),
     GalleryNeuron("A brake on months", "months", 29, 240, "Christmas is celebrated on the 25th of", " December",
-                  "raises", "Also a months neuron, in the last layer, but here it fires the other way and holds "
-                  "the months back: switch it off and December becomes more likely. Late neurons often "
-                  "temper a prediction rather than make it."),
+                  "raises", "Another months neuron ({in_top} of the {set_size} in its top 1%), in the last layer. "
+                  "Here it fires {fires}: switch it off and the model is {change} that{token} comes next. "
+                  "Gurnee et al. (2024, TMLR) found such suppression neurons gathering in GPT-2's last layers."),
     GalleryNeuron("A brake on “French”", "capital cities", 29, 864, "The capital of France is", " Paris", "raises",
-                  "It writes French, France and Paris when it fires negatively. After “The capital of France is” "
-                  "it fires positively and damps Paris: without it the model is even more certain."),
+                  "It writes {written}; {in_top} of the {set_size} capital cities stand in the top 1% of what it "
+                  "writes. After “The capital of France is” it fires {fires}: without it the model is {change} "
+                  "that{token} comes next."),
     GalleryNeuron("A days neuron", "days", 29, 1242, "Most people do not work on Saturday and", " Sunday", "raises",
-                  "It writes day, days and week; all seven weekdays rank in the top 1% of its readout. Here it "
-                  "fires negatively, so it suppresses them, and Sunday rises when it is switched off."),
+                  "It writes {written}; {in_top} of the {set_size} weekdays stand in the top 1% of what it writes. "
+                  "Here it fires {fires}, and without it the model is {change} that{token} comes next."),
 )
+
+
+def change_words(p0: float, p1: float) -> str:
+    """How switching a neuron off moved a probability, in words: 'much less sure' … 'much more sure'."""
+    ratio = p1 / p0 if p0 > 0 else float("inf")
+    if ratio < 1:
+        return "much less sure" if ratio < 0.5 else "less sure" if ratio < 0.8 else "a little less sure"
+    return "much more sure" if ratio > 2 else "more sure" if ratio > 1.25 else "a little more sure"
+
+
+def written_words(tokens: list[str], n: int = 4) -> str:
+    """The first n distinct words among a neuron's top tokens ('his, himself, him and he')."""
+    seen: dict[str, str] = {}
+    for t in tokens:
+        word = t.strip()
+        if word and word.lower() not in seen:
+            seen[word.lower()] = word
+    words = list(seen.values())[:n]
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+
+def story(entry: GalleryNeuron, written: list[str], in_top: int, set_size: int, z: float, m: float,
+          p0: float, p1: float) -> str:
+    """The entry's story with the live values: its top tokens `written` (with the sign z of its
+    concept score), the set's count in its top 1%, its coefficient m on the sentence and
+    p(token) before and after switching it off."""
+    fires = ("the way that promotes them" if (m >= 0) == (z >= 0) else
+             "the other way, so it holds them back")
+    return entry.story.format(written=written_words(written), in_top=in_top, set_size=set_size, fires=fires,
+                              change=change_words(p0, p1), token=entry.token)

@@ -1,4 +1,7 @@
-"""Key takeaways and a short quiz: plain data plus a checker, tested without a UI."""
+"""Key takeaways and a short quiz: plain data plus a checker, tested without a UI.
+
+`{name}` in a takeaway or an explanation is a figure computed live (model/architectures/prose_facts.py
+fills it in), so the words never state a number the code no longer gives."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,40 +20,55 @@ QUESTIONS: tuple[Question, ...] = (
     Question("linearity", "Attention outputs a softmax-weighted sum of value vectors. What can that sum never do?",
              ("Mix information from several tokens", "Leave the convex hull of the value vectors",
               "Depend on the query", "Change when the keys change"), 1,
-             "Non-negative weights summing to 1 give a convex combination: it mixes, it cannot transform."),
+             "Non-negative weights summing to 1 make a convex combination, so for given weights the output stays "
+             "inside the hull of the value vectors: a blend. The weights depend on the tokens through softmax, which "
+             "is non-linear, but the per-token, element-wise non-linearity comes from the FFN."),
     Question("expansion", "In GPT-2 and BERT, d_ff is how many times d_model?", ("1×", "2×", "4×", "8×"), 2,
-             "768 → 3072: the classic 4× expansion."),
-    Question("gated_width", "Why do SwiGLU models use d_ff ≈ 8/3 · d_model instead of 4 · d_model?",
+             "768 → 3,072 in GPT-2 small and BERT-base, and 4× in every GPT-2 size: the classic expansion."),
+    Question("gated_width", "LLaMA's SwiGLU FFN uses d_ff ≈ 8/3 · d_model instead of 4 · d_model. Why 8/3?",
              ("Gating needs fewer neurons to converge", "Three matrices instead of two: 8/3 keeps the parameter count of a 4× dense FFN",
               "Because SiLU is cheaper than GELU", "To fit GPU tile sizes"), 1,
-             "3 · d · (8/3)d = 8d² = 2 · d · 4d: the same budget."),
+             "3 · d · (8/3)d = 8d² = 2 · d · 4d: the budget of a 4× dense FFN; Shazeer (2020, arXiv) shrank d_ff by "
+             "2/3 the same way. It is a choice, not a rule: {gated_ratios}."),
     Question("share", "About what share of GPT-2's non-embedding parameters sit in its FFNs?",
              ("One tenth", "One third", "Two thirds", "All of them"), 2,
              "Per block, attention has 4d² weights and the FFN 8d²: 8/12 = 2/3."),
-    Question("positionwise", "You change token 3 of a sentence. Which FFN outputs change?",
-             ("All of them", "Only position 3's", "Positions 3 and later", "None"), 1,
-             "The FFN is applied to every position separately with the same weights."),
+    Question("positionwise", "In a causal (GPT-style) Transformer you change token 3 of a sentence. In the first "
+             "block, which positions' FFN outputs change?",
+             ("All of them", "Only position 3's", "Positions 3 and later", "None"), 2,
+             "The FFN alone works on each position separately with the same weights, so it moves only where its input "
+             "moved. But its input comes from attention, which in a causal model carries the change to every later "
+             "position: the FFN outputs at 3 and later change, the earlier ones do not."),
     Question("kv_memory", "In the key-value view of an FFN neuron, what is its 'value'?",
              ("Its bias", "Its row of the first matrix", "Its column of the down projection, added to the residual stream",
               "Its activation on the last token"), 2,
-             "FFN(x) = Σᵢ mᵢ·vᵢ: vᵢ is column i of down_proj, mᵢ its coefficient (how well the key matched)."),
+             "FFN(x) = Σᵢ mᵢ·vᵢ: vᵢ is column i of down_proj, mᵢ its coefficient (how strongly neuron i fires on this "
+             "token)."),
     Question("gating", "In SwiGLU, a neuron's coefficient is silu(gate·x) · (up·x). Can it be negative?",
              ("No, SiLU is non-negative", "Yes: up·x can be negative, and silu dips slightly below 0",
               "Only with dropout", "Only in the last layer"), 1,
-             "Unlike ReLU keys, SwiGLU coefficients take either sign, so a neuron can also subtract its value."),
+             "Unlike a ReLU FFN's coefficients, which are never negative, SwiGLU coefficients take either sign, so a "
+             "neuron can also subtract its value."),
     Question("moe", "Mixtral-8x7B routes each token to 2 of 8 experts. Roughly what fraction of its parameters does a token use?",
              ("100%", "About 28%", "About 2%", "Exactly 25%"), 1,
              "12.9B active of 46.7B total: attention and embeddings are shared, only the FFN is sparse."),
 )
 
 TAKEAWAYS = (
-    "Attention mixes tokens with a weighted average; without a non-linearity, stacked layers stay linear. The FFN supplies the non-linearity.",
-    "Two Linear layers with nothing between them collapse into one matrix; the activation is what makes depth count.",
-    "The FFN runs on every position independently with shared weights: attention moves information between tokens, the FFN transforms each token.",
-    "It widens d_model to d_ff (4× dense, ≈ 8/3× gated) and back, holding about two thirds of a block's parameters.",
-    "Read as a key-value memory, each neuron's key detects a pattern and its value writes a direction that promotes some tokens and suppresses others.",
+    "For given weights, attention's output is a convex mix of value vectors: it blends what tokens carry. The FFN "
+    "supplies the per-token, element-wise non-linearity (softmax and the norms are non-linear too, but they weight "
+    "and rescale whole vectors).",
+    "Two Linear layers with nothing between them collapse into one matrix; the activation is what makes the wide "
+    "hidden layer worth having.",
+    "The FFN runs on every position independently with shared weights: attention moves information between tokens, "
+    "the FFN transforms each token (whose vector already carries what attention gathered).",
+    "It widens d_model to d_ff and back: 4× in GPT-2 and BERT, about 8/3× in LLaMA's gated FFN (the parameters of a "
+    "4× dense one), and other ratios in other gated models ({gated_ratios}). At 4× it holds two thirds of a block's weights.",
+    "Read as a key-value memory, as Geva et al. (2021, EMNLP) proposed, each neuron's key detects a pattern and its "
+    "value writes a direction that promotes some tokens and suppresses others.",
     "Gated FFNs (SwiGLU) multiply two projections; their coefficients can be negative.",
-    "Mixture of Experts keeps many FFNs and routes each token to a few: total parameters grow, compute per token does not.",
+    "Mixture of Experts keeps many FFNs and routes each token to a few: total parameters grow with the number of "
+    "experts, compute per token with k, the number of experts each token uses.",
 )
 
 

@@ -6,6 +6,7 @@ from components.shared import server_tuning, url_state
 from components.shared.params import BoolParam, ChoiceParam, MultiChoiceParam, NumberParam
 from components.shared.tables import table
 from components.shared.widgets import page_header, plot
+from model.architectures import prose_facts
 from model.ffn.activations import ACTIVATIONS, GLU_LABELS, GLU_VARIANTS, LEAKY_SLOPE
 
 server_tuning.route_through_app()
@@ -33,7 +34,9 @@ def label(name: str) -> str:
 page_header(
     "Activation functions",
     "The FFN is `Linear → activation → Linear`. Without the activation in the middle the two "
-    "matrices multiply into one, and the block could only ever compute a linear map. Compare the "
+    "matrices multiply into one: the FFN would be a single linear map of each token, and the block would lose "
+    "its only element-wise non-linearity (softmax and the norms are non-linear too, but they weight and "
+    "rescale whole vectors). Compare the "
     "non-linearities real models use, their slopes, and what they do to an FFN's hidden layer.",
     weights="random",
 )
@@ -71,9 +74,12 @@ with left:
     plot(exact_vs_tanh)
 with right:
     plot(near_zero)
-st.caption("The two GELUs differ by less than 0.001 anywhere: GPT-2 used the tanh form because it was "
-           "faster to compute. GELU differs from ReLU only on roughly [-2, 1], where it is curved and "
-           "lets small negative values through.")
+st.caption(prose_facts.fill(
+    "The two GELUs differ by at most {gelu_tanh_max_gap} on [−8, 8]. GPT-2's code uses the tanh form, which "
+    "Hendrycks and Gimpel (2016, arXiv) gave as a faster approximation. GELU lies below ReLU by |x|·Φ(−|x|), "
+    "the same on both sides of zero: GELU − ReLU is {gelu_minus_relu_1} at x = ±1, {gelu_minus_relu_2} at ±2 "
+    "and {gelu_minus_relu_4} at ±4. So they differ most near zero, where GELU is curved and lets small "
+    "negative values through."))
 
 st.subheader("Gated units: act(g) · u")
 
@@ -83,12 +89,13 @@ def gated() -> None:
     glu = st.segmented_control("Gated variant", list(GLU_VARIANTS), format_func=lambda n: GLU_LABELS[n],
                                key=k("glu"), required=True)
     plot(views.glu_figure(glu))
+    act = GLU_VARIANTS[glu]
+    st.caption(f"A gated neuron multiplies two projections of the same token: {act}(g) scales u. It is not a "
+               f"0–1 valve ({act}(3) = {prose_facts.value(act, 3.0):.2f}). Where {act}(g) > 0 the product has u's sign. "
+               f"{GLU_LABELS[glu]}: " + prose_facts.gated_caption(act))
 
 
 gated()
-st.caption("A gated neuron multiplies two projections of the same token. The gate decides how much "
-           "passes; the up projection carries the sign and size. The output is zero along g ≪ 0 "
-           "and along u = 0, and negative in two of the four quadrants.")
 
 st.subheader("A live random FFN")
 

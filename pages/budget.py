@@ -8,6 +8,7 @@ from components.shared.tables import table
 from components.shared.widgets import page_header, plot
 from model.architectures import accounting
 from model.architectures.presets import PRESETS, PUBLISHED_TOTALS
+from model.architectures import prose_facts
 from model.ffn.activations import ACTIVATIONS, glu_name
 from model.util.formatting import bytes_, si
 
@@ -66,8 +67,9 @@ preset = url_state.value(PAGE, "preset")
 d_model, d_ff = values["d_model"], values["d_ff"]
 gated = values["ffn"] != "dense"
 ratio_cols = st.columns([3, 1, 1, 1])
-ratio_cols[0].markdown(f"**d_ff / d_model = {d_ff / d_model:.3f}** — 4× is the GPT/BERT rule; gated FFNs "
-                       f"use ≈ 8/3× so their three matrices cost what two did.")
+ratio_cols[0].markdown(f"**d_ff / d_model = {d_ff / d_model:.3f}** — 4× in GPT-2 and BERT; LLaMA's gated FFN "
+                       f"uses ≈ 8/3× so its three matrices cost what two did at 4×. A choice, not a rule: the "
+                       f"gated presets use {prose_facts.gated_ratios()}.")
 ratio_cols[1].button("4×", key=k("btn_4x"), on_click=set_d_ff, args=(4 * d_model,), width="stretch")
 ratio_cols[2].button("8/3×", key=k("btn_83"), on_click=set_d_ff, args=(accounting.parameter_matched_d_ff(d_model),),
                      width="stretch")
@@ -106,7 +108,7 @@ else:
     st.markdown(
         f"**Parameter-matched widths for d_model = {d_model}:** a dense 4× FFN has "
         f"{2 * d_model * 4 * d_model:,} weights; a gated FFN ({ffn_label if gated else 'e.g. SwiGLU'}) with "
-        f"d_ff = {accounting.parameter_matched_d_ff(d_model):,} (8/3 rule) has "
+        f"d_ff = {accounting.parameter_matched_d_ff(d_model):,} (8/3 · d_model) has "
         f"{3 * d_model * accounting.parameter_matched_d_ff(d_model):,}; LLaMA rounds up to "
         f"{accounting.llama_d_ff(d_model):,}.")
 

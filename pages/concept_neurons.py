@@ -9,7 +9,7 @@ from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span
 from components.shared.widgets import page_header
-from content.gallery import GALLERY
+from content.gallery import GALLERY, story
 from content.gallery import MODEL as GALLERY_MODEL
 from model.lm import concepts
 from model.lm import kv_memory as kv
@@ -26,7 +26,7 @@ k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 
 page_header(
     "Concept neurons",
-    "Geva et al. (2022) found that an FFN neuron's value vector often promotes a recognisable *concept* in the "
+    "Geva et al. (2022, EMNLP) found, reading GPT-2, that an FFN neuron's value vector often promotes a recognisable *concept* in the "
     "vocabulary: months, numbers, pronouns. Pick a set of words, and every FFN neuron of the model is "
     "scored by how much more its value vector promotes the set than an average token (a z-score over the whole "
     "vocabulary). Then switch a neuron off and watch a prediction change.",
@@ -55,18 +55,22 @@ def kv_link(text: str, layer: int, neuron: int) -> str:
 
 if MODEL == registry.BUNDLED and lm.source.stem == GALLERY_MODEL:
     st.subheader("Gallery: concept neurons of SmolLM2-135M")
-    st.caption("Found with the search below. Every number here is computed now, on this model.")
+    st.caption("Found with the search below. Every number here, and every word that describes one (which way a "
+               "neuron fires, how sure the model becomes), is computed now, on this model.")
     for entry in GALLERY:
         hit, (p0, p1, m) = concept_views.gallery_evidence(entry)
         with st.container(border=True):
             st.markdown(f"**{entry.title}** · layer {entry.layer}, neuron {entry.neuron} · "
                         f"[open its card](neurons?layer={entry.layer}&neuron={entry.neuron})")
-            st.markdown(entry.story)
             if hit is not None:
+                st.markdown(story(entry, [kv.token_text(lm.tokenizer, i) for i in hit.promoted], hit.in_top,
+                                  hit.set_size, hit.z, m, p0, p1))
                 sign = "negative" if hit.z < 0 else "positive"
                 st.markdown(f"Writes, when its coefficient is {sign}: {tokens_line(hit.promoted[:8])} · "
                             f"{hit.in_top} of the {hit.set_size} {entry.concept} are in the top 1% of what it "
                             f"writes (z = {hit.z:+.1f})")
+            else:
+                st.markdown(f"On this model it is no longer among the concept search's top 30 for {entry.concept}.")
             c1, c2 = st.columns([3, 2])
             c1.markdown(f"After {code_span(entry.sentence)} it fires with m = {m:+.2f}. Switched off, "
                         f"p({code_span(entry.token)}) goes from **{p0:.1%}** to **{p1:.1%}**.")

@@ -8,6 +8,7 @@ from components.shared.tables import table
 from components.shared.widgets import page_header, plot
 from model.architectures import accounting
 from model.demos import glu_results
+from model.architectures import prose_facts
 from model.ffn.activations import GLU_LABELS, GLU_VARIANTS
 
 server_tuning.route_through_app()
@@ -20,8 +21,9 @@ k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 page_header(
     "SwiGLU and gating",
     "LLaMA, Mistral and SmolLM2 replace `down(act(up·x))` with `down(act(gate·x) ⊙ up·x)`: the FFN makes "
-    "**two** projections of the token and multiplies them, neuron by neuron. The gate decides how much "
-    "of each neuron's up-projection passes.",
+    "**two** projections of the token and multiplies them, neuron by neuron. The activated gate *scales* each "
+    "neuron's up-projection: near 0 for a very negative gate, about the gate's own value for a large one "
+    f"(silu(3) = {prose_facts.value('silu', 3.0):.2f}), so it is a scale, not a 0–1 valve.",
     weights="random",
 )
 url_state.restore(PAGE, PARAMS)
@@ -31,11 +33,11 @@ c[1].slider("Neurons shown", 2, 24, key=k("neurons"))
 c[2].number_input("Seed (a new random token)", 0, 999, key=k("seed"))
 v = url_state.values(PAGE, PARAMS)
 plot(concept_views.gating_view(v["glu"], 64, v["neurons"], v["seed"]))
-st.caption("Where the gate is strongly negative the activation is ≈ 0 and the neuron is shut whatever up·x "
-           "says; where it is positive the neuron passes up·x, with its sign. The product — the coefficient "
+st.caption("Where the gate is strongly negative the activation is ≈ 0 and the neuron is nearly shut whatever up·x "
+           "says; where it is positive the neuron passes up·x times act(gate·x), with up·x's sign. The product — the coefficient "
            "fed to the down projection — can be negative.")
 
-st.subheader("Why d_ff ≈ 8/3 · d_model")
+st.subheader("Why LLaMA uses d_ff ≈ 8/3 · d_model")
 st.number_input("d_model", 16, 8192, step=16, key=k("d_model"))
 d = url_state.value(PAGE, "d_model")
 matched = accounting.parameter_matched_d_ff(d)
@@ -47,8 +49,11 @@ table({
     "d_ff": [f"{4 * d:,} (4×)", f"{matched:,} (8/3×)", f"{accounting.llama_d_ff(d):,}"],
     "parameters": [f"{dense:,}", f"{gated:,}", f"{3 * d * accounting.llama_d_ff(d):,}"],
 })
-st.caption("A gated FFN has three d_model × d_ff matrices instead of two, so to cost the same it needs "
-           "2/3 of the width: 2/3 · 4 = 8/3. At d_model = 256: standard 525,568 vs SwiGLU (682) 523,776.")
+st.caption(f"A gated FFN has three d_model × d_ff matrices instead of two, so to cost what a 4× dense FFN costs it "
+           f"needs 2/3 of the width: 2/3 · 4 = 8/3. At d_model = {d:,}: standard {dense:,} vs "
+           f"{GLU_LABELS[v['glu']]} ({matched:,}) {gated:,}. Shazeer (2020, arXiv) compared the GLU variants this "
+           "way, and LLaMA kept it; it is a choice, not a rule. The gated models on the budget page use "
+           + prose_facts.gated_ratios() + ".")
 
 st.subheader("Why gate at all?")
 st.markdown(f"The evidence is empirical: at the same cost, gated FFNs trained to a lower loss. {glu_results.SOURCE} compared FFNs in T5-base "

@@ -4,12 +4,13 @@ import streamlit as st
 from components.shared import server_tuning
 from components.shared.widgets import page_header
 from content.quiz import QUESTIONS, TAKEAWAYS, check
+from model.architectures.prose_facts import fill
 
 server_tuning.route_through_app()
 
 page_header("Key takeaways and quiz", "Seven ideas to keep, then eight questions to check them.", weights="illustrative")
 st.subheader("Key takeaways")
-st.markdown("\n".join(f"{i}. {t}" for i, t in enumerate(TAKEAWAYS, 1)))
+st.markdown("\n".join(f"{i}. {fill(t)}" for i, t in enumerate(TAKEAWAYS, 1)))
 
 st.subheader("Quiz")
 score = 0
@@ -22,6 +23,6 @@ for i, q in enumerate(QUESTIONS, 1):
             correct, why = result
             score += correct
             (st.success if correct else st.error)(("Right. " if correct else
-                                                   f"Not quite: the answer is “{q.options[q.answer]}”. ") + why)
+                                                   f"Not quite: the answer is “{q.options[q.answer]}”. ") + fill(why))
 answered = sum(st.session_state.get(f"quiz.{q.key}") is not None for q in QUESTIONS)
 st.metric("Score", f"{score} / {len(QUESTIONS)}", f"{answered} answered", delta_color="off")

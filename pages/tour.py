@@ -4,7 +4,7 @@ import streamlit as st
 from components.shared import server_tuning, url_state
 from components.shared.params import NumberParam
 from components.shared.widgets import weights_badge
-from components.tour.views import VIEWS
+from components.tour.views import VIEWS, fill
 from content.tour import DURATION, LEVEL, PREREQUISITE, STEPS
 
 server_tuning.route_through_app()
@@ -28,7 +28,7 @@ if n == 1:
 st.progress(n / len(STEPS), text=f"Step {n} of {len(STEPS)}")
 st.header(f"{n}. {step.title}")
 weights_badge(step.weights)
-st.markdown(f"> **{step.idea}**\n\n{step.text}")
+st.markdown(f"> **{step.idea}**\n\n{fill(step.text)}")
 if step.view:
     VIEWS[step.view]()
 st.page_link(f"pages/{step.page}.py", label="Open the full interactive view", icon=":material/open_in_new:",

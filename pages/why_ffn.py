@@ -35,24 +35,27 @@ label = lambda a: ACTIVATIONS[a].label  # noqa: E731
 
 page_header(
     "Why attention is not enough",
-    "Attention lets tokens share information, but what it computes is a weighted **average**. Three "
-    "small experiments show what that cannot do, and what the FFN's non-linearity adds.",
+    "Attention lets tokens share information, but for given weights what it outputs is a weighted **average** "
+    "of value vectors. Three small experiments show what that cannot do, and what the FFN's per-token "
+    "non-linearity adds.",
     weights="illustrative",
 )
 url_state.restore(PAGE, PARAMS)
 
-st.subheader("1 · A weighted sum can mix, not transform")
+st.subheader("1 · For given weights, a weighted sum can only blend")
 cols = st.columns(len(WORDS))
 for col, word in zip(cols, WORDS):
     col.slider(f"Attention to “{word}”", 0.0, 1.0, step=0.05, key=k(f"w_{word}"))
 v = url_state.values(PAGE, PARAMS)
 weights, output, inside, figure = concept_views.mixing_view(tuple(v[f"w_{w}"] for w in WORDS))
 plot(figure)
-st.markdown(f"Softmax makes the weights non-negative and sum to 1 (here: "
+st.markdown(f"Attention's softmax makes its weights non-negative and sum to 1. Here your sliders stand in for "
+            f"them, divided by their sum to give weights of the same kind (here: "
             f"{', '.join(f'{w} {x:.0%}' for w, x in zip(WORDS, weights))}). The output is then a convex "
             f"combination of the value vectors: inside their hull — **{'yes' if inside else 'NO'}**, for any "
-            "sliders you choose. Attention can blend what tokens carry; it cannot compute something new "
-            "from it, such as a feature that is on when exactly one of two inputs is.")
+            "sliders you choose. In a real model the weights depend on the tokens (softmax is non-linear), but "
+            "for given weights attention blends what tokens carry: it applies no non-linearity to a token's "
+            "features, such as one that is on when exactly one of two inputs is. The FFN does.")
 
 st.markdown("**Attention and the FFN side by side**")
 table({

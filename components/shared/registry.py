@@ -11,7 +11,7 @@ class PageInfo:
     icon: str
     url_path: str  # equal to the file's stem, so a server's very first visitor can deep-link too
     section: str
-    blurb: str
+    blurb: str  # may quote live figures as {name} placeholders (model/architectures/prose_facts.py fills them in)
     charts: bool = True  # whether the page's default view shows plotly figures
 
 
@@ -21,19 +21,20 @@ PAGES: list[PageInfo] = [
     PageInfo("pages/tour.py", "Guided tour", ":material/route:", "tour", "Start",
              "Seven steps, about 8–10 minutes: why every Transformer block has an FFN.", charts=False),
     PageInfo("pages/why_ffn.py", "Why attention is not enough", ":material/functions:", "why_ffn", "Concepts",
-             "A weighted sum only mixes; XOR needs a non-linearity; two linear layers are one."),
+             "For given weights a weighted sum only blends; XOR needs a non-linearity; two linear layers are one."),
     PageInfo("pages/positionwise.py", "Position-wise", ":material/view_week:", "positionwise", "Concepts",
-             "Change one token: the FFN output changes only there, attention's everywhere."),
+             "Change one token: the FFN alone changes only there; attention carries the change to other positions."),
     PageInfo("pages/block.py", "Inside one block", ":material/account_tree:", "block", "Concepts",
              "Attention, add & norm, FFN, add & norm: shapes at every arrow and the FFN's code.", charts=False),
     PageInfo("pages/gating.py", "SwiGLU and gating", ":material/join_inner:", "gating", "Concepts",
-             "Gate and up projections multiplied, and why gated FFNs use d_ff ≈ 8/3 · d_model."),
+             "Gate and up projections multiplied, and why LLaMA's gated FFN uses d_ff ≈ 8/3 · d_model."),
     PageInfo("pages/moe.py", "Mixture of Experts", ":material/call_split:", "moe", "Concepts",
              "A router picks top-k experts per token: total vs active parameters."),
     PageInfo("pages/activations.py", "Activation functions", ":material/show_chart:", "activations",
              "Mechanics", "ReLU, GELU, SiLU and the gated family: curves, slopes, sparsity."),
     PageInfo("pages/budget.py", "Parameter budget", ":material/pie_chart:", "budget", "Mechanics",
-             "Exact parameters and FLOPs of GPT-2, BERT, LLaMA, Mistral, Mixtral, SmolLM2: the FFN holds most."),
+             "Exact parameters and FLOPs of GPT-2, BERT, LLaMA, Mistral, Mixtral, SmolLM2: the FFN holds "
+             "{ffn_share_low} to {ffn_share_high} of them."),
     PageInfo("pages/kv_memory.py", "Key-value memory", ":material/neurology:", "kv_memory", "Real model",
              "SmolLM2-135M on your text: which neurons fire, what they write, what breaks when you switch them off."),
     PageInfo("pages/concept_neurons.py", "Concept neurons", ":material/category:", "concept_neurons", "Real model",

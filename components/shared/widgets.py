@@ -11,6 +11,7 @@ WEIGHT_LABELS = {
     "random": ("Random weights", "gray", "Freshly initialised, untrained: shapes and statistics are real, meanings are not."),
     "illustrative": ("Illustrative numbers", "blue", "Hand-picked toy values chosen to make one idea visible."),
     "analytic": ("Exact counts", "green", "Computed from published model configurations, checked against real torch modules."),
+    "trained_here": ("Trained here", "violet", "Starts from random weights and trains live, for the steps shown."),
     "trained": ("Trained model", "orange", "Real weights of a trained language model."),
 }
 

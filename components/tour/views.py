@@ -10,7 +10,15 @@ from components.architectures import views as architecture_views
 from components.concepts import views as concept_views
 from components.shared.tables import table
 from components.shared.widgets import plot
+from model.architectures import prose_facts
 from model.architectures.presets import PRESETS
+
+XOR_STEPS = 300  # the XOR step trains each network this long (its text quotes it)
+
+
+def fill(text: str) -> str:
+    """A step's text with its live figures put in."""
+    return text.format_map({**prose_facts.values(), "xor_steps": XOR_STEPS})
 
 
 def _block() -> None:
@@ -26,8 +34,8 @@ def _xor() -> None:
     left, right = st.columns(2)
     for col, act, name in ((left, "none", "no activation"), (right, "relu", "ReLU")):
         with col:
-            result, boundary, _ = concept_views.xor_view("xor", 8, act, 0.05, 300, 0)
-            st.markdown(f"**{name}: {result.accuracy:.0%}**")
+            result, boundary, _ = concept_views.xor_view("xor", 8, act, 0.05, XOR_STEPS, 0)
+            st.markdown(f"**{name}: {result.accuracy:.0%} after {XOR_STEPS} steps**")
             plot(boundary)
 
 
@@ -62,13 +70,15 @@ def _memory() -> None:
     layer, neuron, _, _ = attr.rows[0]
     _, _, p0, p1 = kv_views.ablation_check(BUNDLED, text, position, preds[0][0], None,
                                            tuple((lay, n) for lay, n, _, _ in attr.rows))
+    n = len(attr.rows)
     st.markdown(f"SmolLM2 predicts **{labels[0]!r}** ({p0:.0%}). Of its centred logit ({attr.explained:.1f}), the "
-                f"FFNs wrote {float(attr.parts.ffn.sum()):+.1f} and attention {float(attr.parts.attention.sum()):+.1f}. "
-                f"The neuron that wrote most, layer {layer} neuron {neuron}, writes mostly "
-                f"{', '.join(repr(t) for t in attr.promoted[0][:4])}, with {labels[0]!r} only at rank "
-                f"{attr.ranks[0] + 1:,} of {attr.vocab:,}: a broad neuron, not a Paris detector ({attr.specific} of these "
-                f"ten {'is' if attr.specific == 1 else 'are'} specific). Together they matter: switch the ten off "
-                f"and {labels[0]!r} falls to **{p1:.0%}**.")
+                f"FFNs wrote {float(attr.parts.ffn.sum()):+.1f}, attention {float(attr.parts.attention.sum()):+.1f} "
+                f"and the token embedding {attr.parts.embedding:+.1f}. The neuron that wrote most, layer {layer} neuron "
+                f"{neuron}, writes mostly {', '.join(repr(t) for t in attr.promoted[0][:4])}; {labels[0]!r} stands at "
+                f"rank {attr.ranks[0] + 1:,} of {attr.vocab:,} in what it writes "
+                f"({kv_views.rank_verdict(attr.ranks[0], attr.vocab)}). {attr.specific} of these {n} neurons "
+                f"{'is' if attr.specific == 1 else 'are'} specific to it. Switch all {n} off and {labels[0]!r} goes "
+                f"from {p0:.0%} to **{p1:.0%}**.")
     plot(attr.figure)
 
 

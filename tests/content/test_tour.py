@@ -1,4 +1,9 @@
-"""The tour's content: every step names a live view, a weights label and a page that exist."""
+"""The tour's content: every step names a live view, a weights label and a page that exist, and
+says what its view computes."""
+import re
+
+import pytest
+
 from components.shared.registry import PAGES
 from components.shared.widgets import WEIGHT_LABELS
 from components.tour.views import VIEWS
@@ -12,3 +17,31 @@ def test_every_step_points_at_what_exists():
         assert step.view is None or step.view in VIEWS, step.view
         assert step.weights in WEIGHT_LABELS and step.page in pages
     assert {s.view for s in STEPS} == set(VIEWS)  # no live view is left without a step
+
+
+def test_steps_say_what_their_views_compute():
+    from components.tour.views import XOR_STEPS, fill
+    from model.architectures import prose_facts as pf
+
+    xor = next(s for s in STEPS if s.view == "xor")
+    assert xor.weights == "trained_here" and f"{XOR_STEPS} steps" in fill(xor.text)  # it trains: not "random"
+    act = fill(next(s for s in STEPS if s.view == "activations").text)
+    for name in ("silu_minus_relu_2", "gelu_slope_minus_4"):
+        assert pf.values()[name] in act
+    gating = fill(next(s for s in STEPS if s.view == "gating").text)
+    assert pf.values()["silu_3"] in gating and pf.gated_ratios() in gating
+
+
+@pytest.mark.model
+def test_memory_step_verdict_follows_the_rank():
+    from model.lm.readout import is_specific
+    from tests.apptest_helpers import run_page
+
+    at = run_page("tour", step="7", timeout=300)
+    text = " ".join(m.value for m in at.markdown)
+    found = re.search(r"rank ([\d,]+) of ([\d,]+) in what it writes \(top [\d.]+%: ([^)]+)\)", text)
+    assert found, text
+    rank, vocab = int(found[1].replace(",", "")), int(found[2].replace(",", ""))
+    assert (found[3] == "specific to it") == is_specific(rank - 1, vocab), found[0]  # the text's rank counts from 1
+    specific = re.search(r"(\d+) of these (\d+) neurons (is|are) specific", text)
+    assert specific and int(specific[1]) <= int(specific[2])

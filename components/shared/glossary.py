@@ -1,0 +1,141 @@
+"""Glossary terms as hover help where a page first uses them, and the 'Terms on this page' panel.
+
+`mark` wraps the first use of each glossary term on the page (content/glossary.py) in an
+`<abbr>` whose title is the definition: hover shows it, and the element takes keyboard focus
+(tabindex) so that the CSS below shows the same text on focus for keyboard users. Pages render
+prose through `markdown` / `caption` to get the marks; widgets and titles take `help_for(...)`.
+Which terms a page has already marked lives in session state, reset by `start_page` (which
+app.py calls before each full run of a page): a fragment rerun re-marks the terms whose first use
+lies inside it.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+
+import streamlit as st
+
+from content import glossary
+
+_SEEN = "glossary.seen"  # term name -> id of the text block that marks it on this page
+CSS = """<style>
+abbr.ffn-term { text-decoration: underline dotted; cursor: help; }
+abbr.ffn-term:focus { outline: 2px solid currentColor; outline-offset: 1px; }
+abbr.ffn-term:focus::after, abbr.ffn-term:hover::after {
+  content: attr(title); position: absolute; z-index: 1000; max-width: 26rem; margin-top: 1.6em;
+  margin-left: -4rem; padding: .4rem .6rem; border-radius: .3rem; font-size: .85rem; line-height: 1.35;
+  background: #1f1f1f; color: #ffffff; white-space: normal; }
+</style>"""
+# Parts of Markdown where no tag may go: fenced and inline code, maths, link targets, HTML tags.
+PROTECTED = re.compile(r"```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$|\]\([^)]*\)|<[^>]+>", re.DOTALL)
+
+
+def start_page() -> None:
+    """A new page run: nothing is marked yet; the tooltip style goes on the page once."""
+    st.session_state[_SEEN] = {}
+    st.html(CSS)
+
+
+def _seen() -> dict[str, str]:
+    return st.session_state.setdefault(_SEEN, {})
+
+
+def abbr(shown: str, term: glossary.Term) -> str:
+    """`shown` (Markdown, kept as it is) inside an accessible <abbr> carrying the term's definition."""
+    return (f'<abbr class="ffn-term" data-term="{term.anchor}" title="{html.escape(term.hover, quote=True)}" '
+            f'tabindex="0">{shown}</abbr>')
+
+
+def _claims(term: glossary.Term, block: str) -> bool:
+    """Whether this block marks the term: its first on the page, or the same block run again."""
+    seen = _seen()
+    if seen.get(term.name, block) != block:
+        return False
+    seen[term.name] = block
+    return True
+
+
+def mark(text: str) -> str:
+    """Markdown `text` with the page's first use of each term wrapped in hover help. Our own prose
+    only: the text is Markdown rendered with HTML allowed, so user text must never come here."""
+    block = hashlib.blake2s(text.encode(), digest_size=6).hexdigest()
+    out, last = [], 0
+    for m in PROTECTED.finditer(text):
+        out.append(_mark_plain(text[last:m.start()], block))
+        piece = m.group()
+        code = piece[1:-1] if piece.startswith("`") and not piece.startswith("```") else None
+        term = glossary.spelled(code) if code else None
+        out.append(abbr(piece, term) if term and _claims(term, block) else piece)
+        last = m.end()
+    out.append(_mark_plain(text[last:], block))
+    return "".join(out)
+
+
+def _mark_plain(text: str, block: str) -> str:
+    out, last = [], 0
+    for start, end, term in glossary.find(text):
+        if _claims(term, block):
+            out += [text[last:start], abbr(text[start:end], term)]
+            last = end
+    return "".join(out) + text[last:]
+
+
+def markdown(body: str, **kwargs) -> None:
+    """st.markdown with hover help on the page's first use of each term."""
+    st.markdown(mark(body), unsafe_allow_html=True, **kwargs)
+
+
+def caption(body: str, **kwargs) -> None:
+    """st.caption with hover help on the page's first use of each term."""
+    st.caption(mark(body), unsafe_allow_html=True, **kwargs)
+
+
+def title(text: str) -> None:
+    """st.title with hover help for the terms it uses first (a heading holds no markup)."""
+    st.title(text, help=help_in(text))
+
+
+def header(text: str) -> None:
+    """st.header with hover help for the terms it uses first."""
+    st.header(text, help=help_in(text))
+
+
+def subheader(text: str) -> None:
+    """st.subheader with hover help for the terms it uses first."""
+    st.subheader(text, help=help_in(text))
+
+
+def help_for(*names: str) -> str:
+    """Hover help for a widget, metric or title naming these terms; they count as marked here."""
+    terms = [glossary.lookup(n) for n in names]
+    for term in terms:
+        _seen().setdefault(term.name, "help")
+    return "\n\n".join(t.hover for t in terms)
+
+
+def help_in(text: str) -> str | None:
+    """Hover help for the terms a label or title uses that the page has not marked yet."""
+    fresh = [t for t in glossary.terms_in(text) if t.name not in _seen()]
+    return help_for(*(t.name for t in fresh)) if fresh else None
+
+
+def terms_panel() -> None:
+    """A closed 'Terms on this page' panel: every term the page marked, linked to the glossary."""
+    names = list(st.session_state.get(_SEEN, {}))
+    if not names:
+        return
+    with st.expander(f"Terms on this page ({len(names)})", icon=":material/dictionary:"):
+        st.markdown("\n".join(entry(glossary.lookup(n), link=True) for n in names))
+
+
+def entry(term: glossary.Term, link: bool = False) -> str:
+    """One Markdown list item: **name** (symbol): definition, with a link to its glossary entry."""
+    symbol = f" ({_md(term.symbol)})" if term.symbol else ""
+    more = f" [→ glossary](/glossary#{term.anchor})" if link else ""
+    return f"- **{_md(term.name)}**{symbol}: {_md(term.definition)}{more}"
+
+
+def _md(text: str) -> str:
+    """Plain text safe in Markdown: no HTML, and no character that Markdown would read as markup."""
+    return re.sub(r"([\\`*_\[\]<>#|$~])", r"\\\1", text)
