@@ -61,13 +61,15 @@ class _Writer:
                  dtype=np.float32, sentencepiece: bool = False):
         import gguf
 
+        from model.architectures.families import FAMILIES
+
         self.rng, self.dtype = np.random.default_rng(seed), dtype
         self.w = w = gguf.GGUFWriter(str(path), arch)
         w.add_name(name)
         if sentencepiece:
             self.tok = sentencepiece_vocab()
             tokens = self.tok["tokens"]
-            if arch.startswith("gemma"):  # Gemma's files store runs of spaces as spaces
+            if getattr(FAMILIES.get(arch), "sentencepiece", None) == "gemma":  # runs of spaces stored as spaces
                 tokens = [t.replace("▁", " ") if len(t) > 1 and not t.strip("▁") else t for t in tokens]
             w.add_tokenizer_model("llama")
             w.add_token_list(tokens)

@@ -36,12 +36,13 @@ class ModelConfig:
     norm_eps: float = 1e-5
     # Gemma: embeddings times sqrt(d_model); Gemma 2 adds the rest: a norm on each sub-layer's
     # output before it joins the residual stream, c·tanh(x/c) on attention scores and final logits,
-    # and every other layer (0, 2, …) attending only to the last `sliding_window` tokens
+    # and layers attending only to the last `sliding_window` tokens (see `window`)
     embed_scale: bool = False
     post_norms: bool = False
     attn_softcap: float = 0.0  # 0 = none
     logit_softcap: float = 0.0
     sliding_window: int = 0  # 0 = every layer sees the whole text
+    sliding_window_pattern: int = 2  # of every this many layers all but the last are windowed (Gemma 2: 2)
 
     @property
     def kv_heads(self) -> int:
@@ -55,14 +56,18 @@ class ModelConfig:
     def out_bias(self) -> bool:
         return self.attn_bias if self.attn_out_bias is None else self.attn_out_bias
 
-    @property
-    def ffn_ratio(self) -> float:
-        return self.d_ff / self.d_model
+    def window(self, layer: int) -> int:
+        """How many recent tokens `layer` attends to, 0 for all. llama.cpp's rule
+        (`llama_hparams::set_swa_pattern`): Gemma 2's pattern of 2 windows layers 0, 2, 4, …, and
+        Gemma 3's of 6 five layers in every six."""
+        windowed = layer % self.sliding_window_pattern < self.sliding_window_pattern - 1
+        return self.sliding_window if windowed else 0
 
     def problems(self) -> list[str]:
         """Why this config cannot be built, in words a learner understands."""
         out = []
-        positive = ("vocab_size", "d_model", "n_layers", "n_heads", "d_ff", "n_experts", "top_k")
+        positive = ("vocab_size", "d_model", "n_layers", "n_heads", "d_ff", "n_experts", "top_k",
+                    "sliding_window_pattern")
         out += [f"{f} must be at least 1" for f in positive if getattr(self, f) < 1]
         if self.head_dim is None and self.n_heads >= 1 and self.d_model % self.n_heads:
             out.append(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")

@@ -6,42 +6,35 @@ tied weights counted once); Mixtral's active count is 2 of 8 experts per token.
 from __future__ import annotations
 
 from model.architectures.config import ModelConfig
+from model.architectures.families import FAMILIES
 
-_GPT2 = dict(vocab_size=50257, max_positions=1024, activation="gelu_tanh")
-_LLAMA = dict(ffn_kind="gated", activation="silu", max_positions=0, attn_bias=False,
-              ffn_bias=False, norm="rmsnorm", head="untied")
-_GEMMA = {**_LLAMA, "activation": "gelu_tanh", "head": "tied", "embed_scale": True}
-
-PRESETS: dict[str, ModelConfig] = {
-    "gpt2-small": ModelConfig("GPT-2 small", d_model=768, n_layers=12, n_heads=12, d_ff=3072, **_GPT2),
-    "gpt2-medium": ModelConfig("GPT-2 medium", d_model=1024, n_layers=24, n_heads=16, d_ff=4096, **_GPT2),
-    "gpt2-large": ModelConfig("GPT-2 large", d_model=1280, n_layers=36, n_heads=20, d_ff=5120, **_GPT2),
-    "gpt2-xl": ModelConfig("GPT-2 XL", d_model=1600, n_layers=48, n_heads=25, d_ff=6400, **_GPT2),
-    "bert-base": ModelConfig(
-        "BERT-base-uncased", vocab_size=30522, d_model=768, n_layers=12, n_heads=12, d_ff=3072,
-        activation="gelu", max_positions=512, token_types=2, norm_position="post",
-        embedding_norm=True, final_norm=False, head="none", pooler=True),
-    "llama2-7b": ModelConfig("LLaMA-2-7B", vocab_size=32000, d_model=4096, n_layers=32,
-                             n_heads=32, d_ff=11008, **_LLAMA),
-    "mistral-7b": ModelConfig("Mistral-7B", vocab_size=32000, d_model=4096, n_layers=32,
-                              n_heads=32, n_kv_heads=8, d_ff=14336, **_LLAMA),
-    "mixtral-8x7b": ModelConfig("Mixtral-8x7B", vocab_size=32000, d_model=4096, n_layers=32,
-                                n_heads=32, n_kv_heads=8, d_ff=14336, n_experts=8, top_k=2,
-                                **{**_LLAMA, "ffn_kind": "moe"}),
-    "smollm2-135m": ModelConfig("SmolLM2-135M", vocab_size=49152, d_model=576, n_layers=30,
-                                n_heads=9, n_kv_heads=3, d_ff=1536, **{**_LLAMA, "head": "tied"}),
-    # Qwen2: LLaMA's layout plus biases on q, k and v (not on the output projection)
-    "qwen2.5-0.5b": ModelConfig("Qwen2.5-0.5B", vocab_size=151936, d_model=896, n_layers=24, n_heads=14,
-                                n_kv_heads=2, d_ff=4864, rope_theta=1_000_000.0,
-                                **{**_LLAMA, "head": "tied", "attn_bias": True, "attn_out_bias": False}),
-    # Gemma: GeGLU, heads of 256 whatever d_model is, a 256k vocabulary tied to the head;
-    # Gemma 2 adds a norm after attention and after the FFN in every block
-    "gemma-2b": ModelConfig("Gemma-2B", vocab_size=256000, d_model=2048, n_layers=18, n_heads=8, n_kv_heads=1,
-                            head_dim=256, d_ff=16384, **_GEMMA),
-    "gemma2-2b": ModelConfig("Gemma-2-2B", vocab_size=256000, d_model=2304, n_layers=26, n_heads=8, n_kv_heads=4,
-                             head_dim=256, d_ff=9216, post_norms=True, attn_softcap=50.0, logit_softcap=30.0,
-                             sliding_window=4096, **_GEMMA),
+_GPT2 = dict(vocab_size=50257, max_positions=1024)
+_LLAMA2 = dict(vocab_size=32000, d_model=4096, n_layers=32, n_heads=32, head="untied")
+# key -> (family, the fields of this model); what a family shares is declared in families.py
+_DECLARED: dict[str, tuple[str, dict]] = {
+    "gpt2-small": ("gpt2", dict(name="GPT-2 small", d_model=768, n_layers=12, n_heads=12, d_ff=3072, **_GPT2)),
+    "gpt2-medium": ("gpt2", dict(name="GPT-2 medium", d_model=1024, n_layers=24, n_heads=16, d_ff=4096, **_GPT2)),
+    "gpt2-large": ("gpt2", dict(name="GPT-2 large", d_model=1280, n_layers=36, n_heads=20, d_ff=5120, **_GPT2)),
+    "gpt2-xl": ("gpt2", dict(name="GPT-2 XL", d_model=1600, n_layers=48, n_heads=25, d_ff=6400, **_GPT2)),
+    "bert-base": ("bert", dict(name="BERT-base-uncased", vocab_size=30522, d_model=768, n_layers=12, n_heads=12,
+                               d_ff=3072, max_positions=512)),
+    "llama2-7b": ("llama", dict(name="LLaMA-2-7B", d_ff=11008, **_LLAMA2)),
+    # Mistral and Mixtral are LLaMA's layout (llama.cpp names their files 'llama'); Mixtral's FFNs are experts
+    "mistral-7b": ("llama", dict(name="Mistral-7B", n_kv_heads=8, d_ff=14336, **_LLAMA2)),
+    "mixtral-8x7b": ("llama", dict(name="Mixtral-8x7B", n_kv_heads=8, d_ff=14336, ffn_kind="moe", n_experts=8,
+                                   top_k=2, **_LLAMA2)),
+    "smollm2-135m": ("llama", dict(name="SmolLM2-135M", vocab_size=49152, d_model=576, n_layers=30, n_heads=9,
+                                   n_kv_heads=3, d_ff=1536, head="tied")),
+    "qwen2.5-0.5b": ("qwen2", dict(name="Qwen2.5-0.5B", vocab_size=151936, d_model=896, n_layers=24, n_heads=14,
+                                   n_kv_heads=2, d_ff=4864, rope_theta=1_000_000.0, head="tied")),
+    # heads of 256 whatever d_model is, a 256k vocabulary tied to the head
+    "gemma-2b": ("gemma", dict(name="Gemma-2B", vocab_size=256000, d_model=2048, n_layers=18, n_heads=8,
+                               n_kv_heads=1, head_dim=256, d_ff=16384, head="tied")),
+    "gemma2-2b": ("gemma2", dict(name="Gemma-2-2B", vocab_size=256000, d_model=2304, n_layers=26, n_heads=8,
+                                 n_kv_heads=4, head_dim=256, d_ff=9216, head="tied")),
 }
+PRESETS: dict[str, ModelConfig] = {key: FAMILIES[family].config(**fields) for key, (family, fields) in _DECLARED.items()}
+PRESET_FAMILY: dict[str, str] = {key: family for key, (family, _) in _DECLARED.items()}
 
 # (total, active per token) as published.
 PUBLISHED_TOTALS: dict[str, tuple[int, int]] = {

@@ -65,7 +65,7 @@ class Attention(nn.Module):
         d, hd, b = cfg.d_model, cfg.dim_head, cfg.attn_bias
         self.n_heads, self.n_kv_heads, self.head_dim = cfg.n_heads, cfg.kv_heads, hd
         self.softcap = cfg.attn_softcap
-        self.window = cfg.sliding_window if layer % 2 == 0 else 0  # Gemma 2 alternates, from layer 0
+        self.window = cfg.window(layer)
         self.q_proj = nn.Linear(d, cfg.n_heads * hd, bias=b)
         self.k_proj = nn.Linear(d, cfg.kv_heads * hd, bias=b)
         self.v_proj = nn.Linear(d, cfg.kv_heads * hd, bias=b)
@@ -308,9 +308,8 @@ def torch_count(cfg: ModelConfig) -> int:
     """sum(p.numel()) of the real modules, with one block built and the other
     n_layers - 1 (identical) blocks counted by multiplication: fast enough to run
     on every rerun of a page."""
-    with torch.device("meta"):
-        one_layer = Transformer(cfg.with_(n_layers=1))
-        block = sum(p.numel() for p in one_layer.blocks[0].parameters())
+    one_layer = build_on_meta(cfg.with_(n_layers=1))
+    block = sum(p.numel() for p in one_layer.blocks[0].parameters())
     return sum(p.numel() for p in one_layer.parameters()) + (cfg.n_layers - 1) * block
 
 

