@@ -4,7 +4,7 @@ import streamlit as st
 from components.activations import views
 from components.shared import server_tuning, url_state
 from components.shared.params import BoolParam, ChoiceParam, MultiChoiceParam, NumberParam
-from components.shared.tables import table
+from components.shared.tables import shape_table
 from components.shared.widgets import page_header, plot
 from model.architectures import prose_facts
 from model.ffn.activations import ACTIVATIONS, GLU_LABELS, GLU_VARIANTS, LEAKY_SLOPE
@@ -120,7 +120,7 @@ def live_ffn() -> None:
         plot(histogram)
     with right:
         st.markdown("**Shapes** (batch, tokens, features)")
-        table({"step": [s for s, _ in stats.shapes], "shape": [str(shape) for _, shape in stats.shapes]})
+        shape_table(stats.shapes)
 
 
 live_ffn()

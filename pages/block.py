@@ -4,7 +4,7 @@ import streamlit as st
 from components.architectures import views
 from components.shared import server_tuning, url_state
 from components.shared.params import BoolParam, ChoiceParam, NumberParam
-from components.shared.tables import table
+from components.shared.tables import shape_table
 from components.shared.widgets import page_header
 from model.architectures.config import ModelConfig
 from model.ffn.activations import ACTIVATIONS
@@ -50,7 +50,7 @@ else:
             "x → **attention** → (+ x) → **norm** → h → **FFN** → (+ h) → **norm** → out")
     st.markdown(f"**{'Pre' if pre else 'Post'}-norm block:** {flow}")
     walk = views.block_shape_walk(cfg, v["batch"], v["seq"])
-    table({"after": [s for s, _ in walk], "shape": [str(shape) for _, shape in walk]})
+    shape_table(walk)
     st.markdown("**The FFN as configured, in PyTorch** (copy it with the icon in the corner)")
     st.code(ffn_code(v["ffn"], v["d_model"], v["d_ff"], v["activation"], v["bias"]), language="python")
 url_state.publish(PAGE, PARAMS)

@@ -4,12 +4,13 @@ import streamlit as st
 from components.architectures import views
 from components.architectures.controls import FIELDS, PARAMS, PRESET_PARAM, config_from, modified_fields, preset_values
 from components.shared import server_tuning, url_state
-from components.shared.tables import table
+from components.shared.tables import shape_table, table
 from components.shared.widgets import page_header, plot
 from model.architectures import accounting
+from model.architectures.families import ffn_label
 from model.architectures.presets import PRESETS, PUBLISHED_TOTALS
 from model.architectures import prose_facts
-from model.ffn.activations import ACTIVATIONS, glu_name
+from model.ffn.activations import ACTIVATIONS
 from model.util.formatting import bytes_, si
 
 server_tuning.route_through_app()
@@ -104,13 +105,13 @@ else:
     with right:
         plot(model_pie)
 
-    ffn_label = glu_name(cfg.activation) if gated else f"{ACTIVATIONS[cfg.activation].label} FFN"
+    widths = accounting.dense_vs_gated(d_model)
     st.markdown(
         f"**Parameter-matched widths for d_model = {d_model}:** a dense 4× FFN has "
-        f"{2 * d_model * 4 * d_model:,} weights; a gated FFN ({ffn_label if gated else 'e.g. SwiGLU'}) with "
-        f"d_ff = {accounting.parameter_matched_d_ff(d_model):,} (8/3 · d_model) has "
-        f"{3 * d_model * accounting.parameter_matched_d_ff(d_model):,}; LLaMA rounds up to "
-        f"{accounting.llama_d_ff(d_model):,}.")
+        f"{widths['dense'].params:,} parameters; a gated FFN ({ffn_label(cfg) if gated else 'e.g. SwiGLU'}) with "
+        f"d_ff = {widths['gated'].d_ff:,} (8/3 · d_model) has "
+        f"{widths['gated'].params:,}; LLaMA rounds up to "
+        f"{widths['llama'].d_ff:,}. " + views.BIAS_RULE)
 
     left, right = st.columns([3, 2])
     with left:
@@ -135,7 +136,7 @@ else:
     if block_params <= views.LIVE_BLOCK_LIMIT:
         st.markdown("**One block with random weights, run on a (batch=2, seq=8, d_model) input**")
         walk = views.shape_walk(cfg)
-        table({"step": [s for s, _ in walk], "shape": [str(shape) for _, shape in walk]})
+        shape_table(walk)
     else:
         st.caption(f"One block has {block_params:,} parameters, more than we allocate for a live run "
                    f"({views.LIVE_BLOCK_LIMIT:,}); the counts above are exact and checked on PyTorch's "

@@ -1,6 +1,7 @@
 """SwiGLU and gating: two projections multiplied, and why d_ff ≈ 8/3 · d_model."""
 import streamlit as st
 
+from components.architectures.views import BIAS_RULE
 from components.concepts import views as concept_views
 from components.shared import server_tuning, url_state
 from components.shared.params import ChoiceParam, NumberParam
@@ -40,15 +41,15 @@ st.caption("Where the gate is strongly negative the activation is ≈ 0 and the 
 st.subheader("Why LLaMA uses d_ff ≈ 8/3 · d_model")
 st.number_input("d_model", 16, 8192, step=16, key=k("d_model"))
 d = url_state.value(PAGE, "d_model")
-matched = accounting.parameter_matched_d_ff(d)
-dense = 2 * d * 4 * d + 4 * d + d  # weights + the two bias vectors
-gated = 3 * d * matched
+widths = accounting.dense_vs_gated(d)
+matched, dense, gated = widths["gated"].d_ff, widths["dense"].params, widths["gated"].params
 table({
     "FFN": ["standard (2 matrices + biases)", f"{GLU_LABELS[v['glu']]} (3 matrices, no biases)",
             f"{GLU_LABELS[v['glu']]}, LLaMA rounding"],
-    "d_ff": [f"{4 * d:,} (4×)", f"{matched:,} (8/3×)", f"{accounting.llama_d_ff(d):,}"],
-    "parameters": [f"{dense:,}", f"{gated:,}", f"{3 * d * accounting.llama_d_ff(d):,}"],
+    "d_ff": [f"{widths['dense'].d_ff:,} (4×)", f"{matched:,} (8/3×)", f"{widths['llama'].d_ff:,}"],
+    "parameters": [f"{w.params:,}" for w in widths.values()],
 })
+st.caption(BIAS_RULE)
 st.caption(f"A gated FFN has three d_model × d_ff matrices instead of two, so to cost what a 4× dense FFN costs it "
            f"needs 2/3 of the width: 2/3 · 4 = 8/3. At d_model = {d:,}: standard {dense:,} vs "
            f"{GLU_LABELS[v['glu']]} ({matched:,}) {gated:,}. Shazeer (2020, arXiv) compared the GLU variants this "

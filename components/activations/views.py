@@ -14,26 +14,24 @@ from model.ffn.activations import GLU_LABELS, GLU_VARIANTS, get
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def curves_figure(names: tuple[str, ...], x_range: float, derivative: bool, presentation: bool = False):
+def curves_figure(names: tuple[str, ...], x_range: float, derivative: bool):
     data = curves.curves(list(names), -x_range, x_range)
-    return af.activation_curves(data, list(names), show_derivative=derivative, presentation=presentation)
+    return af.activation_curves(data, list(names), show_derivative=derivative)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def gelu_figures(presentation: bool = False):
-    return (af.gelu_exact_vs_tanh(curves.curves(["gelu", "gelu_tanh"], -4.0, 4.0), presentation),
-            af.near_zero(curves.curves(["relu", "gelu"], -3.0, 2.0), presentation))
+def gelu_figures():
+    return (af.gelu_exact_vs_tanh(curves.curves(["gelu", "gelu_tanh"], -4.0, 4.0)),
+            af.near_zero(curves.curves(["relu", "gelu"], -3.0, 2.0)))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def glu_figure(glu: str, presentation: bool = False):
+def glu_figure(glu: str):
     act = GLU_VARIANTS[glu]
-    return af.glu_heatmap(*curves.glu_surface(act), title=f"{GLU_LABELS[glu]}: {get(act).label}(g) × u",
-                          presentation=presentation)
+    return af.glu_heatmap(*curves.glu_surface(act), title=f"{GLU_LABELS[glu]}: {get(act).label}(g) × u")
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def random_ffn(d_model: int, d_ff: int, kind: str, n_tokens: int, seed: int, title: str,
-               presentation: bool = False):
+def random_ffn(d_model: int, d_ff: int, kind: str, n_tokens: int, seed: int, title: str):
     stats = hidden_stats.random_ffn_hidden(d_model, d_ff, kind, n_tokens, seed)
-    return stats, af.hidden_histogram(stats.counts, stats.edges, title, presentation)
+    return stats, af.hidden_histogram(stats.counts, stats.edges, title)

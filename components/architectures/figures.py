@@ -11,7 +11,7 @@ FLOPS_COLOURS = {"attention projections": GROUP_COLOURS["attention"], "attention
                  "ffn": GROUP_COLOURS["ffn"], "lm head": GROUP_COLOURS["head"], "pooler": GROUP_COLOURS["pooler"]}
 
 
-def share_pie(values: dict[str, int], title: str, presentation: bool = False) -> go.Figure:
+def share_pie(values: dict[str, int], title: str) -> go.Figure:
     """A pie of parameter counts by group; empty groups are left out."""
     items = [(g, v) for g, v in values.items() if v > 0]
     total = sum(v for _, v in items)
@@ -21,14 +21,14 @@ def share_pie(values: dict[str, int], title: str, presentation: bool = False) ->
                  marker=dict(colors=[GROUP_COLOURS[g] for g, _ in items]), sort=False, hole=0.35,
                  text=text, textinfo="text", textposition="inside", insidetextorientation="horizontal",
                  hovertemplate="%{label}: %{value:,} parameters (%{percent:.2%})<extra></extra>")
-    return go.Figure([pie], layout(title, height=360, presentation=presentation,
+    return go.Figure([pie], layout(title, height=360,
                                    legend=dict(orientation="h", y=-0.05)))
 
 
-def flops_bar(flops: dict[str, int], presentation: bool = False) -> go.Figure:
+def flops_bar(flops: dict[str, int]) -> go.Figure:
     items = [(k, v) for k, v in flops.items() if v > 0]
     bar = go.Bar(x=[v for _, v in items], y=[k for k, _ in items], orientation="h",
                  marker=dict(color=[FLOPS_COLOURS[k] for k, _ in items]),
                  hovertemplate="%{y}: %{x:,.0f} FLOPs<extra></extra>")
-    return go.Figure([bar], layout("Forward FLOPs per token", height=300, presentation=presentation,
+    return go.Figure([bar], layout("Forward FLOPs per token", height=300,
                                    xaxis=dict(title=dict(text="FLOPs")), yaxis=dict(autorange="reversed")))

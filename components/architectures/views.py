@@ -14,16 +14,19 @@ from model.architectures.config import ModelConfig
 from model.lm import gguf_loader, registry
 
 LIVE_BLOCK_LIMIT = 8_000_000  # parameters of one block we allocate and run for real on a rerun
+# the rule of accounting.dense_vs_gated, said on every page that compares the two
+BIAS_RULE = ("Each FFN is counted as its models have it: the dense one with its two bias vectors "
+             "(GPT-2, BERT), the gated one without biases (LLaMA).")
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def budget_view(cfg: ModelConfig, seq: int, presentation: bool = False):
+def budget_view(cfg: ModelConfig, seq: int):
     """Budget, per-tensor rows, FLOPs, the PyTorch count and the three figures."""
     b, rows = accounting.budget(cfg), accounting.parameter_rows(cfg)
     flops = accounting.flops_per_token(cfg, seq)
-    figures = (bf.share_pie(b.block, "One block: attention vs FFN vs norms", presentation),
-               bf.share_pie(b.by_group, "The whole model", presentation),
-               bf.flops_bar(flops, presentation))
+    figures = (bf.share_pie(b.block, "One block: attention vs FFN vs norms"),
+               bf.share_pie(b.by_group, "The whole model"),
+               bf.flops_bar(flops))
     return b, rows, flops, transformer.torch_count(cfg), figures
 
 

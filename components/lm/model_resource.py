@@ -20,8 +20,7 @@ from components.shared import url_state
 from components.shared.params import ChoiceParam, Param
 from components.shared.script_slots import SCRIPTS
 from model.architectures.config import ModelConfig
-from model.ffn.activations import get as get_activation
-from model.ffn.activations import glu_name
+from model.architectures.families import ffn_label
 from model.lm import gguf_loader, registry
 from serving.forward_slots import ForwardSlots
 from model.lm.gguf_loader import LoadedModel, ModelUnavailable
@@ -131,13 +130,6 @@ def get_model(key: str = registry.BUNDLED) -> LoadedModel | None:
     finally:
         if bar:
             bar[0].empty()
-
-
-def ffn_label(cfg: ModelConfig) -> str:
-    """'SwiGLU', 'GeGLU' or 'dense GELU': the FFN family of a model."""
-    # Gemma's GeGLU uses GELU's tanh approximation; it is still called GeGLU
-    gate = "gelu" if cfg.activation == "gelu_tanh" else cfg.activation
-    return glu_name(gate) if cfg.ffn_kind == "gated" else f"dense {get_activation(cfg.activation).label}"
 
 
 def model_facts(cfg: ModelConfig) -> str:

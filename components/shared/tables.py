@@ -58,9 +58,20 @@ def html_table(columns: Mapping[str, Sequence], links: Mapping[str, str] | None 
     head = "".join(f'<th style="{style(name, name)}">{html.escape(name)}</th>' for name in columns)
     rows = "".join("<tr>" + "".join(td(name, columns[name][i]) for name in columns) + "</tr>"
                    for i in range(lengths.pop() if lengths else 0))
-    return (f'<div style="overflow-x:auto"><table style="font-variant-numeric:tabular-nums">'
+    # tabindex: a table wider than its column scrolls, and keyboard users scroll it by focusing it
+    return (f'<div style="overflow-x:auto" tabindex="0"><table style="font-variant-numeric:tabular-nums">'
             f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
 
 
 def table(columns: Mapping[str, Sequence], links: Mapping[str, str] | None = None) -> None:
     st.markdown(html_table(columns, links), unsafe_allow_html=True)
+
+
+def shape_columns(walk: Sequence[tuple[str, tuple[int, ...]]]) -> dict[str, list[str]]:
+    """The columns of a shape walk, (step, shape) pairs: the tensor's shape after each step."""
+    return {"after": [step for step, _ in walk], "shape": [str(shape) for _, shape in walk]}
+
+
+def shape_table(walk: Sequence[tuple[str, tuple[int, ...]]]) -> None:
+    """Every page's table of the shapes a run went through, with the same headings."""
+    table(shape_columns(walk))

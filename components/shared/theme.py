@@ -49,12 +49,12 @@ def font_size(presentation: bool) -> int:
     return 20 if presentation else 13
 
 
-def layout(title: str | None = None, *, height: int = 380, presentation: bool = False,
-           **extra: Any) -> dict[str, Any]:
-    """The shared layout, with figure-specific settings in `extra`."""
-    base = font_size(presentation)
+def layout(title: str | None = None, *, height: int = 380, **extra: Any) -> dict[str, Any]:
+    """The shared layout, with figure-specific settings in `extra` (presentation mode enlarges a
+    figure when it is shown: for_presentation)."""
+    base = font_size(False)
     out: dict[str, Any] = dict(
-        height=int(height * (1.25 if presentation else 1.0)),
+        height=height,
         margin=dict(l=10, r=10, t=56, b=10),
         font=dict(size=base),
         colorway=PALETTE,
@@ -68,10 +68,10 @@ def layout(title: str | None = None, *, height: int = 380, presentation: bool = 
     return out
 
 
-def stacked_rows(titles: list[str], presentation: bool = False, x_title: str = "x") -> dict[str, Any]:
+def stacked_rows(titles: list[str], x_title: str = "x") -> dict[str, Any]:
     """Layout entries for 1 or 2 rows sharing one x axis (what make_subplots would
     build, without its cost). Row 1 uses axes x/y, row 2 x2/y2."""
-    base = font_size(presentation)
+    base = font_size(False)
     if len(titles) == 1:
         return dict(xaxis=dict(title=dict(text=x_title)))
     domains = [[0.56, 1.0], [0.0, 0.44]]

@@ -8,7 +8,7 @@ import streamlit as st
 from components.activations import views as activation_views
 from components.architectures import views as architecture_views
 from components.concepts import views as concept_views
-from components.shared.tables import table
+from components.shared.tables import shape_table
 from components.shared.widgets import plot
 from model.architectures import prose_facts
 from model.architectures.presets import PRESETS
@@ -23,7 +23,7 @@ def fill(text: str) -> str:
 
 def _block() -> None:
     walk = architecture_views.shape_walk(PRESETS["gpt2-small"], batch=1, seq=8)
-    table({"after": [s for s, _ in walk], "shape": [str(shape) for _, shape in walk]})
+    shape_table(walk)
 
 
 def _mixing() -> None:

@@ -187,6 +187,23 @@ def weight_memory(params: int) -> dict[str, float]:
     return {k: params * v for k, v in BYTES_PER_PARAM.items()}
 
 
+@dataclass(frozen=True)
+class Width:
+    d_ff: int
+    params: int  # of one FFN, biases included where it has them
+
+
+def dense_vs_gated(d_model: int) -> dict[str, Width]:
+    """One FFN at `d_model` three ways, each counted as published: 'dense' at 4× with its two bias
+    vectors (GPT-2, BERT), 'gated' at the parameter-matched 8/3× and 'llama' at LLaMA's rounding,
+    both without biases (LLaMA). The one rule every page compares dense and gated FFNs by."""
+    def width(kind: str, d_ff: int, bias: bool) -> Width:
+        cfg = ModelConfig(d_model=d_model, d_ff=d_ff, ffn_kind=kind, ffn_bias=bias)
+        return Width(d_ff, sum(r.total for r in ffn_rows(cfg)))
+    return {"dense": width("dense", 4 * d_model, True), "gated": width("gated", parameter_matched_d_ff(d_model), False),
+            "llama": width("gated", llama_d_ff(d_model), False)}
+
+
 def parameter_matched_d_ff(d_model: int, ratio: float = 4.0) -> int:
     """Gated width with the same parameters as a dense FFN of ratio*d_model (3 matrices vs 2)."""
     return int(2 * ratio * d_model / 3)

@@ -2,6 +2,7 @@ import numpy as np
 
 from components.activations import figures as af
 from components.architectures import figures as bf
+from components.shared.theme import for_presentation
 from model.architectures.accounting import budget, flops_per_token
 from model.architectures.presets import PRESETS
 from model.ffn.curves import curves, glu_surface
@@ -54,5 +55,5 @@ def test_share_pie_and_flops_bar():
 def test_presentation_mode_enlarges_fonts():
     data = curves(["relu"], -1, 1)
     normal = af.activation_curves(data, ["relu"], show_derivative=False)
-    big = af.activation_curves(data, ["relu"], show_derivative=False, presentation=True)
+    big = for_presentation(normal)  # what widgets.plot shows in presentation mode
     assert big.layout.font.size > normal.layout.font.size

@@ -1,7 +1,7 @@
 """HTML tables without pandas: escaped cells, aligned numbers, links."""
 import pytest
 
-from components.shared.tables import cell_text, html_table
+from components.shared.tables import cell_text, html_table, shape_columns
 from tests.apptest_helpers import TableReader
 
 
@@ -37,3 +37,9 @@ def test_columns_must_be_the_same_length():
 
 def test_cell_text():
     assert [cell_text(v) for v in (True, 3, 2.5, "s")] == ["True", "3", "2.500", "s"]
+
+
+def test_a_shape_walk_reads_the_same_everywhere():
+    walk = [("input x", (2, 8, 64)), ("up_proj(x)", (2, 8, 256))]
+    assert _read(html_table(shape_columns(walk))).rows == [["after", "shape"], ["input x", "(2, 8, 64)"],
+                                                           ["up_proj(x)", "(2, 8, 256)"]]
