@@ -1,12 +1,12 @@
 """FFN Lab: entry point and router. Run with `streamlit run app.py`."""
 import streamlit as st
 
-from components.shared import presentation, server_tuning
+import serving
+from components.shared import presentation
 from components.shared.registry import PAGES
-from components.shared.script_slots import SCRIPTS
 
-# a few scripts at a time, the others wait their turn blocked (components/shared/script_slots.py)
-with SCRIPTS.held():
+# a few scripts at a time, the others wait their turn blocked (serving.page_run)
+with serving.page_run():
     presenting = presentation.init()
     st.set_page_config(page_title="FFN Lab", page_icon=":material/hub:", layout="wide",
                        initial_sidebar_state="collapsed" if presenting else "auto")
@@ -25,5 +25,3 @@ with SCRIPTS.held():
     presentation.apply()
     current.run()
     presentation.publish()
-server_tuning.freeze_startup_heap()  # after the first run has imported what pages use
-server_tuning.start_session_sweeper()

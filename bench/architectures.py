@@ -58,7 +58,7 @@ def load_and_forward(folder: Path) -> list[dict]:
 def reruns_beside_a_second_model(folder: Path) -> list[dict]:
     """The key-value page's neuron input on each tiny model (`?model=`), in a process that has the
     bundled model loaded too (the tiny files' caches are written beside the bundled one's)."""
-    from components.lm.model_resource import offered
+    from serving import offered
 
     os.environ["FFNLAB_MODELS"] = str(folder)
     offered.clear()

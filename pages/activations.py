@@ -2,14 +2,15 @@
 import streamlit as st
 
 from components.activations import views
-from components.shared import server_tuning, url_state
+import serving
+from components.shared import url_state
 from components.shared.params import BoolParam, ChoiceParam, MultiChoiceParam, NumberParam
 from components.shared.tables import shape_table
 from components.shared.widgets import page_header, plot
 from model.architectures import prose_facts
 from model.ffn.activations import ACTIVATIONS, GLU_LABELS, GLU_VARIANTS, LEAKY_SLOPE
 
-server_tuning.route_through_app()
+serving.route_through_app()
 
 PAGE = "act"
 NAMES = list(ACTIVATIONS)

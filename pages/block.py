@@ -2,7 +2,8 @@
 import streamlit as st
 
 from components.architectures import views
-from components.shared import server_tuning, url_state
+import serving
+from components.shared import url_state
 from components.shared.params import BoolParam, ChoiceParam, NumberParam
 from components.shared.tables import shape_table
 from components.shared.widgets import page_header
@@ -10,7 +11,7 @@ from model.architectures.config import ModelConfig
 from model.ffn.activations import ACTIVATIONS
 from model.ffn.code import ffn_code
 
-server_tuning.route_through_app()
+serving.route_through_app()
 
 PAGE = "block"
 PARAMS = [ChoiceParam("norm_position", "pre", options=["pre", "post"]), NumberParam("d_model", 64, lo=8, hi=1024),

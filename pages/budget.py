@@ -3,7 +3,8 @@ import streamlit as st
 
 from components.architectures import views
 from components.architectures.controls import FIELDS, PARAMS, PRESET_PARAM, config_from, modified_fields, preset_values
-from components.shared import server_tuning, url_state
+import serving
+from components.shared import url_state
 from components.shared.tables import shape_table, table
 from components.shared.widgets import page_header, plot
 from model.architectures import accounting
@@ -13,7 +14,7 @@ from model.architectures import prose_facts
 from model.ffn.activations import ACTIVATIONS
 from model.util.formatting import bytes_, si
 
-server_tuning.route_through_app()
+serving.route_through_app()
 
 PAGE = "budget"
 k = lambda name: url_state.key(PAGE, name)  # noqa: E731

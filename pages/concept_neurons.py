@@ -4,7 +4,8 @@ import streamlit as st
 
 from components.lm import concept_views, dictionary_views
 from components.lm.model_resource import link, require_model
-from components.shared import server_tuning, url_state
+import serving
+from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span
@@ -15,7 +16,7 @@ from model.lm import concepts
 from model.lm import kv_memory as kv
 from model.lm import registry
 
-server_tuning.route_through_app()
+serving.route_through_app()
 
 PAGE = "concepts"
 CUSTOM = "your own list"

@@ -3,7 +3,8 @@ import streamlit as st
 
 from components.architectures.views import BIAS_RULE
 from components.concepts import views as concept_views
-from components.shared import server_tuning, url_state
+import serving
+from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam
 from components.shared.tables import table
 from components.shared.widgets import page_header, plot
@@ -12,7 +13,7 @@ from model.demos import glu_results
 from model.architectures import prose_facts
 from model.ffn.activations import GLU_LABELS, GLU_VARIANTS
 
-server_tuning.route_through_app()
+serving.route_through_app()
 
 PAGE = "glu"
 PARAMS = [ChoiceParam("glu", "swiglu", options=list(GLU_VARIANTS)), NumberParam("neurons", 8, lo=2, hi=24),

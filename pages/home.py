@@ -1,11 +1,11 @@
 """Home: what the FFN is, where it sits, and a way into every page."""
 import streamlit as st
 
-from components.shared import server_tuning
+import serving
 from components.shared.registry import PAGES
 from model.architectures.prose_facts import fill
 
-server_tuning.route_through_app()
+serving.route_through_app()
 
 st.title("FFN Lab")
 st.markdown(fill(

@@ -7,7 +7,8 @@ import streamlit as st
 from components.lm import kv_views
 from components.lm.kv_controls import format_neurons, parse_neurons, token_for
 from components.lm.model_resource import ffn_label, require_model
-from components.shared import server_tuning, url_state
+import serving
+from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span, coloured_tokens
@@ -17,7 +18,7 @@ from content.examples import KV_EXAMPLES
 from model.lm import attribution as at
 from model.lm.kv_memory import MAX_TOKENS
 
-server_tuning.route_through_app()
+serving.route_through_app()
 
 PAGE = "kv"
 EXAMPLES = list(KV_EXAMPLES)

@@ -2,7 +2,8 @@
 import streamlit as st
 
 from components.concepts import views as concept_views
-from components.shared import server_tuning, url_state
+import serving
+from components.shared import url_state
 from components.shared.params import NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.widgets import page_header, plot
@@ -12,7 +13,7 @@ from model.demos.moe_designs import deepseek_moe_16b, mixtral_variants
 from model.demos.moe_routing import SENTENCE
 from model.util.formatting import si
 
-server_tuning.route_through_app()
+serving.route_through_app()
 
 PAGE = "moe"
 PARAMS = [TextParam("sentence", SENTENCE, max_chars=300), NumberParam("n_experts", 8, lo=2, hi=32),

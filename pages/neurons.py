@@ -3,7 +3,8 @@ import streamlit as st
 
 from components.lm import dictionary_views
 from components.lm.model_resource import link, require_model
-from components.shared import server_tuning, url_state
+import serving
+from components.shared import url_state
 from components.shared.histogram import signed_histogram
 from components.shared.params import NumberParam, TextParam
 from components.shared.tables import table
@@ -14,7 +15,7 @@ from model.lm import kv_memory as kv
 from model.lm import neuron_dictionary as nd
 from model.lm import readout
 
-server_tuning.route_through_app()
+serving.route_through_app()
 
 PAGE = "dict"
 

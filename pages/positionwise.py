@@ -2,11 +2,12 @@
 import streamlit as st
 
 from components.concepts import views as concept_views
-from components.shared import server_tuning, url_state
+import serving
+from components.shared import url_state
 from components.shared.params import BoolParam, NumberParam
 from components.shared.widgets import page_header, plot
 
-server_tuning.route_through_app()
+serving.route_through_app()
 
 PAGE = "pos"
 PARAMS = [NumberParam("seq", 6, lo=2, hi=16), NumberParam("changed", 2, lo=0, hi=15),

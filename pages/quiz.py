@@ -1,12 +1,12 @@
 """Key takeaways and a short quiz with immediate feedback."""
 import streamlit as st
 
-from components.shared import server_tuning
+import serving
 from components.shared.widgets import page_header
 from content.quiz import QUESTIONS, TAKEAWAYS, check
 from model.architectures.prose_facts import fill
 
-server_tuning.route_through_app()
+serving.route_through_app()
 
 page_header("Key takeaways and quiz", "Seven ideas to keep, then eight questions to check them.", weights="illustrative")
 st.subheader("Key takeaways")

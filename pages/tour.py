@@ -1,13 +1,14 @@
 """The guided tour: seven steps from 'where is the FFN' to 'what does it store'."""
 import streamlit as st
 
-from components.shared import server_tuning, url_state
+import serving
+from components.shared import url_state
 from components.shared.params import NumberParam
 from components.shared.widgets import weights_badge
 from components.tour.views import VIEWS, fill
 from content.tour import DURATION, LEVEL, PREREQUISITE, STEPS
 
-server_tuning.route_through_app()
+serving.route_through_app()
 
 PAGE = "tour"
 STEP = NumberParam("step", 1, lo=1, hi=len(STEPS))

@@ -2,7 +2,8 @@
 import streamlit as st
 
 from components.concepts import views as concept_views
-from components.shared import server_tuning, url_state
+import serving
+from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam
 from components.shared.tables import table
 from components.shared.widgets import page_header, plot
@@ -13,7 +14,7 @@ from model.demos.width_search import LR, SEEDS, STEPS, WIDTHS
 from model.demos.xor import DATASETS
 from model.ffn.activations import ACTIVATIONS
 
-server_tuning.route_through_app()
+serving.route_through_app()
 
 PAGE = "why"
 WORDS = list(TOY_VALUES)

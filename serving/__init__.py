@@ -1,3 +1,26 @@
-"""How a server serves a class: everything about processes, threads, slots and Streamlit's
-internals lives here, so that the teaching code (pages/, components/, content/) never meets a
-socket. May import model/ and streamlit, never components/, pages/ or content/."""
+"""Serving a class: everything about processes, threads, slots, priorities and Streamlit's
+internals lives here, so the teaching code (pages/, components/, content/) never meets a socket.
+
+The teaching code imports this façade and nothing else from serving/ (tests/test_layout.py):
+
+- `trace(model_key, lm, ids)`: a text's trace (kv_memory.run), from the model's worker process or
+  this one; texts waiting together share one pass.
+- `forward_pass()`: an exclusive slot for a pass that cannot batch (gradients, interventions,
+  dictionary builds), as `with forward_pass():`, `@forward_pass()` or a lock handed to model code.
+- `load_model(key)`, `offered()`, `shelf()`: the models this server offers and has loaded.
+- `waiting()`: lend this script's turn while it waits for something slow elsewhere.
+- `fragment(fn)`: `st.fragment` that takes its own turn among the scripts.
+- `Held(state_key, per_session, size)`: values each session holds while it shows them.
+- `page_run()`: app.py's whole run; `route_through_app()`: every page's first call.
+
+Inside: models.py (the shelf, trace workers, slots), sessions.py (script turns, fragments, held
+values), trace_worker.py, forward_slots.py, script_slots.py, held_values.py, priority.py,
+heap.py, process.py (heap freeze, session sweeper) and streamlit_internals.py (every Streamlit
+internal we touch, one function each). May import model/ and streamlit, never components/, pages/
+or content/.
+"""
+from serving.models import forward_pass, load_model, offered, shelf, trace
+from serving.sessions import Held, fragment, page_run, route_through_app, waiting
+
+__all__ = ["trace", "forward_pass", "load_model", "offered", "shelf", "waiting", "fragment", "Held",
+           "page_run", "route_through_app"]

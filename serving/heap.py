@@ -22,7 +22,7 @@ def trim_heap() -> bool:
     GGUF reader's scratch) leaves tens of MB of such free memory that no later
     allocation of this server may need; `malloc_trim` returns those pages. Elsewhere
     (musl, macOS) it is a no-op.
-    Test: tests/components/shared/test_server_tuning.py (more than 50 MB come back).
+    Test: tests/serving/test_process.py (more than 50 MB come back).
     """
     fn = _malloc_trim()
     return bool(fn is not None and fn(0) is not None)

@@ -24,13 +24,29 @@ def lower_this_thread(to: int) -> None:
     """Run the calling thread at nice `to` if it runs above it; never raises its priority."""
     try:
         if niceness() < to:
+            base()  # made now, while this thread still runs at the priority it was given
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), to)
     except (OSError, AttributeError):  # no per-thread niceness here: keep running as we are
         pass
 
 
-# One thread that starts what must keep the priority the process began with (the trace worker).
-# An executor makes its thread at the first submit, in the submitting thread, so that first submit
-# is made here, when app.py imports this module and before any script lowers its own priority.
-BASE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ffnlab-base-priority")
-BASE_NICENESS = BASE.submit(niceness).result()
+_base_lock = threading.Lock()
+_base: ThreadPoolExecutor | None = None
+
+
+def base() -> ThreadPoolExecutor:
+    """One thread that starts what must keep the process's priority (the trace worker). An executor
+    makes its thread at the first submit, in the submitting thread, so that submit is made here,
+    on first use: before any thread lowers itself (lower_this_thread calls this first), so from a
+    thread at the priority the process began with. Nothing starts at import."""
+    global _base
+    with _base_lock:
+        if _base is None:
+            _base = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ffnlab-base-priority")
+            _base.submit(niceness).result()
+        return _base
+
+
+def base_niceness() -> int:
+    """The nice value the base thread (and so the trace worker) runs at."""
+    return base().submit(niceness).result()

@@ -1,6 +1,8 @@
 """The layout is the architecture: pages/ → components/ → model/, and inside each the
-sub-packages import only what their docstrings allow. Read from the source with ast, so
-an import hidden inside a function counts too."""
+sub-packages import only what their docstrings allow; serving/ (how a server serves a class)
+sits beside them, the teaching code calls it only through its façade (serving/__init__.py), and
+model/ never imports it. Read from the source with ast, so an import hidden inside a function
+counts too."""
 from __future__ import annotations
 
 import ast
@@ -8,7 +10,7 @@ from pathlib import Path
 
 from tests.apptest_helpers import ROOT
 
-PROJECT = ("model", "components", "content", "pages")
+PROJECT = ("model", "components", "content", "pages", "serving")
 TOOLS_IMPORT = {*PROJECT, "bench", "loadtest", "tests"}
 # package -> the project packages it may import (itself always allowed)
 MAY_IMPORT = {
@@ -19,12 +21,14 @@ MAY_IMPORT = {
     "model.lm": {"model.util", "model.ffn", "model.architectures"},
     "model.demos": {"model.util", "model.ffn", "model.architectures"},
     "content": set(),
-    "components.shared": {"model"},
-    "components.activations": {"model", "components.shared"},
-    "components.architectures": {"model", "components.shared"},
-    "components.concepts": {"model", "components.shared"},
-    "components.lm": {"model", "components.shared", "content"},
-    "components.tour": {"model", "components", "content"},
+    "serving": {"model"},
+    # teaching code: serving only through its façade (test_teaching_code_imports_only_the_serving_facade)
+    "components.shared": {"model", "content", "serving"},  # content/glossary.py: hover help on every page
+    "components.activations": {"model", "components.shared", "serving"},
+    "components.architectures": {"model", "components.shared", "serving"},
+    "components.concepts": {"model", "components.shared", "serving"},
+    "components.lm": {"model", "components.shared", "content", "serving"},
+    "components.tour": {"model", "components", "content", "serving"},
 }
 
 
@@ -47,7 +51,8 @@ def allowed(target: str, rules: set[str]) -> bool:
     return any(target == r or target.startswith(r + ".") for r in rules)
 
 
-SOURCES = sorted(p for top in ("model", "components", "content") for p in (ROOT / top).rglob("*.py"))
+SOURCES = sorted(p for top in ("model", "components", "content", "serving") for p in (ROOT / top).rglob("*.py"))
+TEACHING = sorted([ROOT / "app.py", *(p for top in ("pages", "components", "content") for p in (ROOT / top).rglob("*.py"))])
 
 
 def violations(path: Path) -> set[str]:
@@ -74,8 +79,26 @@ def test_model_and_content_never_import_streamlit():
     assert not bad, bad
 
 
+def test_model_never_imports_serving():
+    pure = [p for p in SOURCES if p.relative_to(ROOT).parts[0] == "model"]
+    bad = [str(p.relative_to(ROOT)) for p in pure if any(n.split(".")[0] == "serving" for n in project_imports(p))]
+    assert not bad, bad
+
+
+def test_teaching_code_imports_only_the_serving_facade():
+    """pages/, components/, content/ and app.py name `serving` and what its __init__ exports,
+    never one of its modules (serving.trace_worker, serving.script_slots, ...)."""
+    import serving
+
+    facade = {"serving"} | {f"serving.{name}" for name in serving.__all__}
+    assert len(TEACHING) > 40
+    bad = {str(p.relative_to(ROOT)): sorted(v) for p in TEACHING
+           if (v := {n for n in project_imports(p) if n.split(".")[0] == "serving"} - facade)}
+    assert not bad, bad
+
+
 def test_every_package_says_what_lives_there():
-    for init in (ROOT / top / "__init__.py" for top in ("model", "components", "content")):
+    for init in (ROOT / top / "__init__.py" for top in ("model", "components", "content", "serving")):
         assert ast.get_docstring(ast.parse(init.read_text())), init
     for init in [p for top in ("model", "components") for p in (ROOT / top).glob("*/__init__.py")]:
         doc = ast.get_docstring(ast.parse(init.read_text()))

@@ -4,10 +4,11 @@ from __future__ import annotations
 import streamlit as st
 
 from components.lm import kv_views
-from components.lm.model_resource import _load, forward_pass
 from content.gallery import GalleryNeuron
 from model.lm import attribution as at
 from model.lm import concepts, registry
+from serving import forward_pass
+from serving import load_model as _load
 
 TTL = 1800
 

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from components.lm.model_resource import FORWARDS, forward_pass
-from components.shared.script_slots import SCRIPTS
 from components.shared.token_html import coloured_tokens
 from model.lm import build_dictionary, gguf_loader
 from model.lm import neuron_dictionary as nd
 from model.lm.gguf_loader import LoadedModel
 from model.lm.kv_memory import token_text
+from serving import forward_pass, waiting
 
 MAX_UPLOAD_CHARS = 20_000  # about 5,000 tokens: a build of under half a minute
 
@@ -51,7 +50,7 @@ class BuildJob:
         def progress(done: int, total: int) -> None:
             self.done, self.total = done, total
         try:
-            self.result = build_dictionary.build_builtin(lm, progress=progress, lock=FORWARDS)
+            self.result = build_dictionary.build_builtin(lm, progress=progress, lock=forward_pass())
         except Exception as err:  # shown on the page; a later visit retries
             self.error = f"{type(err).__name__}: {err}"
             with self._lock:
@@ -66,7 +65,7 @@ def builtin_job(source: str) -> BuildJob:
 
 def _with_progress(label: str, build):
     bar = st.progress(0.0, text=label)
-    with SCRIPTS.lent():  # a build takes seconds to minutes: other sessions' scripts go on
+    with waiting():  # a build takes seconds to minutes: other sessions' scripts go on
         result = build(lambda done, total: bar.progress(done / total, text=f"{label} {done:,} / {total:,} tokens"))
     bar.empty()
     return result
@@ -125,7 +124,7 @@ def upload_dictionary(lm: LoadedModel, text: str) -> nd.NeuronDictionary:
         st.session_state[key] = _with_progress(
             "Building a dictionary of your file:",
             lambda progress: nd.load_or_build(lm.model, lm.tokenizer, docs, gguf_loader.cache_dir(), progress,
-                                              FORWARDS, lm.source))
+                                              forward_pass(), lm.source))
     return st.session_state[key]
 
 

@@ -8,24 +8,20 @@ Every view takes the model's registry key first (see model_resource).
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+import serving
 from components.lm import kv_figures
-from components.lm.model_resource import FORWARDS, _load, forward_pass, trace_worker
-from components.shared.held_values import HeldValues
-from components.shared.script_slots import SCRIPTS
 from model.architectures.transformer import ModelTrace
 from model.lm import attribution as at
 from model.lm import kv_memory as kv
 from model.lm import logit_lens
 from model.lm import readout as ro
-from model.lm.gguf_loader import LoadedModel
 from model.lm.measures import DEFAULT_MEASURE, MEASURES
-from serving.trace_worker import WorkerUnavailable
+from serving import forward_pass
+from serving import load_model as _load
 
 TTL = 1800
 
@@ -40,41 +36,19 @@ def analysis_bytes(a: Analysis) -> int:
     return sum(t.nbytes for t in (getattr(a.trace, f.name) for f in fields(a.trace)) if t is not None)
 
 
-# A 14-token trace holds 9.5 MB, so a class of 40 short texts fits twice over; 256-token texts
-# (170 MB each) beyond the budget are only cached, as before.
-HELD = HeldValues[tuple[str, str], Analysis]("_held.kv_analyses", per_session=2,
-                                             budget_bytes=int(os.environ.get("FFNLAB_HELD_TRACES_MB", 1024)) * 2**20,
-                                             size=analysis_bytes)
+HELD = serving.Held[tuple[str, str], Analysis]("_held.kv_analyses", per_session=2, size=analysis_bytes)
 
 
 def analysis(model_key: str, text: str) -> Analysis:
     """The text's tokens and trace, held for this session while it shows them."""
-    key = (model_key, text)
-    a = HELD.get(key)
-    if a is None:
-        a = _analysis(model_key, text)
-    HELD.hold(key, a, st.session_state if get_script_run_ctx(suppress_warning=True) else None)
-    return a
+    return HELD.remember((model_key, text), lambda: _analysis(model_key, text))
 
 
 @st.cache_resource(max_entries=6, ttl=TTL, show_spinner=False)
 def _analysis(model_key: str, text: str) -> Analysis:
     lm = _load(model_key)
     enc = kv.encode(lm.tokenizer, text)
-    with SCRIPTS.lent():  # this script waits for a pass: other scripts may run meanwhile
-        return Analysis(enc, _trace(model_key, lm, enc.ids))
-
-
-def _trace(model_key: str, lm: LoadedModel, ids: list[int]) -> ModelTrace:
-    """The text's trace from the trace worker, or from this process while the worker starts or
-    if it is gone; either way texts waiting together share one pass."""
-    worker = trace_worker(model_key, lm)
-    if worker is not None:
-        try:
-            return worker.trace(ids)
-        except WorkerUnavailable:
-            pass  # it stopped: this process computes, as it did before the worker started
-    return FORWARDS.run(model_key, ids, lambda batch: kv.run_many(lm.model, batch), size=len(ids))
+    return Analysis(enc, serving.trace(model_key, lm, enc.ids))
 
 
 def token_labels(model_key: str, token_ids: list[int]) -> list[str]:

@@ -12,8 +12,8 @@ from typing import Any, Callable, Sequence
 
 import streamlit as st
 
+import serving
 from components.shared.params import Param
-from components.shared.script_slots import SCRIPTS
 
 
 def key(page: str, param: Param | str) -> str:
@@ -69,17 +69,16 @@ def set_values(page: str, new: dict[str, Any]) -> None:
 
 
 def section(page: str, params: Sequence[Param]) -> Callable[[Callable], Callable]:
-    """Decorator for a part of a page whose controls change only that part: it runs as an
-    st.fragment, so moving one of its controls reruns the part alone (not the model's analysis or
-    the figures above it), and it publishes the URL itself, since the page's own `publish` at
-    the end does not run on such a rerun."""
+    """Decorator for a part of a page whose controls change only that part: it runs as a fragment
+    (serving.fragment), so moving one of its controls reruns the part alone (not the model's
+    analysis or the figures above it), and it publishes the URL itself, since the page's own
+    `publish` at the end does not run on such a rerun."""
     def wrap(fn: Callable) -> Callable:
-        @st.fragment
+        @serving.fragment
         @functools.wraps(fn)
         def part(*args, **kwargs):
-            with SCRIPTS.held():  # a fragment's own rerun does not pass through app.py's
-                fn(*args, **kwargs)
-                publish(page, params)
+            fn(*args, **kwargs)
+            publish(page, params)
         return part
     return wrap
 

@@ -182,7 +182,7 @@ def test_choosing_what_to_explain_and_a_new_text():
 def test_the_page_takes_its_shape_from_the_loaded_model(tmp_path, monkeypatch, family):
     """No text or control range assumes SmolLM2: a two-layer model gets two layers, its own
     neurons, name and FFN family, and a link beyond them is clamped with a notice."""
-    from components.lm.model_resource import shelf
+    from serving import shelf
     from tests.gguf_files import write_gemma, write_gpt2, write_llama
 
     layers = 2
@@ -238,7 +238,7 @@ def test_a_second_model_is_picked_in_the_sidebar_and_kept_in_the_url(tmp_path, m
     layer beyond the new model's range is clamped), the URL keeps it, and links to other pages stay
     on it. A link naming a model the server does not offer falls back to the default with a notice."""
     from components.lm.dictionary_views import builtin_job
-    from components.lm.model_resource import offered, shelf
+    from serving import offered, shelf
     from tests.gguf_files import write_llama
 
     tiny = write_llama(tmp_path / "Tiny-Qwen2.Q8_0.gguf", arch="qwen2", qkv_bias=True, pre="qwen2")

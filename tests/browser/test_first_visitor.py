@@ -1,5 +1,5 @@
 """A fresh server's very first visitor, arriving by a shared deep link, gets the whole app
-(components/shared/server_tuning.route_through_app): without the workaround, Streamlit 1.67
+(serving.route_through_app): without the workaround, Streamlit 1.67
 runs the bare page in its legacy pages/ mode, with no navigation and no shared sidebar."""
 import pytest
 

@@ -3,8 +3,8 @@ import subprocess
 import sys
 import threading
 
-from components.shared.script_slots import ScriptSlots
-from serving.priority import BASE, BASE_NICENESS, lower_this_thread, niceness
+from serving.script_slots import ScriptSlots
+from serving.priority import base, base_niceness, lower_this_thread, niceness
 
 
 def in_thread(fn):
@@ -29,11 +29,11 @@ def test_a_thread_lowers_only_its_own_priority_and_never_raises_it():
 
 
 def test_a_process_started_through_the_base_thread_keeps_the_process_priority():
-    start = BASE_NICENESS
+    start = base_niceness()
 
     def script():
         lower_this_thread(start + 5)
-        child = BASE.submit(subprocess.Popen, [sys.executable, "-c", "import os; print(os.nice(0))"],
+        child = base().submit(subprocess.Popen, [sys.executable, "-c", "import os; print(os.nice(0))"],
                             stdout=subprocess.PIPE, text=True).result()
         direct = subprocess.Popen([sys.executable, "-c", "import os; print(os.nice(0))"], stdout=subprocess.PIPE, text=True)
         return int(child.communicate()[0]), int(direct.communicate()[0])

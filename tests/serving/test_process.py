@@ -1,4 +1,4 @@
-"""The server process's workarounds (components/shared/server_tuning.py) do what they are for.
+"""The server process's workarounds (serving/process.py, serving/heap.py) do what they are for.
 The router workaround needs a fresh server: tests/browser/test_first_visitor.py."""
 import ctypes
 import json
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from components.shared import server_tuning
+from serving import heap, process, streamlit_internals
 from tests.apptest_helpers import ROOT
 
 
@@ -22,16 +22,16 @@ def test_trim_returns_memory_freed_in_the_middle_of_the_heap():
     keep = blocks[-1]  # a live block at the top stops malloc from shrinking the heap by itself
     del blocks
     before = _rss_anon_mb()
-    assert server_tuning.trim_heap()
+    assert heap.trim_heap()
     assert before - _rss_anon_mb() > 50
     assert keep.raw[:1] == b"\x00"
 
 
 FREEZE = """
 import gc, json
-from components.shared import server_tuning
-server_tuning.freeze_startup_heap()
-server_tuning.freeze_startup_heap()  # a second call (every rerun of app.py makes one) changes nothing
+from serving import process
+process.freeze_startup_heap()
+process.freeze_startup_heap()  # a second call (every rerun of app.py makes one) changes nothing
 print(json.dumps({"frozen": gc.get_freeze_count(), "scanned": len(gc.get_objects())}))
 """
 
@@ -52,12 +52,12 @@ def test_the_sweeper_drops_closed_sessions_whose_time_is_up(monkeypatch):
 
     from streamlit.runtime.memory_session_storage import MemorySessionStorage
 
-    assert server_tuning._session_store() is None  # no server in this process: nothing to sweep
+    assert streamlit_internals.closed_session_store() is None  # no server in this process: nothing to sweep
     storage = MemorySessionStorage(ttl_seconds=0.2)
     storage.save(type("Info", (), {"session": type("S", (), {"id": "gone"})()})())
-    monkeypatch.setattr(server_tuning, "_session_store", lambda: storage._cache)
+    monkeypatch.setattr(process, "closed_session_store", lambda: storage._cache)
     held = storage._cache._expirations  # what the store holds, without reaping (len() would reap)
-    assert server_tuning.sweep_closed_sessions() == 0 and len(held) == 1  # not yet
+    assert process.sweep_closed_sessions() == 0 and len(held) == 1  # not yet
     time.sleep(0.3)
     assert len(held) == 1  # expired, but still held: what the sweeper works around
-    assert server_tuning.sweep_closed_sessions() == 1 and len(held) == 0
+    assert process.sweep_closed_sessions() == 1 and len(held) == 0

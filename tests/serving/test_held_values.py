@@ -1,7 +1,7 @@
 """HeldValues: a session's latest values outlive the shared cache's evictions, and go with it."""
 import gc
 
-from components.shared.held_values import HeldValues
+from serving.held_values import HeldValues
 
 
 class Value:  # weakly referenceable, as the analyses are

@@ -16,7 +16,6 @@ it) hold slots, and waiting for theirs would deadlock.
 """
 from __future__ import annotations
 
-import os
 import threading
 from contextlib import contextmanager
 from typing import Iterator
@@ -66,11 +65,3 @@ class ScriptSlots:
         finally:
             self._local.holding = self._semaphore.acquire(blocking=False)
 
-
-# One: a script that waits for a forward pass lends it, so one computing script at a time keeps
-# both cores busy (the other runs the trace worker). 40 sessions + 2 browsers, one round each:
-# p95 775 and 960 ms with one slot (a third round: 3,299), 1,907 and 2,246 with two, 8,927 with
-# four (README, load section). Scripts run 5 nice levels below the trace worker, which a class's
-# first texts wait for (serving/priority.py).
-SCRIPTS = ScriptSlots(max(1, int(os.environ.get("FFNLAB_SCRIPT_SLOTS", "1"))),
-                      niceness=int(os.environ.get("FFNLAB_SCRIPT_NICENESS", "5")))

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from components.shared.script_slots import ScriptSlots
+from serving.script_slots import ScriptSlots
 from tests.concurrency import Gauge, run_threads
 
 

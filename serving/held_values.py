@@ -6,7 +6,7 @@ student moves a slider, and the slider's rerun computes it again (load test, 40 
 forward passes for 80 texts, the extra ones in the class's first seconds, when passes queue).
 Here each session holds its own latest values in its state, and every session finds them through
 one weak map: a value lives while a session holds it (or the cache does), and goes when the
-session is dropped (components/shared/server_tuning.py sweeps closed tabs) or moves on.
+session is dropped (serving/process.py sweeps closed tabs) or moves on.
 """
 from __future__ import annotations
 

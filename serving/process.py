@@ -1,20 +1,18 @@
-"""How this server process works around Streamlit's, glibc's and torch's defaults.
+"""How this server process works around Python's and Streamlit's defaults.
 
-Four workarounds, each for a behaviour of the pinned versions (Streamlit 1.67, glibc,
-torch 2.13) that cost a class's server real time or memory. Each names the behaviour
-it works around and the test that fails without it. The environment settings that
-belong with them (MALLOC_ARENA_MAX=2, OMP_NUM_THREADS=1) are set where servers start:
-run.sh, the Dockerfile and tests/conftest.py's SERVER_ENV, whose comment gives the figures.
+Two workarounds, each for a behaviour of the pinned versions (Streamlit 1.67, glibc, torch 2.13)
+that cost a class's server real time or memory. Each names the behaviour it works around and the
+test that fails without it. The environment that belongs with them (MALLOC_ARENA_MAX=2,
+OMP_NUM_THREADS=1) is set where servers start: run.sh, the Dockerfile and tests/conftest.py's
+SERVER_ENV, whose comment gives the figures.
 """
 from __future__ import annotations
 
 import gc
 import threading
 
-import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
-
 from serving.heap import trim_heap
+from serving.streamlit_internals import closed_session_store
 
 _freeze_lock = threading.Lock()
 _frozen = False
@@ -32,7 +30,7 @@ def freeze_startup_heap() -> None:
     `gc.freeze()` moves the objects alive after start-up (modules, classes, plotly
     validators) into a generation the collector never scans: a full collection then
     takes well under 1 ms and still frees everything a rerun creates.
-    Test: tests/components/shared/test_server_tuning.py (the collector's tracked objects).
+    Test: tests/serving/test_process.py (the collector's tracked objects).
     """
     global _frozen
     if _frozen:
@@ -52,19 +50,9 @@ _sweeper_lock = threading.Lock()
 _sweeper: threading.Thread | None = None
 
 
-def _session_store():
-    """Streamlit's store of closed tabs' sessions (a TTLCache), or None outside a server."""
-    from streamlit.runtime import Runtime
-
-    if not Runtime.exists():
-        return None
-    storage = getattr(Runtime.instance()._session_mgr, "_session_storage", None)
-    return getattr(storage, "_cache", None)
-
-
 def sweep_closed_sessions() -> int:
     """Drop the closed sessions whose time is up and hand the freed heap back; how many went."""
-    store = _session_store()
+    store = closed_session_store()
     gone = len(store.expire()) if store is not None and hasattr(store, "expire") else 0
     if gone:
         gc.collect()
@@ -81,7 +69,7 @@ def start_session_sweeper(period: float = 10.0) -> None:
     next used, by a new connection. After the last student leaves nothing connects, and the
     whole class's memory stays (load test: +430 MB 40 s after 30 sessions closed). A daemon
     thread expires them every `period` seconds, then collects and trims the heap.
-    Test: tests/components/shared/test_server_tuning.py (an expired session is dropped).
+    Test: tests/serving/test_process.py (an expired session is dropped).
     """
     global _sweeper
     with _sweeper_lock:
@@ -98,23 +86,3 @@ def start_session_sweeper(period: float = 10.0) -> None:
 
         _sweeper = threading.Thread(target=loop, name="ffnlab-session-sweeper", daemon=True)
         _sweeper.start()
-
-
-def route_through_app() -> None:
-    """Make a page run inside app.py's router, even for a fresh server's first visitor.
-    Every page calls it first.
-
-    Works around: Streamlit treats a folder named pages/ beside the entry script as a
-    legacy (v1) multipage app until some session has executed `st.navigation`
-    (`PagesManager.uses_pages_directory`, a private class attribute, still read by the
-    script runner in 1.67). Whoever opens a shared deep link (/budget?preset=...) on a
-    freshly started server would get the bare page, without app.py's layout and
-    navigation. In that legacy mode we switch Streamlit to `st.navigation` mode and
-    rerun, so app.py runs and routes the same URL.
-    Test: tests/browser/test_first_visitor.py.
-    """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-

@@ -1,0 +1,47 @@
+"""Every Streamlit internal FFN Lab touches, each in one function, for the pinned Streamlit 1.67.
+
+None of these is public API: an upgrade may rename or drop any of them. Each is pinned against
+the installed Streamlit by tests/serving/test_streamlit_internals.py, so an upgrade that changes
+one fails a test, not a class.
+"""
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+
+
+def leave_pages_directory_mode() -> bool:
+    """Switch Streamlit out of its legacy pages/ mode; True if it was in it (the caller reruns).
+
+    Streamlit treats a folder named pages/ beside the entry script as a legacy (v1) multipage app
+    until some session has executed `st.navigation` (`PagesManager.uses_pages_directory`, a
+    private class attribute the script runner reads): a fresh server's first visitor, arriving by
+    a deep link, would get the bare page without app.py's router and sidebar.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        return True
+    return False
+
+
+def closed_session_store(runtime=None) -> MutableMapping | None:
+    """Streamlit's store of closed tabs' sessions (a TTLCache with `expire()`), or None outside a
+    server: `Runtime._session_mgr._session_storage._cache` (`runtime` defaults to the running one)."""
+    if runtime is None:
+        from streamlit.runtime import Runtime
+
+        if not Runtime.exists():
+            return None
+        runtime = Runtime.instance()
+    storage = getattr(runtime._session_mgr, "_session_storage", None)
+    return getattr(storage, "_cache", None)
+
+
+def session_state_here() -> MutableMapping | None:
+    """The running session's state, or None when no page script runs in this thread (a test, a
+    background thread): `get_script_run_ctx`, which st.session_state reads but does not expose."""
+    import streamlit as st
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    return st.session_state if get_script_run_ctx(suppress_warning=True) is not None else None

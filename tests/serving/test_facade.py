@@ -1,0 +1,28 @@
+"""The façade the teaching code calls: importing it (and all the teaching code) starts no thread;
+threads start on first use."""
+import subprocess
+import sys
+
+from tests.apptest_helpers import ROOT
+
+IMPORT_ALL = """
+import threading
+import serving, serving.process, serving.priority, serving.trace_worker
+import components.lm.kv_views, components.lm.dictionary_views, components.lm.concept_views
+import components.shared.url_state, components.tour.views
+print(sorted(t.name for t in threading.enumerate()))
+"""
+
+
+def test_importing_serving_and_the_teaching_code_starts_no_thread():
+    res = subprocess.run([sys.executable, "-c", IMPORT_ALL], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip().splitlines()[-1] == "['MainThread']"
+
+
+def test_the_base_priority_thread_starts_on_first_use():
+    res = subprocess.run([sys.executable, "-c", "import threading\nfrom serving import priority\n"
+                          "before = threading.active_count()\npriority.base()\nprint(before, threading.active_count())"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.split() == ["1", "2"]
