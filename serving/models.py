@@ -63,8 +63,9 @@ _WORKERS_LOCK = threading.Lock()
 def trace_worker(key: str, lm: LoadedModel) -> TraceWorker | None:
     """The process computing this model's key-value traces (serving/trace_worker.py), started on
     the first call once the model's float32 cache is on disk (the worker maps that file, so the
-    weights' memory is shared). None until it serves, if it cannot start, or with
-    $FFNLAB_TRACE_WORKER=0: the caller then computes in this process."""
+    weights' memory is shared). A worker that served and then died or got stuck is replaced on
+    the next call. None until it serves, if it cannot start, or with $FFNLAB_TRACE_WORKER=0: the
+    caller then computes in this process."""
     if os.environ.get("FFNLAB_TRACE_WORKER", "1") == "0":
         return None
     try:
@@ -76,6 +77,8 @@ def trace_worker(key: str, lm: LoadedModel) -> TraceWorker | None:
         for gone in set(workers) - set(shelf().keys()):  # its model was put away
             workers.pop(gone)[1].close()
         if key in workers and workers[key][0] != cache:  # the key now names another file
+            workers.pop(key)[1].close()
+        if key in workers and workers[key][1].lost:  # it died or got stuck: replace it
             workers.pop(key)[1].close()
         if key not in workers:
             if not cache.is_file():  # still being written, or no cache

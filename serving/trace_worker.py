@@ -72,6 +72,7 @@ class TraceWorker:
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self.problem: str | None = None
+        self.served = False  # it started and answered "ready"
         self._timeout, self._reply_timeout = start_timeout, reply_timeout
         threading.Thread(target=self._await_ready, daemon=True, name="ffnlab-trace-worker-start").start()
 
@@ -82,6 +83,7 @@ class TraceWorker:
             kind, payload = self._conn.recv()
             if kind != "ready":
                 raise WorkerUnavailable(payload)
+            self.served = True
         except (OSError, EOFError, WorkerUnavailable) as err:
             self.problem = f"{type(err).__name__}: {err}"
             self.close()
@@ -92,6 +94,12 @@ class TraceWorker:
     def ready(self) -> bool:
         """Started and serving (a caller that finds it not ready computes in its own process)."""
         return self._ready.is_set() and self.problem is None and self.alive
+
+    @property
+    def lost(self) -> bool:
+        """It served, then died or was stopped as stuck: a new worker may take its place (one that
+        never started, e.g. on a damaged file, is not retried: its model would fail again)."""
+        return self._ready.is_set() and self.served and not self.ready
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         self._ready.wait(timeout)

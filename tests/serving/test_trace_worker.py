@@ -1,6 +1,6 @@
 """The trace worker process: its traces are the server's own (bit for bit), they arrive through
 files it leaves nothing of, and a worker that cannot load its model or dies says so instead of
-hanging, so the server falls back to computing itself."""
+hanging, so the server falls back to computing itself and replaces a worker that died."""
 import os
 import signal
 import time
@@ -102,3 +102,47 @@ def test_a_stuck_worker_is_stopped_and_reported(tiny):
         assert not worker.ready and not worker.alive
     finally:
         worker.close()
+
+
+def _ready_worker(key, lm, timeout=60.0):
+    """The server's worker for `key` once it serves (serving.models.trace_worker starts it)."""
+    from serving import models
+
+    deadline = time.monotonic() + timeout
+    while (worker := models.trace_worker(key, lm)) is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert worker is not None, "no trace worker started"
+    return worker
+
+
+def test_a_killed_worker_is_replaced_on_the_next_request(tiny, monkeypatch):
+    """SIGKILL the server's worker: the next new text starts a new worker process, which traces
+    the texts after it (until it serves, this process computes them, as before the first one)."""
+    from serving import models
+
+    lm, _ = tiny
+    monkeypatch.setenv("FFNLAB_MODELS", str(lm.source))
+    models.offered.clear()
+    models.shelf.clear()
+    key = next(m.key for m in models.offered()[0] if m.path == lm.source)
+    try:
+        assert models.load_model(key).source == lm.source
+        first = _ready_worker(key, lm)
+        ids = [lm.tokenizer.encode(t).ids for t in ("one text", "another text", "a third text")]
+        before = sum(first.queue.batch_sizes.values())
+        models.trace(key, lm, ids[0])
+        assert sum(first.queue.batch_sizes.values()) == before + 1  # traced by the worker
+        os.kill(first.pid, signal.SIGKILL)
+        first._proc.wait(10)
+        expected = kv.run(lm.model, ids[1])
+        assert torch.allclose(models.trace(key, lm, ids[1]).coeffs, expected.coeffs, atol=2e-4)  # still answered
+        second = _ready_worker(key, lm)
+        assert second is not first and second.pid != first.pid and second.alive
+        models.trace(key, lm, ids[2])
+        assert sum(second.queue.batch_sizes.values()) == 1  # the new worker traced it
+    finally:
+        for _, worker in models._trace_workers().values():
+            worker.close()
+        models._trace_workers.clear()
+        models.offered.clear()
+        models.shelf.clear()
