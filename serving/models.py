@@ -17,6 +17,7 @@ from model.lm import kv_memory as kv
 from model.lm.gguf_loader import LoadedModel, ModelUnavailable
 from model.lm.kv_memory import MAX_TOKENS
 from model.lm.shelf import Shelf
+from model.util import settings
 from serving.forward_slots import ForwardSlots
 from serving.heap import trim_heap
 from serving import priority
@@ -66,7 +67,7 @@ def trace_worker(key: str, lm: LoadedModel) -> TraceWorker | None:
     weights' memory is shared). A worker that served and then died or got stuck is replaced on
     the next call. None until it serves, if it cannot start, or with $FFNLAB_TRACE_WORKER=0: the
     caller then computes in this process."""
-    if os.environ.get("FFNLAB_TRACE_WORKER", "1") == "0":
+    if not settings.trace_worker():
         return None
     try:
         cache = gguf_loader.cache_file(lm.source)  # names the file's size and time: its identity

@@ -4,13 +4,13 @@ once-per-process set-up after the first run."""
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 import streamlit as st
 
+from model.util import settings
 from serving import process, streamlit_internals
 from serving.held_values import HeldValues
 from serving.script_slots import ScriptSlots
@@ -23,8 +23,7 @@ V = TypeVar("V")
 # p95 775 and 960 ms with one slot (a third round: 3,299), 1,907 and 2,246 with two, 8,927 with
 # four (docs/load.md). Scripts run 5 nice levels below the trace worker, which a class's
 # first texts wait for (serving/priority.py).
-SCRIPTS = ScriptSlots(max(1, int(os.environ.get("FFNLAB_SCRIPT_SLOTS", "1"))),
-                      niceness=int(os.environ.get("FFNLAB_SCRIPT_NICENESS", "5")))
+SCRIPTS = ScriptSlots(settings.script_slots(), niceness=settings.script_niceness())
 
 
 @contextmanager
@@ -70,7 +69,7 @@ class Held(Generic[K, V]):
     def __init__(self, state_key: str, per_session: int, size: Callable[[V], int]) -> None:
         # A 14-token trace holds 9.5 MB, so a class of 40 short texts fits twice over; 256-token
         # texts (170 MB each) beyond the budget are only cached.
-        budget = int(os.environ.get("FFNLAB_HELD_TRACES_MB", 1024)) * 2**20
+        budget = settings.held_traces_mb() * 2**20
         self.values = HeldValues[K, V](state_key, per_session, budget, size)
 
     def remember(self, key: K, make: Callable[[], V]) -> V:

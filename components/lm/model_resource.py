@@ -12,12 +12,13 @@ from urllib.parse import urlencode
 import streamlit as st
 
 import serving
-from components.shared import url_state
+from components.shared import glossary, url_state
 from components.shared.params import ChoiceParam, Param
 from model.architectures.config import ModelConfig
 from model.architectures.families import ffn_label
 from model.lm import registry
 from model.lm.gguf_loader import LoadedModel, ModelUnavailable
+from model.util.settings import SettingError
 
 
 def get_model(key: str = registry.BUNDLED) -> LoadedModel | None:
@@ -34,7 +35,7 @@ def get_model(key: str = registry.BUNDLED) -> LoadedModel | None:
     try:
         with st.spinner(f"Loading {label}…"), serving.waiting():  # seconds for a big file: others go on
             return serving.load_model(key, progress)
-    except ModelUnavailable as err:
+    except (ModelUnavailable, SettingError) as err:  # a bad $FFNLAB_MAX_MODEL_MB: named, not a traceback
         st.error(f"The trained model is unavailable, so this page cannot run. {err}", icon=":material/error:")
         st.info("Every other page of FFN Lab works without it.")
         return None
@@ -82,7 +83,7 @@ def require_model(page: str, params: Sequence[Param] | Callable[[ModelConfig], S
     lm = get_model(key)
     if lm is None:
         st.stop()
-    st.caption(model_facts(lm.config))
+    glossary.plain_caption(model_facts(lm.config))  # the name comes from the file: no HTML
     params = params(lm.config) if callable(params) else params
     url_state.clamp(page, params)
     url_state.restore(page, params)

