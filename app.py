@@ -2,7 +2,7 @@
 import streamlit as st
 
 import serving
-from components.shared import presentation
+from components.shared import glossary, presentation
 from components.shared.registry import PAGES
 
 # a few scripts at a time, the others wait their turn blocked (serving.page_run)
@@ -17,11 +17,13 @@ with serving.page_run():
                        default=info.url_path == "home")
         sections.setdefault(info.section, []).append(page)
 
-    current = st.navigation(sections, expanded=True)  # all 13 pages, no 'View more' to find
+    current = st.navigation(sections, expanded=True)  # every page listed, no 'View more' to find
     with st.sidebar:
         presentation.controls()
         st.caption("FFN Lab — an interactive explainer of the feed-forward half of every Transformer block. "
                    "Every control is saved in the page URL: copy it to share the exact view.")
     presentation.apply()
+    glossary.start_page()  # hover help marks each term's first use on this page
     current.run()
+    glossary.terms_panel()  # the terms the page marked, after its content
     presentation.publish()

@@ -81,7 +81,7 @@ TERMS: tuple[Term, ...] = (
        "with its own query, key and value projections.", "", "heads", "query heads"),
     _t(BASICS, "GQA", "Grouped-query attention (Ainslie et al. 2023, EMNLP): several query heads share one key "
        "head and one value head, which shrinks the keys and values a model must keep. SmolLM2-135M has 9 query "
-       "heads sharing 3 key/value heads.", "", "grouped-query attention"),
+       "heads sharing 3 key/value heads.", "", "grouped-query attention", "key/value heads"),
     _t(BASICS, "causal", "A causal (decoder-only) language model lets each token attend only to itself and "
        "earlier tokens, so the prediction at a position depends only on the text so far.", "",
        "decoder-only", "causal mask"),
@@ -212,8 +212,8 @@ TERMS: tuple[Term, ...] = (
        "output dotted with that token's unembedding row. A higher logit means a higher probability.", "",
        "logits", "raw logit"),
     _t(READING, "unembedding", "The matrix that turns the final residual vector into logits, one row per "
-       "vocabulary token. With tied embeddings (SmolLM2, GPT-2) it is the embedding matrix itself.", "W_U",
-       "unembedding row", "tied embeddings"),
+       "vocabulary token, also called the LM head. With tied embeddings (SmolLM2, GPT-2) it is the embedding "
+       "matrix itself.", "W_U", "unembedding row", "tied embeddings", "LM head"),
     _t(READING, "centred logit", "A token's logit minus the mean logit over the vocabulary. Softmax ignores "
        "whatever lifts every token at once; the centred logit counts such a shift as zero.",
        "logit − mean logit", "centered logit"),
@@ -244,8 +244,25 @@ TERMS: tuple[Term, ...] = (
     _t(READING, "gradient", "How much a number (here log p of the target) changes per unit change of an "
        "input, found for every input at once by one backward pass.", "∂", "backward pass"),
     _t(READING, "ablation", "Switching a part off (a neuron's coefficient, or a whole FFN's output, set to "
-       "zero) and running the model again to see what changes.", "", "switch off", "switching off",
-       "switched off", "ablate"),
+       "zero, or to its mean over a corpus in a mean ablation) and running the model again to see what changes.", "", "switch off", "switching off",
+       "switched off", "ablate", "mean ablation"),
+    _t(READING, "super weight", "A single scalar in one FFN's down projection that a model cannot lose: zeroing "
+       "it wrecks the model's predictions, while zeroing thousands of other large weights does little (Yu et al. "
+       "2024, arXiv).", "", "super weights"),
+    _t(READING, "massive activation", "One of a few residual-stream values thousands of times larger than the "
+       "median, on the first token or a delimiter, written by one early FFN and then kept almost constant (Sun et "
+       "al. 2024, COLM).", "", "massive activations"),
+    _t(READING, "neuron kinds", "Kinds of neurons read from the weights alone (Gurnee et al. 2024, TMLR; Stolfo "
+       "et al. 2024, NeurIPS): prediction and suppression neurons promote or suppress a few tokens, entropy "
+       "neurons change the model's confidence, token-frequency neurons write along log token frequency, and "
+       "dormant neurons barely fire.", "", "prediction neuron", "suppression neuron", "entropy neuron",
+       "token frequency neuron", "dormant", "prediction and suppression"),
+    _t(READING, "kurtosis", "How heavy-tailed a distribution is; excess kurtosis is 0 for a normal distribution. "
+       "A value vector's readout with high excess kurtosis singles out a few tokens.", "", "excess kurtosis"),
+    _t(READING, "entropy", "How unsure a prediction is: −Σ p log p over the vocabulary, in nats; 0 when one "
+       "token has all the probability.", "H"),
+    _t(READING, "KL divergence", "Kullback–Leibler divergence: how far one probability distribution is from "
+       "another, in nats; 0 when they are equal.", "KL(p ‖ q)", "KL"),
     _t(READING, "logit lens", "Reading the residual stream after each layer through the final norm and "
        "unembedding, as if the model stopped there (nostalgebraist 2020, LessWrong).", "", "layer by layer"),
     _t(READING, "probability", "The model's probability for the next token, the softmax of the logits.",

@@ -3,6 +3,7 @@ import streamlit as st
 
 from components.activations import views
 import serving
+from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import BoolParam, ChoiceParam, MultiChoiceParam, NumberParam
 from components.shared.tables import shape_table
@@ -49,65 +50,65 @@ k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 @url_state.section(PAGE, PARAMS)
 def curves() -> None:
     c1, c2, c3 = st.columns([3, 2, 1])
-    c1.multiselect("Activations", NAMES, format_func=label, key=k("activations"))
+    c1.multiselect("Activations", NAMES, format_func=label, key=k("activations"), help=gloss.help_in("Activations"))
     c2.slider("Input range ±", 0.5, 10.0, step=0.5, key=k("x_range"))
     c3.toggle("Show derivatives", key=k("derivative"))
     v = url_state.values(PAGE, PARAMS)
     names = v["activations"] or ["relu"]
     plot(views.curves_figure(tuple(names), float(v["x_range"]), v["derivative"]))
     if "relu" in names:
-        st.caption("The shaded side is ReLU's dead zone: for a negative input both its output and its gradient are "
-                   "exactly 0. A neuron whose input is negative for every token gets no gradient there and can "
-                   f"stop learning for good, a **dying ReLU**. Leaky ReLU keeps a small slope ({LEAKY_SLOPE}) on that "
-                   "side for this reason (Maas, Hannun and Ng 2013, *ICML* workshop).")
+        gloss.caption("The shaded side is ReLU's dead zone: for a negative input both its output and its gradient are "
+                      "exactly 0. A neuron whose input is negative for every token gets no gradient there and can "
+                      f"stop learning for good, a **dying ReLU**. Leaky ReLU keeps a small slope ({LEAKY_SLOPE}) on that "
+                      "side for this reason (Maas, Hannun and Ng 2013, *ICML* workshop).")
     with st.expander("Formulas and where each is used", expanded=False):
         for name in names:
             a = ACTIVATIONS[name]
-            st.markdown(f"**{a.label}**: ${a.formula}$ — {a.used_by}")
+            gloss.markdown(f"**{a.label}**: ${a.formula}$ — {a.used_by}")
 
 
 curves()
 
-st.subheader("Exact GELU, its tanh approximation, and ReLU near zero")
+gloss.header("Exact GELU, its tanh approximation, and ReLU near zero")
 left, right = st.columns(2)
 exact_vs_tanh, near_zero = views.gelu_figures()
 with left:
     plot(exact_vs_tanh)
 with right:
     plot(near_zero)
-st.caption(prose_facts.fill(
+gloss.caption(prose_facts.fill(
     "The two GELUs differ by at most {gelu_tanh_max_gap} on [−8, 8]. GPT-2's code uses the tanh form, which "
     "Hendrycks and Gimpel (2016, arXiv) gave as a faster approximation. GELU lies below ReLU by |x|·Φ(−|x|), "
     "the same on both sides of zero: GELU − ReLU is {gelu_minus_relu_1} at x = ±1, {gelu_minus_relu_2} at ±2 "
     "and {gelu_minus_relu_4} at ±4. So they differ most near zero, where GELU is curved and lets small "
     "negative values through."))
 
-st.subheader("Gated units: act(g) · u")
+gloss.header("Gated units: act(g) · u")
 
 
 @url_state.section(PAGE, PARAMS)
 def gated() -> None:
     glu = st.segmented_control("Gated variant", list(GLU_VARIANTS), format_func=lambda n: GLU_LABELS[n],
-                               key=k("glu"), required=True)
+                               key=k("glu"), required=True, help=gloss.help_in("Gated variant"))
     plot(views.glu_figure(glu))
     act = GLU_VARIANTS[glu]
-    st.caption(f"A gated neuron multiplies two projections of the same token: {act}(g) scales u. It is not a "
-               f"0–1 valve ({act}(3) = {prose_facts.value(act, 3.0):.2f}). Where {act}(g) > 0 the product has u's sign. "
-               f"{GLU_LABELS[glu]}: " + prose_facts.gated_caption(act))
+    gloss.caption(f"A gated neuron multiplies two projections of the same token: {act}(g) scales u. It is not a "
+                  f"0–1 valve ({act}(3) = {prose_facts.value(act, 3.0):.2f}). Where {act}(g) > 0 the product has u's sign. "
+                  f"{GLU_LABELS[glu]}: " + prose_facts.gated_caption(act))
 
 
 gated()
 
-st.subheader("A live random FFN")
+gloss.header("A live random FFN")
 
 
 @url_state.section(PAGE, PARAMS)
 def live_ffn() -> None:
     c1, c2, c3, c4, c5 = st.columns(5)
-    c1.slider("d_model", 16, 1024, step=16, key=k("d_model"))
-    c2.slider("d_ff", 16, 4096, step=16, key=k("d_ff"))
-    c3.selectbox("Activation", FFN_KINDS, format_func=label, key=k("ffn_activation"))
-    c4.slider("Tokens", 1, 256, key=k("tokens"))
+    c1.slider("d_model", 16, 1024, step=16, key=k("d_model"), help=gloss.help_in("d_model"))
+    c2.slider("d_ff", 16, 4096, step=16, key=k("d_ff"), help=gloss.help_in("d_ff"))
+    c3.selectbox("Activation", FFN_KINDS, format_func=label, key=k("ffn_activation"), help=gloss.help_in("Activation"))
+    c4.slider("Tokens", 1, 256, key=k("tokens"), help=gloss.help_in("Tokens"))
     c5.number_input("Seed", 0, 9999, key=k("seed"))
     v = url_state.values(PAGE, PARAMS)
     title = f"Hidden coefficients of {v['tokens']} random tokens ({label(v['ffn_activation'])})"
@@ -115,12 +116,12 @@ def live_ffn() -> None:
     m1, m2, m3 = st.columns(3)
     m1.metric("Exactly zero", f"{stats.frac_zero:.1%}", help="ReLU-style sparsity: these neurons are off.")
     m2.metric("Negative", f"{stats.frac_negative:.1%}", help="GELU and SiLU let small negatives through.")
-    m3.metric("FFN parameters", f"{stats.n_params:,}")
+    m3.metric("FFN parameters", f"{stats.n_params:,}", help=gloss.help_in("FFN parameters"))
     left, right = st.columns([2, 1])
     with left:
         plot(histogram)
     with right:
-        st.markdown("**Shapes** (batch, tokens, features)")
+        gloss.markdown("**Shapes** (batch, tokens, features)")
         shape_table(stats.shapes)
 
 

@@ -4,6 +4,7 @@ import streamlit as st
 from components.architectures import views
 from components.architectures.controls import FIELDS, PARAMS, PRESET_PARAM, config_from, modified_fields, preset_values
 import serving
+from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.tables import shape_table, table
 from components.shared.widgets import page_header, plot
@@ -40,38 +41,42 @@ def set_d_ff(value: int) -> None:
 st.selectbox("Start from a published model", list(PRESETS), format_func=lambda p: PRESETS[p].name,
              key=k("preset"), on_change=load_preset)
 cols = st.columns(5)
-cols[0].number_input("d_model", 8, 16384, step=64, key=k("d_model"))
-cols[1].number_input("d_ff", 1, 65536, step=64, key=k("d_ff"))
+cols[0].number_input("d_model", 8, 16384, step=64, key=k("d_model"), help=gloss.help_in("d_model"))
+cols[1].number_input("d_ff", 1, 65536, step=64, key=k("d_ff"), help=gloss.help_in("d_ff"))
 cols[2].selectbox("FFN kind", ["dense", "gated", "moe"], key=k("ffn"),
                   format_func={"dense": "dense (2 matrices)", "gated": "gated (3 matrices)",
-                               "moe": "Mixture of Experts (gated)"}.get)
+                               "moe": "Mixture of Experts (gated)"}.get, help=gloss.help_in("FFN kind"))
 cols[3].selectbox("Activation", list(ACTIVATIONS), format_func=lambda a: ACTIVATIONS[a].label,
-                  key=k("activation"))
+                  key=k("activation"), help=gloss.help_in("Activation"))
 cols[4].number_input("Layers", 1, 256, key=k("n_layers"))
 cols = st.columns(5)
-cols[0].number_input("Attention heads", 1, 256, key=k("n_heads"))
-cols[1].number_input("Key/value heads", 1, 256, key=k("n_kv_heads"), help="Fewer than heads = grouped-query attention.")
-cols[2].number_input("Vocabulary", 1, 1_000_000, key=k("vocab"))
+cols[0].number_input("Attention heads", 1, 256, key=k("n_heads"), help=gloss.help_in("Attention heads"))
+cols[1].number_input("Key/value heads", 1, 256, key=k("n_kv_heads"),
+                     help=gloss.help_in("Key/value heads", "Fewer than heads = grouped-query attention."))
+cols[2].number_input("Vocabulary", 1, 1_000_000, key=k("vocab"), help=gloss.help_in("Vocabulary"))
 cols[3].number_input("Learned positions", 0, 1_048_576, key=k("context"), help="0 = rotary (RoPE): no parameters.")
 cols[4].selectbox("LM head", ["tied", "untied", "none"], key=k("head"),
-                  help="Tied reuses the token embedding matrix; 'none' is an encoder like BERT.")
+                  help=gloss.help_in("LM head", "Tied reuses the token embedding matrix; 'none' is an encoder like BERT."))
 cols = st.columns(5)
 cols[0].selectbox("Norm", ["layernorm", "rmsnorm"], key=k("norm"),
-                  format_func={"layernorm": "LayerNorm (weight + bias)", "rmsnorm": "RMSNorm (weight)"}.get)
-cols[1].toggle("Biases in linear layers", key=k("bias"))
+                  format_func={"layernorm": "LayerNorm (weight + bias)", "rmsnorm": "RMSNorm (weight)"}.get,
+                  help=gloss.help_in("Norm"))
+cols[1].toggle("Biases in linear layers", key=k("bias"), help=gloss.help_in("Biases in linear layers"))
 moe = url_state.value(PAGE, "ffn") == "moe"
-cols[2].number_input("Experts", 1, 256, key=k("n_experts"), disabled=not moe)
-cols[3].number_input("Experts per token (top-k)", 1, 256, key=k("top_k"), disabled=not moe)
-cols[4].number_input("Context for FLOPs", 1, 1_048_576, key=k("seq"), help="Positions each token attends to.")
+cols[2].number_input("Experts", 1, 256, key=k("n_experts"), disabled=not moe, help=gloss.help_in("Experts"))
+cols[3].number_input("Experts per token (top-k)", 1, 256, key=k("top_k"), disabled=not moe,
+                     help=gloss.help_in("Experts per token (top-k)"))
+cols[4].number_input("Context for FLOPs", 1, 1_048_576, key=k("seq"),
+                     help=gloss.help_in("Context for FLOPs", "Positions each token attends to."))
 
 values = url_state.values(PAGE, FIELDS)
 preset = url_state.value(PAGE, "preset")
 d_model, d_ff = values["d_model"], values["d_ff"]
 gated = values["ffn"] != "dense"
 ratio_cols = st.columns([3, 1, 1, 1])
-ratio_cols[0].markdown(f"**d_ff / d_model = {d_ff / d_model:.3f}** — 4× in GPT-2 and BERT; LLaMA's gated FFN "
-                       f"uses ≈ 8/3× so its three matrices cost what two did at 4×. A choice, not a rule: the "
-                       f"gated presets use {prose_facts.gated_ratios()}.")
+ratio_cols[0].markdown(gloss.mark(f"**d_ff / d_model = {d_ff / d_model:.3f}** — 4× in GPT-2 and BERT; LLaMA's gated "
+                                  f"FFN uses ≈ 8/3× so its three matrices cost what two did at 4×. A choice, not a "
+                                  f"rule: the gated presets use {prose_facts.gated_ratios()}."), unsafe_allow_html=True)
 ratio_cols[1].button("4×", key=k("btn_4x"), on_click=set_d_ff, args=(4 * d_model,), width="stretch")
 ratio_cols[2].button("8/3×", key=k("btn_83"), on_click=set_d_ff, args=(accounting.parameter_matched_d_ff(d_model),),
                      width="stretch")
@@ -86,14 +91,15 @@ else:
     b, rows, flops, torch_total, (block_pie, model_pie, flops_bar) = views.budget_view(cfg, values["seq"])
     changed = modified_fields(preset, values)
     name = PRESETS[preset].name + (f" (modified: {', '.join(changed)})" if changed else "")
-    st.subheader(name)
+    gloss.header(name)
     m = st.columns(5)
-    m[0].metric("Total parameters", si(b.total), help=f"{b.total:,} exactly")
+    m[0].metric("Total parameters", si(b.total), help=gloss.help_in("Total parameters", f"{b.total:,} exactly"))
     m[1].metric("Active per token", si(b.active),
                 help=f"{b.active:,} exactly. Differs from the total only for Mixture of Experts.")
-    m[2].metric("FFN share of all", f"{b.ffn_share:.1%}")
-    m[3].metric("FFN share, non-embedding", f"{b.ffn_share_non_embedding:.1%}")
-    m[4].metric("Forward FLOPs / token", si(sum(flops.values())))
+    m[2].metric("FFN share of all", f"{b.ffn_share:.1%}", help=gloss.help_in("FFN share of all"))
+    m[3].metric("FFN share, non-embedding", f"{b.ffn_share_non_embedding:.1%}",
+                help=gloss.help_in("FFN share, non-embedding"))
+    m[4].metric("Forward FLOPs / token", si(sum(flops.values())), help=gloss.help_in("Forward FLOPs / token"))
     if not changed:
         published, active = PUBLISHED_TOTALS[preset]
         ok = (b.total, b.active) == (published, active)
@@ -107,7 +113,7 @@ else:
         plot(model_pie)
 
     widths = accounting.dense_vs_gated(d_model)
-    st.markdown(
+    gloss.markdown(
         f"**Parameter-matched widths for d_model = {d_model}:** a dense 4× FFN has "
         f"{widths['dense'].params:,} parameters; a gated FFN ({ffn_label(cfg) if gated else 'e.g. SwiGLU'}) with "
         f"d_ff = {widths['gated'].d_ff:,} (8/3 · d_model) has "
@@ -118,7 +124,7 @@ else:
     with left:
         plot(flops_bar)
     with right:
-        st.markdown("**Weight memory**")
+        gloss.markdown("**Weight memory**")
         table({"precision": list(accounting.BYTES_PER_PARAM),
                "all weights": [bytes_(x) for x in accounting.weight_memory(b.total).values()],
                "FFN weights": [bytes_(x) for x in accounting.weight_memory(b.by_group["ffn"]).values()]})
@@ -135,13 +141,13 @@ else:
         + ("— identical to the count above." if torch_total == b.total else "— DIFFERENT from the count above."))
     block_params = sum(b.block.values())
     if block_params <= views.LIVE_BLOCK_LIMIT:
-        st.markdown("**One block with random weights, run on a (batch=2, seq=8, d_model) input**")
+        gloss.markdown("**One block with random weights, run on a (batch=2, seq=8, d_model) input**")
         walk = views.shape_walk(cfg)
         shape_table(walk)
     else:
-        st.caption(f"One block has {block_params:,} parameters, more than we allocate for a live run "
-                   f"({views.LIVE_BLOCK_LIMIT:,}); the counts above are exact and checked on PyTorch's "
-                   "meta device, which has shapes but no storage.")
+        gloss.caption(f"One block has {block_params:,} parameters, more than we allocate for a live run "
+                      f"({views.LIVE_BLOCK_LIMIT:,}); the counts above are exact and checked on PyTorch's "
+                      "meta device, which has shapes but no storage.")
 
 @st.fragment
 def count_a_file() -> None:

@@ -5,6 +5,7 @@ import streamlit as st
 from components.lm import concept_views, dictionary_views
 from components.lm.model_resource import link, require_model
 import serving
+from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
@@ -55,34 +56,35 @@ def kv_link(text: str, layer: int, neuron: int) -> str:
 
 
 if MODEL == registry.BUNDLED and lm.source.stem == GALLERY_MODEL:
-    st.subheader("Gallery: concept neurons of SmolLM2-135M")
-    st.caption("Found with the search below. Every number here, and every word that describes one (which way a "
-               "neuron fires, how sure the model becomes), is computed now, on this model.")
+    gloss.header("Gallery: concept neurons of SmolLM2-135M")
+    gloss.caption("Found with the search below. Every number here, and every word that describes one (which way a "
+                  "neuron fires, how sure the model becomes), is computed now, on this model.")
     for entry in GALLERY:
         hit, (p0, p1, m) = concept_views.gallery_evidence(entry)
         with st.container(border=True):
-            st.markdown(f"**{entry.title}** · layer {entry.layer}, neuron {entry.neuron} · "
-                        f"[open its card](neurons?layer={entry.layer}&neuron={entry.neuron})")
+            gloss.markdown(f"**{entry.title}** · layer {entry.layer}, neuron {entry.neuron} · "
+                           f"[open its card](neurons?layer={entry.layer}&neuron={entry.neuron})")
             if hit is not None:
                 st.markdown(story(entry, [kv.token_text(lm.tokenizer, i) for i in hit.promoted], hit.in_top,
                                   hit.set_size, hit.z, m, p0, p1))
                 sign = "negative" if hit.z < 0 else "positive"
-                st.markdown(f"Writes, when its coefficient is {sign}: {tokens_line(hit.promoted[:8])} · "
-                            f"{hit.in_top} of the {hit.set_size} {entry.concept} are in the top 1% of what it "
-                            f"writes (z = {hit.z:+.1f})")
+                gloss.plain_markdown(f"Writes, when its coefficient is {sign}: {tokens_line(hit.promoted[:8])} · "
+                                     f"{hit.in_top} of the {hit.set_size} {entry.concept} are in the top 1% of what it "
+                                     f"writes (z = {hit.z:+.1f})")
             else:
-                st.markdown(f"On this model it is no longer among the concept search's top 30 for {entry.concept}.")
+                gloss.markdown(f"On this model it is no longer among the concept search's top 30 for {entry.concept}.")
             c1, c2 = st.columns([3, 2])
-            c1.markdown(f"After {code_span(entry.sentence)} it fires with m = {m:+.2f}. Switched off, "
-                        f"p({code_span(entry.token)}) goes from **{p0:.1%}** to **{p1:.1%}**.")
+            gloss.plain_markdown(f"After {code_span(entry.sentence)} it fires with m = {m:+.2f}. Switched off, "
+                                 f"p({code_span(entry.token)}) goes from **{p0:.1%}** to **{p1:.1%}**.", to=c1)
             c2.page_link("pages/kv_memory.py", label="Switch it off on the key-value page", icon=":material/science:",
                          query_params={"text": entry.sentence, "view": "intervene",
-                                       "off": f"L{entry.layer}n{entry.neuron}"})
-            st.caption("Where it fires hardest that way in the corpus: its key, the input side, which need not "
-                       "look like what it writes.")
+                                       "off": f"L{entry.layer}n{entry.neuron}"},
+                         help=gloss.help_in("Switch it off on the key-value page"))
+            gloss.caption("Where it fires hardest that way in the corpus: its key, the input side, which need not "
+                          "look like what it writes.")
             contexts(entry.layer, entry.neuron, -1 if hit is not None and hit.z < 0 else 1, n=2)
 
-st.subheader("Search")
+gloss.header("Search")
 st.pills("Concept", [*concepts.CONCEPTS, CUSTOM], key=k("concept"), required=True)
 choice = url_state.value(PAGE, "concept")
 if choice == CUSTOM:
@@ -118,10 +120,10 @@ st.caption(f"“On your text” opens the key-value page with the neuron switche
 st.selectbox("Contexts of", range(len(hits)), key=k("hit"),
              format_func=lambda i: f"L{hits[i].layer} n{hits[i].neuron} (z = {hits[i].z:+.1f})")
 chosen = hits[min(url_state.value(PAGE, "hit"), len(hits) - 1)]
-st.markdown(f"**L{chosen.layer} n{chosen.neuron}: where it fires hardest "
-            f"{'negatively' if chosen.z < 0 else 'positively'} (the way it writes the set) in the corpus**")
+gloss.markdown(f"**L{chosen.layer} n{chosen.neuron}: where it fires hardest "
+               f"{'negatively' if chosen.z < 0 else 'positively'} (the way it writes the set) in the corpus**")
 contexts(chosen.layer, chosen.neuron, -1 if chosen.z < 0 else 1, n=5)
-st.caption("A z of 5 means the set's words score 5 standard deviations above an average token in what the neuron "
-           "writes. Most neurons are broad: they promote a theme, and a set is a good fit when most of its words "
-           "sit in the neuron's top 1%.")
+gloss.caption("A z of 5 means the set's words score, on average, 5 standard deviations above the vocabulary's mean in what the neuron "
+              "writes. Most neurons are broad: they promote a theme, and a set is a good fit when most of its words "
+              "sit in the neuron's top 1%.")
 url_state.publish(PAGE, PARAMS)

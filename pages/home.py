@@ -2,13 +2,14 @@
 import streamlit as st
 
 import serving
+from components.shared import glossary as gloss
 from components.shared.registry import PAGES
 from model.architectures.prose_facts import fill
 
 serving.route_through_app()
 
-st.title("FFN Lab")
-st.markdown(fill(
+gloss.title("FFN Lab")
+gloss.markdown(fill(
     """
 Every Transformer block has two halves. **Attention** lets each token look at the others and mix
 in what it finds. The **feed-forward network (FFN)** then processes every token *on its own*:
@@ -36,5 +37,5 @@ for info in PAGES:
     if info.url_path == "home":
         continue
     with st.container(border=True):
-        st.page_link(info.path, label=info.title, icon=info.icon)
-        st.caption(fill(info.blurb))
+        st.page_link(info.path, label=info.title, icon=info.icon, help=gloss.help_in(info.title))
+        gloss.caption(fill(info.blurb))

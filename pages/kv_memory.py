@@ -8,6 +8,7 @@ from components.lm import kv_views
 from components.lm.kv_controls import format_neurons, parse_neurons, token_for
 from components.lm.model_resource import ffn_label, require_model
 import serving
+from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
@@ -41,7 +42,7 @@ class Question:
 def numbered_headings(first: int) -> Callable[[str], None]:
     """Subheaders numbered on from `first`, so whatever view is open its sections count 1, 2, 3…"""
     count = iter(range(first, 100))
-    return lambda title: st.subheader(f"{next(count)} · {title}")
+    return lambda title: gloss.header(f"{next(count)} · {title}")
 
 
 def pick(name: str) -> None:
@@ -66,57 +67,58 @@ def target_controls(q: Question) -> None:
 def keys_view(q: Question) -> None:
     a, position = q.a, q.position
     q.heading("Keys: which neurons fire on which tokens")
-    st.caption(f"Opened on the neuron that wrote most of {q.target_label!r} (largest direct effect on its centred "
-               "logit); move the layer or type a neuron to explore.")
+    gloss.plain_caption(f"Opened on the neuron that wrote most of {q.target_label!r} (largest direct effect on its centred "
+                        "logit); move the layer or type a neuron to explore.")
     st.slider("Layer", 0, lm.config.n_layers - 1, key=k("layer"))
     layer = url_state.value(PAGE, "layer")
     neurons, heatmap = kv_views.keys_heatmap(MODEL, text, layer)
     plot(heatmap)
     chosen = url_state.value(PAGE, "neuron")
     neuron = neurons[0] if chosen < 0 else chosen
-    st.number_input("Neuron (−1 = the most active one)", -1, lm.config.d_ff - 1, key=k("neuron"))
+    st.number_input("Neuron (−1 = the most active one)", -1, lm.config.d_ff - 1, key=k("neuron"),
+                    help=gloss.help_in("Neuron (−1 = the most active one)"))
     coeffs = a.trace.coeffs[layer, :, neuron].numpy()
-    st.markdown(f"**Layer {layer}, neuron {neuron}**: its coefficient m on every token "
-                "(red positive, blue negative; hover for values)")
+    gloss.plain_markdown(f"**Layer {layer}, neuron {neuron}**: its coefficient m on every token "
+                         "(red positive, blue negative; hover for values)")
     st.markdown(coloured_tokens(a.enc.pieces, coeffs, highlight=position), unsafe_allow_html=True)
     if lm.config.ffn_kind == "gated":
         signs = kv_views.kv.sign_combinations(a.trace, layer, neuron)
-        st.caption(f"Unlike a ReLU key, a {ffn_label(lm.config)} coefficient "
-                   f"m = {lm.config.activation}(gate·x)·(up·x) can be negative: the neuron then *subtracts* its "
-                   "value vector. How often each sign pair of (gate, up) occurs on this text: "
-                   + ", ".join(f"{name}: {count}" for name, count in signs.items()) + ".")
+        gloss.plain_caption(f"Unlike a ReLU key, a {ffn_label(lm.config)} coefficient "
+                            f"m = {lm.config.activation}(gate·x)·(up·x) can be negative: the neuron then *subtracts* its "
+                            "value vector. How often each sign pair of (gate, up) occurs on this text: "
+                            + ", ".join(f"{name}: {count}" for name, count in signs.items()) + ".")
     else:
-        st.caption(f"In a dense FFN the coefficient is m = {ffn_label(lm.config).removeprefix('dense ')}(k·x + b) "
-                   f"for the neuron's key k. Unlike a gated one it hardly goes below zero (here its lowest value on "
-                   f"this text is {float(coeffs.min()):+.2f}): the neuron adds its value vector or stays nearly silent.")
+        gloss.plain_caption(f"In a dense FFN the coefficient is m = {ffn_label(lm.config).removeprefix('dense ')}(k·x + b) "
+                            f"for the neuron's key k. Unlike a gated one it hardly goes below zero (here its lowest value on "
+                            f"this text is {float(coeffs.min()):+.2f}): the neuron adds its value vector or stays nearly silent.")
 
     q.heading("Values: what the neuron writes")
     m_here = float(coeffs[position])
     up_tokens, down_tokens, _ = kv_views.value_reading(MODEL, layer, neuron, 1.0 if m_here >= 0 else -1.0)
-    st.markdown(f"Its value vector read through the final norm and the {'tied ' if lm.config.head == 'tied' else ''}"
-                f"unembedding, with the sign of its "
-                f"coefficient at position {position} (m = {m_here:+.3f}) taken into account:")
+    gloss.plain_markdown(f"Its value vector read through the final norm and the {'tied ' if lm.config.head == 'tied' else ''}"
+                         f"unembedding, with the sign of its "
+                         f"coefficient at position {position} (m = {m_here:+.3f}) taken into account:")
     c1, c2 = st.columns(2)
-    c1.markdown("**Promotes** " + " ".join(code_span(t) for t in up_tokens))
+    gloss.plain_markdown("**Promotes** " + " ".join(code_span(t) for t in up_tokens), to=c1)
     c2.markdown("**Suppresses** " + " ".join(code_span(t) for t in down_tokens))
     rank = kv_views.readout_rank(MODEL, layer, neuron, 1.0 if m_here >= 0 else -1.0, q.target)
-    st.markdown(f"Where {code_span(q.target_label)} stands in what it writes: **rank {rank + 1:,}** of "
-                f"{lm.config.vocab_size:,} ({kv_views.rank_verdict(rank, lm.config.vocab_size)}).")
+    gloss.plain_markdown(f"Where {code_span(q.target_label)} stands in what it writes: **rank {rank + 1:,}** of "
+                         f"{lm.config.vocab_size:,} ({kv_views.rank_verdict(rank, lm.config.vocab_size)}).")
 
     q.heading("The check behind the picture")
     total, ffn_out = kv_views.kv.sub_update_sum(lm.model, a.trace, layer, position)
     gap = float((total - ffn_out).abs().max())
     bias = " and the FFN's output bias" if lm.config.ffn_bias else ""
-    st.markdown(f"Adding up all {lm.config.d_ff:,} sub-updates mᵢ·vᵢ of layer {layer} at position {position}{bias} "
-                f"gives the FFN's output: first values {', '.join(f'{v:+.4f}' for v in total[:4].tolist())} … "
-                f"vs {', '.join(f'{v:+.4f}' for v in ffn_out[:4].tolist())} …; largest difference "
-                f"over all {lm.config.d_model} dimensions: **{gap:.1e}** (float32 rounding).")
+    gloss.plain_markdown(f"Adding up all {lm.config.d_ff:,} sub-updates mᵢ·vᵢ of layer {layer} at position {position}{bias} "
+                         f"gives the FFN's output: first values {', '.join(f'{v:+.4f}' for v in total[:4].tolist())} … "
+                         f"vs {', '.join(f'{v:+.4f}' for v in ffn_out[:4].tolist())} …; largest difference "
+                         f"over all {lm.config.d_model} dimensions: **{gap:.1e}** (float32 rounding).")
     if lm.config.post_norms:
         scale = float(a.trace.ffn_out_scales[layer, position])
-        st.caption(f"{lm.config.name} normalises the FFN's output before adding it to the residual stream (Gemma 2's "
-                   f"post-norm): at this token the whole output is multiplied by {scale:.3g} (1/its rms), then by the "
-                   "norm's weights. One number per token, so the sum still splits neuron by neuron: here vᵢ is the "
-                   "down projection's column times those weights, and each mᵢ is taken times that number.")
+        gloss.plain_caption(f"{lm.config.name} normalises the FFN's output before adding it to the residual stream (Gemma 2's "
+                            f"post-norm): at this token the whole output is multiplied by {scale:.3g} (1/its rms), then by the "
+                            "norm's weights. One number per token, so the sum still splits neuron by neuron: here vᵢ is the "
+                            "down projection's column times those weights, and each mᵢ is taken times that number.")
 
 
 def attribution_view(q: Question) -> None:
@@ -127,7 +129,7 @@ def attribution_view(q: Question) -> None:
                          key=k("measure"), required=True)
     measure = url_state.value(PAGE, "measure")
     attr = kv_views.attribution(MODEL, text, position, target, contrast, measure)
-    st.markdown(kv_views.attribution_summary(attr, target_label, kv_views.token_labels(MODEL, [contrast])[0]
+    gloss.plain_markdown(kv_views.attribution_summary(attr, target_label, kv_views.token_labels(MODEL, [contrast])[0]
                                              if contrast is not None else None, position))
     left, right = st.columns([2, 3])
     with left:
@@ -138,23 +140,24 @@ def attribution_view(q: Question) -> None:
                f"rank of {target_label!r}": [r + 1 for r in attr.ranks],
                "top": [f"{(r + 1) / lm.config.vocab_size:.1%}" for r in attr.ranks],
                "promotes": [" ".join(repr(t) for t in p) for p in attr.promoted]})
-    st.markdown(kv_views.specificity_summary(attr, target_label))
+    gloss.plain_markdown(kv_views.specificity_summary(attr, target_label))
 
     q.heading("Check by switching them off")
-    st.slider("Switch off the top", 1, 20, key=k("k_off"), format="%d neurons")
+    st.slider("Switch off the top", 1, 20, key=k("k_off"), format="%d neurons",
+              help=gloss.help_in("Switch off the top"))
     k_off = url_state.value(PAGE, "k_off")
     chosen = tuple((lay, neu) for lay, neu, _, _ in attr.rows[:k_off])
     m0, m1, p0, p1 = kv_views.ablation_check(MODEL, text, position, target, contrast, chosen)
     c1, c2 = st.columns(2)
     c1.metric(f"p({target_label!r}) with them switched off", f"{p1:.1%}", f"{p1 - p0:+.1%} from {p0:.1%}",
-              delta_color="off")
+              delta_color="off", help=gloss.help_in(f"p({target_label!r}) with them switched off"))
     metric_name = at.metric_name(attr.target)
     estimate = (f" (estimated {sum(v for _, _, v, _ in attr.rows[:k_off]):+.2f})"
                 if kv_views.MEASURES[measure].estimates_switch_off else "")
     c2.metric(f"Change of the {metric_name}", f"{m1 - m0:+.2f}", estimate.strip(" ()") or None, delta_color="off")
     if contrast is None:
-        st.markdown(f"**Which ranking finds the neurons that matter?** Switching off the top {min(k_off, 10)} "
-                    f"of each ranking:")
+        gloss.plain_markdown(f"**Which ranking finds the neurons that matter?** Switching off the top {min(k_off, 10)} "
+                             f"of each ranking:")
         comparison = kv_views.ranking_comparison(MODEL, text, position, target, min(k_off, 10))
         table({"ranked by": [name for name, _, _ in comparison],
                f"p({target_label!r}) after": [f"{after:.1%}" for _, _, after in comparison],
@@ -165,24 +168,26 @@ def lens_view(q: Question) -> None:
     q.heading("Layer by layer: where the prediction forms")
     target_controls(q)
     lens, figure = kv_views.lens_view(MODEL, text, q.position, q.target)
-    st.markdown(kv_views.lens_summary(lens, q.target_label))
+    gloss.plain_markdown(kv_views.lens_summary(lens, q.target_label))
     plot(figure)
 
 
 def intervene_view(q: Question) -> None:
     q.heading("Switch neurons off (or amplify them)")
     c1, c2, c3 = st.columns(3)
-    c1.slider("How many of the top contributing neurons", 0, 20, key=k("n_off"))
+    c1.slider("How many of the top contributing neurons", 0, 20, key=k("n_off"),
+              help=gloss.help_in("How many of the top contributing neurons"))
     c2.slider("Multiply their coefficients by", -2.0, 4.0, step=0.5, key=k("factor"),
               help="0 switches them off; 2 doubles them; −1 flips them.")
-    c3.selectbox("Also remove whole FFN layers", ["none", "all", "first_half", "second_half"], key=k("off_layers"))
+    c3.selectbox("Also remove whole FFN layers", ["none", "all", "first_half", "second_half"], key=k("off_layers"),
+                 help=gloss.help_in("Also remove whole FFN layers"))
     named, bad = parse_neurons(url_state.value(PAGE, "off"), lm.config.n_layers, lm.config.d_ff)
     if bad:
         st.warning("Not neurons of this model, left out: " + ", ".join(code_span(b) for b in bad))
     if named:
         chosen = tuple(named)
-        st.caption("Switching the neurons named in the link: " + format_neurons(named).replace(",", ", ")
-                   + " (clear `off` in the URL to use the top contributors instead).")
+        gloss.plain_caption("Switching the neurons named in the link: " + format_neurons(named).replace(",", ", ")
+                            + " (clear `off` in the URL to use the top contributors instead).")
     else:
         rows = kv_views.attribution(MODEL, text, q.position, q.target).rows
         chosen = tuple((lay, neu) for lay, neu, _, _ in rows[: url_state.value(PAGE, "n_off")])
@@ -191,11 +196,11 @@ def intervene_view(q: Question) -> None:
                   "second_half": tuple(range(half, lm.config.n_layers))}[url_state.value(PAGE, "off_layers")]
     figure, before, after = kv_views.intervene(MODEL, text, q.position, chosen, url_state.value(PAGE, "factor"),
                                                layers_off)
-    st.caption("Neurons changed: " + (", ".join(f"L{lay} n{neu}" for lay, neu in chosen) or "none")
-               + (f"; FFN layers removed: {len(layers_off)}" if layers_off else ""))
+    gloss.plain_caption("Neurons changed: " + (", ".join(f"L{lay} n{neu}" for lay, neu in chosen) or "none")
+                        + (f"; FFN layers removed: {len(layers_off)}" if layers_off else ""))
     plot(figure)
     b_tok, a_tok = kv_views.token_labels(MODEL, [before[0], after[0]])
-    st.markdown(f"Top prediction before: **{b_tok!r}** ({before[1]:.1%}) · after: **{a_tok!r}** ({after[1]:.1%})")
+    gloss.plain_markdown(f"Top prediction before: **{b_tok!r}** ({before[1]:.1%}) · after: **{a_tok!r}** ({after[1]:.1%})")
 
 
 def labour_view(q: Question) -> None:
@@ -203,15 +208,16 @@ def labour_view(q: Question) -> None:
     figure, labour, (no_ffn, no_attention) = kv_views.division_of_labour(MODEL, text)
     plot(figure)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Loss of the text (nats per token)", f"{labour.loss:.2f}")
+    c1.metric("Loss of the text (nats per token)", f"{labour.loss:.2f}",
+              help=gloss.help_in("Loss of the text (nats per token)"))
     for column, name, removal in ((c2, "every FFN", labour.without_ffn),
                                   (c3, "all attention", labour.without_attention)):
         column.metric(f"Loss with {name} removed", f"{removal.loss:.2f}", f"{removal.loss - labour.loss:+.2f}",
-                      delta_color="inverse")
+                      delta_color="inverse", help=gloss.help_in(f"Loss with {name} removed"))
     for what, guesses in (("Without any FFN the model's top guesses after the last token become: ", no_ffn),
                           ("Without any attention, where each token sees only itself, they become: ", no_attention)):
         labels = kv_views.token_labels(MODEL, [i for i, _ in guesses])
-        st.markdown(what + ", ".join(f"{code_span(t)} ({p:.1%})" for t, (_, p) in zip(labels, guesses)))
+        gloss.plain_markdown(what + ", ".join(f"{code_span(t)} ({p:.1%})" for t, (_, p) in zip(labels, guesses)))
 
 
 def contexts_view(q: Question) -> None:
@@ -230,8 +236,8 @@ def contexts_view(q: Question) -> None:
         return
     table({"neuron": [f"L{lay} n{neu}" for lay, neu, _, _ in diff],
            "m in A": [x for _, _, x, _ in diff], "m in B": [y for _, _, _, y in diff]})
-    st.caption("The neurons whose coefficients on the word differ most: the same token, read in "
-               "different contexts, opens different memories.")
+    gloss.plain_caption("The neurons whose coefficients on the word differ most: the same token, read in "
+                        "different contexts, opens different memories.")
 
 
 @dataclass(frozen=True)
@@ -308,10 +314,10 @@ if a.enc.truncated:
 pos_value = url_state.value(PAGE, "pos")
 position = n - 1 if pos_value < 0 or pos_value >= n else pos_value
 
-st.subheader("1 · Tokens and the model's next-token prediction")
+gloss.header("1 · Tokens and the model's next-token prediction")
 st.markdown(coloured_tokens(a.enc.pieces, highlight=position), unsafe_allow_html=True)
-st.caption(f"{n} tokens as the model sees them (· is a space, ↵ a line break). Predictions are for the "
-           f"token after position {position} (outlined).")
+gloss.plain_caption(f"{n} tokens as the model sees them (· is a space, ↵ a line break). Predictions are for the "
+                    f"token after position {position} (outlined).")
 st.select_slider("Position", options=[-1, *range(n)], key=k("pos"),
                  format_func=lambda i: "last token" if i == -1 else f"{i}: {a.enc.pieces[i]!r}")
 preds, pred_tokens, preds_figure = kv_views.predictions(MODEL, text, position)
@@ -319,7 +325,8 @@ left, right = st.columns([3, 2])
 with left:
     plot(preds_figure)
 with right:
-    st.metric("Predicted next token", repr(pred_tokens[0]), f"{preds[0][1]:.1%}", delta_color="off")
+    st.metric("Predicted next token", repr(pred_tokens[0]), f"{preds[0][1]:.1%}", delta_color="off",
+              help=gloss.help_in("Predicted next token"))
 
 @url_state.section(PAGE, PARAMS)
 def explore(a, position: int, preds: list, pred_tokens: list) -> None:

@@ -4,6 +4,7 @@ import streamlit as st
 from components.lm import dictionary_views
 from components.lm.model_resource import link, require_model
 import serving
+from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.histogram import signed_histogram
 from components.shared.params import NumberParam, TextParam
@@ -45,7 +46,8 @@ page_header(
 )
 MODEL, lm, PARAMS = require_model(PAGE, page_params)
 
-upload = st.file_uploader("Your own corpus (.txt, UTF-8, up to 20,000 characters)", type=["txt"])
+upload = st.file_uploader("Your own corpus (.txt, UTF-8, up to 20,000 characters)", type=["txt"],
+                          help=gloss.help_in("Your own corpus (.txt, UTF-8, up to 20,000 characters)"))
 dictionary, source = None, "the built-in corpus"
 if upload is not None:
     text, problem = dictionary_views.decode_upload(upload.getvalue())
@@ -61,9 +63,10 @@ if dictionary is None:
 st.caption(f"Dictionary of {source}: {dictionary.n_tokens:,} tokens"
            + (f" ({dictionary_views.source_mix(dictionary)})." if dictionary.sources else "."))
 
-st.subheader("Search by token")
+gloss.header("Search by token")
 st.text_input("Token (a leading space matters: ' Paris' is the word, 'Paris' the start of a line)",
-              key=k("token"), max_chars=40)
+              key=k("token"), max_chars=40,
+                  help=gloss.help_in("Token (a leading space matters: ' Paris' is the word, 'Paris' the start of a line)"))
 query = url_state.value(PAGE, "token")
 ids = lm.tokenizer.encode(query, add_special_tokens=False).ids if query else []
 if not ids:
@@ -77,16 +80,16 @@ else:
     promoting = nd.neurons_promoting(lm.model, token)
     c1, c2 = st.columns(2)
     with c1:
-        st.markdown(f"**Fire most on {code_span(label)}**, each on its own scale: its mean coefficient "
-                    + (f"over {seen} occurrences in the corpus" if seen else "(not in the corpus: run on its own)")
-                    + " as a share of its strongest firing anywhere in the corpus")
+        gloss.plain_markdown(f"**Fire most on {code_span(label)}**, each on its own scale: its mean coefficient "
+                             + (f"over {seen} occurrences in the corpus" if seen else "(not in the corpus: run on its own)")
+                             + " as a share of its strongest firing anywhere in the corpus")
         neuron_table({"of its peak": [f"{f.share_of_peak:.0%}" for f in firing], "mean m": [f.mean_m for f in firing]},
                      [(f.layer, f.neuron) for f in firing])
     with c2:
-        st.markdown(f"**Promote {code_span(label)}** (value vector · its unembedding)")
+        gloss.plain_markdown(f"**Promote {code_span(label)}** (value vector · its unembedding)")
         neuron_table({"score": [r[2] for r in promoting]}, [(r[0], r[1]) for r in promoting])
 
-st.subheader("Neuron card")
+gloss.header("Neuron card")
 
 
 @url_state.section(PAGE, PARAMS)
@@ -94,18 +97,18 @@ def card(dictionary: nd.NeuronDictionary) -> None:
     """One neuron (a fragment: picking another reruns only the card)."""
     c1, c2 = st.columns(2)
     c1.number_input("Layer", 0, lm.config.n_layers - 1, key=k("layer"))
-    c2.number_input("Neuron", 0, lm.config.d_ff - 1, key=k("neuron"))
+    c2.number_input("Neuron", 0, lm.config.d_ff - 1, key=k("neuron"), help=gloss.help_in("Neuron"))
     layer, neuron = url_state.value(PAGE, "layer"), url_state.value(PAGE, "neuron")
-    st.markdown(f"**Layer {layer}, neuron {neuron}: its top contexts** (the token where it fires is outlined). "
-                f"Over the corpus its coefficient averages {dictionary.mean[layer, neuron]:+.2f} "
-                f"± {dictionary.std[layer, neuron]:.2f}; it ranges from {dictionary.trough[layer, neuron]:+.2f} "
-                f"to {dictionary.peak[layer, neuron]:+.2f}.")
+    gloss.markdown(f"**Layer {layer}, neuron {neuron}: its top contexts** (the token where it fires is outlined). "
+                   f"Over the corpus its coefficient averages {dictionary.mean[layer, neuron]:+.2f} "
+                   f"± {dictionary.std[layer, neuron]:.2f}; it ranges from {dictionary.trough[layer, neuron]:+.2f} "
+                   f"to {dictionary.peak[layer, neuron]:+.2f}.")
     for sign, heading in ((1, "Fires most positively (it adds its value vector)"),
                           (-1, "Fires most negatively (it subtracts its value vector)")):
         firings = dictionary.extremes(layer, neuron, sign)
         if not firings:
             continue
-        st.markdown(f"*{heading}*")
+        gloss.markdown(f"*{heading}*")
         for value, position in firings[:6]:
             st.markdown(dictionary_views.context_line(lm, dictionary, value, position), unsafe_allow_html=True)
     reading = readout.read_value(lm.model, layer, neuron)

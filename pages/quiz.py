@@ -2,6 +2,7 @@
 import streamlit as st
 
 import serving
+from components.shared import glossary as gloss
 from components.shared.widgets import page_header
 from content.quiz import QUESTIONS, TAKEAWAYS, check
 from model.architectures.prose_facts import fill
@@ -9,15 +10,16 @@ from model.architectures.prose_facts import fill
 serving.route_through_app()
 
 page_header("Key takeaways and quiz", "Seven ideas to keep, then eight questions to check them.", weights="illustrative")
-st.subheader("Key takeaways")
-st.markdown("\n".join(f"{i}. {fill(t)}" for i, t in enumerate(TAKEAWAYS, 1)))
+gloss.header("Key takeaways")
+gloss.markdown("\n".join(f"{i}. {fill(t)}" for i, t in enumerate(TAKEAWAYS, 1)))
 
-st.subheader("Quiz")
+gloss.header("Quiz")
 score = 0
 for i, q in enumerate(QUESTIONS, 1):
     with st.container(border=True):
-        choice = st.radio(f"**{i}.** {q.prompt}", range(len(q.options)), format_func=lambda j, q=q: q.options[j],
-                          index=None, key=f"quiz.{q.key}")
+        prompt = f"**{i}.** {q.prompt}"
+        choice = st.radio(prompt, range(len(q.options)), format_func=lambda j, q=q: q.options[j],
+                          index=None, key=f"quiz.{q.key}", help=gloss.help_in(prompt))
         result = check(q, choice)
         if result is not None:
             correct, why = result

@@ -2,6 +2,7 @@
 import streamlit as st
 
 import serving
+from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import NumberParam
 from components.shared.widgets import weights_badge
@@ -22,14 +23,15 @@ def move(delta: int) -> None:
 
 n = url_state.value(PAGE, "step")
 step = STEPS[n - 1]
-st.title("Guided tour: why every Transformer block has an FFN")
+TITLE = "Guided tour: why every Transformer block has an FFN"
+gloss.title(TITLE)
 if n == 1:
     st.info(f"**{len(STEPS)} steps · about {DURATION} · difficulty: {LEVEL} · prerequisite: {PREREQUISITE}.** "
             "One idea per step. Use the buttons or the ← → keys.", icon=":material/school:")
 st.progress(n / len(STEPS), text=f"Step {n} of {len(STEPS)}")
-st.header(f"{n}. {step.title}")
+gloss.header(f"{n}. {step.title}")
 weights_badge(step.weights)
-st.markdown(f"> **{step.idea}**\n\n{fill(step.text)}")
+gloss.markdown(f"> **{step.idea}**\n\n{fill(step.text)}")
 if step.view:
     VIEWS[step.view]()
 st.page_link(f"pages/{step.page}.py", label="Open the full interactive view", icon=":material/open_in_new:",

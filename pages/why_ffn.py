@@ -3,6 +3,7 @@ import streamlit as st
 
 from components.concepts import views as concept_views
 import serving
+from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam
 from components.shared.tables import table
@@ -43,22 +44,23 @@ page_header(
 )
 url_state.restore(PAGE, PARAMS)
 
-st.subheader("1 · For given weights, a weighted sum can only blend")
+gloss.header("1 · For given weights, a weighted sum can only blend")
 cols = st.columns(len(WORDS))
 for col, word in zip(cols, WORDS):
-    col.slider(f"Attention to “{word}”", 0.0, 1.0, step=0.05, key=k(f"w_{word}"))
+    col.slider(f"Attention to “{word}”", 0.0, 1.0, step=0.05, key=k(f"w_{word}"),
+               help=gloss.help_in(f"Attention to “{word}”"))
 v = url_state.values(PAGE, PARAMS)
 weights, output, inside, figure = concept_views.mixing_view(tuple(v[f"w_{w}"] for w in WORDS))
 plot(figure)
-st.markdown(f"Attention's softmax makes its weights non-negative and sum to 1. Here your sliders stand in for "
-            f"them, divided by their sum to give weights of the same kind (here: "
-            f"{', '.join(f'{w} {x:.0%}' for w, x in zip(WORDS, weights))}). The output is then a convex "
-            f"combination of the value vectors: inside their hull — **{'yes' if inside else 'NO'}**, for any "
-            "sliders you choose. In a real model the weights depend on the tokens (softmax is non-linear), but "
-            "for given weights attention blends what tokens carry: it applies no non-linearity to a token's "
-            "features, such as one that is on when exactly one of two inputs is. The FFN does.")
+gloss.markdown(f"Attention's softmax makes its weights non-negative and sum to 1. Here your sliders stand in for "
+               f"them, divided by their sum to give weights of the same kind (here: "
+               f"{', '.join(f'{w} {x:.0%}' for w, x in zip(WORDS, weights))}). The output is then a convex "
+               f"combination of the value vectors: inside their hull — **{'yes' if inside else 'NO'}**, for any "
+               "sliders you choose. In a real model the weights depend on the tokens (softmax is non-linear), but "
+               "for given weights attention blends what tokens carry: it applies no non-linearity to a token's "
+               "features, such as one that is on when exactly one of two inputs is. The FFN does.")
 
-st.markdown("**Attention and the FFN side by side**")
+gloss.markdown("**Attention and the FFN side by side**")
 table({
     "": ["scope", "weights on the tokens", "what it computes (for given weights)", "analogy"],
     "attention": ["mixes across positions: each token reads the others (in a causal model, the earlier ones)",
@@ -71,11 +73,12 @@ table({
             "each token back at its own desk, working on its notes with the same procedure"],
 })
 
-st.subheader("2 · XOR needs a non-linearity: train a tiny FFN live")
+gloss.header("2 · XOR needs a non-linearity: train a tiny FFN live")
 c = st.columns(6)
 c[0].selectbox("Data", list(DATASETS), key=k("dataset"))
 c[1].slider("Hidden width", 1, 64, key=k("hidden"))
-c[2].selectbox("Activation", list(ACTIVATIONS), format_func=label, key=k("activation"))
+c[2].selectbox("Activation", list(ACTIVATIONS), format_func=label, key=k("activation"),
+               help=gloss.help_in("Activation"))
 c[3].select_slider("Learning rate", LEARNING_RATES, key=k("lr"))
 c[4].slider("Steps", 10, 2000, step=10, key=k("steps"), help="Move it to step through training.")
 c[5].number_input("Seed", 0, 999, key=k("seed"))
@@ -93,15 +96,15 @@ if v["activation"] == "none" and v["dataset"] == "xor":
                "line. No line separates XOR's diagonal clusters, so it can never get more than 3 of the 4 "
                "clusters right (75%), however wide or long you train.")
 else:
-    st.caption("Every hidden neuron bends the input space along one line; the output layer combines the bent "
-               "pieces. Try 'none (identity)' to see the boundary stay straight.")
+    gloss.caption("Every hidden neuron bends the input space along one line; the output layer combines the bent "
+                  "pieces. Try 'none (identity)' to see the boundary stay straight.")
 
-st.markdown("**How wide must it be?** A network with one hidden layer and enough neurons can approximate any "
-            "continuous function on a closed, bounded region as closely as you like: proved for S-shaped "
-            "activations by Cybenko (1989, *Mathematics of Control, Signals and Systems*) and Hornik, Stinchcombe "
-            "and White (1989, *Neural Networks*), and for every activation that is not a polynomial, ReLU "
-            "included, by Leshno, Lin, Pinkus and Schocken (1993, *Neural Networks*). The theorem does not say "
-            "how many neurons a task needs. Measured here, for the activation you chose:")
+gloss.markdown("**How wide must it be?** A network with one hidden layer and enough neurons can approximate any "
+               "continuous function on a closed, bounded region as closely as you like: proved for S-shaped "
+               "activations by Cybenko (1989, *Mathematics of Control, Signals and Systems*) and Hornik, Stinchcombe "
+               "and White (1989, *Neural Networks*), and for every activation that is not a polynomial, ReLU "
+               "included, by Leshno, Lin, Pinkus and Schocken (1993, *Neural Networks*). The theorem does not say "
+               "how many neurons a task needs. Measured here, for the activation you chose:")
 if v["activation"] == "none":
     st.info("With no activation the network is linear at any width (section 3), so no width solves XOR, "
             "circles or spirals. Pick an activation to measure the smallest widths.")
@@ -116,9 +119,9 @@ else:
            "smallest width, ≥ 95% right": [width_text(s.smallest[0.95]) for s in searches.values()],
            "smallest width, 100% right": [width_text(s.smallest[1.0]) for s in searches.values()],
            "best at width 1": [f"{s.tried[1]:.0%}" for s in searches.values()]})
-    st.caption(f"{label(v['activation'])}: widths {', '.join(map(str, WIDTHS))} in turn (stopping when solved), each trained "
-               f"{STEPS} steps at learning rate {LR} with seeds {', '.join(map(str, SEEDS))}; a width counts as "
-               "soon as one seed gets there. Set the width slider above to one less and watch it fail.")
+    gloss.caption(f"{label(v['activation'])}: widths {', '.join(map(str, WIDTHS))} in turn (stopping when solved), each trained "
+                  f"{STEPS} steps at learning rate {LR} with seeds {', '.join(map(str, SEEDS))}; a width counts as "
+                  "soon as one seed gets there. Set the width slider above to one less and watch it fail.")
 
     def try_width(dataset: str, width: int) -> None:
         url_state.set_values(PAGE, {"dataset": dataset, "hidden": width, "lr": str(LR), "steps": STEPS})
@@ -129,37 +132,38 @@ else:
             col.button(f"Train {name} at width {s.smallest[1.0]}", key=k(f"try_{name}"), on_click=try_width,
                        args=(name, s.smallest[1.0]), help="Sets the data, width, learning rate and steps above.")
 
-st.markdown("**The same idea in words.** Say a token's vector carries two yes/no features: *n*, “this word is "
-            "a noun”, and *p*, “the sentence is in the past tense”. A neuron that should fire only when both "
-            "hold computes AND. A linear score such as n + p − 1 does not stay silent: it is −1 when neither "
-            "holds, so it writes something for every token. One ReLU neuron, relu(n + p − 1), is exactly 1 for "
-            "“both” and 0 otherwise. “Exactly one of the two”, noun but not past or past but not noun, is XOR: "
-            "no single line separates it. Two ReLU neurons compute it: relu(n − p) + relu(p − n).")
+gloss.markdown("**The same idea in words.** Say a token's vector carries two yes/no features: *n*, “this word is "
+               "a noun”, and *p*, “the sentence is in the past tense”. A neuron that should fire only when both "
+               "hold computes AND. A linear score such as n + p − 1 does not stay silent: it is −1 when neither "
+               "holds, so it writes something even when the token has neither feature. One ReLU neuron, relu(n + p − 1), is exactly 1 for "
+               "“both” and 0 otherwise. “Exactly one of the two”, noun but not past or past but not noun, is XOR: "
+               "no single line separates it. Two ReLU neurons compute it: relu(n − p) + relu(p − n).")
 rows = truth_table()
 table({"noun n": [r.noun for r in rows], "past p": [r.past for r in rows],
        "linear n + p − 1": [int(r.linear_and) for r in rows], "relu(n + p − 1): AND": [int(r.relu_and) for r in rows],
        "relu(n − p) + relu(p − n): XOR": [int(r.relu_xor) for r in rows]})
 
-st.subheader("3 · Two linear layers collapse into one")
+gloss.header("3 · Two linear layers collapse into one")
 c = st.columns(3)
-c[0].slider("d_model", 2, 64, key=k("c_d_model"))
-c[1].slider("d_ff", 2, 256, key=k("c_d_ff"))
-c[2].selectbox("Activation between them", list(ACTIVATIONS), format_func=label, key=k("c_activation"))
+c[0].slider("d_model", 2, 64, key=k("c_d_model"), help=gloss.help_in("d_model"))
+c[1].slider("d_ff", 2, 256, key=k("c_d_ff"), help=gloss.help_in("d_ff"))
+c[2].selectbox("Activation between them", list(ACTIVATIONS), format_func=label, key=k("c_activation"),
+               help=gloss.help_in("Activation between them"))
 v = url_state.values(PAGE, PARAMS)
 res = concept_views.collapse_view(v["c_d_model"], v["c_d_ff"], v["c_activation"])
 m = st.columns(3)
-m[0].metric("max |FFN(x) − (W₂W₁x + b)|", f"{res.max_diff:.1e}")
+m[0].metric("max |FFN(x) − (W₂W₁x + b)|", f"{res.max_diff:.1e}", help=gloss.help_in("max |FFN(x) − (W₂W₁x + b)|"))
 m[1].metric("rank of W₂W₁", f"{res.rank} (≤ {min(res.d_model, res.d_ff)})")
 m[2].metric("Collapses to one matrix?", "yes" if res.max_diff < 1e-9 else "no")
-st.caption("W₂·(W₁x + b₁) + b₂ = (W₂W₁)x + (W₂b₁ + b₂): with no activation, the wide hidden layer buys nothing "
-           "(checked on 256 random inputs in float64). Any non-linearity breaks the identity.")
-st.subheader("4 · How wide is the hidden layer? 4× is a choice")
+gloss.caption("W₂·(W₁x + b₁) + b₂ = (W₂W₁)x + (W₂b₁ + b₂): with no activation, the wide hidden layer buys nothing "
+              "(checked on 256 random inputs in float64). Any non-linearity breaks the identity.")
+gloss.header("4 · How wide is the hidden layer? 4× is a choice")
 ratios = preset_ratios()
-st.markdown(f"The original Transformer used d_ff = {VASWANI_D_FF:,} for d_model = {VASWANI_D_MODEL} "
-            f"({VASWANI_D_FF / VASWANI_D_MODEL:g}×; Vaswani et al. 2017, *NeurIPS*). Nothing in the architecture "
-            "requires 4: it is a setting chosen by experiment and budget. Gated FFNs have three matrices instead "
-            "of two, so at equal parameters they are narrower (8/3 ≈ 2.67× has the weights of a 4× dense FFN), but the "
-            "models below show that each family picks its own:")
+gloss.markdown(f"The original Transformer used d_ff = {VASWANI_D_FF:,} for d_model = {VASWANI_D_MODEL} "
+               f"({VASWANI_D_FF / VASWANI_D_MODEL:g}×; Vaswani et al. 2017, *NeurIPS*). Nothing in the architecture "
+               "requires 4: it is a setting chosen by experiment and budget. Gated FFNs have three matrices instead "
+               "of two, so at equal parameters they are narrower (8/3 ≈ 2.67× has the weights of a 4× dense FFN), but the "
+               "models below show that each family picks its own:")
 table({"model": [r.name for r in ratios], "FFN": ["gated" if r.gated else "dense" for r in ratios],
        "d_model": [r.d_model for r in ratios], "d_ff": [r.d_ff for r in ratios],
        "d_ff / d_model": [f"{r.ratio:.2f}×" for r in ratios]})

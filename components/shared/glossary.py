@@ -22,7 +22,7 @@ _SEEN = "glossary.seen"  # term name -> id of the text block that marks it on th
 CSS = """<style>
 abbr.ffn-term { text-decoration: underline dotted; cursor: help; }
 abbr.ffn-term:focus { outline: 2px solid currentColor; outline-offset: 1px; }
-abbr.ffn-term:focus::after, abbr.ffn-term:hover::after {
+abbr.ffn-term:focus::after {  /* the title shows on hover by itself; on focus it needs help */
   content: attr(title); position: absolute; z-index: 1000; max-width: 26rem; margin-top: 1.6em;
   margin-left: -4rem; padding: .4rem .6rem; border-radius: .3rem; font-size: .85rem; line-height: 1.35;
   background: #1f1f1f; color: #ffffff; white-space: normal; }
@@ -58,7 +58,8 @@ def _claims(term: glossary.Term, block: str) -> bool:
 
 def mark(text: str) -> str:
     """Markdown `text` with the page's first use of each term wrapped in hover help. Our own prose
-    only: the text is Markdown rendered with HTML allowed, so user text must never come here."""
+    only: the text is Markdown rendered with HTML allowed, so user text (or a model's token or file
+    name) must never come here; such text goes through plain_markdown / plain_caption."""
     block = hashlib.blake2s(text.encode(), digest_size=6).hexdigest()
     out, last = [], 0
     for m in PROTECTED.finditer(text):
@@ -91,6 +92,17 @@ def caption(body: str, **kwargs) -> None:
     st.caption(mark(body), unsafe_allow_html=True, **kwargs)
 
 
+def plain_markdown(body: str, to=st, **kwargs) -> None:
+    """st.markdown without HTML (in container `to`), for text that holds user or model text: the
+    definitions of the terms it uses first go in the element's help instead."""
+    to.markdown(body, help=help_in(body), **kwargs)
+
+
+def plain_caption(body: str, to=st, **kwargs) -> None:
+    """st.caption without HTML, the first-used terms' definitions in its help (see plain_markdown)."""
+    to.caption(body, help=help_in(body), **kwargs)
+
+
 def title(text: str) -> None:
     """st.title with hover help for the terms it uses first (a heading holds no markup)."""
     st.title(text, help=help_in(text))
@@ -107,17 +119,21 @@ def subheader(text: str) -> None:
 
 
 def help_for(*names: str) -> str:
-    """Hover help for a widget, metric or title naming these terms; they count as marked here."""
+    """Hover help for a widget, metric or title naming these terms (always); they count as marked."""
     terms = [glossary.lookup(n) for n in names]
     for term in terms:
         _seen().setdefault(term.name, "help")
     return "\n\n".join(t.hover for t in terms)
 
 
-def help_in(text: str) -> str | None:
-    """Hover help for the terms a label or title uses that the page has not marked yet."""
-    fresh = [t for t in glossary.terms_in(text) if t.name not in _seen()]
-    return help_for(*(t.name for t in fresh)) if fresh else None
+def help_in(text: str, own: str | None = None) -> str | None:
+    """Hover help for the terms a label, title or text uses first on this page, after the element's
+    `own` help if it has one (None if neither): for an element that cannot hold marks, or whose text
+    is not ours to render as HTML."""
+    block = "help:" + text
+    parts = [own] if own else []
+    parts += [t.hover for t in glossary.terms_in(text) if _claims(t, block)]
+    return "\n\n".join(parts) or None
 
 
 def terms_panel() -> None:

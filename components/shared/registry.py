@@ -45,3 +45,6 @@ PAGES: list[PageInfo] = [
     PageInfo("pages/quiz.py", "Takeaways and quiz", ":material/quiz:", "quiz", "Review",
              "Seven ideas to keep and eight questions with instant feedback.", charts=False),
 ]
+    PageInfo("pages/glossary.py", "Glossary", ":material/dictionary:", "glossary", "Review",
+             "Every term and symbol in plain words, and a notation card: W₁/W₂, gate/up/down, keys, values.",
+             charts=False),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.shared import presentation
+from components.shared import glossary, presentation
 from components.shared.theme import PLOT_CONFIG, for_presentation
 
 WEIGHT_LABELS = {
@@ -23,10 +23,11 @@ def weights_badge(weights: str) -> None:
 
 
 def page_header(title: str, intro: str, weights: str) -> None:
-    """Title, the weights label and a one-paragraph intro."""
-    st.title(title)
+    """Title, the weights label and a one-paragraph intro, with hover help on the glossary terms
+    they use first (components/shared/glossary.py)."""
+    glossary.title(title)
     weights_badge(weights)
-    st.markdown(intro)
+    glossary.markdown(intro)
 
 
 def plot(fig: go.Figure, key: str | None = None) -> None:
