@@ -195,8 +195,10 @@ def test_shared_models_volume_is_written_by_the_job_and_read_only_in_every_pod(n
     assert not job_mount.get("readOnly", False) and job_mount["mountPath"] == mounts[0]["mountPath"]
     assert job["containers"][0]["command"][-1] == "build"
     paths = one(docs, "ConfigMap", "ffnlab-paths")["data"]
-    for key in ("FFNLAB_MODELS", "FFNLAB_CACHE"):
-        assert Path(paths[key]).is_relative_to(mounts[0]["mountPath"]), key
+    assert "FFNLAB_CACHE" in paths and set(paths) <= {"FFNLAB_CACHE", "FFNLAB_MODELS"}
+    for key, path in paths.items():  # every model, cache and dictionary a pod reads is on the volume
+        assert Path(path).is_relative_to(mounts[0]["mountPath"]), key
+    assert ("FFNLAB_MODELS" in paths) == (name == "course")  # the course offers extra models
     # the Job's pods are not the Deployment's (its selector, the PDB's and the Service's)
     labels = one(docs, "Deployment")["spec"]["selector"]["matchLabels"]
     assert not labels.items() <= one(docs, "Job")["spec"]["template"]["metadata"]["labels"].items()
