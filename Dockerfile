@@ -8,9 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    FFNLAB_CACHE=/app/.cache/ffnlab \
-    MALLOC_ARENA_MAX=2 \
-    OMP_NUM_THREADS=1
+    FFNLAB_CACHE=/app/.cache/ffnlab
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin ffnlab
 WORKDIR /app
@@ -28,4 +26,6 @@ RUN python -m model.lm.prepare
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() != b'ok')"]
-CMD ["python", "-m", "streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501", "--server.headless=true", "--server.fileWatcherType=none", "--browser.gatherUsageStats=false"]
+# The server's environment (MALLOC_ARENA_MAX, OMP_NUM_THREADS) is deploy/server.env, set by
+# deploy/server-env.sh as run.sh does; a bad FFNLAB_* setting is named and nothing starts.
+CMD ["deploy/server-env.sh", "sh", "-c", "python -m model.util.settings && exec python -m streamlit run app.py \"$@\"", "streamlit", "--server.address=0.0.0.0", "--server.port=8501", "--server.headless=true", "--server.fileWatcherType=none", "--browser.gatherUsageStats=false"]

@@ -41,12 +41,10 @@ install_test() {
 case "${1:-}" in
   app)
     shift; install_app
+    "$VENV/bin/python" -m model.util.settings  # a bad FFNLAB_* value: named, and nothing starts
     "$VENV/bin/python" -m model.lm.prepare || echo "FFN Lab starts anyway; the real-model pages will explain what is missing."
-    # two malloc arenas: Streamlit's thread per rerun otherwise spreads freed memory over many heaps;
-    # one torch thread: two stall at every matrix product while anything else holds a core
-    # (the reasons and figures are in tests/conftest.py, SERVER_ENV)
-    export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-    exec "$VENV/bin/python" -m streamlit run app.py --server.port "${PORT:-8501}" "$@" ;;
+    # the server's environment (two malloc arenas, one torch thread; why: deploy/server.env)
+    exec deploy/server-env.sh "$VENV/bin/python" -m streamlit run app.py --server.port "${PORT:-8501}" "$@" ;;
   test)
     shift; install_test
     exec "$VENV/bin/python" -m pytest -q "$@" ;;

@@ -16,7 +16,7 @@ import torch
 from bench import page_reruns
 from bench.model_speed import N_TOKENS, TEXTS
 from model.lm.registry import slug
-from tests.gguf_files import write_gemma, write_gpt2, write_llama
+from testkit.gguf_files import write_gemma, write_gpt2, write_llama
 
 # the tests' tiny random files of each architecture (file name: writer)
 FILES = {

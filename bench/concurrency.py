@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from loadtest.protocol_client import StreamlitSession
-from tests.conftest import start_streamlit
+from testkit.server import start_streamlit
 
 TARGET_MS = 200.0
 ANIMALS = ["fox", "hen", "owl", "cat", "dog", "elk", "bee", "ant", "yak", "emu"]

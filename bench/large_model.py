@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.page_reruns import ROOT
-from tests.gguf_files import write_llama
+from testkit.gguf_files import write_llama
 
 SHAPE = dict(n_layers=24, d_model=2048, n_heads=32, n_kv_heads=32, d_ff=8192)  # SmolLM2-1.7B's
 # one fresh process: load (from the GGUF or our cache), a 64-token forward, its peak memory

@@ -107,8 +107,9 @@ def server_memory() -> dict:
 
     from components.shared.registry import PAGES
     from loadtest.run import rss_mb, trace_workers
-    from tests.browser_helpers import open_page
-    from tests.conftest import CHROMIUM_ARGS, chromium_path, start_streamlit
+    from testkit.browser import open_page
+    from testkit.browser import CHROMIUM_ARGS, chromium_path
+    from testkit.server import start_streamlit
 
     proc, url = start_streamlit()
     server = psutil.Process(proc.pid)

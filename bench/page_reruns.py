@@ -13,7 +13,8 @@ from typing import Callable
 
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_helpers import ROOT
+from testkit import ROOT
+from testkit.stats import percentile
 
 RERUNS = 20
 TARGET_MS = 100.0
@@ -96,7 +97,7 @@ def main() -> list[dict]:
     for case in CASES + MODEL_CASES + [XOR_CASE, SWITCH_OFF_CASE]:
         times = measure(case)
         rows.append({"page": case.page, "control": case.control, "median_ms": statistics.median(times),
-                     "p90_ms": sorted(times)[int(0.9 * len(times)) - 1]})
+                     "p90_ms": percentile(times, 0.9)})
     print(f"Page rerun after one control change (AppTest, {RERUNS} reruns each; target ≤ {TARGET_MS:.0f} ms median)")
     for r in rows:
         apart = {XOR_CASE.control: "(trains a network; measured apart)",

@@ -14,7 +14,7 @@ import torch
 
 from bench import architectures, concurrency, insight, model_speed, page_reruns
 from loadtest import run as loadtest
-from tests.conftest import ARTIFACTS
+from testkit import ARTIFACTS
 
 
 def machine() -> dict:

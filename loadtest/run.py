@@ -31,16 +31,18 @@ from pathlib import Path
 import psutil
 
 from loadtest.protocol_client import StreamlitSession
-from tests.conftest import ARTIFACTS, CHROMIUM_ARGS, ROOT, chromium_path, start_streamlit
+from testkit import ARTIFACTS, ROOT
+from testkit.browser import CHROMIUM_ARGS, chromium_path
+from testkit.server import start_streamlit
+from testkit.stats import percentile
 
 SATURATE_SECONDS = 20.0
 WORDS = ["river", "market", "teacher", "planet", "garden", "engine", "violin", "harbour", "winter", "library"]
 
 
 def percentile_ms(seconds: list[float], q: float) -> float:
-    """The q-quantile of latencies in seconds, in ms (nearest rank; nan for none)."""
-    ordered = sorted(seconds)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+    """The q-quantile of latencies in seconds, in ms (testkit.stats.percentile; nan for none)."""
+    return percentile(seconds, q) * 1000
 
 
 @dataclass
@@ -139,7 +141,7 @@ def browser_process(url: str, until: float, idx: int, results) -> None:
 def browser_student(url: str, until: float, rnd: Round, idx: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser_helpers import open_page
+    from testkit.browser import open_page
     as_a_student()
     try:
         with sync_playwright() as p, tempfile.TemporaryDirectory() as scratch:

@@ -25,7 +25,7 @@ from serving.sessions import SCRIPTS
 from serving.trace_worker import TraceWorker, WorkerUnavailable
 
 # As many forward passes at once as the cores can run without oversubscribing them: servers run
-# one torch thread (OMP_NUM_THREADS=1, see tests/conftest.py's SERVER_ENV), so two on two cores;
+# one torch thread (OMP_NUM_THREADS=1, deploy/server.env), so two on two cores;
 # with torch's default of a thread per core, one. More would only make them spin; under load,
 # requests queue here in order instead, and new texts that queue together run as one batch
 # of at most MAX_TOKENS padded tokens (see serving/forward_slots.py).

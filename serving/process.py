@@ -3,8 +3,8 @@
 Two workarounds, each for a behaviour of the pinned versions (Streamlit 1.67, glibc, torch 2.13)
 that cost a class's server real time or memory. Each names the behaviour it works around and the
 test that fails without it. The environment that belongs with them (MALLOC_ARENA_MAX=2,
-OMP_NUM_THREADS=1) is set where servers start: run.sh, the Dockerfile and tests/conftest.py's
-SERVER_ENV, whose comment gives the figures.
+OMP_NUM_THREADS=1) is deploy/server.env, which run.sh, the Docker image and the tests' servers
+read and whose comments give the figures.
 """
 from __future__ import annotations
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from playwright.sync_api import sync_playwright
 
-from tests.browser_helpers import open_page
-from tests.conftest import CHROMIUM_ARGS, ROOT, chromium_path, start_streamlit
+from testkit import ROOT
+from testkit.browser import open_page
+from testkit.browser import CHROMIUM_ARGS, chromium_path
+from testkit.server import start_streamlit
 
 # file name: (page and query, a heading to scroll to first or None, whether the view has charts)
 SHOTS = {

@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.apptest_helpers import ROOT
 
 PROJECT = ("model", "components", "content", "pages", "serving")
-TOOLS_IMPORT = {*PROJECT, "bench", "loadtest", "tests"}
+TOOLS_IMPORT = {*PROJECT, "bench", "loadtest", "tests", "testkit"}
 # package -> the project packages it may import (itself always allowed)
 MAY_IMPORT = {
     "model": set(), "components": set(),  # the top-level __init__ files; modules live in sub-packages
@@ -104,6 +104,23 @@ def test_every_package_says_what_lives_there():
         doc = ast.get_docstring(ast.parse(init.read_text()))
         assert doc and len(doc) > 40, f"{init.relative_to(ROOT)} needs a docstring saying what lives there"
         assert package_of(init.parent / "x.py") in MAY_IMPORT
+
+
+def test_bench_and_loadtest_share_helpers_through_testkit_not_tests():
+    """What tests, bench/ and loadtest/ share (a server, Chromium, GGUF writers) lives in testkit/."""
+    tools = [p for d in ("bench", "loadtest") for p in (ROOT / d).glob("*.py")]
+    assert len(tools) > 5
+    bad = {}
+    for path in tools:
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+            elif isinstance(node, ast.Import):
+                names |= {a.name for a in node.names}
+        if found := sorted(n for n in names if n.split(".")[0] == "tests"):
+            bad[str(path.relative_to(ROOT))] = found
+    assert not bad, bad
 
 
 def test_tools_outside_the_app_import_what_exists():

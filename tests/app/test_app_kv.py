@@ -150,7 +150,7 @@ def test_any_text_typed_into_the_box(text):
 
 
 def test_damaged_model_file_gives_a_clear_message_and_other_pages_work(tmp_path, monkeypatch):
-    from components.lm.model_resource import shelf
+    from serving import shelf
 
     bad = tmp_path / "damaged.gguf"
     bad.write_bytes(b"GGUF\x03\x00\x00\x00" + b"\x00" * 100)
@@ -183,7 +183,7 @@ def test_the_page_takes_its_shape_from_the_loaded_model(tmp_path, monkeypatch, f
     """No text or control range assumes SmolLM2: a two-layer model gets two layers, its own
     neurons, name and FFN family, and a link beyond them is clamped with a notice."""
     from serving import shelf
-    from tests.gguf_files import write_gemma, write_gpt2, write_llama
+    from testkit.gguf_files import write_gemma, write_gpt2, write_llama
 
     layers = 2
     if family == "llama":
@@ -239,7 +239,7 @@ def test_a_second_model_is_picked_in_the_sidebar_and_kept_in_the_url(tmp_path, m
     on it. A link naming a model the server does not offer falls back to the default with a notice."""
     from components.lm.dictionary_views import builtin_job
     from serving import offered, shelf
-    from tests.gguf_files import write_llama
+    from testkit.gguf_files import write_llama
 
     tiny = write_llama(tmp_path / "Tiny-Qwen2.Q8_0.gguf", arch="qwen2", qkv_bias=True, pre="qwen2")
     monkeypatch.setenv("FFNLAB_MODELS", f"{tiny}{os.pathsep}{tmp_path / 'missing.gguf'}")

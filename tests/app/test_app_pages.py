@@ -107,7 +107,7 @@ def test_budget_impossible_config_is_explained():
 
 @pytest.mark.model
 def test_budget_counts_a_real_model_file_to_the_parameter(tmp_path, monkeypatch):
-    from tests.gguf_files import write_llama
+    from testkit.gguf_files import write_llama
 
     at = run_page("budget")
     at.selectbox(key="budget.count_file").set_value("smollm2-135m").run()

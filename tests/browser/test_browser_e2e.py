@@ -8,7 +8,7 @@ from typing import Callable
 
 import pytest
 
-from tests.browser_helpers import open_page, screenshot, wait_until_idle
+from testkit.browser import open_page, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.browser
 

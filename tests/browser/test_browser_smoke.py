@@ -4,7 +4,7 @@ from urllib.parse import quote
 import pytest
 
 from components.shared.registry import PAGES
-from tests.browser_helpers import open_page, plot_trace_counts, screenshot
+from testkit.browser import open_page, plot_trace_counts, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -3,8 +3,9 @@
 runs the bare page in its legacy pages/ mode, with no navigation and no shared sidebar."""
 import pytest
 
-from tests.browser_helpers import open_page
-from tests.conftest import ARTIFACTS, start_streamlit
+from testkit import ARTIFACTS
+from testkit.browser import open_page
+from testkit.server import start_streamlit
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,7 @@
 """A visitor's own corpus, uploaded in a real browser, becomes the neuron dictionary the page shows."""
 import pytest
 
-from tests.browser_helpers import open_page, wait_until_idle
+from testkit.browser import open_page, wait_until_idle
 
 pytestmark = pytest.mark.browser
 CORPUS = ("The lighthouse keeper climbed the stairs every evening to light the lamp.\n\n"

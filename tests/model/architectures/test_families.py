@@ -9,7 +9,7 @@ from model.architectures.config import ModelConfig
 from model.architectures.families import FAMILIES, RUNNABLE, ffn_label
 from model.architectures.presets import PRESET_FAMILY, PRESETS
 from model.lm import gguf_loader
-from tests.gguf_files import write_gemma, write_gpt2, write_llama
+from testkit.gguf_files import write_gemma, write_gpt2, write_llama
 
 # a tiny file of every family the loader runs, as llama.cpp's converter writes one
 WRITERS = {"llama": write_llama, "qwen2": partial(write_llama, arch="qwen2", qkv_bias=True), "gpt2": write_gpt2,

@@ -8,7 +8,7 @@ import torch
 from model.architectures import accounting
 from model.architectures.families import FAMILIES
 from model.lm import gguf_loader, tokenizer
-from tests.gguf_files import bundled_tokenizer, with_merges, write_gemma, write_gpt2, write_llama
+from testkit.gguf_files import bundled_tokenizer, with_merges, write_gemma, write_gpt2, write_llama
 
 pytestmark = pytest.mark.model
 

@@ -7,7 +7,7 @@ import torch
 from model.architectures.transformer import ModelTrace
 from model.lm import gguf_loader
 from model.lm import kv_memory as kv
-from tests.gguf_files import write_gemma, write_gpt2
+from testkit.gguf_files import write_gemma, write_gpt2
 
 pytestmark = pytest.mark.model
 

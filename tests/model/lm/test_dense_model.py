@@ -12,7 +12,7 @@ from model.lm import concepts, gguf_loader, logit_lens
 from model.lm import kv_memory as kv
 from model.lm import neuron_dictionary as nd
 from model.lm import readout as ro
-from tests.gguf_files import write_gemma, write_gpt2
+from testkit.gguf_files import write_gemma, write_gpt2
 
 pytestmark = pytest.mark.model
 

@@ -7,7 +7,7 @@ from model.lm import attribution as at
 from model.lm import gguf_loader
 from model.lm import kv_memory as kv
 from model.lm import measures
-from tests.gguf_files import write_gpt2
+from testkit.gguf_files import write_gpt2
 
 pytestmark = pytest.mark.model
 FIELDS = dict(neurons=1_000, position=3, target="' Paris'", quantity="centred logit", metric="log-probability",

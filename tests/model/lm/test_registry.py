@@ -7,7 +7,7 @@ import torch
 
 from model.lm import gguf_loader, registry
 from model.lm import kv_memory as kv
-from tests.gguf_files import write_llama
+from testkit.gguf_files import write_llama
 
 
 def test_entries_list_the_bundled_model_first_then_files_and_folders(tmp_path):

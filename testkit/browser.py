@@ -1,9 +1,23 @@
-"""Waiting for a Streamlit page in a real browser, and checking what it shows."""
+"""Debian's Chromium, how we launch it, waiting for a Streamlit page in it, and checking what it shows."""
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+from testkit import ARTIFACTS
+
+SCREENSHOTS = ARTIFACTS / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str:
+    """Debian's chromium (or $CHROMIUM); FileNotFoundError saying how to install it if missing."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        raise FileNotFoundError("Debian's chromium is not installed: run the README's test command, which installs it")
+    return path
 
 
 def wait_until_idle(page, timeout_ms: int = 60_000, charts: bool = False) -> None:
