@@ -22,16 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from deploy.dockerfile import instructions
 from testkit import ROOT
 from testkit.server import free_port, wait_healthy
 
 RECORD = Path(__file__).with_name("start.json")
-
-
-def instructions(dockerfile: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments), continuation lines joined, comments dropped."""
-    joined = re.sub(r"\\\n\s*", " ", "\n".join(ln for ln in dockerfile.splitlines() if not ln.lstrip().startswith("#")))
-    return [tuple(ln.split(None, 1)) for ln in joined.splitlines() if ln.strip()]
 
 
 def one_start(cache: Path, tree: Path) -> dict[str, float]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy.dockerfile import instructions
 from testkit import ARTIFACTS, ROOT
 from testkit.browser import open_page
 from testkit.server import SERVER_ENV, free_port, server_env, start_streamlit, wait_healthy
@@ -24,9 +25,7 @@ DOCKERFILE = (ROOT / "Dockerfile").read_text()
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) with line continuations joined and comments dropped."""
-    joined = re.sub(r"\\\n\s*", " ", "\n".join(ln for ln in DOCKERFILE.splitlines() if not ln.lstrip().startswith("#")))
-    return [tuple(ln.split(None, 1)) for ln in joined.splitlines() if ln.strip()]
+    return instructions(DOCKERFILE)
 
 
 def test_hadolint_passes():
