@@ -123,9 +123,9 @@ TERMS: tuple[Term, ...] = (
     _t(FFN, "activation function", "The element-wise non-linearity inside an FFN (ReLU, GELU, SiLU, …), "
        "written φ. Without it the FFN's two matrices would collapse into one linear map W₂W₁.", "φ",
        "non-linearity", "nonlinearity", "φ"),
-    _t(FFN, "activation", "Two meanings. The activation function φ, or the number a neuron outputs on a token, "
-       "which the key-value pages call its coefficient mᵢ. Pages write 'activation function' or φ for the "
-       "first and 'coefficient m' for the second.", "φ or mᵢ", "activations"),
+    _t(FFN, "activation", "Either the activation function φ, or the number a neuron outputs on a token, which "
+       "the key-value pages call its coefficient mᵢ. The pages write 'activation function' or φ for the first "
+       "and 'coefficient m' for the second.", "φ or mᵢ", "activations"),
     _t(FFN, "linear map", "A function built only from a matrix product (plus a constant): lines stay lines. "
        "Two linear layers in a row are one linear layer, W₂W₁.", "", "linear layer", "linear layers"),
     _t(FFN, "XOR", "Exclusive or: true when exactly one of two inputs is true. No straight line separates its "
@@ -170,9 +170,9 @@ TERMS: tuple[Term, ...] = (
     _t(GATED, "gate", "In a gated FFN, the projection W_gate x that goes through the activation function; "
        "φ(gate·x) scales the neuron. With SiLU it is not a 0–1 switch: silu(3) ≈ 2.86.", "W_gate",
        "gate_proj", "gate projection", "W_gate"),
-    _t(GATED, "up", "In a gated FFN, up is W_up x, the projection that is not activated and is multiplied by "
-       "φ(gate·x). In a dense FFN 'up projection' means W₁, which is activated: the same word for a different "
-       "role. The gating pages use the first meaning.", "W_up", "up_proj", "up projection", "up-projection",
+    _t(GATED, "up", "In a gated FFN, and on the gating pages, up is W_up x: the projection that is not "
+       "activated and is multiplied by φ(gate·x). In a dense FFN 'up projection' means W₁, which is activated: "
+       "the same word for a different role.", "W_up", "up_proj", "up projection", "up-projection",
        "up·x", "W_up", bare=False),
     _t(GATED, "down", "The projection back to d_model: W_down in a gated FFN, W₂ in a dense one. Its column i "
        "is neuron i's value vector vᵢ.", "W_down", "down_proj", "down projection", "W_down", bare=False),

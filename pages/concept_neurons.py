@@ -65,8 +65,8 @@ if MODEL == registry.BUNDLED and lm.source.stem == GALLERY_MODEL:
             gloss.markdown(f"**{entry.title}** · layer {entry.layer}, neuron {entry.neuron} · "
                            f"[open its card](neurons?layer={entry.layer}&neuron={entry.neuron})")
             if hit is not None:
-                st.markdown(story(entry, [kv.token_text(lm.tokenizer, i) for i in hit.promoted], hit.in_top,
-                                  hit.set_size, hit.z, m, p0, p1))
+                gloss.plain_markdown(story(entry, [kv.token_text(lm.tokenizer, i) for i in hit.promoted], hit.in_top,
+                                           hit.set_size, hit.z, m, p0, p1))
                 sign = "negative" if hit.z < 0 else "positive"
                 gloss.plain_markdown(f"Writes, when its coefficient is {sign}: {tokens_line(hit.promoted[:8])} · "
                                      f"{hit.in_top} of the {hit.set_size} {entry.concept} are in the top 1% of what it "

@@ -2,9 +2,12 @@
 
 `mark` wraps the first use of each glossary term on the page (content/glossary.py) in an
 `<abbr>` whose title is the definition: hover shows it, and the element takes keyboard focus
-(tabindex) so that the CSS below shows the same text on focus for keyboard users. Pages render
-prose through `markdown` / `caption` to get the marks; widgets and titles take `help_for(...)`.
-Which terms a page has already marked lives in session state, reset by `start_page` (which
+(tabindex) so that the CSS below shows the same text on focus for keyboard users. The panel at
+the page's end and the Glossary page give every definition as plain text too (screen readers
+do not all read a title). Pages render their own prose through `markdown` / `caption`, headings
+through `title` / `header` / `subheader`; a widget takes `help=help_in(label)`; text holding user
+or model text goes through `plain_markdown` / `plain_caption` (the definitions in its help, no
+HTML). Which terms a page has already marked lives in session state, reset by `start_page` (which
 app.py calls before each full run of a page): a fragment rerun re-marks the terms whose first use
 lies inside it.
 """

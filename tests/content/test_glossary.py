@@ -95,7 +95,7 @@ def test_each_term_is_defined_once_in_one_or_two_sentences():
     for t in glossary.TERMS:
         # sentences end with '. ' before a capital; 'et al.' and 'e.g.' do not end one
         sentences = re.split(r"(?<!al)(?<!e\.g)\.\s+(?=[A-Z'(])", t.definition.strip())
-        assert t.definition.endswith(".") and 1 <= len(sentences) <= 3, (t.name, sentences)
+        assert t.definition.endswith(".") and 1 <= len(sentences) <= 2, (t.name, sentences)
 
 
 @pytest.mark.parametrize("name, meanings", [
@@ -192,7 +192,7 @@ REAL = [p.url_path for p in PAGES if p.section == "Real model"]
 
 
 def check_first_uses(page: str) -> None:
-    at = run_page(page, timeout=300)
+    at = run_page(page, timeout=900)  # why_ffn trains its networks live: minutes on a busy machine
     uses = first_uses(at)
     assert len(uses) >= (3 if page not in ("glossary",) else 0)
     unmarked = {name: text for name, (text, marked) in uses.items() if not marked}
