@@ -144,3 +144,98 @@ def test_tools_outside_the_app_import_what_exists():
                 for alias in node.names:
                     if alias.name.split(".")[0] in TOOLS_IMPORT:
                         importlib.import_module(alias.name)
+
+# what runs a model: Transformer.trace/trace_many/final_residual, and autograd
+PASS_CALLS = {"trace", "trace_many", "final_residual", "backward", "grad"}
+
+
+def passes_in_model() -> dict[str, set[str]]:
+    """module (model.lm.x) -> its functions that run a forward or backward pass, directly or through
+    another such function of model/lm."""
+    funcs = {}
+    aliases = {}
+    for path in (ROOT / "model" / "lm").glob("*.py"):
+        mod = f"model.lm.{path.stem}"
+        tree = ast.parse(path.read_text())
+        aliases[mod] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("model.lm"):
+                for a in node.names:
+                    aliases[mod][a.asname or a.name] = f"{node.module}.{a.name}"
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                funcs[f"{mod}.{node.name}"] = (mod, node)
+    def callees(mod, fn):
+        out = set()
+        for c in ast.walk(fn):
+            if isinstance(c, ast.Call):
+                f = c.func
+                if isinstance(f, ast.Attribute):
+                    if f.attr in PASS_CALLS:
+                        out.add("PASS")
+                    if isinstance(f.value, ast.Name) and f.value.id in aliases[mod]:
+                        out.add(f"{aliases[mod][f.value.id]}.{f.attr}")
+                elif isinstance(f, ast.Name):
+                    out.add(aliases[mod].get(f.id, f"{mod}.{f.id}"))
+        return out
+    graph = {name: callees(mod, fn) for name, (mod, fn) in funcs.items()}
+    running = {n for n, c in graph.items() if "PASS" in c}
+    while True:
+        more = {n for n, c in graph.items() if n not in running and c & running}
+        if not more:
+            break
+        running |= more
+    return running
+
+
+def _is_slot(node) -> bool:
+    """`forward_pass()` (or serving.forward_pass())."""
+    if not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    return (isinstance(f, ast.Name) and f.id == "forward_pass") or (isinstance(f, ast.Attribute) and f.attr == "forward_pass")
+
+
+def unslotted_passes(source: str, label: str, running: set[str]) -> list[str]:
+    """Calls in `source` to a function of `running` made outside `with forward_pass():`, a function
+    decorated `@forward_pass()`, or without `forward_pass()` handed to it as its lock."""
+    tree = ast.parse(source)
+    aliases = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("model."):
+            for a in node.names:
+                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+    parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+    bad = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        name = (f"{aliases[f.value.id]}.{f.attr}" if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name)
+                and f.value.id in aliases else aliases.get(f.id) if isinstance(f, ast.Name) else None)
+        if name not in running or any(_is_slot(a) for a in [*node.args, *(k.value for k in node.keywords)]):
+            continue  # not a pass, or handed the slot as its lock
+        up, slotted = parents.get(node), False
+        while up is not None and not slotted:
+            slotted = (isinstance(up, ast.With) and any(_is_slot(i.context_expr) for i in up.items)) or (
+                isinstance(up, ast.FunctionDef) and any(_is_slot(d) for d in up.decorator_list))
+            up = parents.get(up)
+        if not slotted:
+            bad.append(f"{label}:{node.lineno} {name}")
+    return bad
+
+
+def test_every_pass_in_the_teaching_code_takes_a_forward_slot():
+    """A forward or backward pass that cannot batch (model/lm functions that reach a trace, a
+    residual or a gradient) runs only inside serving's exclusive slot, so forgetting the slot
+    fails here instead of silently running beside every other pass."""
+    running = passes_in_model()
+    assert {"model.lm.attribution.total_effects", "model.lm.kv_memory.run", "model.lm.attribution.ablate"} <= running
+    forgot = "from model.lm import attribution as at\ndef view(model, ids):\n    return at.total_effects(model, ids, 0, None)\n"
+    slotted = ("from model.lm import attribution as at\nfrom serving import forward_pass\ndef view(model, ids):\n"
+               "    with forward_pass():\n        return at.total_effects(model, ids, 0, None)\n")
+    assert unslotted_passes(forgot, "forgot", running) == ["forgot:3 model.lm.attribution.total_effects"]
+    assert unslotted_passes(slotted, "slotted", running) == []
+    bad = [b for p in sorted([*(ROOT / "components").rglob("*.py"), *(ROOT / "pages").glob("*.py")])
+           for b in unslotted_passes(p.read_text(), str(p.relative_to(ROOT)), running)]
+    assert not bad, bad
