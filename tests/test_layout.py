@@ -149,8 +149,8 @@ def test_tools_outside_the_app_import_what_exists():
 PASS_CALLS = {"trace", "trace_many", "final_residual", "backward", "grad"}
 
 
-def passes_in_model() -> dict[str, set[str]]:
-    """module (model.lm.x) -> its functions that run a forward or backward pass, directly or through
+def passes_in_model() -> set[str]:
+    """The functions of model/lm (as model.lm.module.name) that run a forward or backward pass, directly or through
     another such function of model/lm."""
     funcs = {}
     aliases = {}
