@@ -16,12 +16,12 @@ from model.lm import gguf_loader, registry
 from model.lm import kv_memory as kv
 from model.lm.gguf_loader import LoadedModel, ModelUnavailable
 from model.lm.kv_memory import MAX_TOKENS
-from model.lm.shelf import Shelf
 from model.util import settings
+from serving import priority
 from serving.forward_slots import ForwardSlots
 from serving.heap import trim_heap
-from serving import priority
 from serving.sessions import SCRIPTS
+from serving.shelf import Shelf
 from serving.trace_worker import TraceWorker, WorkerUnavailable
 
 # As many forward passes at once as the cores can run without oversubscribing them: servers run
@@ -122,7 +122,7 @@ def _read(key: str, progress: gguf_loader.Progress | None = None) -> LoadedModel
 @st.cache_resource(show_spinner=False)
 def shelf() -> Shelf[LoadedModel]:
     """The models loaded in this process, shared by every session: as many as fit the memory cap
-    together, the least recently used put away for a new one (see model/lm/shelf.py)."""
+    together, the least recently used put away for a new one (see serving/shelf.py)."""
     return Shelf(gguf_loader.memory_cap_mb(), _read, lambda lm: lm.megabytes)
 
 
