@@ -12,7 +12,7 @@ def mixing(names: list[str], values: np.ndarray, weights: np.ndarray, output: np
     ring = np.vstack([hull, hull[:1]])
     traces = [
         go.Scatter(x=ring[:, 0], y=ring[:, 1], fill="toself", fillcolor="rgba(0,114,178,0.12)", mode="lines",
-                   line=dict(color=PALETTE[0], dash="dot"), name="everything attention can reach"),
+                   line=dict(color=PALETTE[0], dash="dot"), name="everything a weighted average of these values can reach"),
         go.Scatter(x=values[:, 0], y=values[:, 1], mode="markers+text", text=[f"{n} ({w:.0%})" for n, w in zip(names, weights)],
                    textposition="top center", marker=dict(size=14, color=PALETTE[0]), name="value vectors"),
         go.Scatter(x=[output[0]], y=[output[1]], mode="markers+text", text=["output"], textposition="bottom center",
