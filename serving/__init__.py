@@ -19,8 +19,19 @@ script_slots.py, held_values.py, priority.py, heap.py, process.py (heap freeze, 
 and streamlit_internals.py (every Streamlit internal we touch, one function each). May import model/ and streamlit, never components/, pages/
 or content/.
 """
-from serving.models import forward_pass, load_model, offered, shelf, trace
 from serving.sessions import Held, fragment, page_run, route_through_app, waiting
+
+_MODELS = {"trace", "forward_pass", "load_model", "offered", "shelf"}
+
+
+def __getattr__(name: str):
+    """The model half is imported on first use: a page without the real model (every page calls
+    route_through_app) does not import torch through the façade."""
+    if name in _MODELS:
+        from serving import models
+        return getattr(models, name)
+    raise AttributeError(f"module 'serving' has no attribute {name!r}")
+
 
 __all__ = ["trace", "forward_pass", "load_model", "offered", "shelf", "waiting", "fragment", "Held",
            "page_run", "route_through_app"]

@@ -26,3 +26,11 @@ def test_the_base_priority_thread_starts_on_first_use():
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.split() == ["1", "2"]
+
+
+def test_the_facade_imports_the_model_half_on_first_use():
+    code = ("import sys\nimport serving\nbefore = 'torch' in sys.modules\nfrom serving import forward_pass\n"
+            "print(before, 'torch' in sys.modules, callable(forward_pass))")
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.split() == ["False", "True", "True"]
