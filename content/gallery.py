@@ -6,6 +6,7 @@ fires, how the prediction moves), so the words cannot drift from what the model 
 tests/content/test_gallery.py checks the rest of each claim on the real model."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 MODEL = "SmolLM2-135M-Instruct.Q4_1"  # the model file these neurons belong to (its stem)
@@ -25,36 +26,45 @@ class GalleryNeuron:
 
 GALLERY: tuple[GalleryNeuron, ...] = (
     GalleryNeuron("A neuron that writes “his”", "pronouns", 27, 1199, "John lost", " his", "lowers",
-                  "It writes {written}: {in_top} of the {set_size} pronouns stand in the top 1% of what it writes. "
+                  "It writes {written}: {count} pronouns stand in the top 1% of what it writes. "
                   "After “John lost” it fires {fires}, and without it the model is {change} that{token} comes next."),
     GalleryNeuron("A counting neuron", "numbers", 26, 1519, "One, two, three,", " four", "lowers",
-                  "It writes {written}; {in_top} of the {set_size} number words stand in the top 1% of what it "
+                  "It writes {written}; {count} number words stand in the top 1% of what it "
                   "writes. Counting “One, two, three,” it fires {fires}, and without it the model is {change} "
                   "that{token} comes next."),
     GalleryNeuron("A months neuron", "months", 22, 610, "Christmas is celebrated on the 25th of", " December",
-                  "lowers", "It writes {written}; {in_top} of the {set_size} months stand in the top 1% of what it "
+                  "lowers", "It writes {written}; {count} months stand in the top 1% of what it "
                   "writes. Here it fires {fires}, and switching it off leaves the model {change} that{token} comes "
                   "next."),
     GalleryNeuron("A brake on months", "months", 29, 240, "Christmas is celebrated on the 25th of", " December",
-                  "raises", "Another months neuron ({in_top} of the {set_size} in its top 1%), in the last layer. "
+                  "raises", "Another months neuron ({count} in its top 1%), in the last layer. "
                   "Here it fires {fires}: switch it off and the model is {change} that{token} comes next. "
                   "Gurnee et al. (2024, TMLR) found such suppression neurons gathering in GPT-2's last layers."),
     GalleryNeuron("A brake on “French”", "capital cities", 29, 864, "The capital of France is", " Paris", "raises",
-                  "It writes {written}; {in_top} of the {set_size} capital cities stand in the top 1% of what it "
+                  "It writes {written}; {count} capital cities stand in the top 1% of what it "
                   "writes. After “The capital of France is” it fires {fires}: without it the model is {change} "
                   "that{token} comes next."),
     GalleryNeuron("A days neuron", "days", 29, 1242, "Most people do not work on Saturday and", " Sunday", "raises",
-                  "It writes {written}; {in_top} of the {set_size} weekdays stand in the top 1% of what it writes. "
+                  "It writes {written}; {count} weekdays stand in the top 1% of what it writes. "
                   "Here it fires {fires}, and without it the model is {change} that{token} comes next."),
 )
 
 
 def change_words(p0: float, p1: float) -> str:
-    """How switching a neuron off moved a probability, in words: 'much less sure' … 'much more sure'."""
-    ratio = p1 / p0 if p0 > 0 else float("inf")
-    if ratio < 1:
-        return "much less sure" if ratio < 0.5 else "less sure" if ratio < 0.8 else "a little less sure"
-    return "much more sure" if ratio > 2 else "more sure" if ratio > 1.25 else "a little more sure"
+    """How switching a neuron off moved a probability, in words, judged on the log-odds (a move from
+    77% to 93% counts as much as one from 4% to 13%): 'much less sure' … 'much more sure'."""
+    def log_odds(p: float) -> float:
+        p = min(max(p, 1e-9), 1 - 1e-9)
+        return math.log(p / (1 - p))
+
+    shift = log_odds(p1) - log_odds(p0)
+    size = "much " if abs(shift) >= 0.8 else "" if abs(shift) >= 0.3 else "a little "
+    return size + ("less sure" if shift < 0 else "more sure")
+
+
+def count_words(n: int, total: int) -> str:
+    """'all 12' or '12 of the 16'."""
+    return f"all {total}" if n == total else f"{n} of the {total}"
 
 
 def written_words(tokens: list[str], n: int = 4) -> str:
@@ -75,5 +85,5 @@ def story(entry: GalleryNeuron, written: list[str], in_top: int, set_size: int, 
     p(token) before and after switching it off."""
     fires = ("the way that promotes them" if (m >= 0) == (z >= 0) else
              "the other way, so it holds them back")
-    return entry.story.format(written=written_words(written), in_top=in_top, set_size=set_size, fires=fires,
+    return entry.story.format(written=written_words(written), count=count_words(in_top, set_size), fires=fires,
                               change=change_words(p0, p1), token=entry.token)

@@ -7,12 +7,12 @@ import string
 
 import pytest
 
-from content.gallery import GALLERY, MODEL, change_words, story, written_words
+from content.gallery import GALLERY, MODEL, change_words, count_words, story, written_words
 from model.lm import attribution as at
 from model.lm import concepts
 from model.lm import kv_memory as kv
 
-FIELDS = {"written", "in_top", "set_size", "fires", "change", "token"}
+FIELDS = {"written", "count", "fires", "change", "token"}
 
 
 def test_stories_are_templates_without_fixed_counts():
@@ -39,6 +39,8 @@ def test_change_words_follow_the_probabilities():
     assert change_words(0.4, 0.1) == "much less sure" and change_words(0.4, 0.3) == "less sure"
     assert change_words(0.4, 0.38) == "a little less sure" and change_words(0.4, 0.41) == "a little more sure"
     assert change_words(0.2, 0.3) == "more sure" and change_words(0.1, 0.5) == "much more sure"
+    assert change_words(0.77, 0.93) == "much more sure"  # judged on the log-odds, not the ratio 1.2
+    assert count_words(12, 12) == "all 12" and count_words(12, 16) == "12 of the 16"
     assert written_words([" his", "his", " him", " He", " he", " himself"]) == "his, him, He and himself"
     assert written_words([" one"]) == "one"
 
@@ -74,7 +76,7 @@ def test_each_gallery_neuron_does_what_it_says(lm, stats, entry):
     m = float(kv.run(lm.model, sentence).coeffs[entry.layer, len(sentence) - 1, entry.neuron])
     written = [kv.token_text(lm.tokenizer, i) for i in hit.promoted]
     text = story(entry, written, hit.in_top, hit.set_size, hit.z, m, p0, p1)
-    assert "{" not in text and f"{hit.in_top} of the {hit.set_size}" in text
+    assert "{" not in text and count_words(hit.in_top, hit.set_size) in text
     assert ("less sure" in text) == (entry.effect == "lowers") == (p1 < p0)
     # a neuron that lowers its token when switched off fires the way that writes its concept here
     assert ("the way that promotes them" in text) == (entry.effect == "lowers"), (m, hit.z)
