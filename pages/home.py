@@ -32,7 +32,7 @@ memory: each neuron's key detects patterns in the input, and its value, read thr
 embedding, favours the tokens that tend to follow them.
 """
 ))
-st.subheader("Explore")
+st.header("Explore")
 for info in PAGES:
     if info.url_path == "home":
         continue

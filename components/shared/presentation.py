@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.shared import theme
 from components.shared.params import BoolParam, ChoiceParam
 
 PRESENT = BoolParam("present", False)
@@ -53,8 +54,8 @@ def controls() -> None:
 
 
 def apply() -> None:
-    if is_on():
-        st.html(CSS)
+    """The page's own CSS: accessible colours always (theme.PAGE_CSS), large type when presenting."""
+    st.html(theme.PAGE_CSS + (CSS if is_on() else ""))
 
 
 def publish() -> None:

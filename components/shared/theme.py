@@ -21,6 +21,38 @@ NEGATIVE, POSITIVE = "#0072B2", "#D55E00"  # the same convention for bars and co
 def sign_colours(values) -> list[str]:
     return [NEGATIVE if v < 0 else POSITIVE for v in values]
 
+
+# What .streamlit/config.toml's theme settings cannot reach, as CSS that holds in the light and
+# the dark theme alike (the page has no marker of which one is on), to WCAG AA's 4.5:1 for text.
+# tests/browser/test_accessibility.py checks the result with axe-core.
+#
+# Code: Streamlit's syntax colours (its highlighter's palette, one hue for both themes) read
+# 2.5-3.6:1 on the light code background. Each is mixed 60/40 with the code's own text colour,
+# so it darkens in the light theme and lightens in the dark one: 5.1:1 or more in both.
+_CODE_TOKEN_HUES = {
+    ".token.comment, .token.prolog, .token.doctype, .token.cdata, .token.punctuation": "#808495",
+    ".token.keyword, .token.tag, .token.function, .token.class-name, .token.selector": "#1c83e1",
+    ".token.attr-name, .token.property, .token.variable": "#00a4d4",
+    ".token.boolean, .token.constant, .token.symbol": "#21c354",
+    ".token.number, .token.regex": "#29b09d",
+    ".token.string, .token.char, .token.attr-value": "#09ab3b",
+    ".token.operator, .token.entity, .token.decorator, .token.atrule": "#ed6f13",
+    ".token.url": "#6d3fc0",
+    ".token.important": "#ff4b4b",
+}
+_CODE_CSS = "\n".join(
+    ", ".join(f"[data-testid=stCode] {sel}" for sel in selectors.split(", "))
+    + f" {{ color: color-mix(in srgb, {hue} 60%, currentColor); }}"
+    for selectors, hue in _CODE_TOKEN_HUES.items())
+# Text on the primary colour (a primary button, a multiselect's chosen items): Streamlit writes it
+# in white, which reads 2.3:1 on the dark theme's sky-blue primary. The inverse of the page's text
+# colour is light in the light theme (5.5:1 on #00649D) and dark in the dark one (8.0:1 on #56B4E9).
+_ON_PRIMARY = ["[data-testid=stBaseButton-primary]", "[data-testid=stMultiSelect] [data-tag]"]
+_ON_PRIMARY_CSS = (", ".join(_ON_PRIMARY)
+                   + " { color: rgb(from currentColor calc(255 - r) calc(255 - g) calc(255 - b)); }\n"
+                   + ", ".join(f"{sel} *" for sel in _ON_PRIMARY) + " { color: inherit; }")
+PAGE_CSS = f"<style>\n{_CODE_CSS}\n{_ON_PRIMARY_CSS}\n</style>"
+
 # Offer PNG through plotly's camera button at twice the size, for slides.
 PLOT_CONFIG = {
     "displaylogo": False,

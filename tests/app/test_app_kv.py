@@ -78,7 +78,7 @@ def test_each_view_renders_its_figure(view, expect):
 @pytest.mark.parametrize("view", ["keys", "attribution", "lens", "intervene", "labour", "contexts"])
 def test_sections_are_numbered_one_after_another_in_every_view(view):
     at = run_page("kv_memory", view=view)
-    numbers = [h.value.split(" · ")[0] for h in at.subheader]
+    numbers = [h.value.split(" · ")[0] for h in at.header]
     assert numbers == [str(i) for i in range(1, len(numbers) + 1)] and len(numbers) >= 2
 
 

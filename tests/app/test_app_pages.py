@@ -94,7 +94,7 @@ def test_budget_controls_and_ratio_buttons():
     assert at.number_input(key="budget.d_ff").value == 768
     at.button(key="budget.btn_4x").click().run()
     assert at.number_input(key="budget.d_ff").value == 1024
-    assert "modified" in at.subheader[0].value
+    assert "modified" in at.header[0].value
     assert not at.exception
 
 
