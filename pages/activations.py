@@ -55,7 +55,9 @@ def curves() -> None:
     c3.toggle("Show derivatives", key=k("derivative"))
     v = url_state.values(PAGE, PARAMS)
     names = v["activations"] or ["relu"]
-    plot(views.curves_figure(tuple(names), float(v["x_range"]), v["derivative"]))
+    plot(views.curves_figure(tuple(names), float(v["x_range"]), v["derivative"]),
+         f"Lines: {', '.join(label(n) for n in names)} for inputs x from −{v['x_range']:g} to {v['x_range']:g}"
+         + (", each with its derivative (′)." if v["derivative"] else "."))
     if "relu" in names:
         gloss.caption("The shaded side is ReLU's dead zone: for a negative input both its output and its gradient are "
                       "exactly 0. A neuron whose input is negative for every token gets no gradient there and can "
@@ -73,9 +75,10 @@ gloss.header("Exact GELU, its tanh approximation, and ReLU near zero")
 left, right = st.columns(2)
 exact_vs_tanh, near_zero = views.gelu_figures()
 with left:
-    plot(exact_vs_tanh)
+    plot(exact_vs_tanh, "Top: exact GELU (erf) and its tanh approximation for x from −4 to 4, drawn over each "
+                        "other; bottom: their difference, exact − tanh.")
 with right:
-    plot(near_zero)
+    plot(near_zero, "ReLU and GELU for x from −3 to 2, with the gap between the two curves shaded.")
 gloss.caption(prose_facts.fill(
     "The two GELUs differ by at most {gelu_tanh_max_gap} on [−8, 8]. GPT-2's code uses the tanh form, which "
     "Hendrycks and Gimpel (2016, arXiv) gave as a faster approximation. GELU lies below ReLU by |x|·Φ(−|x|), "
@@ -90,7 +93,8 @@ gloss.header("Gated units: act(g) · u")
 def gated() -> None:
     glu = st.segmented_control("Gated variant", list(GLU_VARIANTS), format_func=lambda n: GLU_LABELS[n],
                                key=k("glu"), required=True, help=gloss.help_in("Gated variant"))
-    plot(views.glu_figure(glu))
+    plot(views.glu_figure(glu), f"Heat map of one gated neuron's output {GLU_VARIANTS[glu]}(g) · u, for the gate "
+                                "pre-activation g across and the up projection u upwards, each from −3 to 3.")
     act = GLU_VARIANTS[glu]
     gloss.caption(f"A gated neuron multiplies two projections of the same token: {act}(g) scales u. It is not a "
                   f"0–1 valve ({act}(3) = {prose_facts.value(act, 3.0):.2f}). Where {act}(g) > 0 the product has u's sign. "
@@ -119,7 +123,9 @@ def live_ffn() -> None:
     m3.metric("FFN parameters", f"{stats.n_params:,}", help=gloss.help_in("FFN parameters"))
     left, right = st.columns([2, 1])
     with left:
-        plot(histogram)
+        plot(histogram, f"Histogram of all {v['tokens'] * v['d_ff']:,} hidden coefficients ({v['tokens']} random "
+                        f"tokens × d_ff {v['d_ff']:,}, {label(v['ffn_activation'])}): {stats.frac_zero:.1%} exactly "
+                        f"zero, {stats.frac_negative:.1%} negative.")
     with right:
         gloss.markdown("**Shapes** (batch, tokens, features)")
         shape_table(stats.shapes)

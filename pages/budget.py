@@ -108,9 +108,13 @@ else:
             + (" — matched to the parameter." if ok else " — MISMATCH."))
     left, right = st.columns(2)
     with left:
-        plot(block_pie)
+        plot(block_pie, f"Pie chart of one block's parameters: "
+                        + ", ".join(f"{group} {n:,}" for group, n in b.block.items() if n)
+                        + f"; the FFN is {b.block['ffn'] / sum(b.block.values()):.1%} of it.")
     with right:
-        plot(model_pie)
+        plot(model_pie, "Pie chart of the whole model's parameters: "
+                        + ", ".join(f"{group} {n:,}" for group, n in b.by_group.items() if n)
+                        + f"; the FFN is {b.ffn_share:.1%} of them.")
 
     widths = accounting.dense_vs_gated(d_model)
     gloss.markdown(
@@ -122,7 +126,8 @@ else:
 
     left, right = st.columns([3, 2])
     with left:
-        plot(flops_bar)
+        plot(flops_bar, f"Bars of the forward FLOPs for one token with {values['seq']:,} positions of context: "
+                        + ", ".join(f"{part} {si(n)}" for part, n in flops.items() if n) + ".")
     with right:
         gloss.markdown("**Weight memory**")
         table({"precision": list(accounting.BYTES_PER_PARAM),

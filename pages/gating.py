@@ -35,7 +35,10 @@ c[0].segmented_control("Variant", list(GLU_VARIANTS), format_func=GLU_LABELS.get
 c[1].slider("Neurons shown", 2, 24, key=k("neurons"), help=gloss.help_in("Neurons shown"))
 c[2].number_input("Seed (a new random token)", 0, 999, key=k("seed"), help=gloss.help_in("Seed (a new random token)"))
 v = url_state.values(PAGE, PARAMS)
-plot(concept_views.gating_view(v["glu"], 64, v["neurons"], v["seed"]))
+plot(concept_views.gating_view(v["glu"], 64, v["neurons"], v["seed"]),
+     f"Grouped bars for the first {v['neurons']} neurons of a random {GLU_LABELS[v['glu']]} FFN (d_model 64) on one "
+     f"random token (seed {v['seed']}): gate·x, its activation, up·x, and their product, the coefficient fed to "
+     "the down projection.")
 gloss.caption("Where the gate is strongly negative the activation is ≈ 0 and the neuron is nearly shut whatever up·x "
               "says; where it is positive the neuron passes up·x times act(gate·x), with up·x's sign. The product — the coefficient "
               "fed to the down projection — can be negative.")

@@ -40,7 +40,7 @@ class Question:
 
 
 def numbered_headings(first: int) -> Callable[[str], None]:
-    """Subheaders numbered on from `first`, so whatever view is open its sections count 1, 2, 3…"""
+    """Section headers numbered on from `first`, so whatever view is open its sections count 1, 2, 3…"""
     count = iter(range(first, 100))
     return lambda title: gloss.header(f"{next(count)} · {title}")
 
@@ -72,7 +72,8 @@ def keys_view(q: Question) -> None:
     st.slider("Layer", 0, lm.config.n_layers - 1, key=k("layer"))
     layer = url_state.value(PAGE, "layer")
     neurons, heatmap = kv_views.keys_heatmap(MODEL, text, layer)
-    plot(heatmap)
+    plot(heatmap, f"Heat map for layer {layer}: its {len(neurons)} most active neurons on this text (rows) against "
+                  f"the {len(a.enc.pieces)} tokens (columns), coloured by each neuron's coefficient m on each token.")
     chosen = url_state.value(PAGE, "neuron")
     neuron = neurons[0] if chosen < 0 else chosen
     st.number_input("Neuron (−1 = the most active one)", -1, lm.config.d_ff - 1, key=k("neuron"),
@@ -133,7 +134,9 @@ def attribution_view(q: Question) -> None:
                                              if contrast is not None else None, position))
     left, right = st.columns([2, 3])
     with left:
-        plot(attr.figure)
+        plot(attr.figure, f"Horizontal bars, one per neuron (L layer, n neuron): the top {len(attr.rows)} for "
+                          f"{target_label!r} after position {position}, each bar its "
+                          f"{attr.figure.layout.xaxis.title.text}.")
     with right:
         table({"neuron": [f"L{lay} n{neu}" for lay, neu, _, _ in attr.rows],
                "effect": [v for _, _, v, _ in attr.rows], "m": [m for *_, m in attr.rows],
@@ -169,7 +172,8 @@ def lens_view(q: Question) -> None:
     target_controls(q)
     lens, figure = kv_views.lens_view(MODEL, text, q.position, q.target)
     gloss.plain_markdown(kv_views.lens_summary(lens, q.target_label))
-    plot(figure)
+    plot(figure, f"Top: the probability of {q.target_label!r} if the model stopped after each sub-layer (log "
+                 "scale); bottom: bars of what each layer's attention and FFN wrote into its centred logit.")
 
 
 def intervene_view(q: Question) -> None:
@@ -198,7 +202,8 @@ def intervene_view(q: Question) -> None:
                                                layers_off)
     gloss.plain_caption("Neurons changed: " + (", ".join(f"L{lay} n{neu}" for lay, neu in chosen) or "none")
                         + (f"; FFN layers removed: {len(layers_off)}" if layers_off else ""))
-    plot(figure)
+    plot(figure, f"Grouped horizontal bars: the next-token probability before and after the change, for the "
+                 f"{len(figure.data[0].y)} tokens in the top 10 before or after.")
     b_tok, a_tok = kv_views.token_labels(MODEL, [before[0], after[0]])
     gloss.plain_markdown(f"Top prediction before: **{b_tok!r}** ({before[1]:.1%}) · after: **{a_tok!r}** ({after[1]:.1%})")
 
@@ -206,7 +211,10 @@ def intervene_view(q: Question) -> None:
 def labour_view(q: Question) -> None:
     q.heading("Division of labour on this text")
     figure, labour, (no_ffn, no_attention) = kv_views.division_of_labour(MODEL, text)
-    plot(figure)
+    ffn_larger = int((labour.ffn_sizes > labour.attention_sizes).sum())
+    plot(figure, f"Lines over the {len(labour.ffn_sizes)} layers: the mean size (‖update‖ over the tokens) of "
+                 f"what attention and the FFN write into the residual stream; the FFN's is the larger in "
+                 f"{ffn_larger} of them.")
     c1, c2, c3 = st.columns(3)
     c1.metric("Loss of the text (nats per token)", f"{labour.loss:.2f}",
               help=gloss.help_in("Loss of the text (nats per token)"))
@@ -323,7 +331,8 @@ st.select_slider("Position", options=[-1, *range(n)], key=k("pos"),
 preds, pred_tokens, preds_figure = kv_views.predictions(MODEL, text, position)
 left, right = st.columns([3, 2])
 with left:
-    plot(preds_figure)
+    plot(preds_figure, f"Bars: the model's probability for its top {len(pred_tokens)} next tokens after position "
+                       f"{position}; the first, {pred_tokens[0]!r}, has {preds[0][1]:.1%}.")
 with right:
     st.metric("Predicted next token", repr(pred_tokens[0]), f"{preds[0][1]:.1%}", delta_color="off",
               help=gloss.help_in("Predicted next token"))

@@ -41,9 +41,11 @@ v = url_state.values(PAGE, PARAMS)
 routing, heatmap, load = concept_views.moe_view(v["sentence"].strip() or SENTENCE, v["n_experts"], v["top_k"])
 left, right = st.columns([3, 2])
 with left:
-    plot(heatmap)
+    plot(heatmap, f"Heat map: the router's probability for each of the {len(routing.tokens)} words (rows) and "
+                  f"{v['n_experts']} experts (columns), with a cross on the top-{v['top_k']} experts each word is sent to.")
 with right:
-    plot(load)
+    plot(load, f"Bars: how many word slots each of the {v['n_experts']} experts received, from "
+               f"{int(routing.load.min())} to {int(routing.load.max())}.")
     st.metric("Routed token slots", f"{int(routing.load.sum())} = {len(routing.tokens)} tokens × {v['top_k']}",
               help=gloss.help_in("Routed token slots"))
 gloss.caption("Random router and word vectors: the assignments illustrate the mechanism, not what a trained "

@@ -118,7 +118,9 @@ def card(dictionary: nd.NeuronDictionary) -> None:
     c2.markdown("**Suppresses** (when m > 0) " + words(reading.suppressed))
     plot(signed_histogram(dictionary.hist[layer, neuron], nd.HIST_EDGES,
                           f"Its coefficient on all {dictionary.n_tokens:,} corpus tokens",
-                          "coefficient m (the end bins hold everything beyond ±6)", "tokens", height=300))
+                          "coefficient m (the end bins hold everything beyond ±6)", "tokens", height=300),
+         f"Histogram of layer {layer} neuron {neuron}'s coefficient m on all {dictionary.n_tokens:,} corpus tokens; "
+         "the two end bins hold every value beyond ±6.")
 
 
 card(dictionary)

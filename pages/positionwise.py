@@ -41,7 +41,11 @@ c[3].button("New random token", on_click=new_token, key=k("again"), icon=":mater
             help=gloss.help_in("New random token"))
 v = url_state.values(PAGE, PARAMS)
 result, figure, after_figure = concept_views.positionwise_view(v["seq"], v["changed"], v["causal"], v["draw"])
-plot(figure)
+plot(figure, f"Grouped bars over the {v['seq']} positions: how far the FFN's output and attention's output "
+     f"moved (‖after − before‖) when the token at position {v['changed']} was replaced"
+     f"{' (causal attention)' if v['causal'] else ''}. At every other position the FFN's output is "
+     f"{'unchanged (allclose)' if result.ffn_others_equal else 'changed'}; attention's "
+     f"{'is unchanged there too' if result.attn_others_equal else 'changed'}.")
 m = st.columns(2)
 m[0].metric("FFN: other positions unchanged?", "yes, allclose" if result.ffn_others_equal else "no",
             help=gloss.help_in("FFN: other positions unchanged?"))
@@ -58,7 +62,12 @@ gloss.markdown(f"The FFN never reads another position, but its input does: in a 
                f"causal (GPT-style) model attention carries position {changed} to every later position and to none "
                "before it, so a change there can move the FFN's output at that position **and every later one**. "
                "Measured:")
-plot(after_figure)
+plot(after_figure, f"Grouped bars over the same positions: the FFN's output change alone, and the change of "
+     f"ffn(x + attn(x)) with causal attention. After attention, "
+     + ("there is no position before the changed one" if changed == 0 else
+        f"positions 0–{changed - 1} are {'unchanged (allclose)' if result.after_attn_before_equal else 'changed'}")
+     + f", and position {changed} and every later one "
+     + ("moved." if result.after_attn_later_moved else "did not all move."))
 st.code(f"block = lambda x: ffn(x + attn(x, causal=True))\n"
         f"torch.allclose(block(x_new)[:, :{changed}], block(x)[:, :{changed}])  # {result.after_attn_before_equal}"
         f"{'  (no position before it)' if changed == 0 else ''}\n"

@@ -51,7 +51,9 @@ for col, word in zip(cols, WORDS):
                help=gloss.help_in(f"Attention to “{word}”"))
 v = url_state.values(PAGE, PARAMS)
 weights, output, inside, figure = concept_views.mixing_view(tuple(v[f"w_{w}"] for w in WORDS))
-plot(figure)
+plot(figure, f"The {len(weights)} value vectors as labelled points in two dimensions, the dotted outline of "
+             "everything a weighted average of them can reach (their convex hull), and the weighted sum for "
+             f"your sliders as a star, {'inside' if inside else 'outside'} the outline.")
 gloss.markdown(f"Attention's softmax makes its weights non-negative and sum to 1. Here your sliders stand in for "
                f"them, divided by their sum to give weights of the same kind (here: "
                f"{', '.join(f'{w} {x:.0%}' for w, x in zip(WORDS, weights))}). The output is then a convex "
@@ -87,9 +89,12 @@ result, boundary, losses = concept_views.xor_view(v["dataset"], v["hidden"], v["
                                                    v["steps"], v["seed"])
 left, right = st.columns([3, 2])
 with left:
-    plot(boundary)
+    plot(boundary, f"The plane shaded by the trained network's probability of class 1, with the {v['dataset']} "
+                   f"training points of both classes on top: {result.accuracy:.0%} of them classified right after "
+                   f"{v['steps']} steps (width {v['hidden']}, {label(v['activation'])}).")
 with right:
-    plot(losses)
+    plot(losses, f"Line: the training loss (binary cross-entropy) at every step, from {result.losses[0]:.3f} "
+                 f"at the start to {result.losses[-1]:.3f} at the end.")
     st.metric("Training accuracy", f"{result.accuracy:.0%}")
 if v["activation"] == "none" and v["dataset"] == "xor":
     st.warning("With no activation the network is one linear map followed by a threshold: a single straight "

@@ -1,6 +1,8 @@
 """Small Streamlit widgets every page uses."""
 from __future__ import annotations
 
+import html
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -30,10 +32,16 @@ def page_header(title: str, intro: str, weights: str) -> None:
     glossary.markdown(intro)
 
 
-def plot(fig: go.Figure, key: str | None = None) -> None:
-    """A plotly chart in the session's style: presentation sizes, and the download format chosen."""
+def plot(fig: go.Figure, caption: str, key: str | None = None) -> None:
+    """A plotly chart in the session's style (presentation sizes, the download format chosen) with
+    its caption right below it: what the figure shows, in words, for readers who cannot see it.
+    Every chart on every page goes through here (tests/components/shared/test_figure_captions.py)."""
+    if not isinstance(caption, str) or len(caption.split()) < 4:
+        raise ValueError(f"a figure needs a caption that says in words what it shows, got {caption!r}")
     if presentation.is_on():
         fig = for_presentation(fig)
     config = {**PLOT_CONFIG, "toImageButtonOptions": {**PLOT_CONFIG["toImageButtonOptions"],
                                                       "format": presentation.download_format()}}
     st.plotly_chart(fig, config=config, key=key)
+    # escaped: a caption may quote the user's text or the model's tokens
+    glossary.caption(html.escape(caption, quote=False))

@@ -27,7 +27,10 @@ def _block() -> None:
 
 
 def _mixing() -> None:
-    plot(concept_views.mixing_view((0.6, 0.3, 0.1, 0.0))[3])
+    weights, _, inside, figure = concept_views.mixing_view((0.6, 0.3, 0.1, 0.0))
+    plot(figure, f"The {len(weights)} value vectors as labelled points, the dotted outline of everything a "
+                 f"weighted average of them can reach, and the weighted sum with weights "
+                 f"{', '.join(f'{w:.0%}' for w in weights)} as a star, {'inside' if inside else 'outside'} the outline.")
 
 
 def _xor() -> None:
@@ -36,24 +39,29 @@ def _xor() -> None:
         with col:
             result, boundary, _ = concept_views.xor_view("xor", 8, act, 0.05, XOR_STEPS, 0)
             st.markdown(f"**{name}: {result.accuracy:.0%} after {XOR_STEPS} steps**")
-            plot(boundary)
+            plot(boundary, f"The plane shaded by the probability of class 1 after {XOR_STEPS} training steps with "
+                           f"{name}, with XOR's points on top: {result.accuracy:.0%} classified right.")
 
 
 def _activations() -> None:
-    plot(activation_views.curves_figure(("relu", "gelu", "silu"), 4.0, False))
+    plot(activation_views.curves_figure(("relu", "gelu", "silu"), 4.0, False),
+         "Lines: ReLU, GELU and SiLU for inputs x from −4 to 4.")
 
 
 def _budget() -> None:
     b, _, _, _, (block_pie, model_pie, _) = architecture_views.budget_view(PRESETS["gpt2-small"], 1024)
     left, right = st.columns(2)
     with left:
-        plot(block_pie)
+        plot(block_pie, "Pie chart of one GPT-2 small block's parameters: "
+                        + ", ".join(f"{group} {n:,}" for group, n in b.block.items() if n) + ".")
     with right:
         st.metric("FFN share of GPT-2 small's non-embedding parameters", f"{b.ffn_share_non_embedding:.1%}")
 
 
 def _gating() -> None:
-    plot(concept_views.gating_view("swiglu", 64, 8, 0))
+    plot(concept_views.gating_view("swiglu", 64, 8, 0),
+         "Grouped bars for 8 neurons of a random SwiGLU FFN (d_model 64) on one random token: gate·x, silu(gate·x), "
+         "up·x, and their product, the coefficient fed to the down projection.")
 
 
 def _memory() -> None:
@@ -79,7 +87,8 @@ def _memory() -> None:
                 f"({kv_views.rank_verdict(attr.ranks[0], attr.vocab)}). {attr.specific} of these {n} neurons "
                 f"{'is' if attr.specific == 1 else 'are'} specific to it. Switch all {n} off and {labels[0]!r} goes "
                 f"from {p0:.0%} to **{p1:.0%}**.")
-    plot(attr.figure)
+    plot(attr.figure, f"Horizontal bars, one per neuron (L layer, n neuron): the {n} that wrote most of "
+                      f"{labels[0]!r}, each bar its {attr.figure.layout.xaxis.title.text}.")
 
 
 VIEWS: dict[str, Callable[[], None]] = {
