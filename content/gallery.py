@@ -63,7 +63,7 @@ def change_words(p0: float, p1: float) -> str:
 
 
 def count_words(n: int, total: int) -> str:
-    """'all 12' or '12 of the 16'."""
+    """'all 12', or '9 of the 14' when some are missing."""
     return f"all {total}" if n == total else f"{n} of the {total}"
 
 

@@ -40,7 +40,7 @@ def test_change_words_follow_the_probabilities():
     assert change_words(0.4, 0.38) == "a little less sure" and change_words(0.4, 0.41) == "a little more sure"
     assert change_words(0.2, 0.3) == "more sure" and change_words(0.1, 0.5) == "much more sure"
     assert change_words(0.77, 0.93) == "much more sure"  # judged on the log-odds, not the ratio 1.2
-    assert count_words(12, 12) == "all 12" and count_words(12, 16) == "12 of the 16"
+    assert count_words(12, 12) == "all 12" and count_words(9, 14) == "9 of the 14"
     assert written_words([" his", "his", " him", " He", " he", " himself"]) == "his, him, He and himself"
     assert written_words([" one"]) == "one"
 

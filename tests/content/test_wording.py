@@ -64,7 +64,7 @@ def test_every_citation_has_its_one_year_and_venue():
         text = _text(path).replace("*", "")
         for author, years in SOURCES.items():
             # the first author only: "Fedus, Zoph and Shazeer 2022" is another source
-            for m in re.finditer(r"(?<!and )(?<!, )" + re.escape(author) + r"\s*\(?(\d{4})(?:, ([A-Za-z]+))?", text):
+            for m in re.finditer(r"(?<!and )(?<!, )" + re.escape(author) + r"(?:'s)?\s*\(?(\d{4})(?:, ([A-Za-z]+))?", text):
                 year, venue = m.groups()
                 assert year in years, f"{path.name}: {m.group(0)!r} (known: {years})"
                 assert venue == years[year], f"{path.name}: {m.group(0)!r} should name {years[year]}"
