@@ -64,25 +64,31 @@ def mark(text: str) -> str:
     only: the text is Markdown rendered with HTML allowed, so user text (or a model's token or file
     name) must never come here; such text goes through plain_markdown / plain_caption."""
     block = hashlib.blake2s(text.encode(), digest_size=6).hexdigest()
+    done: set[str] = set()  # each term once in a block, however often the block uses it
+
+    def claims(term: glossary.Term | None) -> bool:
+        if term is None or term.name in done or not _claims(term, block):
+            return False
+        done.add(term.name)
+        return True
+
+    def plain(part: str) -> str:
+        out, last = [], 0
+        for start, end, term in glossary.find(part):
+            if claims(term):
+                out += [part[last:start], abbr(part[start:end], term)]
+                last = end
+        return "".join(out) + part[last:]
+
     out, last = [], 0
     for m in PROTECTED.finditer(text):
-        out.append(_mark_plain(text[last:m.start()], block))
+        out.append(plain(text[last:m.start()]))
         piece = m.group()
         code = piece[1:-1] if piece.startswith("`") and not piece.startswith("```") else None
-        term = glossary.spelled(code) if code else None
-        out.append(abbr(piece, term) if term and _claims(term, block) else piece)
+        out.append(abbr(piece, term) if code and claims(term := glossary.spelled(code)) else piece)
         last = m.end()
-    out.append(_mark_plain(text[last:], block))
+    out.append(plain(text[last:]))
     return "".join(out)
-
-
-def _mark_plain(text: str, block: str) -> str:
-    out, last = [], 0
-    for start, end, term in glossary.find(text):
-        if _claims(term, block):
-            out += [text[last:start], abbr(text[start:end], term)]
-            last = end
-    return "".join(out) + text[last:]
 
 
 def markdown(body: str, **kwargs) -> None:

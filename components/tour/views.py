@@ -8,6 +8,7 @@ import streamlit as st
 from components.activations import views as activation_views
 from components.architectures import views as architecture_views
 from components.concepts import views as concept_views
+from components.shared import glossary as gloss
 from components.shared.tables import shape_table
 from components.shared.widgets import plot
 from model.architectures import prose_facts
@@ -55,7 +56,8 @@ def _budget() -> None:
         plot(block_pie, "Pie chart of one GPT-2 small block's parameters: "
                         + ", ".join(f"{group} {n:,}" for group, n in b.block.items() if n) + ".")
     with right:
-        st.metric("FFN share of GPT-2 small's non-embedding parameters", f"{b.ffn_share_non_embedding:.1%}")
+        label = "FFN share of GPT-2 small's non-embedding parameters"
+        st.metric(label, f"{b.ffn_share_non_embedding:.1%}", help=gloss.help_in(label))
 
 
 def _gating() -> None:
@@ -79,14 +81,14 @@ def _memory() -> None:
     _, _, p0, p1 = kv_views.ablation_check(BUNDLED, text, position, preds[0][0], None,
                                            tuple((lay, n) for lay, n, _, _ in attr.rows))
     n = len(attr.rows)
-    st.markdown(f"SmolLM2 predicts **{labels[0]!r}** ({p0:.0%}). Of its centred logit ({attr.explained:.1f}), the "
-                f"FFNs wrote {float(attr.parts.ffn.sum()):+.1f}, attention {float(attr.parts.attention.sum()):+.1f} "
-                f"and the token embedding {attr.parts.embedding:+.1f}. The neuron that wrote most, layer {layer} neuron "
-                f"{neuron}, writes mostly {', '.join(repr(t) for t in attr.promoted[0][:4])}; {labels[0]!r} stands at "
-                f"rank {attr.ranks[0] + 1:,} of {attr.vocab:,} in what it writes "
-                f"({kv_views.rank_verdict(attr.ranks[0], attr.vocab)}). {attr.specific} of these {n} neurons "
-                f"{'is' if attr.specific == 1 else 'are'} specific to it. Switch all {n} off and {labels[0]!r} goes "
-                f"from {p0:.0%} to **{p1:.0%}**.")
+    gloss.plain_markdown(f"SmolLM2 predicts **{labels[0]!r}** ({p0:.0%}). Of its centred logit ({attr.explained:.1f}), the "
+                         f"FFNs wrote {float(attr.parts.ffn.sum()):+.1f}, attention {float(attr.parts.attention.sum()):+.1f} "
+                         f"and the token embedding {attr.parts.embedding:+.1f}. The neuron that wrote most, layer {layer} neuron "
+                         f"{neuron}, writes mostly {', '.join(repr(t) for t in attr.promoted[0][:4])}; {labels[0]!r} stands at "
+                         f"rank {attr.ranks[0] + 1:,} of {attr.vocab:,} in what it writes "
+                         f"({kv_views.rank_verdict(attr.ranks[0], attr.vocab)}). {attr.specific} of these {n} neurons "
+                         f"{'is' if attr.specific == 1 else 'are'} specific to it. Switch all {n} off and {labels[0]!r} goes "
+                         f"from {p0:.0%} to **{p1:.0%}**.")
     plot(attr.figure, f"Horizontal bars, one per neuron (L layer, n neuron): the {n} that wrote most of "
                       f"{labels[0]!r}, each bar its {attr.figure.layout.xaxis.title.text}.")
 

@@ -187,30 +187,34 @@ def first_uses(at) -> dict[str, tuple[str, bool]]:
     return out
 
 
-LIGHT = [p.url_path for p in PAGES if p.section != "Real model"]
-REAL = [p.url_path for p in PAGES if p.section == "Real model"]
+# every page as it opens, and the views a page opens only on request (the tour's steps, the
+# key-value page's views), as "page" or "page?name=value"
+LIGHT = [p.url_path for p in PAGES if p.section != "Real model" and p.url_path != "glossary"]
+LIGHT += [f"tour?step={n}" for n in range(2, 7)]
+REAL = [p.url_path for p in PAGES if p.section == "Real model"] + ["tour?step=7"]
+REAL += [f"kv_memory?view={v}" for v in ("attribution", "lens", "intervene", "labour", "contexts")]
 
 
-def check_first_uses(page: str) -> None:
-    at = run_page(page, timeout=900)  # why_ffn trains its networks live: minutes on a busy machine
+def check_first_uses(spec: str) -> None:
+    page, _, query = spec.partition("?")
+    at = run_page(page, timeout=900, **dict(q.split("=") for q in query.split("&") if q))  # why_ffn trains live
     uses = first_uses(at)
-    assert len(uses) >= (3 if page not in ("glossary",) else 0)
+    assert len(uses) >= 3
     unmarked = {name: text for name, (text, marked) in uses.items() if not marked}
-    assert not unmarked, f"{page}: first uses without hover help: {unmarked}"
-    if page != "glossary":
-        panel = [e for e in at.expander if e.label.startswith("Terms on this page")]
-        assert panel and f"({len(uses)})" in panel[0].label, [e.label for e in at.expander]
+    assert not unmarked, f"{spec}: first uses without hover help: {unmarked}"
+    panel = [e for e in at.expander if e.label.startswith("Terms on this page")]
+    assert panel and f"({len(uses)})" in panel[0].label, [e.label for e in at.expander]
 
 
-@pytest.mark.parametrize("page", [p for p in LIGHT if p != "glossary"])
-def test_first_use_of_each_term_has_hover_help(page):
-    check_first_uses(page)
+@pytest.mark.parametrize("spec", LIGHT)
+def test_first_use_of_each_term_has_hover_help(spec):
+    check_first_uses(spec)
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("page", REAL)
-def test_first_use_of_each_term_has_hover_help_on_the_real_model_pages(page):
-    check_first_uses(page)
+@pytest.mark.parametrize("spec", REAL)
+def test_first_use_of_each_term_has_hover_help_on_the_real_model_pages(spec):
+    check_first_uses(spec)
 
 
 def test_marks_are_escaped_and_accessible():
@@ -228,3 +232,17 @@ def test_the_glossary_page_lists_every_term_with_its_anchor():
         assert f'id="{term.anchor}"' in body, term.name
     assert "W_gate" in body and "fixed weights" in body and "computed from the tokens" in body
     assert [h.value for h in at.header][0] == "Notation card"
+
+
+def test_mark_skips_code_maths_and_links_and_marks_each_term_once(monkeypatch):
+    seen: dict[str, str] = {}
+    monkeypatch.setattr(gloss, "_seen", lambda: seen)  # the page's session state, here a plain dict
+    text = ("The `d_model` and `up·x + 1` of a token; $\\Phi(x)$ stays maths; [a token](token#x) links; "
+            "a token again, and the logit lens.")
+    out = gloss.mark(text)
+    assert out.count('data-term="token"') == 1 and out.count('data-term="d-model"') == 1
+    assert "`up·x + 1`" in out and "$\\Phi(x)$" in out and "](token#x)" in out  # untouched
+    assert 'data-term="logit-lens"' in out and 'data-term="logit"' not in out
+    assert gloss.mark(text) == out  # the same block run again (a fragment rerun) marks the same terms
+    assert 'data-term="token"' not in gloss.mark("Another token.")  # a later block does not
+    assert gloss.help_in("Tokens") is None and "Feed-forward" in gloss.help_in("FFN")
