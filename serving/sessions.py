@@ -70,6 +70,7 @@ class Held(Generic[K, V]):
         # A 14-token trace holds 9.5 MB, so a class of 40 short texts fits twice over; 256-token
         # texts (170 MB each) beyond the budget are only cached.
         budget = settings.held_traces_mb() * 2**20
+        self.state_key = state_key  # where a session's state holds them
         self.values = HeldValues[K, V](state_key, per_session, budget, size)
 
     def remember(self, key: K, make: Callable[[], V]) -> V:

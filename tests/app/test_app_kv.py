@@ -285,12 +285,13 @@ def test_a_second_model_is_picked_in_the_sidebar_and_kept_in_the_url(tmp_path, m
 def test_a_students_text_is_not_traced_again_after_a_class_has_pushed_it_out_of_the_cache(monkeypatch):
     """Forty students typing their own texts evict each other's analyses from the shared cache;
     the text a session shows stays held for it, so its layer slider does not trace it again."""
+    import serving
     from components.lm import kv_views
     from model.lm.registry import BUNDLED
 
     traced = []
-    real = kv_views._trace
-    monkeypatch.setattr(kv_views, "_trace", lambda key, lm, ids: traced.append(ids) or real(key, lm, ids))
+    real = serving.trace
+    monkeypatch.setattr(serving, "trace", lambda key, lm, ids: traced.append(ids) or real(key, lm, ids))
     at = run_page("kv_memory", text="The violin near the harbour was", layer="3")
     assert len(traced) == 1
     for i in range(8):  # other students' texts, more than the shared cache keeps
