@@ -92,8 +92,8 @@ TERMS: tuple[Term, ...] = (
        "scores. Adding one number to every score leaves the result unchanged.", "softmax(z)ᵢ = e^zᵢ / Σⱼ e^zⱼ"),
     _t(BASICS, "LM", "Language model: a model trained to predict the next token of text.", "",
        "language model", "language models"),
-    _t(BASICS, "convex mix", "A weighted sum whose weights are all ≥ 0 and add up to 1. It always lies inside "
-       "the convex hull of the vectors mixed, which is why attention's output alone cannot leave that hull.",
+    _t(BASICS, "convex mix", "A weighted sum whose weights are all ≥ 0 and add up to 1: it always lies inside "
+       "the convex hull of the vectors mixed. Attention's softmax weights make its sum of value vectors such a mix.",
        "", "convex hull", "convex combination"),
     _t(BASICS, "position-wise", "Applied to every position (token) separately, with the same weights. The FFN "
        "is position-wise; attention is not, since it mixes positions.", "", "positionwise"),
@@ -132,7 +132,7 @@ TERMS: tuple[Term, ...] = (
        "two classes, so a linear model cannot learn it; one hidden layer with a non-linearity can.", "x₁ ⊕ x₂"),
     _t(FFN, "universal approximation", "A network with one hidden layer and a non-polynomial activation "
        "function can approximate any continuous function on a bounded region as closely as wanted, given "
-       "enough neurons (Cybenko 1989; Hornik 1991; Leshno et al. 1993).", "", "universal approximator"),
+       "enough neurons (Cybenko 1989; Hornik et al. 1989; Leshno et al. 1993).", "", "universal approximator"),
     _t(FFN, "LayerNorm", "Layer normalisation (Ba et al. 2016, arXiv): subtracts the mean of the token's "
        "vector, divides by its standard deviation, then multiplies by learned gains and adds a learned bias. "
        "GPT-2 and BERT use it.", "", "layer norm", "layer normalisation"),
@@ -147,8 +147,9 @@ TERMS: tuple[Term, ...] = (
        "unembedding (RMSNorm in SmolLM2, LayerNorm in GPT-2).", "", "final LayerNorm", "final RMSNorm"),
 
     # --- activations and gated FFNs
-    _t(GATED, "ReLU", "Rectified linear unit: max(0, x). Exactly zero for every negative input, where its "
-       "slope is zero too (its dead zone).", "max(0, x)", "dead zone", "Leaky ReLU", "ReLU²"),
+    _t(GATED, "ReLU", "Rectified linear unit: max(0, x), exactly zero with zero slope for every negative "
+       "input (its dead zone). Leaky ReLU keeps a small slope there, and ReLU² squares the positive part.",
+       "max(0, x)", "dead zone", "Leaky ReLU", "ReLU²"),
     _t(GATED, "dying ReLU", "A ReLU neuron whose input has become negative on every input outputs 0 and gets "
        "a zero gradient, so training can no longer revive it (a dead neuron).", "", "dead neuron",
        "dead neurons"),
@@ -221,19 +222,20 @@ TERMS: tuple[Term, ...] = (
        "much the model prefers the first. Anything that lifts both equally cancels.", "logit(A) − logit(B)"),
     _t(READING, "readout direction", "The vector u whose dot product with a residual-stream part gives its "
        "share of the explained logit: the target token's unembedding row (minus the vocabulary's mean row for "
-       "the centred logit, minus the other token's row for a difference) read through the final norm, i.e. "
-       "times its gains and divided by the residual's rms at that position.", "u"),
+       "the centred logit, minus the other token's row for a difference) read through the final norm, that is "
+       "times its gains and divided by the residual's rms at that position (its standard deviation for a "
+       "LayerNorm, which also removes the mean).", "u"),
     _t(READING, "direct effect", "Neuron i's direct effect on a logit is mᵢ(vᵢ·u): how much its sub-update "
-       "moves the logit along the path straight to the output, ignoring what later layers do with it. The "
-       "parts of every neuron, attention layer and the embedding add up to the logit.", "mᵢ (vᵢ · u)",
-       "direct effects", "direct logit attribution", "DLA"),
+       "moves the logit along the path straight to the output, ignoring what later layers do with it. With the "
+       "embedding's and the attention layers' parts (and any biases) the neurons' parts add up to the explained "
+       "logit.", "mᵢ (vᵢ · u)", "direct effects", "direct logit attribution", "DLA"),
     _t(READING, "readout", "A vector's readout is its product with the final norm and unembedding: one score "
        "per vocabulary token, high for the tokens it promotes, low for those it suppresses. A value vector's "
        "readout shows what a neuron writes (Geva et al. 2022, EMNLP).", "W_U · norm(v)", "readouts",
        "promoted tokens", "promotes"),
-    _t(READING, "rank", "Where a token stands in a readout or prediction: rank 0 (or 1 on the pages that "
-       "count from one) is the top. A neuron that ranks a token in the thousands is broad, not a detector of "
-       "that token.", "", not_in=("rank of W",)),
+    _t(READING, "rank", "Where a token stands in a readout or a prediction, counted from 1 for the top. A "
+       "neuron that ranks a token in the thousands is broad, not a detector of that token.", "",
+       not_in=("rank of W",)),
     _t(READING, "attribution", "Splitting a prediction into what each part of the model contributed. The "
        "key-value page offers the direct effect on the centred logit, on a logit difference, and the total "
        "effect.", "", "attributions"),
@@ -244,8 +246,8 @@ TERMS: tuple[Term, ...] = (
     _t(READING, "gradient", "How much a number (here log p of the target) changes per unit change of an "
        "input, found for every input at once by one backward pass.", "∂", "backward pass"),
     _t(READING, "ablation", "Switching a part off (a neuron's coefficient, or a whole FFN's output, set to "
-       "zero, or to its mean over a corpus in a mean ablation) and running the model again to see what changes.", "", "switch off", "switching off",
-       "switched off", "ablate", "mean ablation"),
+       "zero, or to its mean over a corpus in a mean ablation) and running the model again to see what "
+       "changes.", "", "switch off", "switching off", "switched off", "ablate", "mean ablation"),
     _t(READING, "super weight", "A single scalar in one FFN's down projection that a model cannot lose: zeroing "
        "it wrecks the model's predictions, while zeroing thousands of other large weights does little (Yu et al. "
        "2024, arXiv).", "", "super weights"),
@@ -290,8 +292,8 @@ TERMS: tuple[Term, ...] = (
     _t(SIZES, "fp32", "32-bit floating point: 4 bytes a number. FFN Lab computes in fp32.", "", "float32"),
     _t(SIZES, "bf16", "bfloat16: a 16-bit float with fp32's range and less precision, 2 bytes a number; "
        "fp16 is the other 16-bit float, with more precision and less range.", "", "bfloat16", "fp16"),
-    _t(SIZES, "int8", "8-bit integers, 1 byte a weight, with a scale per block of weights to map them back "
-       "to real numbers (a quantisation).", "", "quantisation", "quantization", "quantised"),
+    _t(SIZES, "int8", "8-bit integers, 1 byte a weight, with a scale per block or row of weights to map them "
+       "back to real numbers (a quantisation).", "", "quantisation", "quantization", "quantised"),
     _t(SIZES, "int4", "4-bit integers, half a byte a weight, again with scales per block; GGUF's Q4_1 keeps "
        "a scale and a minimum for each block of 32 weights.", "", "Q4_1"),
     _t(SIZES, "GGUF", "The single-file model format of llama.cpp: weights (often quantised), tokenizer and "
