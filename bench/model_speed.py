@@ -107,8 +107,7 @@ def server_memory() -> dict:
 
     from components.shared.registry import PAGES
     from loadtest.run import rss_mb, trace_workers
-    from testkit.browser import open_page
-    from testkit.browser import CHROMIUM_ARGS, chromium_path
+    from testkit.browser import CHROMIUM_ARGS, chromium_path, open_page
     from testkit.server import start_streamlit
 
     proc, url = start_streamlit()
