@@ -5,7 +5,7 @@ import pytest
 
 from testkit import ARTIFACTS
 from testkit.browser import CHROMIUM_ARGS
-from testkit.browser import chromium_path as _chromium_path
+from testkit.browser import chromium_path as find_chromium
 from testkit.server import start_streamlit
 
 
@@ -36,7 +36,7 @@ def server_url(warm_caches, tmp_path_factory):
 
 def chromium_path() -> str:
     try:
-        return _chromium_path()
+        return find_chromium()
     except FileNotFoundError as err:
         pytest.fail(str(err))
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import sync_playwright
 
 from testkit import ROOT
-from testkit.browser import open_page
-from testkit.browser import CHROMIUM_ARGS, chromium_path
+from testkit.browser import CHROMIUM_ARGS, chromium_path, open_page
 from testkit.server import start_streamlit
 
 # file name: (page and query, a heading to scroll to first or None, whether the view has charts)
