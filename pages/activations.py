@@ -57,7 +57,8 @@ def curves() -> None:
     names = v["activations"] or ["relu"]
     plot(views.curves_figure(tuple(names), float(v["x_range"]), v["derivative"]),
          f"Lines: {', '.join(label(n) for n in names)} for inputs x from −{v['x_range']:g} to {v['x_range']:g}"
-         + (", each with its derivative (′)." if v["derivative"] else "."))
+         + (", with their derivatives (′) in a second panel." if v["derivative"] else ".")
+         + (" The side where ReLU's output and gradient are exactly 0 is shaded." if "relu" in names else ""))
     if "relu" in names:
         gloss.caption("The shaded side is ReLU's dead zone: for a negative input both its output and its gradient are "
                       "exactly 0. A neuron whose input is negative for every token gets no gradient there and can "
