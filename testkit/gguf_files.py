@@ -100,16 +100,39 @@ class _Writer:
         return path
 
 
+def llama3_rope_factors(head_dim: int, theta: float, factor: float, low_freq_factor: float, high_freq_factor: float,
+                        original_context: int) -> tuple[float, ...]:
+    """The divisor of each rotary frequency that llama.cpp's converter writes as `rope_freqs` for a
+    "llama3" rope scaling (convert_hf_to_gguf.py, LlamaModel): short wavelengths kept, long ones divided
+    by `factor`, and those between blended."""
+    low_wavelen, high_wavelen = original_context / low_freq_factor, original_context / high_freq_factor
+    out = []
+    for i in range(0, head_dim, 2):
+        wavelen = 2 * np.pi * theta ** (i / head_dim)
+        if wavelen < high_wavelen:
+            out.append(1.0)
+        elif wavelen > low_wavelen:
+            out.append(factor)
+        else:
+            smooth = (original_context / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor)
+            out.append(1 / ((1 - smooth) / factor + smooth))
+    return tuple(out)
+
+
 def write_llama(path: Path, *, name: str = "Tiny Llama", n_layers: int = 2, d_model: int = 32, n_heads: int = 4,
                 n_kv_heads: int = 2, d_ff: int = 48, arch: str = "llama", pre: str | None = None,
                 qkv_bias: bool = False, untied: bool = False, claimed_d_ff: int | None = None,
-                extra_merges: tuple[str, ...] = (), rope_scaling: bool = False, rope_freqs: bool = False,
+                extra_merges: tuple[str, ...] = (), rope_scaling: bool = False,
+                rope_freqs: bool | tuple[float, ...] = False, rope_theta: float = 10_000.0,
+                head_dim: int | None = None, qk_norm: bool = False,
                 padded_rows: int = 0, dtype=np.float32, seed: int = 0, sentencepiece: bool = False) -> Path:
     """A GGUF of the LLaMA family with random weights: `arch` "llama", or "qwen2" with `qkv_bias`;
     `untied` adds an output matrix; `arch`, `pre` and `claimed_d_ff` (the FFN width the metadata
     states) can be set to what we do not support or to a lie. `extra_merges` ('1 2') add tokens;
     `rope_scaling` and `rope_freqs` add a scaling of rotary positions and Llama 3.1's frequency
-    factors, which we do not run; `padded_rows` makes the embedding longer than the vocabulary;
+    factors (random ones with True, else these: llama3_rope_factors); `head_dim` (stated as
+    key_length) and `qk_norm` make a Qwen3 file with "qwen3"; `padded_rows` makes the embedding
+    longer than the vocabulary;
     `dtype` np.float16 halves the file of a large model; `sentencepiece` gives it a SentencePiece
     vocabulary, as TinyLlama's and Llama 2's files have."""
     import gguf
@@ -122,14 +145,19 @@ def write_llama(path: Path, *, name: str = "Tiny Llama", n_layers: int = 2, d_mo
     w.add_feed_forward_length(claimed_d_ff or d_ff)
     w.add_head_count(n_heads)
     w.add_head_count_kv(n_kv_heads)
-    w.add_rope_freq_base(10_000.0)
+    w.add_rope_freq_base(rope_theta)
     if rope_scaling:
         w.add_rope_scaling_type(gguf.RopeScalingType.YARN)
     w.add_layer_norm_rms_eps(1e-5)
-    head = d_model // n_heads
+    head = head_dim or d_model // n_heads
+    if head_dim:
+        w.add_key_length(head_dim)
+        w.add_value_length(head_dim)
     tensor("token_embd.weight", f.vocab + padded_rows, d_model)
-    if rope_freqs:
+    if rope_freqs is True:
         tensor("rope_freqs.weight", head // 2, norm=True)
+    elif rope_freqs:
+        w.add_tensor("rope_freqs.weight", np.array(rope_freqs, dtype=np.float32))
     for i in range(n_layers):
         tensor(f"blk.{i}.attn_norm.weight", d_model, norm=True)
         tensor(f"blk.{i}.attn_q.weight", n_heads * head, d_model)
@@ -138,6 +166,9 @@ def write_llama(path: Path, *, name: str = "Tiny Llama", n_layers: int = 2, d_mo
         if qkv_bias:
             for part, rows in (("q", n_heads * head), ("k", n_kv_heads * head), ("v", n_kv_heads * head)):
                 tensor(f"blk.{i}.attn_{part}.bias", rows)
+        if qk_norm:
+            tensor(f"blk.{i}.attn_q_norm.weight", head, norm=True)
+            tensor(f"blk.{i}.attn_k_norm.weight", head, norm=True)
         tensor(f"blk.{i}.attn_output.weight", d_model, n_heads * head)
         tensor(f"blk.{i}.ffn_norm.weight", d_model, norm=True)
         tensor(f"blk.{i}.ffn_gate.weight", d_ff, d_model)
@@ -183,10 +214,11 @@ def write_gpt2(path: Path, *, name: str = "Tiny GPT-2", n_layers: int = 2, d_mod
 def write_gemma(path: Path, *, arch: str = "gemma", name: str = "Tiny Gemma", n_layers: int = 3, d_model: int = 32,
                 n_heads: int = 4, n_kv_heads: int = 2, head_dim: int = 16, d_ff: int = 64, sliding_window: int = 4,
                 seed: int = 0) -> Path:
-    """A Gemma (`arch` "gemma") or Gemma 2 ("gemma2") GGUF with random weights and a SentencePiece
-    vocabulary, laid out as llama.cpp's converter writes one: heads wider than d_model / heads,
-    norms stored as 1 + w, and for Gemma 2 a norm after each sub-layer, the soft caps and a
-    sliding window (short here, so that the tests' texts are longer than it)."""
+    """A Gemma (`arch` "gemma"), Gemma 2 ("gemma2") or Gemma 3 ("gemma3") GGUF with random weights and a
+    SentencePiece vocabulary, laid out as llama.cpp's converter writes one: heads wider than d_model /
+    heads, norms stored as 1 + w, and for Gemma 2 and 3 a norm after each sub-layer and a sliding
+    window (short here, so that the tests' texts are longer than it), Gemma 2's soft caps, Gemma 3's
+    norms on q and k per head and its global layers' rotary base of 1,000,000."""
     f = _Writer(path, arch, name, None, (), seed, sentencepiece=True)
     w, tensor = f.w, f.tensor
     w.add_context_length(8192)
@@ -197,11 +229,12 @@ def write_gemma(path: Path, *, arch: str = "gemma", name: str = "Tiny Gemma", n_
     w.add_head_count_kv(n_kv_heads)
     w.add_key_length(head_dim)
     w.add_value_length(head_dim)
-    w.add_rope_freq_base(10_000.0)
+    w.add_rope_freq_base(1_000_000.0 if arch == "gemma3" else 10_000.0)
     w.add_layer_norm_rms_eps(1e-6)
     if arch == "gemma2":
         w.add_attn_logit_softcapping(50.0)
         w.add_final_logit_softcapping(30.0)
+    if arch in ("gemma2", "gemma3"):
         w.add_sliding_window(sliding_window)
     tensor("token_embd.weight", f.vocab, d_model)
     for i in range(n_layers):
@@ -209,12 +242,15 @@ def write_gemma(path: Path, *, arch: str = "gemma", name: str = "Tiny Gemma", n_
         tensor(f"blk.{i}.attn_q.weight", n_heads * head_dim, d_model)
         tensor(f"blk.{i}.attn_k.weight", n_kv_heads * head_dim, d_model)
         tensor(f"blk.{i}.attn_v.weight", n_kv_heads * head_dim, d_model)
+        if arch == "gemma3":
+            tensor(f"blk.{i}.attn_q_norm.weight", head_dim, norm=True)
+            tensor(f"blk.{i}.attn_k_norm.weight", head_dim, norm=True)
         tensor(f"blk.{i}.attn_output.weight", d_model, n_heads * head_dim)
         tensor(f"blk.{i}.ffn_norm.weight", d_model, norm=True)
         tensor(f"blk.{i}.ffn_gate.weight", d_ff, d_model)
         tensor(f"blk.{i}.ffn_up.weight", d_ff, d_model)
         tensor(f"blk.{i}.ffn_down.weight", d_model, d_ff)
-        if arch == "gemma2":
+        if arch in ("gemma2", "gemma3"):
             tensor(f"blk.{i}.post_attention_norm.weight", d_model, norm=True)
             tensor(f"blk.{i}.post_ffw_norm.weight", d_model, norm=True)
     tensor("output_norm.weight", d_model, norm=True)

@@ -72,7 +72,9 @@ def attention_rows(cfg: ModelConfig, copies: int = 1) -> list[ParamRow]:
     return (_linear("attention", "attn.q_proj", d, q, b, copies)
             + _linear("attention", "attn.k_proj", d, kv, b, copies)
             + _linear("attention", "attn.v_proj", d, kv, b, copies)
-            + _linear("attention", "attn.o_proj", q, d, cfg.out_bias, copies))
+            + _linear("attention", "attn.o_proj", q, d, cfg.out_bias, copies)
+            + [ParamRow("norms", f"attn.{n}.weight", (cfg.dim_head,), copies, copies)
+               for n in ("q_norm", "k_norm") if cfg.qk_norm])
 
 
 def block_rows(cfg: ModelConfig, copies: int = 1) -> list[ParamRow]:

@@ -43,6 +43,11 @@ class ModelConfig:
     logit_softcap: float = 0.0
     sliding_window: int = 0  # 0 = every layer sees the whole text
     sliding_window_pattern: int = 2  # of every this many layers all but the last are windowed (Gemma 2: 2)
+    qk_norm: bool = False  # Qwen3, Gemma 3: an RMSNorm on each head's query and key, before the rotation
+    rope_local_theta: float = 0.0  # Gemma 3: the rotary base of windowed layers; 0 = rope_theta
+    # Llama 3.1 and 3.2 stretch long rotary wavelengths: each frequency divided by its factor (the file's
+    # rope_freqs tensor, from the "llama3" rope scaling); () = none
+    rope_factors: tuple[float, ...] = ()
 
     @property
     def kv_heads(self) -> int:
@@ -75,6 +80,8 @@ class ModelConfig:
             out.append(f"n_heads ({self.n_heads}) must be a multiple of n_kv_heads ({self.kv_heads})")
         if self.ffn_kind == "moe" and not 1 <= self.top_k <= self.n_experts:
             out.append(f"top_k ({self.top_k}) must be between 1 and n_experts ({self.n_experts})")
+        if self.rope_factors and len(self.rope_factors) != self.dim_head // 2:
+            out.append(f"rope_factors needs one factor per rotary frequency ({self.dim_head // 2})")
         if self.post_norms and (self.norm != "rmsnorm" or self.norm_position != "pre"):
             out.append("post_norms (Gemma 2's extra norms) need pre-norm RMSNorm blocks")
         return out

@@ -5,7 +5,7 @@ converter's quirks. Presets (presets.py), the GGUF loader (model/lm/gguf_loader.
 builder (model/lm/tokenizer.py) and the pages' FFN labels read them from here; accounting.py counts
 the ModelConfig a family builds.
 
-Adding a family (qwen3, say):
+Adding a family (qwen3 was added this way):
 1. One `Family` entry in FAMILIES below: `name` as the file's `general.architecture` says it,
    the ModelConfig `fields` all its models share, the fields its metadata `stated` (key after the
    architecture, and the value llama.cpp assumes when a file leaves it out), its `sentencepiece`
@@ -49,6 +49,9 @@ class Family:
     sentencepiece: Literal["llama", "gemma"] | None = None
     unpermute_qk: bool = False  # llama.cpp interleaved the rotary halves of q and k (its LLaMA converter only)
     norms_plus_one: bool = False  # the converter stored each norm's 1 + w, so the norms run as stored
+    # its files may carry llama.cpp's `rope_freqs` tensor: Llama 3.1 and 3.2's "llama3" rope scaling,
+    # written as one divisor per rotary frequency (ModelConfig.rope_factors)
+    rope_freqs: bool = False
     loads: bool = True  # FFN Lab runs GGUF files of it (BERT: an encoder, counted on the budget page only)
 
     def config(self, **fields) -> ModelConfig:
@@ -64,7 +67,7 @@ class Family:
 _LLAMA = dict(ffn_kind="gated", activation="silu", attn_bias=False, ffn_bias=False, norm="rmsnorm")
 _GEMMA = {**_LLAMA, "activation": "gelu_tanh", "embed_scale": True}
 FAMILIES: dict[str, Family] = {f.name: f for f in [
-    Family("llama", "LLaMA", _LLAMA, sentencepiece="llama", unpermute_qk=True),
+    Family("llama", "LLaMA", _LLAMA, sentencepiece="llama", unpermute_qk=True, rope_freqs=True),
     # LLaMA's layout plus biases on q, k and v (not on the output projection)
     Family("qwen2", "Qwen2", {**_LLAMA, "attn_bias": True, "attn_out_bias": False}),
     # the dense FFN Geva et al. (2020) read: m = gelu(k·x + b), biases everywhere, LayerNorm
@@ -77,6 +80,14 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
            stated=(Stated("attn_softcap", "attn_logit_softcapping", 50.0),
                    Stated("logit_softcap", "final_logit_softcapping", 30.0),
                    Stated("sliding_window", "attention.sliding_window", 4096)),
+           sentencepiece="gemma", norms_plus_one=True),
+    # LLaMA's layout plus an RMSNorm on each head's query and key (and no biases)
+    Family("qwen3", "Qwen3", {**_LLAMA, "qk_norm": True}),
+    # Gemma 2's block without soft caps, plus norms on q and k per head; five windowed layers to one
+    # global, the windowed ones rotating with a base of 10,000 (llama.cpp's and transformers' default)
+    Family("gemma3", "Gemma 3", {**_GEMMA, "post_norms": True, "qk_norm": True, "sliding_window_pattern": 6,
+                                 "rope_local_theta": 10_000.0},
+           stated=(Stated("sliding_window", "attention.sliding_window", 512),),
            sentencepiece="gemma", norms_plus_one=True),
     Family("bert", "BERT", dict(activation="gelu", token_types=2, norm_position="post", embedding_norm=True,
                                 final_norm=False, head="none", pooler=True), positions="learned", loads=False),

@@ -32,6 +32,18 @@ _DECLARED: dict[str, tuple[str, dict]] = {
                                n_kv_heads=1, head_dim=256, d_ff=16384, head="tied")),
     "gemma2-2b": ("gemma2", dict(name="Gemma-2-2B", vocab_size=256000, d_model=2304, n_layers=26, n_heads=8,
                                  n_kv_heads=4, head_dim=256, d_ff=9216, head="tied")),
+    # from the models' config.json on the Hugging Face hub (Qwen/Qwen3-0.6B, google/gemma-3-270m,
+    # meta-llama/Llama-3.2-1B), as quoted in public code; all three tie the head to the embedding
+    "qwen3-0.6b": ("qwen3", dict(name="Qwen3-0.6B", vocab_size=151936, d_model=1024, n_layers=28, n_heads=16,
+                                 n_kv_heads=8, head_dim=128, d_ff=3072, rope_theta=1_000_000.0, norm_eps=1e-6,
+                                 head="tied")),
+    # a 262,144-token vocabulary: 63% of the model is its embedding
+    "gemma3-270m": ("gemma3", dict(name="Gemma-3-270M", vocab_size=262144, d_model=640, n_layers=18, n_heads=4,
+                                   n_kv_heads=1, head_dim=256, d_ff=2048, rope_theta=1_000_000.0, norm_eps=1e-6,
+                                   head="tied")),
+    # Llama 3's 128,256-token vocabulary; its "llama3" rope scaling (factor 32) has no parameters
+    "llama3.2-1b": ("llama", dict(name="Llama-3.2-1B", vocab_size=128256, d_model=2048, n_layers=16, n_heads=32,
+                                  n_kv_heads=8, d_ff=8192, rope_theta=500_000.0, head="tied")),
 }
 PRESETS: dict[str, ModelConfig] = {key: FAMILIES[family].config(**fields) for key, (family, fields) in _DECLARED.items()}
 PRESET_FAMILY: dict[str, str] = {key: family for key, (family, _) in _DECLARED.items()}
@@ -50,4 +62,9 @@ PUBLISHED_TOTALS: dict[str, tuple[int, int]] = {
     "qwen2.5-0.5b": (494_032_768, 494_032_768),
     "gemma-2b": (2_506_172_416, 2_506_172_416),
     "gemma2-2b": (2_614_341_888, 2_614_341_888),
+    # the unique parameters of the hub checkpoints (tied embedding once), as reported by public code
+    # that counted them: 596,049,920, 268,098,176 and 1,235,814,400
+    "qwen3-0.6b": (596_049_920, 596_049_920),
+    "gemma3-270m": (268_098_176, 268_098_176),
+    "llama3.2-1b": (1_235_814_400, 1_235_814_400),
 }

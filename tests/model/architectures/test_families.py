@@ -13,10 +13,12 @@ from testkit.gguf_files import write_gemma, write_gpt2, write_llama
 
 # a tiny file of every family the loader runs, as llama.cpp's converter writes one
 WRITERS = {"llama": write_llama, "qwen2": partial(write_llama, arch="qwen2", qkv_bias=True), "gpt2": write_gpt2,
-           "gemma": write_gemma, "gemma2": partial(write_gemma, arch="gemma2")}
+           "gemma": write_gemma, "gemma2": partial(write_gemma, arch="gemma2"),
+           "qwen3": partial(write_llama, arch="qwen3", qk_norm=True, head_dim=16),
+           "gemma3": partial(write_gemma, arch="gemma3")}
 # what one model of a family sets for itself: its size, its vocabulary, its context, whether its head is tied
 PER_MODEL = {"name", "vocab_size", "d_model", "n_layers", "n_heads", "n_kv_heads", "head_dim", "d_ff", "n_experts",
-             "top_k", "max_positions", "rope_theta", "norm_eps", "head"}
+             "top_k", "max_positions", "rope_theta", "norm_eps", "head", "rope_factors"}
 
 
 def architecture(cfg: ModelConfig) -> dict:

@@ -8,7 +8,8 @@ import torch
 from model.architectures import accounting
 from model.architectures.families import FAMILIES
 from model.lm import gguf_loader, tokenizer
-from testkit.gguf_files import bundled_tokenizer, with_merges, write_gemma, write_gpt2, write_llama
+from model.architectures.transformer import Transformer
+from testkit.gguf_files import bundled_tokenizer, llama3_rope_factors, with_merges, write_gemma, write_gpt2, write_llama
 
 pytestmark = pytest.mark.model
 
@@ -17,7 +18,11 @@ pytestmark = pytest.mark.model
 # 'smollm' split: transformers' GGUF tokenizer does not know it and keeps digit runs together, where
 # llama.cpp and SmolLM2's own tokenizer.json split every digit, as we do.
 MERGES = ("1 2", "12 3")
-MODELS = {  # name: what write_llama (write_gpt2 for "gpt2", write_gemma for "gemma2") is given
+# Llama 3.1/3.2's "llama3" rope scaling (theirs: factor 32 or 8, low 1, high 4, 8,192 positions), with a
+# context of 64 so that the tiny heads' 8 frequencies fall in all three of its bands
+LLAMA3_ROPE = dict(rope_type="llama3", rope_theta=10_000.0, factor=8.0, low_freq_factor=1.0, high_freq_factor=4.0,
+                   original_max_position_embeddings=64)
+MODELS = {  # name: what write_llama (write_gpt2 for "gpt2", write_gemma for the Gemmas) is given
     "llama": dict(),
     "llama-sentencepiece": dict(sentencepiece=True),  # TinyLlama's and Llama 2's kind of vocabulary
     "llama-untied": dict(untied=True, pre="llama-bpe", extra_merges=MERGES),
@@ -26,8 +31,19 @@ MODELS = {  # name: what write_llama (write_gpt2 for "gpt2", write_gemma for "ge
                          extra_merges=MERGES),
     "gpt2": dict(extra_merges=MERGES),
     "gemma2": dict(arch="gemma2"),
+    # heads of their own width, as Qwen3-0.6B's 128 for d_model 1024 and 16 heads
+    "qwen3": dict(arch="qwen3", qk_norm=True, head_dim=16, pre="qwen2", extra_merges=MERGES),
+    "llama3.2": dict(d_model=64, pre="llama-bpe", extra_merges=MERGES,
+                     rope_freqs=llama3_rope_factors(16, 10_000.0, 8.0, 1.0, 4.0, 64)),
+    "gemma3": dict(arch="gemma3", n_layers=7),  # six layers: five windowed, one global, and one more windowed
 }
-WRITERS = {"gpt2": write_gpt2, "gemma2": write_gemma}
+WRITERS = {"gpt2": write_gpt2, "gemma2": write_gemma, "gemma3": write_gemma}
+# what transformers cannot read from a GGUF file, given as the model's config: Gemma 2 and 3 scale their
+# queries by 1/sqrt(head_dim), as llama.cpp runs them (and as the configs of the models whose head_dim is
+# 256 say), where transformers assumes 256; Qwen3's head width; Llama 3's rope scaling, which llama.cpp
+# writes as the rope_freqs tensor alone
+REFERENCE_CONFIG = {"gemma2": dict(query_pre_attn_scalar=16), "gemma3": dict(query_pre_attn_scalar=16),
+                    "qwen3": dict(head_dim=16), "llama3.2": dict(rope_parameters=LLAMA3_ROPE)}
 PROMPTS = ["The capital of France is", "12 + 7 = 19, and 2024 follows 2023", "def f(x):\n    return x"]
 STRINGS = PROMPTS + ["  two  spaces\nnew line\n\n", "naïve café 🙂 中文", "IT'S DON'T we'll", "1234567 apples",
                      "<|im_start|>user hi<|im_end|>", "tab\there", "مرحبا"]
@@ -49,10 +65,7 @@ def pair(request, tmp_path_factory):
     write = WRITERS.get(request.param, write_llama)
     path = write(tmp_path_factory.mktemp("arch") / f"{request.param}.gguf", **MODELS[request.param])
     ours = gguf_loader.load(path, use_cache=False)
-    # Gemma 2 scales its queries by 1/sqrt(head_dim), as llama.cpp runs it (and as the config of
-    # Gemma 2's 2B and 9B says, whose head_dim is 256); transformers assumes 256 for a GGUF
-    config = dict(query_pre_attn_scalar=ours.config.dim_head) if request.param == "gemma2" else {}
-    return request.param, ours, transformers_load(path, **config), path
+    return request.param, ours, transformers_load(path, **REFERENCE_CONFIG.get(request.param, {})), path
 
 
 def test_logits_and_token_ids_match_transformers(pair):
@@ -76,16 +89,39 @@ def test_each_architecture_is_read_as_itself(pair):
     assert (cfg.attn_bias, cfg.out_bias, cfg.ffn_bias) == biases
     assert (cfg.ffn_kind, cfg.norm, cfg.max_positions > 0) == (("dense", "layernorm", True) if name == "gpt2"
                                                                else ("gated", "rmsnorm", False))
-    assert (cfg.activation, cfg.embed_scale, cfg.post_norms) == (("gelu_tanh", True, True) if name == "gemma2"
+    gemma2_or_3 = name in ("gemma2", "gemma3")
+    assert (cfg.activation, cfg.embed_scale, cfg.post_norms) == (("gelu_tanh", True, True) if gemma2_or_3
                                                                  else (cfg.activation, False, False))
     if name == "gemma2":
         assert (cfg.attn_softcap, cfg.logit_softcap, cfg.sliding_window, cfg.dim_head) == (50.0, 30.0, 4, 16)
+    assert cfg.qk_norm == (name in ("qwen3", "gemma3"))
+    if name == "gemma3":
+        assert (cfg.attn_softcap, cfg.logit_softcap, cfg.sliding_window, cfg.dim_head) == (0.0, 0.0, 4, 16)
+        assert [cfg.window(i) for i in range(7)] == [4, 4, 4, 4, 4, 0, 4]
+        assert (cfg.rope_theta, cfg.rope_local_theta) == (1_000_000.0, 10_000.0)
+    assert len(cfg.rope_factors) == (8 if name == "llama3.2" else 0)
     # every tensor of the file has its place: our parameter count is the reference's
     assert sum(p.numel() for p in ours.model.parameters()) == sum(p.numel() for p in theirs.parameters())
     # and the budget page's formulas count the file's own tensors, one by one
     header_cfg, tensors = gguf_loader.read_header(path)
     assert header_cfg == cfg and tensors == {n: p.numel() for n, p in ours.model.named_parameters()}
     assert all(mine == in_file for _, mine, in_file in accounting.count_check(cfg, tensors))
+
+
+@pytest.mark.parametrize("name, ignored", [("llama3.2", dict(rope_factors=())), ("gemma3", dict(rope_local_theta=0.0))])
+def test_what_a_file_states_beyond_its_weights_changes_the_logits(name, ignored, tmp_path):
+    """Llama 3's rope factors and Gemma 3's local rotary base are no weights: a loader that dropped
+    them would still load every tensor. Without them our logits leave transformers' (so the match
+    above checks them)."""
+    path = WRITERS.get(name, write_llama)(tmp_path / f"{name}.gguf", **MODELS[name])
+    ours = gguf_loader.load(path, use_cache=False)
+    _, theirs = transformers_load(path, **REFERENCE_CONFIG[name])
+    blind = Transformer(ours.config.with_(**ignored))
+    blind.load_state_dict(ours.model.state_dict())
+    ids = torch.tensor([ours.tokenizer.encode(PROMPTS[0] + " " + PROMPTS[2]).ids])
+    with torch.inference_mode():
+        assert (ours.model(ids)[0] - theirs(ids).logits[0]).abs().max() < 1e-4
+        assert (blind(ids)[0] - theirs(ids).logits[0]).abs().max() > 1e-3
 
 
 def test_the_strings_tell_every_split_of_the_text_apart():

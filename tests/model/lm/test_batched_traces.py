@@ -15,13 +15,13 @@ FIELDS = ["logits", "embeddings", "attn_updates", "ffn_updates", "coeffs", "gate
 TEXTS = ["The capital of France is, as everyone knows,", "Hi", "I paid the cheque in at the bank on Monday"]
 
 
-@pytest.fixture(scope="module", params=["smollm2", "gpt2", "gemma2"])
+@pytest.fixture(scope="module", params=["smollm2", "gpt2", "gemma2", "gemma3"])
 def model_and_tokenizer(request, tmp_path_factory):
     if request.param == "smollm2":
         lm = request.getfixturevalue("lm")
     else:
         folder = tmp_path_factory.mktemp(request.param)
-        path = write_gpt2(folder / "t.gguf") if request.param == "gpt2" else write_gemma(folder / "t.gguf", arch="gemma2")
+        path = write_gpt2(folder / "t.gguf") if request.param == "gpt2" else write_gemma(folder / "t.gguf", arch=request.param)
         lm = gguf_loader.load(path, use_cache=False)
     return lm.model, lm.tokenizer
 

@@ -17,7 +17,9 @@ from testkit.gguf_files import write_gemma, write_gpt2
 pytestmark = pytest.mark.model
 
 
-WRITERS = {"gpt2": write_gpt2, "gemma2": lambda path: write_gemma(path, arch="gemma2")}
+WRITERS = {"gpt2": write_gpt2, "gemma2": lambda path: write_gemma(path, arch="gemma2"),
+           # Gemma 3: Gemma 2's post-norms without soft caps, norms on q and k, five windowed layers to one global
+           "gemma3": lambda path: write_gemma(path, arch="gemma3", n_layers=7)}
 
 
 def _prepared(name: str, folder):
