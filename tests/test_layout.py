@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.apptest_helpers import ROOT
+from testkit import ROOT
 
 PROJECT = ("model", "components", "content", "pages", "serving")
 TOOLS_IMPORT = {*PROJECT, "bench", "loadtest", "tests", "testkit"}

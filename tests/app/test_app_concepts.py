@@ -5,7 +5,7 @@ import pytest
 
 from content.gallery import GALLERY
 from content.tour import STEPS
-from tests.apptest_helpers import plotly_figures, run_page, tables
+from testkit.apptest import plotly_figures, run_page, tables
 
 
 def _v(value):

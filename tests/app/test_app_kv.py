@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.apptest_helpers import plotly_figures, run_page, tables
+from testkit.apptest import plotly_figures, run_page, tables
 
 pytestmark = pytest.mark.model
 

@@ -1,7 +1,7 @@
 """The real pages, run through app.py's router in Streamlit's AppTest."""
 import pytest
 
-from tests.apptest_helpers import plotly_figures, run_page
+from testkit.apptest import plotly_figures, run_page
 
 
 def test_home_links_every_page():

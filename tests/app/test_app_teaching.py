@@ -6,7 +6,7 @@ import pytest
 
 from model.demos import moe_designs, width_search
 from model.demos.glu_results import TABLE_1
-from tests.apptest_helpers import run_page, tables
+from testkit.apptest import run_page, tables
 
 
 def _v(value):

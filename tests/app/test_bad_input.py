@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from components.shared.registry import PAGES
-from tests.apptest_helpers import run_page
+from testkit.apptest import run_page
 
 INJECTIONS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "javascript:alert(1)", "'; DROP TABLE x;--",
               "{{7*7}}", "${7*7}", "../../etc/passwd", "%00", "\u202eevil\u202c", "\u200b\u200d", "🙂" * 40, "مرحبا",

@@ -12,14 +12,14 @@ import sys
 
 import pytest
 
-from tests.apptest_helpers import ROOT
+from testkit import ROOT
 
 HEAVY = ["torch._dynamo", "sympy", "pandas", "pyarrow"]
 
 SCRIPT = f"""
 import json, sys
 from components.shared.registry import PAGES
-from tests.apptest_helpers import run_page
+from testkit.apptest import run_page
 for info in PAGES:
     run_page(info.url_path, timeout=300)
 for view in ("attribution", "intervene", "labour", "contexts"):

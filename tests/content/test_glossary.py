@@ -19,7 +19,8 @@ import pytest
 from components.shared import glossary as gloss
 from components.shared.registry import PAGES
 from content import glossary
-from tests.apptest_helpers import ROOT, run_page
+from testkit import ROOT
+from testkit.apptest import run_page
 
 # Words with two or more capitals that are names, not terms: models, people's tools, file types,
 # and words written in capitals for emphasis. Anything else of that shape must be in the glossary.

@@ -10,7 +10,7 @@ from content.quiz import QUESTIONS, TAKEAWAYS
 from content.tour import STEPS
 from model.architectures import prose_facts as pf
 from model.architectures.presets import PRESETS
-from tests.apptest_helpers import run_page
+from testkit.apptest import run_page
 
 
 def _Phi(x: float) -> float:

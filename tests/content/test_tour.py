@@ -35,7 +35,7 @@ def test_steps_say_what_their_views_compute():
 @pytest.mark.model
 def test_memory_step_verdict_follows_the_rank():
     from model.lm.readout import is_specific
-    from tests.apptest_helpers import run_page
+    from testkit.apptest import run_page
 
     at = run_page("tour", step="7", timeout=300)
     text = " ".join(m.value for m in at.markdown)

@@ -3,7 +3,7 @@ threads start on first use."""
 import subprocess
 import sys
 
-from tests.apptest_helpers import ROOT
+from testkit import ROOT
 
 IMPORT_ALL = """
 import threading

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from serving import heap, process, streamlit_internals
-from tests.apptest_helpers import ROOT
+from testkit import ROOT
 
 
 def _rss_anon_mb() -> float:

@@ -2,7 +2,7 @@
 import pytest
 
 from components.shared.tables import cell_text, html_table, shape_columns
-from tests.apptest_helpers import TableReader
+from testkit.apptest import TableReader
 
 
 def _read(markup: str) -> TableReader:

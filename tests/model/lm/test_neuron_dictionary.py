@@ -7,7 +7,7 @@ from components.lm.dictionary_views import MAX_UPLOAD_CHARS, decode_upload
 from model.lm import build_dictionary, corpus
 from model.lm import readout as ro
 from model.lm import neuron_dictionary as nd
-from tests.apptest_helpers import run_page, tables
+from testkit.apptest import run_page, tables
 
 pytestmark = pytest.mark.model
 DOCS = ["The capital of France is Paris.", "We flew to Paris in May.", "def f(x):\n    return x + 1",

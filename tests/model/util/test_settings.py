@@ -9,7 +9,7 @@ import pytest
 from model.lm import gguf_loader
 from model.util import settings
 from model.util.settings import SettingError
-from tests.apptest_helpers import ROOT
+from testkit import ROOT
 
 NAMES = ["FFNLAB_CACHE", "FFNLAB_GGUF", "FFNLAB_MODELS", "FFNLAB_MAX_MODEL_MB", "FFNLAB_SCRIPT_SLOTS",
          "FFNLAB_SCRIPT_NICENESS", "FFNLAB_HELD_TRACES_MB", "FFNLAB_TRACE_WORKER"]

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
+from testkit import ROOT
 
 
 def run_page(page: str, timeout: float = 60, **query: str) -> AppTest:
