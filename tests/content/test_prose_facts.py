@@ -51,9 +51,12 @@ def test_gated_ratios_are_the_presets():
 
 
 def test_ffn_share_range_is_computed():
+    from model.architectures import accounting
     low, low_name, high, high_name = pf.share_range()
-    assert low_name == "GPT-2 small" and low < 0.5  # "holds most" would be wrong for it
-    assert low <= pf.ffn_share("mistral-7b") <= high
+    shares = {cfg.name: accounting.budget(cfg).ffn_share for cfg in PRESETS.values()}
+    assert (low, high) == (min(shares.values()), max(shares.values()))
+    assert shares[low_name] == low and shares[high_name] == high
+    assert shares["GPT-2 small"] < 0.5  # "the FFN holds most" would be wrong for it
 
 
 def _templates():
