@@ -123,6 +123,17 @@ def test_bench_and_loadtest_share_helpers_through_testkit_not_tests():
     assert not bad, bad
 
 
+def test_the_app_never_imports_the_test_kit():
+    app = [*SOURCES, *TEACHING]
+    bad = []
+    for path in app:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([node.module] if isinstance(node, ast.ImportFrom) and node.module else
+                     [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            bad += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] in ("testkit", "tests")]
+    assert not bad, bad
+
+
 def test_tools_outside_the_app_import_what_exists():
     """bench/, loadtest/ and the docs script are not run by the suite; a moved module must not break
     them. Every project import they make, including those inside code strings for fresh
