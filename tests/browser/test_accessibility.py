@@ -1,5 +1,6 @@
 """axe-core on every page in light, dark and presentation mode: FFN Lab's own markup and theme have
-no serious or critical violation and no skipped heading level.
+no serious or critical violation and no skipped heading level, and every chart has its caption
+right below it.
 
 What Streamlit's own components get wrong is told apart by the element it is found in and the rule
 (STREAMLIT_OWNED). Those are listed in docs/accessibility.md, and a test here fails when one is
@@ -53,6 +54,12 @@ _OWNER_JS = """([targets, owned]) => targets.map(t => {
     return i < 0 ? null : i;
 })"""
 
+# Charts whose next element is not a caption (widgets.plot puts one right below every chart).
+_UNCAPTIONED_JS = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+    .filter(chart => !chart.closest('[data-testid=stElementContainer]')?.nextElementSibling
+        ?.querySelector('[data-testid=stCaptionContainer]'))
+    .map(chart => chart.querySelector('.gtitle')?.textContent || 'untitled chart')"""
+
 
 def page_url(server_url: str, url_path: str, query: str) -> str:
     # The default page is served at the root ('/home' would show Streamlit's 'Page not found' once).
@@ -95,6 +102,8 @@ def audit(browser, server_url: str, mode: str) -> tuple[dict[str, list], dict[st
                 "getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
             dark = sum(int(c) for c in re.findall(r"\d+", background)[:3]) < 3 * 128
             assert dark == (mode == "dark"), f"{info.url_path} in {mode} mode has background {background}"
+            uncaptioned = page.evaluate(_UNCAPTIONED_JS)
+            assert not uncaptioned, f"{info.url_path}: charts without a caption below them: {uncaptioned}"
             results = axe.run(page)
             ours[info.url_path], theirs[info.url_path] = classify(page, results.response["violations"])
     finally:
