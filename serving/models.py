@@ -106,8 +106,9 @@ def trace(model_key: str, lm: LoadedModel, ids: list[int]) -> ModelTrace:
 
 @st.cache_resource(show_spinner=False)
 def offered() -> tuple[list[registry.ModelEntry], list[str]]:
-    """The models this server offers and the problems with $FFNLAB_MODELS, read once per process."""
-    return registry.entries()
+    """The models this server offers and the problems with $FFNLAB_MODELS, read once per process:
+    a listed file FFN Lab cannot run is not offered, and its header says why (gguf_loader.why_not)."""
+    return registry.entries(check=gguf_loader.why_not)
 
 
 def _read(key: str, progress: gguf_loader.Progress | None = None) -> LoadedModel:

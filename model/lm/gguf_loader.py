@@ -34,6 +34,7 @@ from tokenizers import Tokenizer
 from model.architectures.config import ModelConfig
 from model.architectures.families import RUNNABLE, Family
 from model.architectures.transformer import Transformer, build_on_meta
+from model.lm import gguf_header
 from model.lm.tokenizer import tokenizer_from, unsupported
 from model.util import settings
 from model.util.atomic_file import write_atomically
@@ -275,6 +276,26 @@ def _damaged(path: Path, err: Exception, hint: str) -> ModelUnavailable:
 
 
 _UNREADABLE = (ValueError, KeyError, IndexError, TypeError, OSError)
+
+
+def why_not(path: Path) -> str | None:
+    """Why FFN Lab cannot run the GGUF file at `path`, or None when it can: the checks `load` makes
+    before dequantising (architecture, rotary scaling, tokenizer, tensor names, size), read from the
+    header alone (gguf_header: no weight read, no vocabulary string parsed), plus whether the file
+    is long enough for the tensors it lists."""
+    try:
+        meta, tensors, data_end = gguf_header.read(path)
+        if data_end > path.stat().st_size:
+            raise ValueError(f"its tensors need {data_end:,} bytes; it has {path.stat().st_size:,}")
+        family = _family(meta, path)
+        _check_tensors(tensors, path, family)
+        _check_size(tensors, path)
+        problems = _config(meta, family, path, {t.name: t.shape for t in tensors}).problems()
+    except ModelUnavailable as err:
+        return str(err)
+    except _UNREADABLE as err:
+        return str(_damaged(path, err, FILE_HINT))
+    return f"{path.name}: {'; '.join(problems)}." if problems else None
 
 
 def read_header(path: Path) -> tuple[ModelConfig, dict[str, int]]:

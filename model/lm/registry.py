@@ -1,6 +1,7 @@
 """Which models a server offers: the bundled SmolLM2-135M first, then every GGUF file listed in
 $FFNLAB_MODELS (files or folders of .gguf files, separated by ':'), each under a short key that the
-URL carries (`?model=...`). Listing reads no model file; loading is gguf_loader's work.
+URL carries (`?model=...`). Listing reads no model file unless given a `check` (the server's picker
+passes gguf_loader.why_not, which reads headers only); loading is gguf_loader's work.
 """
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from model.util import settings
 
@@ -26,10 +28,11 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48] or "model"
 
 
-def entries(spec: str | None = None) -> tuple[list[ModelEntry], list[str]]:
+def entries(spec: str | None = None, check: Callable[[Path], str | None] | None = None
+            ) -> tuple[list[ModelEntry], list[str]]:
     """(the models on offer, the problems with what was listed). `spec` defaults to $FFNLAB_MODELS.
-    A listed path that does not exist, or is not a .gguf file, is skipped with a problem saying so;
-    two files with the same name get distinct keys."""
+    A listed path that does not exist, or is not a .gguf file, is skipped with a problem saying so,
+    and so is a file for which `check` gives a reason; two files with the same name get distinct keys."""
     spec = settings.models() if spec is None else spec
     models = [ModelEntry(BUNDLED, None, "SmolLM2-135M-Instruct (bundled)")]
     problems, seen_paths = [], set()
@@ -48,6 +51,10 @@ def entries(spec: str | None = None) -> tuple[list[ModelEntry], list[str]]:
             if file.resolve() in seen_paths:
                 continue
             seen_paths.add(file.resolve())
+            reason = check(file) if check else None
+            if reason:
+                problems.append(reason)
+                continue
             key, n = slug(file.stem), 2
             while key in {m.key for m in models}:
                 key, n = f"{slug(file.stem)}-{n}", n + 1

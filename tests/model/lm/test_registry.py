@@ -111,3 +111,28 @@ def test_a_model_too_large_for_the_memory_cap_is_refused_before_loading(tiny_fil
     monkeypatch.delenv("FFNLAB_MAX_MODEL_MB")
     # by default a 1.7 B-parameter model (SmolLM2-1.7B, Qwen2.5-1.5B) fits on a 24 GB machine, a 7 B one does not
     assert 1.7e9 * 4 / 2**20 < gguf_loader.memory_cap_mb() < 7e9 * 4 / 2**20
+
+
+def test_the_picker_offers_only_files_we_can_run_and_says_why_not(tmp_path, monkeypatch):
+    """Judged from each file's header: no weight is read, no vocabulary parsed."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    good = write_llama(folder / "a-tiny.gguf")
+    write_llama(folder / "phi.gguf", arch="phi3")
+    write_llama(folder / "yarn.gguf", rope_scaling=True)
+    (folder / "cut.gguf").write_bytes(good.read_bytes()[:-1000])  # its header intact, its last tensor cut
+    (folder / "text.gguf").write_text("not a model")
+    models, problems = registry.entries(str(folder), check=gguf_loader.why_not)
+    assert [m.path for m in models[1:]] == [good]
+    assert "cut.gguf is damaged" in problems[0] and "its tensors need" in problems[0]
+    assert problems[1].startswith("phi.gguf is a 'phi3' model; FFN Lab runs llama, qwen2")
+    assert "damaged or not a GGUF model (no GGUF magic number)" in problems[2]
+    assert problems[3].startswith("yarn.gguf stretches its rotary positions ('yarn' scaling)")
+    # the same verdicts as loading gives, before any weight is dequantised
+    with pytest.raises(gguf_loader.ModelUnavailable) as refused:
+        gguf_loader.load(folder / "phi.gguf", use_cache=False)
+    assert str(refused.value) == problems[1]
+    monkeypatch.setenv("FFNLAB_MAX_MODEL_MB", "2")  # the tiny file's embedding alone is 6 MB as float32
+    assert "allows 2 MB per model" in gguf_loader.why_not(good)
+    monkeypatch.delenv("FFNLAB_MAX_MODEL_MB")
+    assert gguf_loader.why_not(gguf_loader.find_gguf()) is None  # the bundled file, 49,152 tokens
