@@ -108,14 +108,15 @@ def trace(model_key: str, lm: LoadedModel, ids: list[int]) -> ModelTrace:
 def offered() -> tuple[list[registry.ModelEntry], list[str]]:
     """The models this server offers and the problems with $FFNLAB_MODELS, read once per process:
     a listed file FFN Lab cannot run is not offered, and its header says why (gguf_loader.why_not)."""
-    return registry.entries(check=gguf_loader.why_not)
+    models, problems = registry.entries(check=gguf_loader.why_not)
+    return registry.with_packaged(models), problems
 
 
 def _read(key: str, progress: gguf_loader.Progress | None = None) -> LoadedModel:
     entry = registry.find(key, offered()[0])
     if entry is None:
         raise ModelUnavailable(f"This server offers no model {key!r}.")
-    lm = gguf_loader.load(entry.path, progress=progress)
+    lm = gguf_loader.load(entry.file(), progress=progress)
     trim_heap()  # the tokenizer's JSON parse or the GGUF reader's scratch memory
     return lm
 

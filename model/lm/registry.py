@@ -19,8 +19,21 @@ BUNDLED = "smollm2-135m"
 @dataclass(frozen=True)
 class ModelEntry:
     key: str  # what `?model=` holds
-    path: Path | None  # None: the bundled file, found when it is loaded (gguf_loader.find_gguf)
+    path: Path | None  # None: a packaged file, found when it is loaded (`locate`, or gguf_loader.find_gguf)
     label: str  # what the model picker shows
+    locate: Callable[[], Path] | None = None  # finds (or assembles) a packaged file other than SmolLM2's
+
+    def file(self) -> Path | None:
+        """The GGUF file to load; None for the bundled SmolLM2 (gguf_loader finds it)."""
+        return self.path or (self.locate() if self.locate else None)
+
+
+def with_packaged(models: list[ModelEntry]) -> list[ModelEntry]:
+    """The bundled model, then the other models installed as packages (Gemma 3 270M), then the rest."""
+    from model.lm import gemma3_package as gemma3
+
+    packaged = [ModelEntry(gemma3.KEY, None, gemma3.LABEL, gemma3.gguf_path)] if gemma3.installed() else []
+    return [*models[:1], *packaged, *models[1:]]
 
 
 def slug(name: str) -> str:
