@@ -12,7 +12,7 @@ import platform
 import psutil
 import torch
 
-from bench import architectures, concurrency, insight, model_speed, page_reruns
+from bench import anatomy, architectures, concurrency, insight, model_speed, page_reruns
 from loadtest import run as loadtest
 from testkit import ARTIFACTS
 
@@ -33,6 +33,8 @@ def main() -> dict:
     report["model"] = model_speed.main()
     print()
     report["insight"] = insight.main()
+    print()
+    report["anatomy"] = anatomy.main()
     print()
     report["architectures"] = architectures.main()
     print()

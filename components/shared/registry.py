@@ -42,9 +42,11 @@ PAGES: list[PageInfo] = [
              charts=False),
     PageInfo("pages/neurons.py", "Neuron dictionary", ":material/menu_book:", "neurons", "Real model",
              "Every neuron's top contexts over a corpus, its promoted tokens, and search by token."),
+    PageInfo("pages/anatomy.py", "Inside a real FFN", ":material/biotech:", "anatomy", "Real model",
+             "The super weight, massive activations and kinds of neurons, found live on a trained model."),
     PageInfo("pages/quiz.py", "Takeaways and quiz", ":material/quiz:", "quiz", "Review",
              "Seven ideas to keep and eight questions with instant feedback.", charts=False),
-]
     PageInfo("pages/glossary.py", "Glossary", ":material/dictionary:", "glossary", "Review",
              "Every term and symbol in plain words, and a notation card: W₁/W₂, gate/up/down, keys, values.",
              charts=False),
+]

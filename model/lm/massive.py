@@ -53,6 +53,12 @@ def find(trace: ModelTrace, ratio: float = RATIO, floor: float = FLOOR) -> list[
     return sorted(found, key=lambda m: -abs(m.value))
 
 
+def trajectory(trace: ModelTrace, m: Massive) -> tuple[Tensor, Tensor]:
+    """(L,) the value after every block, and (L,) the median |value| of each layer's residual stream."""
+    res = residuals(trace)
+    return res[:, m.position, m.dim], res.abs().flatten(1).median(dim=1).values
+
+
 @dataclass(frozen=True)
 class Writer:
     layer: int

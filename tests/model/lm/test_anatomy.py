@@ -209,3 +209,29 @@ def test_smollm2_has_a_super_weight_that_wrecks_it_where_large_and_random_weight
     base, rows = super_weight.zeroing_study(model, texts, cand, k=1)
     by = {r.kind: r.scores.perplexity / base.perplexity for r in rows}
     assert by["super weight"] > 5 and by["random weight"] < 1.05
+
+
+def test_the_shipped_kinds_statistics_are_smollm2s(lm):
+    """The statistics that ship beside the dictionary, checked neuron by neuron against the readout
+    computed now; and the kinds they give sit where the literature puts them."""
+    from model.lm import build_dictionary
+    from model.lm.readout import value_vector, vocab_projection
+    d = build_dictionary.load_builtin(lm.source)
+    shipped, _ = neuron_kinds.stats_path(lm.source, build_dictionary.SHIPPED)
+    stats = neuron_kinds.WeightStats.load(shipped)
+    assert stats.norm.shape == (30, 1536)
+    logf = neuron_kinds.token_log_frequency(d.ids, lm.config.vocab_size).numpy()
+    for layer, n in [(29, 1260), (29, 1089), (11, 1229), (3, 739), (0, 0)]:
+        r = vocab_projection(lm.model, value_vector(lm.model, layer, n)).double().numpy()
+        z = (r - r.mean()) / r.std()
+        assert stats.skew[layer, n] == pytest.approx((z ** 3).mean(), rel=2e-3, abs=1e-3)
+        assert stats.kurtosis[layer, n] == pytest.approx((z ** 4).mean() - 3, rel=2e-3, abs=1e-3)
+        assert stats.frequency_corr[layer, n] == pytest.approx(np.corrcoef(r, logf)[0, 1], abs=1e-3)
+    masks = neuron_kinds.kinds(stats, np.maximum(np.abs(d.peak), np.abs(d.trough)))
+    per_layer = {kind: mask.sum(1) for kind, mask in masks.items()}
+    # Gurnee et al. 2024: prediction and suppression neurons live in the last layers, suppression last of all
+    for kind in ("prediction", "suppression"):
+        assert per_layer[kind][-6:].sum() >= 0.8 * per_layer[kind].sum() > 0
+    assert per_layer["suppression"][-1] > per_layer["prediction"][-1]
+    # the super weight's neuron writes the massive activation, in directions the unembedding barely reads
+    assert "entropy" in neuron_kinds.kinds_of(masks, 11, 1229)

@@ -1,0 +1,135 @@
+"""Cached views of the anatomy page: the super weight, massive activations and kinds of neurons.
+
+Every intervention runs on a view of the model (model/lm/interventions.py), inside an exclusive
+forward pass, so the model other sessions use is never changed. Each view takes the model's
+registry key first.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+import torch
+
+from components.lm import dictionary_views, kv_views
+from model.lm import build_dictionary, massive, neuron_kinds, super_weight
+from model.lm.interventions import TextScores, edited, greedy, score_texts
+from serving import forward_pass, waiting
+from serving import load_model as _load
+
+TTL = 1800
+FALLBACK_TEXTS = (  # when no dictionary (and so no corpus) is there yet
+    "The river runs through the old town, past the market and the church, and on to the sea.",
+    "She opened the letter, read it twice, and put it back in the drawer without a word.",
+    "In 1969 two astronauts walked on the Moon while a third orbited above them.",
+    "def add(a, b):\n    return a + b\n\nprint(add(2, 3))",
+)
+
+
+def held_out_texts(model_key: str) -> tuple[list[list[int]], str]:
+    """The texts perplexity and ablations are measured on, and where they come from."""
+    lm = _load(model_key)
+    d = dictionary_views.builtin_dictionary(lm)
+    if d is None:
+        return [lm.tokenizer.encode(t).ids for t in FALLBACK_TEXTS], f"{len(FALLBACK_TEXTS)} example sentences"
+    texts = neuron_kinds.held_out(d.ids, d.doc_starts)
+    return texts, f"{len(texts)} documents of the dictionary's corpus ({sum(map(len, texts)):,} tokens)"
+
+
+@st.cache_resource(max_entries=16, ttl=TTL, show_spinner=False)
+def spikes(model_key: str, text: str) -> tuple[super_weight.Spikes, super_weight.Candidate | None]:
+    """down_proj's spikes on the text (from the text's analysis, shared with the key-value page)."""
+    a = kv_views.analysis(model_key, text)
+    model = _load(model_key).model
+    s = super_weight.down_proj_spikes(model, a.trace)
+    return s, super_weight.candidate(model, s)
+
+
+@dataclass(frozen=True)
+class Study:
+    base: TextScores
+    rows: list[super_weight.Zeroed]
+    continuation: tuple[list[int], list[int]]  # greedy tokens after the text: as it is, super weight zeroed
+
+
+@st.cache_resource(max_entries=8, ttl=TTL, show_spinner=False)
+def zeroing(model_key: str, text: str, texts: tuple[tuple[int, ...], ...]) -> Study:
+    lm = _load(model_key)
+    _, cand = spikes(model_key, text)
+    ids = kv_views.analysis(model_key, text).enc.ids
+    lists = [list(t) for t in texts]
+    with waiting(), forward_pass():
+        base, rows = super_weight.zeroing_study(lm.model, lists, cand, k=2)
+        cont = (greedy(lm.model, ids, 8), greedy(edited(lm.model, [cand.weight]), ids, 8))
+    return Study(base, rows, cont)
+
+
+@st.cache_resource(max_entries=16, ttl=TTL, show_spinner=False)
+def massive_found(model_key: str, text: str) -> list[massive.Massive]:
+    return massive.find(kv_views.analysis(model_key, text).trace)
+
+
+@st.cache_resource(max_entries=8, ttl=TTL, show_spinner=False)
+def massive_effects(model_key: str, text: str, texts: tuple[tuple[int, ...], ...], k: int = 3):
+    """The top-k next tokens after the text as it is, with the massive values set to zero and
+    set to their mean over the texts; and those means."""
+    lm = _load(model_key)
+    found = massive_found(model_key, text)[:k]
+    ids = kv_views.analysis(model_key, text).enc.ids
+    usable = [list(t) for t in texts if len(t) > max(m.position for m in found)]
+    with waiting(), forward_pass():
+        means = massive.mean_values(lm.model, usable, found)
+        return means, {label: massive.prediction(lm.model, ids, found, values)
+                       for label, values in (("as computed", None), ("set to zero", [0.0] * len(found)),
+                                             ("set to their mean", means))}
+
+
+@st.cache_resource(show_spinner=False)
+def weight_stats(model_key: str) -> neuron_kinds.WeightStats | None:
+    """Every neuron's weight statistics: shipped for the bundled model, otherwise computed once per
+    machine (a progress bar) and cached. None while the model's dictionary is still being built."""
+    lm = _load(model_key)
+    d = dictionary_views.builtin_dictionary(lm)
+    if d is None:
+        return None
+    bar = st.progress(0.0, text="Reading every neuron's value vector against the vocabulary (once per machine)…")
+    with waiting(), forward_pass():
+        stats = neuron_kinds.load_or_build(lm.model, lm.source, d.ids, build_dictionary.SHIPPED,
+                                           progress=lambda i, n: bar.progress(i / n, text=f"layer {i} of {n}"))
+    bar.empty()
+    return stats
+
+
+def kind_masks(model_key: str) -> dict[str, np.ndarray] | None:
+    stats = weight_stats(model_key)
+    lm = _load(model_key)
+    d = dictionary_views.builtin_dictionary(lm)
+    if stats is None or d is None:
+        return None
+    return _masks(model_key, d.fingerprint)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _masks(model_key: str, _fingerprint: str) -> dict[str, np.ndarray]:
+    lm = _load(model_key)
+    d = dictionary_views.builtin_dictionary(lm)
+    return neuron_kinds.kinds(weight_stats(model_key), np.maximum(np.abs(d.peak), np.abs(d.trough)))
+
+
+@st.cache_resource(max_entries=8, ttl=TTL, show_spinner=False)
+def ablation_check(model_key: str, kind: str, texts: tuple[tuple[int, ...], ...], k: int = 3, seed: int = 0
+                   ) -> list[tuple[str, neuron_kinds.Ablation]]:
+    """Mean ablation of the kind's k clearest members and of k random neurons of the same layers."""
+    lm = _load(model_key)
+    d = dictionary_views.builtin_dictionary(lm)
+    stats, masks = weight_stats(model_key), kind_masks(model_key)
+    members = neuron_kinds.top_of_kind(stats, masks, kind, k)
+    g = torch.Generator().manual_seed(seed)
+    randoms = [(layer, int(torch.randint(lm.config.d_ff, (1,), generator=g))) for layer, _ in members]
+    lists = [list(t) for t in texts]
+    logu = neuron_kinds.token_log_frequency(d.ids, lm.config.vocab_size)
+    with waiting(), forward_pass():
+        base = score_texts(lm.model, lists, logu)
+        return [(label, neuron_kinds.mean_ablation(lm.model, lists, base, logu, layer, n, float(d.mean[layer, n])))
+                for label, group in ((kind, members), ("random, same layer", randoms)) for layer, n in group]
