@@ -13,7 +13,7 @@ The teaching code imports this façade and nothing else from serving/ (tests/tes
 - `Held(state_key, per_session, size)`: values each session holds while it shows them.
 - `page_run()`: app.py's whole run; `route_through_app()`: every page's first call.
 
-Inside: models.py (the loaded models, their trace workers, the forward slots), shelf.py,
+Inside: models.py (the loaded models, their trace workers, the forward slots), model_shelf.py,
 sessions.py (script turns, fragments, held values), trace_worker.py, forward_slots.py,
 script_slots.py, held_values.py, priority.py, heap.py, process.py (heap freeze, session sweeper)
 and streamlit_internals.py (every Streamlit internal we touch, one function each). May import model/ and streamlit, never components/, pages/

@@ -21,7 +21,7 @@ from serving import priority
 from serving.forward_slots import ForwardSlots
 from serving.heap import trim_heap
 from serving.sessions import SCRIPTS
-from serving.shelf import Shelf
+from serving.model_shelf import Shelf
 from serving.trace_worker import TraceWorker, WorkerUnavailable
 
 # As many forward passes at once as the cores can run without oversubscribing them: servers run
@@ -124,7 +124,7 @@ def _read(key: str, progress: gguf_loader.Progress | None = None) -> LoadedModel
 @st.cache_resource(show_spinner=False)
 def shelf() -> Shelf[LoadedModel]:
     """The models loaded in this process, shared by every session: as many as fit the memory cap
-    together, the least recently used put away for a new one (see serving/shelf.py)."""
+    together, the least recently used put away for a new one (see serving/model_shelf.py)."""
     return Shelf(gguf_loader.memory_cap_mb(), _read, lambda lm: lm.megabytes)
 
 

@@ -34,3 +34,16 @@ def test_the_facade_imports_the_model_half_on_first_use():
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.split() == ["False", "True", "True"]
+
+
+def test_every_facade_name_is_the_function_not_a_submodule_of_the_same_name():
+    import importlib
+    import types
+
+    import serving
+    for module in ("models", "sessions", "model_shelf", "trace_worker", "forward_slots", "script_slots",
+                   "held_values", "priority", "heap", "process", "streamlit_internals"):
+        importlib.import_module(f"serving.{module}")  # each sets serving.<module> once imported
+    assert not [name for name in serving.__all__ if isinstance(getattr(serving, name), types.ModuleType)]
+    from serving import models
+    assert serving.shelf is models.shelf and serving.trace is models.trace

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from serving.shelf import Shelf
+from serving.model_shelf import Shelf
 
 
 def shelf(cap_mb: float, sizes: dict[str, float], loads: list[str]) -> Shelf:
