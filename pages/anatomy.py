@@ -74,9 +74,10 @@ else:
         f"**Candidate: layer {w.layer}, W_down[{w.row}, {w.col}] = {cand.value:+.3f}.** On {tok(cand.token)} neuron "
         f"{w.col}'s coefficient reaches {spikes.max_in[w.layer]:,.1f} and down_proj writes {spikes.max_out[w.layer]:,.1f} "
         f"into dimension {w.row}: {cand.out_ratio:,.0f} times the median layer's largest output ({median_out:,.1f}).")
-    gloss.markdown(f"[Switch neuron {w.col} of layer {w.layer} off on the key-value page]"
-                   f"({link('kv_memory', MODEL, text=text, view='intervene', off=f'L{w.layer}n{w.col}')}): the whole "
-                   f"neuron, of which this weight is one of {lm.config.d_model} outputs.")
+    zero_link = link("kv_memory", MODEL, text=text, view="intervene", n_off=0, zero=f"L{w.layer}r{w.row}c{w.col}")
+    neuron_link = link("kv_memory", MODEL, text=text, view="intervene", off=f"L{w.layer}n{w.col}")
+    gloss.markdown(f"On the key-value page: [zero this one weight]({zero_link}) or [switch off its whole neuron]"
+                   f"({neuron_link}) (the weight is one of the neuron's {lm.config.d_model} outputs) on your text.")
     st.toggle("Zero it, beside the layer's other largest weights and random ones", key=k("zero"),
               help="Each weight is zeroed in your view of the model only, one at a time.")
     if url_state.value(PAGE, "zero"):

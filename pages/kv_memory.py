@@ -5,8 +5,8 @@ from typing import Callable
 import streamlit as st
 
 from components.lm import kv_views
-from components.lm.kv_controls import format_neurons, parse_neurons, token_for
-from components.lm.model_resource import ffn_label, require_model
+from components.lm.kv_controls import format_neurons, parse_neurons, parse_weights, token_for
+from components.lm.model_resource import ffn_label, link, require_model
 import serving
 from components.shared import glossary as gloss
 from components.shared import url_state
@@ -178,6 +178,8 @@ def lens_view(q: Question) -> None:
 
 def intervene_view(q: Question) -> None:
     q.heading("Switch neurons off (or amplify them)")
+    gloss.markdown(f"A single weight can matter more than a whole layer's neurons: see the super weight on "
+                   f"[Inside a real FFN]({link('anatomy', MODEL, text=text)}).")
     c1, c2, c3 = st.columns(3)
     c1.slider("How many of the top contributing neurons", 0, 20, key=k("n_off"),
               help=gloss.help_in("How many of the top contributing neurons"))
@@ -195,11 +197,18 @@ def intervene_view(q: Question) -> None:
     else:
         rows = kv_views.attribution(MODEL, text, q.position, q.target).rows
         chosen = tuple((lay, neu) for lay, neu, _, _ in rows[: url_state.value(PAGE, "n_off")])
+    weights, bad_weights = parse_weights(url_state.value(PAGE, "zero"), lm.config.n_layers, lm.config.d_model,
+                                         lm.config.d_ff)
+    if bad_weights:
+        st.warning("Not down-projection weights of this model, left out: " + ", ".join(code_span(b) for b in bad_weights))
+    if weights:
+        gloss.plain_caption("Also zeroed, in your view of the model only: " + ", ".join(
+            f"layer {w.layer}'s W_down[{w.row}, {w.col}]" for w in weights) + " (from the link's `zero`).")
     half = lm.config.n_layers // 2
     layers_off = {"none": (), "all": tuple(range(lm.config.n_layers)), "first_half": tuple(range(half)),
                   "second_half": tuple(range(half, lm.config.n_layers))}[url_state.value(PAGE, "off_layers")]
     figure, before, after = kv_views.intervene(MODEL, text, q.position, chosen, url_state.value(PAGE, "factor"),
-                                               layers_off)
+                                               layers_off, weights=tuple(weights))
     gloss.plain_caption("Neurons changed: " + (", ".join(f"L{lay} n{neu}" for lay, neu in chosen) or "none")
                         + (f"; FFN layers removed: {len(layers_off)}" if layers_off else ""))
     plot(figure, f"Grouped horizontal bars: the next-token probability before and after the change, for the "
@@ -284,6 +293,7 @@ def page_params(cfg: ModelConfig) -> list:
         ChoiceParam("measure", kv_views.DEFAULT_MEASURE, options=list(kv_views.MEASURES)),
         NumberParam("k_off", 10, lo=1, hi=20),
         TextParam("off", "", max_chars=400),
+        TextParam("zero", "", max_chars=400),
     ]
 
 

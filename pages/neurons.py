@@ -1,7 +1,7 @@
 """Neuron dictionary: every FFN neuron of the trained model with its top contexts, and search by token."""
 import streamlit as st
 
-from components.lm import dictionary_views
+from components.lm import anatomy_views, dictionary_views
 from components.lm.model_resource import link, require_model
 import serving
 from components.shared import glossary as gloss
@@ -103,6 +103,9 @@ def card(dictionary: nd.NeuronDictionary) -> None:
                    f"Over the corpus its coefficient averages {dictionary.mean[layer, neuron]:+.2f} "
                    f"± {dictionary.std[layer, neuron]:.2f}; it ranges from {dictionary.trough[layer, neuron]:+.2f} "
                    f"to {dictionary.peak[layer, neuron]:+.2f}.")
+    kind = anatomy_views.kind_line(MODEL, layer, neuron)
+    if kind is not None:
+        gloss.markdown(f"**Kind, from its weights** ([the rules]({link('anatomy', MODEL)})): {kind}")
     for sign, heading in ((1, "Fires most positively (it adds its value vector)"),
                           (-1, "Fires most negatively (it subtracts its value vector)")):
         firings = dictionary.extremes(layer, neuron, sign)

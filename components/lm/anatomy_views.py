@@ -102,10 +102,8 @@ def weight_stats(model_key: str) -> neuron_kinds.WeightStats | None:
 
 
 def kind_masks(model_key: str) -> dict[str, np.ndarray] | None:
-    stats = weight_stats(model_key)
-    lm = _load(model_key)
-    d = dictionary_views.builtin_dictionary(lm)
-    if stats is None or d is None:
+    d = dictionary_views.builtin_dictionary(_load(model_key))
+    if d is None or weight_stats(model_key) is None:
         return None
     return _masks(model_key, d.fingerprint)
 
@@ -133,3 +131,21 @@ def ablation_check(model_key: str, kind: str, texts: tuple[tuple[int, ...], ...]
         base = score_texts(lm.model, lists, logu)
         return [(label, neuron_kinds.mean_ablation(lm.model, lists, base, logu, layer, n, float(d.mean[layer, n])))
                 for label, group in ((kind, members), ("random, same layer", randoms)) for layer, n in group]
+
+
+@st.cache_resource(show_spinner=False)
+def _saved_stats(model_key: str) -> neuron_kinds.WeightStats | None:
+    lm = _load(model_key)
+    return neuron_kinds.load_saved(lm.model, lm.source, build_dictionary.SHIPPED)
+
+
+def kind_line(model_key: str, layer: int, neuron: int) -> str | None:
+    """What kind the neuron is (the anatomy page's rules), when the statistics are at hand: a card
+    never starts their two-minute computation."""
+    stats = _saved_stats(model_key)
+    if stats is None:
+        return None
+    d = dictionary_views.builtin_dictionary(_load(model_key))
+    if d is None:
+        return None
+    return neuron_kinds.describe(stats, _masks(model_key, d.fingerprint), layer, neuron)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from model.lm.interventions import ZeroWeight
+
 NEURON = re.compile(r"^\s*L(\d{1,3})\s*n(\d{1,6})\s*$", re.IGNORECASE)
 MAX_NEURONS = 20
 
@@ -19,6 +21,22 @@ def parse_neurons(raw: str, n_layers: int, d_ff: int) -> tuple[list[tuple[int, i
         else:
             bad.append(item.strip())
     return list(dict.fromkeys(neurons))[:MAX_NEURONS], bad
+
+
+WEIGHT = re.compile(r"^\s*L(\d{1,3})\s*r(\d{1,6})\s*c(\d{1,6})\s*$", re.IGNORECASE)
+
+
+def parse_weights(raw: str, n_layers: int, d_model: int, d_ff: int) -> tuple[list[ZeroWeight], list[str]]:
+    """'L11r507c1229' -> [ZeroWeight(11, 507, 1229)]: single down_proj weights (layer, row = output
+    dimension, column = neuron) to count as zero, and the entries that are not one of this model's."""
+    weights, bad = [], []
+    for item in (s for s in raw.split(",") if s.strip()):
+        m = WEIGHT.match(item)
+        if m and int(m.group(1)) < n_layers and int(m.group(2)) < d_model and int(m.group(3)) < d_ff:
+            weights.append(ZeroWeight(*(int(g) for g in m.groups())))
+        else:
+            bad.append(item.strip())
+    return list(dict.fromkeys(weights))[:MAX_NEURONS], bad
 
 
 def format_neurons(neurons: list[tuple[int, int]]) -> str:

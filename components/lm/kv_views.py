@@ -19,6 +19,7 @@ from model.lm import attribution as at
 from model.lm import kv_memory as kv
 from model.lm import logit_lens
 from model.lm import readout as ro
+from model.lm.interventions import ZeroWeight, edited
 from model.lm.measures import DEFAULT_MEASURE, MEASURES
 from serving import forward_pass
 from serving import load_model as _load
@@ -226,11 +227,13 @@ def lens_view(model_key: str, text: str, position: int, token: int):
 
 @st.cache_resource(max_entries=16, ttl=TTL, show_spinner=False)
 def intervene(model_key: str, text: str, position: int, neurons: tuple[tuple[int, int], ...], factor: float,
-              layers_off: tuple[int, ...], k: int = 10):
+              layers_off: tuple[int, ...], k: int = 10, weights: tuple[ZeroWeight, ...] = ()):
+    """Before and after scaling `neurons` by `factor`, removing `layers_off` and zeroing single
+    down_proj `weights` (in this call's view of the model only)."""
     model, a = _load(model_key).model, analysis(model_key, text)
     scales = kv.switch_off(list(neurons), model.cfg.d_ff, factor, layers_off)
     with forward_pass():
-        after_trace = kv.run(model, a.enc.ids, scales)
+        after_trace = kv.run(edited(model, weights), a.enc.ids, scales)
     before = kv.next_token_probs(model, a.trace, position)
     after = kv.next_token_probs(model, after_trace, position)
     ids = list(dict.fromkeys([i for i, _ in kv.top_k(before, k)] + [i for i, _ in kv.top_k(after, k)]))

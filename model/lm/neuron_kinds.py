@@ -183,24 +183,41 @@ def stats_path(model_source: Path, shipped_dir: Path) -> tuple[Path, Path]:
     return shipped_dir / f"{model_source.stem}.kinds.npz", cache_dir() / f"{model_source.stem}.kinds.npz"
 
 
-def load_or_build(model: Transformer, model_source: Path, corpus_ids: np.ndarray, shipped_dir: Path,
-                  progress=None) -> WeightStats:
-    """The model's weight statistics: shipped, cached earlier, or computed now (about two minutes
-    for a model of SmolLM2-135M's size on two cores) and cached."""
-    shipped, cached = stats_path(model_source, shipped_dir)
-    for path in (shipped, cached):
+def load_saved(model: Transformer, model_source: Path, shipped_dir: Path) -> WeightStats | None:
+    """The model's weight statistics if they ship or were cached earlier, else None."""
+    for path in stats_path(model_source, shipped_dir):
         try:
             stats = WeightStats.load(path)
         except (OSError, ValueError, KeyError):
             continue
         if stats.norm.shape == (model.cfg.n_layers, model.cfg.d_ff):
             return stats
+    return None
+
+
+def load_or_build(model: Transformer, model_source: Path, corpus_ids: np.ndarray, shipped_dir: Path,
+                  progress=None) -> WeightStats:
+    """The model's weight statistics: shipped, cached earlier, or computed now (about two minutes
+    for a model of SmolLM2-135M's size on two cores) and cached."""
+    stats = load_saved(model, model_source, shipped_dir)
+    if stats is not None:
+        return stats
     stats = weight_stats(model, token_log_frequency(corpus_ids, model.cfg.vocab_size), progress=progress)
     try:
-        stats.save(cached)
+        stats.save(stats_path(model_source, shipped_dir)[1])
     except OSError:
         pass  # a read-only cache still gets the statistics, just not kept
     return stats
+
+
+def describe(stats: WeightStats, masks: dict[str, np.ndarray], layer: int, neuron: int) -> str:
+    """One line: the neuron's kinds by the rules above, with the figures that decide them."""
+    found = kinds_of(masks, layer, neuron)
+    figures = (f"readout skew {stats.skew[layer, neuron]:+.1f}, excess kurtosis {stats.kurtosis[layer, neuron]:.1f}, "
+               f"{stats.null_share[layer, neuron]:.0%} of its value vector in the unembedding's least-read directions, "
+               f"correlation with log token frequency {stats.frequency_corr[layer, neuron]:+.2f}")
+    kind = " and ".join(f"{k} neuron" for k in found) if found else "none of the kinds (most neurons are none)"
+    return f"{kind[0].upper()}{kind[1:]}: {figures}."
 
 
 def held_out(ids: np.ndarray, doc_starts: np.ndarray, n: int = 12, length: int = 48, min_length: int = 24

@@ -24,7 +24,7 @@ def test_the_page_finds_smollm2s_super_weight_and_its_massive_activation(page):
     massive = next(t for t in tables(page) if "dimension" in t)
     assert massive["dimension"][0] == "507"
     assert float(massive["× the median"][0].replace(",", "")) >= 1000
-    assert "view=intervene" in text and "off=L11n1229" in text
+    assert "view=intervene" in text and "off=L11n1229" in text and "zero=L11r507c1229" in text
 
 
 def test_zeroing_the_super_weight_wrecks_perplexity_and_the_large_and_random_ones_do_not(page):
@@ -51,3 +51,21 @@ def test_massive_values_set_to_zero_break_the_prediction_and_set_to_their_mean_d
     top = dict(zip(preds["the massive values"], (p.rsplit(" ", 1)[0] for p in preds["top prediction"])))
     assert top["set to their mean"] == top["as computed"] != top["set to zero"]
     assert page.query_params["massive"] in ("true", ["true"])
+
+
+def test_the_key_value_page_zeroes_the_weight_the_link_names_and_refuses_what_is_not_one():
+    at = run_page("kv_memory", timeout=180, text="My favourite condiment is mustard. The capital of France is",
+                  view="intervene", n_off="0", zero="L11r507c1229,L99r1c1")
+    text = " ".join(c.value for c in at.caption) + " ".join(m.value for m in at.markdown)
+    assert "W_down[507, 1229]" in text
+    assert "L99r1c1" in " ".join(w.value for w in at.warning)
+    before, after = (m for m in at.markdown if "Top prediction before" in m.value).__next__().value.split("·")
+    assert before.split("**")[1] != after.split("**")[1]  # zeroing one weight changes the top prediction
+
+
+def test_the_neuron_card_names_a_neurons_kind():
+    at = run_page("neurons", timeout=180, layer="29", neuron="1089")
+    line = next(m.value for m in at.markdown if "Kind, from its weights" in m.value)
+    assert "Suppression neuron" in line and "anatomy" in line
+    plain = run_page("neurons", timeout=180, layer="5", neuron="3")
+    assert "None of the kinds" in next(m.value for m in plain.markdown if "Kind, from its weights" in m.value)

@@ -235,3 +235,31 @@ def test_the_shipped_kinds_statistics_are_smollm2s(lm):
     assert per_layer["suppression"][-1] > per_layer["prediction"][-1]
     # the super weight's neuron writes the massive activation, in directions the unembedding barely reads
     assert "entropy" in neuron_kinds.kinds_of(masks, 11, 1229)
+
+
+def test_a_session_with_the_weight_zeroed_leaves_another_sessions_logits_bit_identical(lm):
+    """Two sessions at once on the shared model: one runs with the super weight zeroed, the other as
+    it is; the other's logits never change, and dropping the view restores bit-identical logits."""
+    from tests.concurrency import run_threads
+    model = lm.model
+    ids = torch.tensor(lm.tokenizer.encode("The capital of France is").ids)[None]
+    with torch.inference_mode():
+        reference = model(ids)
+    seen, zeroed = [], []
+
+    def plain():
+        for _ in range(4):
+            with torch.inference_mode():
+                seen.append(model(ids))
+
+    def with_zero():
+        view = edited(model, [ZeroWeight(11, 507, 1229)])
+        for _ in range(4):
+            with torch.inference_mode():
+                zeroed.append(view(ids))
+
+    run_threads([plain, with_zero], timeout=120)
+    assert all(torch.equal(s, reference) for s in seen)
+    assert not torch.allclose(zeroed[0], reference, atol=1e-3)
+    with torch.inference_mode():
+        assert torch.equal(model(ids), reference)
