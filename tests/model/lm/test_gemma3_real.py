@@ -29,8 +29,11 @@ def reference():
 
     logging.set_verbosity_error()
     path = gemma3_package.gguf_path()
-    tok = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-    model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32)
+    # gguf's reader parses 262,144 vocabulary strings from a memory map for each of the two loads;
+    # the in-memory reading our loader uses makes it read them in half the time (64 s -> 30 s here)
+    with gguf_loader._reader_reads_into_memory():
+        tok = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+        model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32)
     return tok, model.eval()
 
 
