@@ -248,7 +248,8 @@ def test_a_second_model_is_picked_in_the_sidebar_and_kept_in_the_url(tmp_path, m
     try:
         at = run_page("kv_memory", timeout=120, layer="20")
         picker = at.sidebar.selectbox(key="kv.model")
-        assert picker.options == ["SmolLM2-135M-Instruct (bundled)", "Tiny-Qwen2.Q8_0.gguf"]
+        assert picker.options == ["SmolLM2-135M-Instruct (bundled)", "Gemma-3-270M (bundled, Gemma terms of use)",
+                                  "Tiny-Qwen2.Q8_0.gguf"]
         assert "Not offered:" in " ".join(c.value for c in at.sidebar.caption)
         picker.set_value("tiny-qwen2-q8-0").run()
         assert not at.exception
@@ -274,7 +275,8 @@ def test_a_second_model_is_picked_in_the_sidebar_and_kept_in_the_url(tmp_path, m
         assert hrefs and all("model=tiny-qwen2-q8-0" in h for h in hrefs)
 
         unknown = run_page("kv_memory", model="no-such-model")
-        assert "`model=no-such-model` is not one of smollm2-135m, tiny-qwen2-q8-0" in unknown.warning[0].value
+        assert ("`model=no-such-model` is not one of smollm2-135m, gemma3-270m, tiny-qwen2-q8-0"
+                in unknown.warning[0].value)
         assert "SmolLM2-135M-Instruct: 30 layers" in " ".join(c.value for c in unknown.caption)
     finally:
         monkeypatch.delenv("FFNLAB_MODELS")
