@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -140,8 +141,10 @@ def readout_ranks(model: Transformer, neurons: list[tuple[int, int]], signs: lis
 
 
 def neurons_at(flat: Tensor, shape: tuple[int, int]) -> list[tuple[int, int]]:
-    """(layer, neuron) of each index into a flattened (L, d_ff) tensor."""
-    layers, neurons = torch.unravel_index(flat, tuple(shape))
+    """(layer, neuron) of each index into a flattened (L, d_ff) tensor. numpy's unravel_index, not
+    torch's: torch's imports torch.fx's symbolic shapes and with them sympy (40 MB in every server,
+    tests/app/test_lean_imports.py)."""
+    layers, neurons = np.unravel_index(flat.numpy(), tuple(shape))
     return list(zip(layers.tolist(), neurons.tolist()))
 
 

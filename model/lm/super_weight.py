@@ -16,6 +16,7 @@ import torch
 
 from model.architectures.transformer import ModelTrace, Transformer
 from model.lm.interventions import TextScores, ZeroWeight, edited, score_texts
+from model.lm.readout import neurons_at
 
 SPIKE = 10.0
 """A layer's down_proj output spikes when its largest |output| is at least SPIKE times the median
@@ -75,8 +76,7 @@ def largest_weights(model: Transformer, layer: int, k: int, skip: ZeroWeight | N
     """The k weights of the layer's down_proj with the largest |value| (without `skip`)."""
     w = model.blocks[layer].ffn.down_proj.weight
     idx = w.abs().flatten().topk(k + 1).indices
-    rows, cols = torch.unravel_index(idx, tuple(w.shape))
-    found = [ZeroWeight(layer, int(r), int(c)) for r, c in zip(rows, cols)]
+    found = [ZeroWeight(layer, n, i) for n, i in neurons_at(idx, tuple(w.shape))]
     return [z for z in found if z != skip][:k]
 
 
