@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from testkit import ARTIFACTS
 from testkit.browser import CHROMIUM_ARGS
 from testkit.browser import chromium_path as find_chromium
 from testkit.server import start_streamlit
+
+# AppTest runs the pages in this process, beside the tests' servers and Chromium: give it a server's
+# one torch thread (deploy/server.env says why; with two, a 3 s width search took over 60 s here
+# while anything else held a core).
+torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")
