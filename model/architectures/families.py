@@ -70,7 +70,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
     Family("llama", "LLaMA", _LLAMA, sentencepiece="llama", unpermute_qk=True, rope_freqs=True),
     # LLaMA's layout plus biases on q, k and v (not on the output projection)
     Family("qwen2", "Qwen2", {**_LLAMA, "attn_bias": True, "attn_out_bias": False}),
-    # the dense FFN Geva et al. (2020) read: m = gelu(k·x + b), biases everywhere, LayerNorm
+    # the dense FFN Geva et al. (2022) read in GPT-2: m = gelu(k·x + b), biases everywhere, LayerNorm
     Family("gpt2", "GPT-2", dict(ffn_kind="dense", activation="gelu_tanh", norm="layernorm", attn_bias=True,
                                  ffn_bias=True), positions="learned"),
     # GeGLU on GELU's tanh form, embeddings scaled by sqrt(d_model), heads of their own width

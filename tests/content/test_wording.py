@@ -44,6 +44,9 @@ SOURCES = {
     "Hendrycks and Gimpel": {"2016": "arXiv"},
     "Gurnee et al.": {"2024": "TMLR"},
     "Vaswani et al.": {"2017": "NeurIPS"},
+    "Yu et al.": {"2024": "arXiv"},
+    "Sun et al.": {"2024": "COLM"},
+    "Stolfo et al.": {"2024": "NeurIPS"},
 }
 
 
