@@ -67,7 +67,7 @@ def measure(case: Case, reruns: int = RERUNS) -> list[float]:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     for name, value in case.query:
         at.query_params[name] = value
-    at.switch_page(f"pages/{case.page}.py")
+    at.switch_page(f"lessons/{case.page}.py")
     at.run()  # first run: imports, caches warm for unrelated controls
     times = []
     for i in range(reruns):

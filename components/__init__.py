@@ -6,4 +6,4 @@ registry and the server's process tuning · activations/ · architectures/ (budg
 pages) · concepts/ (why-FFN, position-wise, gating, MoE pages) · lm/ (the real-model pages) ·
 tour/ (the tour's live views). A topic imports model/, shared/ and itself (lm/ and tour/ also
 content/, for the gallery and the tour's wording); only tour/ draws on other topics; nothing
-here imports pages/. tests/test_layout.py checks it."""
+here imports lessons/. tests/test_layout.py checks it."""

@@ -1,5 +1,5 @@
 """FFN Lab's compute core: pure torch/numpy. Nothing here imports streamlit, components/,
-pages/ or content/, so every result can be tested without a UI.
+lessons/ or content/, so every result can be tested without a UI.
 
 ffn/ the FFN and its maths · architectures/ whole models and their exact counts ·
 lm/ the trained language model and what we read from it · demos/ the concept pages' toy

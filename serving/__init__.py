@@ -1,5 +1,5 @@
 """Serving a class: everything about processes, threads, slots, priorities and Streamlit's
-internals lives here, so the teaching code (pages/, components/, content/) never meets a socket.
+internals lives here, so the teaching code (lessons/, components/, content/) never meets a socket.
 
 The teaching code imports this façade and nothing else from serving/ (tests/test_layout.py):
 
@@ -11,22 +11,22 @@ The teaching code imports this façade and nothing else from serving/ (tests/tes
 - `waiting()`: lend this script's turn while it waits for something slow elsewhere.
 - `fragment(fn)`: `st.fragment` that takes its own turn among the scripts.
 - `Held(state_key, per_session, size)`: values each session holds while it shows them.
-- `page_run()`: app.py's whole run; `route_through_app()`: every page's first call.
+- `page_run()`: app.py's whole run.
 
 Inside: models.py (the loaded models, their trace workers, the forward slots), model_shelf.py,
 sessions.py (script turns, fragments, held values), trace_worker.py, forward_slots.py,
 script_slots.py, held_values.py, priority.py, heap.py, process.py (heap freeze, session sweeper)
-and streamlit_internals.py (every Streamlit internal we touch, one function each). May import model/ and streamlit, never components/, pages/
+and streamlit_internals.py (every Streamlit internal we touch, one function each). May import model/ and streamlit, never components/, lessons/
 or content/.
 """
-from serving.sessions import Held, fragment, page_run, route_through_app, waiting
+from serving.sessions import Held, fragment, page_run, waiting
 
 _MODELS = {"trace", "forward_pass", "load_model", "offered", "shelf"}
 
 
 def __getattr__(name: str):
-    """The model half is imported on first use: a page without the real model (every page calls
-    route_through_app) does not import torch through the façade."""
+    """The model half is imported on first use: a page without the real model (app.py imports the
+    façade on every page) does not import torch through it."""
     if name in _MODELS:
         from serving import models
         return getattr(models, name)
@@ -34,4 +34,4 @@ def __getattr__(name: str):
 
 
 __all__ = ["trace", "forward_pass", "load_model", "offered", "shelf", "waiting", "fragment", "Held",
-           "page_run", "route_through_app"]
+           "page_run"]

@@ -54,15 +54,6 @@ def fragment(fn: Callable) -> Callable:
     return part
 
 
-def route_through_app() -> None:
-    """Make a page run inside app.py's router, even for a fresh server's first visitor: in
-    Streamlit's legacy pages/ mode (serving/streamlit_internals.py) switch it off and rerun, so
-    app.py runs and routes the same URL. Every page calls it first.
-    Test: tests/browser/test_first_visitor.py."""
-    if streamlit_internals.leave_pages_directory_mode():
-        st.rerun()
-
-
 class Held(Generic[K, V]):
     """Values each session holds while it shows them, found by every session (serving/held_values.py)."""
 

@@ -9,22 +9,6 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 
 
-def leave_pages_directory_mode() -> bool:
-    """Switch Streamlit out of its legacy pages/ mode; True if it was in it (the caller reruns).
-
-    Streamlit treats a folder named pages/ beside the entry script as a legacy (v1) multipage app
-    until some session has executed `st.navigation` (`PagesManager.uses_pages_directory`, a
-    private class attribute the script runner reads): a fresh server's first visitor, arriving by
-    a deep link, would get the bare page without app.py's router and sidebar.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        return True
-    return False
-
-
 def closed_session_store(runtime=None) -> MutableMapping | None:
     """Streamlit's store of closed tabs' sessions (a TTLCache with `expire()`), or None outside a
     server: `Runtime._session_mgr._session_storage._cache` (`runtime` defaults to the running one)."""

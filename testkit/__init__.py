@@ -2,7 +2,7 @@
 Streamlit server in FFN Lab's server environment (server.py), Debian's Chromium and waiting for a
 page in it (browser.py), one page run in AppTest (apptest.py), small GGUF files of every
 supported family (gguf_files.py) and one percentile rule (stats.py).
-Not part of the app: nothing under pages/, components/, model/ or serving/ imports it."""
+Not part of the app: nothing under lessons/, components/, model/ or serving/ imports it."""
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ def run_page(page: str, timeout: float = 60, **query: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     for k, v in query.items():
         at.query_params[k] = v
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(f"lessons/{page}.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

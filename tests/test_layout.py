@@ -1,4 +1,4 @@
-"""The layout is the architecture: pages/ → components/ → model/, and inside each the
+"""The layout is the architecture: lessons/ → components/ → model/, and inside each the
 sub-packages import only what their docstrings allow; serving/ (how a server serves a class)
 sits beside them, the teaching code calls it only through its façade (serving/__init__.py), and
 model/ never imports it. Read from the source with ast, so an import hidden inside a function
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from testkit import ROOT
 
-PROJECT = ("model", "components", "content", "pages", "serving")
+PROJECT = ("model", "components", "content", "lessons", "serving")
 TOOLS_IMPORT = {*PROJECT, "bench", "loadtest", "tests", "testkit"}
 # package -> the project packages it may import (itself always allowed)
 MAY_IMPORT = {
@@ -52,7 +52,7 @@ def allowed(target: str, rules: set[str]) -> bool:
 
 
 SOURCES = sorted(p for top in ("model", "components", "content", "serving") for p in (ROOT / top).rglob("*.py"))
-TEACHING = sorted([ROOT / "app.py", *(p for top in ("pages", "components", "content") for p in (ROOT / top).rglob("*.py"))])
+TEACHING = sorted([ROOT / "app.py", *(p for top in ("lessons", "components", "content") for p in (ROOT / top).rglob("*.py"))])
 
 
 def violations(path: Path) -> set[str]:
@@ -64,7 +64,7 @@ def violations(path: Path) -> set[str]:
     # `from model.lm import kv_memory` names the package and the module: one must be allowed
     bad = {n for n in imports if not allowed(n, rules) and not allowed(n.rsplit(".", 1)[0], rules)
            and n.rsplit(".", 1)[0] not in PROJECT}
-    return bad | {n for n in imports if n.split(".")[0] == "pages"}
+    return bad | {n for n in imports if n.split(".")[0] == "lessons"}
 
 
 def test_each_module_imports_only_what_its_package_may():
@@ -86,7 +86,7 @@ def test_model_never_imports_serving():
 
 
 def test_teaching_code_imports_only_the_serving_facade():
-    """pages/, components/, content/ and app.py name `serving` and what its __init__ exports,
+    """lessons/, components/, content/ and app.py name `serving` and what its __init__ exports,
     never one of its modules (serving.trace_worker, serving.script_slots, ...)."""
     import serving
 
@@ -247,6 +247,6 @@ def test_every_pass_in_the_teaching_code_takes_a_forward_slot():
                "    with forward_pass():\n        return at.total_effects(model, ids, 0, None)\n")
     assert unslotted_passes(forgot, "forgot", running) == ["forgot:3 model.lm.attribution.total_effects"]
     assert unslotted_passes(slotted, "slotted", running) == []
-    bad = [b for p in sorted([*(ROOT / "components").rglob("*.py"), *(ROOT / "pages").glob("*.py")])
+    bad = [b for p in sorted([*(ROOT / "components").rglob("*.py"), *(ROOT / "lessons").glob("*.py")])
            for b in unslotted_passes(p.read_text(), str(p.relative_to(ROOT)), running)]
     assert not bad, bad

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PageInfo:
-    path: str  # file under pages/
+    path: str  # file under lessons/
     title: str
     icon: str
     url_path: str  # equal to the file's stem, so a server's very first visitor can deep-link too
@@ -16,37 +16,37 @@ class PageInfo:
 
 
 PAGES: list[PageInfo] = [
-    PageInfo("pages/home.py", "Home", ":material/home:", "home", "Start",
+    PageInfo("lessons/home.py", "Home", ":material/home:", "home", "Start",
              "What the FFN is and where it sits.", charts=False),
-    PageInfo("pages/tour.py", "Guided tour", ":material/route:", "tour", "Start",
+    PageInfo("lessons/tour.py", "Guided tour", ":material/route:", "tour", "Start",
              "Seven steps, about 8–10 minutes: why every Transformer block has an FFN.", charts=False),
-    PageInfo("pages/why_ffn.py", "Why attention is not enough", ":material/functions:", "why_ffn", "Concepts",
+    PageInfo("lessons/why_ffn.py", "Why attention is not enough", ":material/functions:", "why_ffn", "Concepts",
              "For given weights a weighted sum only blends; XOR needs a non-linearity; two linear layers are one."),
-    PageInfo("pages/positionwise.py", "Position-wise", ":material/view_week:", "positionwise", "Concepts",
+    PageInfo("lessons/positionwise.py", "Position-wise", ":material/view_week:", "positionwise", "Concepts",
              "Change one token: the FFN alone changes only there; attention carries the change to other positions."),
-    PageInfo("pages/block.py", "Inside one block", ":material/account_tree:", "block", "Concepts",
+    PageInfo("lessons/block.py", "Inside one block", ":material/account_tree:", "block", "Concepts",
              "Attention, add & norm, FFN, add & norm: shapes at every arrow and the FFN's code.", charts=False),
-    PageInfo("pages/gating.py", "SwiGLU and gating", ":material/join_inner:", "gating", "Concepts",
+    PageInfo("lessons/gating.py", "SwiGLU and gating", ":material/join_inner:", "gating", "Concepts",
              "Gate and up projections multiplied, and why LLaMA's gated FFN uses d_ff ≈ 8/3 · d_model."),
-    PageInfo("pages/moe.py", "Mixture of Experts", ":material/call_split:", "moe", "Concepts",
+    PageInfo("lessons/moe.py", "Mixture of Experts", ":material/call_split:", "moe", "Concepts",
              "A router picks top-k experts per token: total vs active parameters."),
-    PageInfo("pages/activations.py", "Activation functions", ":material/show_chart:", "activations",
+    PageInfo("lessons/activations.py", "Activation functions", ":material/show_chart:", "activations",
              "Mechanics", "ReLU, GELU, SiLU and the gated family: curves, slopes, sparsity."),
-    PageInfo("pages/budget.py", "Parameter budget", ":material/pie_chart:", "budget", "Mechanics",
+    PageInfo("lessons/budget.py", "Parameter budget", ":material/pie_chart:", "budget", "Mechanics",
              "Exact parameters and FLOPs of GPT-2, BERT, LLaMA, Mistral, Mixtral, SmolLM2: the FFN holds "
              "{ffn_share_low} to {ffn_share_high} of them."),
-    PageInfo("pages/kv_memory.py", "Key-value memory", ":material/neurology:", "kv_memory", "Real model",
+    PageInfo("lessons/kv_memory.py", "Key-value memory", ":material/neurology:", "kv_memory", "Real model",
              "SmolLM2-135M on your text: which neurons fire, what they write, what breaks when you switch them off."),
-    PageInfo("pages/concept_neurons.py", "Concept neurons", ":material/category:", "concept_neurons", "Real model",
+    PageInfo("lessons/concept_neurons.py", "Concept neurons", ":material/category:", "concept_neurons", "Real model",
              "Search every neuron for one that writes months, numbers, pronouns or your own words; a gallery.",
              charts=False),
-    PageInfo("pages/neurons.py", "Neuron dictionary", ":material/menu_book:", "neurons", "Real model",
+    PageInfo("lessons/neurons.py", "Neuron dictionary", ":material/menu_book:", "neurons", "Real model",
              "Every neuron's top contexts over a corpus, its promoted tokens, and search by token."),
-    PageInfo("pages/anatomy.py", "Inside a real FFN", ":material/biotech:", "anatomy", "Real model",
+    PageInfo("lessons/anatomy.py", "Inside a real FFN", ":material/biotech:", "anatomy", "Real model",
              "The super weight, massive activations and kinds of neurons, found live on a trained model."),
-    PageInfo("pages/quiz.py", "Takeaways and quiz", ":material/quiz:", "quiz", "Review",
+    PageInfo("lessons/quiz.py", "Takeaways and quiz", ":material/quiz:", "quiz", "Review",
              "Seven ideas to keep and eight questions with instant feedback.", charts=False),
-    PageInfo("pages/glossary.py", "Glossary", ":material/dictionary:", "glossary", "Review",
+    PageInfo("lessons/glossary.py", "Glossary", ":material/dictionary:", "glossary", "Review",
              "Every term and symbol in plain words, and a notation card: W₁/W₂, gate/up/down, keys, values.",
              charts=False),
 ]

@@ -1,6 +1,6 @@
-"""A fresh server's very first visitor, arriving by a shared deep link, gets the whole app
-(serving.route_through_app): without the workaround, Streamlit 1.67
-runs the bare page in its legacy pages/ mode, with no navigation and no shared sidebar."""
+"""A fresh server's very first visitor, arriving by a shared deep link, gets the whole app: the
+pages live in lessons/, since with a folder named pages/ Streamlit 1.67 would run the bare page in
+its legacy mode, with no navigation and no shared sidebar, until some session had run the router."""
 import pytest
 
 from testkit import ARTIFACTS

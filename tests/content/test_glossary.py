@@ -41,7 +41,7 @@ TRACKED = (
 )
 ABBREVIATION = re.compile(r"(?<![\w#%{])[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?![\w}])")
 HEX_COLOUR = re.compile(r"^[0-9A-F]{6}$")
-SOURCES = sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "components").rglob("*.py"),
+SOURCES = sorted([*(ROOT / "lessons").glob("*.py"), *(ROOT / "components").rglob("*.py"),
                   *(p for p in (ROOT / "content").glob("*.py") if p.name != "glossary.py")])
 
 

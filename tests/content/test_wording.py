@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LEARNER_FILES = sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("content/*.py"), *ROOT.glob("components/**/*.py"),
+LEARNER_FILES = sorted([*ROOT.glob("lessons/*.py"), *ROOT.glob("content/*.py"), *ROOT.glob("components/**/*.py"),
                         ROOT / "README.md"])
 
 # (wrong wording, what is true instead)
@@ -77,5 +77,5 @@ def test_the_mixing_weights_are_divided_by_their_sum_as_the_words_say():
     from model.demos.mixing import normalise
     w = np.array([1.0, 1.0, 2.0])
     assert np.allclose(normalise(w), w / w.sum()) and not np.allclose(normalise(w), np.exp(w) / np.exp(w).sum())
-    for path in (ROOT / "pages/why_ffn.py", ROOT / "content/tour.py"):
+    for path in (ROOT / "lessons/why_ffn.py", ROOT / "content/tour.py"):
         assert "divided by their sum" in _text(path), path.name

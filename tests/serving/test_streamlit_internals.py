@@ -17,33 +17,20 @@ def fresh_pages_flag():
     PagesManager.uses_pages_directory = saved
 
 
-def test_a_pages_folder_beside_the_entry_script_starts_the_legacy_mode(tmp_path, fresh_pages_flag):
+def test_a_pages_folder_would_start_the_legacy_mode_and_ours_is_named_lessons(tmp_path, fresh_pages_flag):
+    """Streamlit treats a folder named pages/ beside the entry script as a legacy (v1) multipage app
+    until some session has run st.navigation: a fresh server's first visitor, arriving by a deep
+    link, would get the bare page without app.py's router and sidebar. Our pages live in lessons/,
+    so no page needs a guard (tests/browser/test_first_visitor.py checks it for real)."""
+    from testkit import ROOT
     (tmp_path / "app.py").write_text("")
     (tmp_path / "pages").mkdir()
     PagesManager(str(tmp_path / "app.py"))
-    assert PagesManager.uses_pages_directory is True  # what our first visitor meets
-    assert streamlit_internals.leave_pages_directory_mode() is True
+    assert PagesManager.uses_pages_directory is True  # what a pages/ folder would do
+    PagesManager.uses_pages_directory = None
+    assert not (ROOT / "pages").exists() and (ROOT / "lessons" / "home.py").is_file()
+    PagesManager(str(ROOT / "app.py"))
     assert PagesManager.uses_pages_directory is False
-    assert streamlit_internals.leave_pages_directory_mode() is False  # once is enough
-    PagesManager(str(tmp_path / "app.py"))  # later sessions keep the class-wide choice
-    assert PagesManager.uses_pages_directory is False
-
-
-def test_without_a_pages_folder_there_is_no_legacy_mode(tmp_path, fresh_pages_flag):
-    (tmp_path / "app.py").write_text("")
-    PagesManager(str(tmp_path / "app.py"))
-    assert PagesManager.uses_pages_directory is False
-    assert streamlit_internals.leave_pages_directory_mode() is False
-
-
-def test_the_script_runner_and_navigation_read_the_flag():
-    """The flag decides between running the page alone and running the entry script, and
-    st.navigation clears it: what route_through_app relies on."""
-    from streamlit.commands import navigation
-    from streamlit.runtime.scriptrunner import script_runner
-
-    assert "PagesManager.uses_pages_directory" in inspect.getsource(script_runner.ScriptRunner)
-    assert "PagesManager.uses_pages_directory = False" in inspect.getsource(navigation)
 
 
 def test_the_closed_session_store_is_found_and_expires_on_demand():

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[3]
-SOURCES = sorted(p for folder in ("pages", "components") for p in (ROOT / folder).rglob("*.py"))
+SOURCES = sorted(p for folder in ("lessons", "components") for p in (ROOT / folder).rglob("*.py"))
 WIDGETS = ROOT / "components" / "shared" / "widgets.py"
 
 
