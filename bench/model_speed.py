@@ -80,7 +80,7 @@ def analysis_latency() -> dict:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.switch_page("pages/kv_memory.py")
+    at.switch_page("lessons/kv_memory.py")
     at.run()
     new_text, new_layer = [], []
     for i, text in enumerate(TEXTS[1:11]):

@@ -2,7 +2,6 @@
 import streamlit as st
 
 from components.activations import views
-import serving
 from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import BoolParam, ChoiceParam, MultiChoiceParam, NumberParam
@@ -10,8 +9,6 @@ from components.shared.tables import shape_table
 from components.shared.widgets import page_header, plot
 from model.architectures import prose_facts
 from model.ffn.activations import ACTIVATIONS, GLU_LABELS, GLU_VARIANTS, LEAKY_SLOPE
-
-serving.route_through_app()
 
 PAGE = "act"
 NAMES = list(ACTIVATIONS)

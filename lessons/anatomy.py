@@ -3,7 +3,6 @@ import streamlit as st
 
 from components.lm import anatomy_figures, anatomy_views, kv_views
 from components.lm.model_resource import link, require_model
-import serving
 from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import BoolParam, ChoiceParam, TextParam
@@ -12,8 +11,6 @@ from components.shared.token_html import code_span
 from components.shared.widgets import page_header, plot
 from model.lm import massive, neuron_kinds, super_weight
 from model.lm.kv_memory import token_text
-
-serving.route_through_app()
 
 PAGE = "anatomy"
 PARAMS = [TextParam("text", "My favourite condiment is mustard. The capital of France is", max_chars=1000),

@@ -2,7 +2,6 @@
 import streamlit as st
 
 from components.architectures import views
-import serving
 from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import BoolParam, ChoiceParam, NumberParam
@@ -11,8 +10,6 @@ from components.shared.widgets import page_header
 from model.architectures.config import ModelConfig
 from model.ffn.activations import ACTIVATIONS
 from model.ffn.code import ffn_code
-
-serving.route_through_app()
 
 PAGE = "block"
 PARAMS = [ChoiceParam("norm_position", "pre", options=["pre", "post"]), NumberParam("d_model", 64, lo=8, hi=1024),

@@ -3,7 +3,6 @@ import streamlit as st
 
 from components.architectures import views
 from components.architectures.controls import FIELDS, PARAMS, PRESET_PARAM, config_from, modified_fields, preset_values
-import serving
 from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.tables import shape_table, table
@@ -14,8 +13,6 @@ from model.architectures.presets import PRESETS, PUBLISHED_TOTALS
 from model.architectures import prose_facts
 from model.ffn.activations import ACTIVATIONS
 from model.util.formatting import bytes_, si
-
-serving.route_through_app()
 
 PAGE = "budget"
 k = lambda name: url_state.key(PAGE, name)  # noqa: E731

@@ -4,7 +4,6 @@ import streamlit as st
 
 from components.lm import concept_views, dictionary_views
 from components.lm.model_resource import link, require_model
-import serving
 from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
@@ -16,8 +15,6 @@ from content.gallery import MODEL as GALLERY_MODEL
 from model.lm import concepts
 from model.lm import kv_memory as kv
 from model.lm import registry
-
-serving.route_through_app()
 
 PAGE = "concepts"
 CUSTOM = "your own list"
@@ -76,7 +73,7 @@ if MODEL == registry.BUNDLED and lm.source.stem == GALLERY_MODEL:
             c1, c2 = st.columns([3, 2])
             gloss.plain_markdown(f"After {code_span(entry.sentence)} it fires with m = {m:+.2f}. Switched off, "
                                  f"p({code_span(entry.token)}) goes from **{p0:.1%}** to **{p1:.1%}**.", to=c1)
-            c2.page_link("pages/kv_memory.py", label="Switch it off on the key-value page", icon=":material/science:",
+            c2.page_link("lessons/kv_memory.py", label="Switch it off on the key-value page", icon=":material/science:",
                          query_params={"text": entry.sentence, "view": "intervene",
                                        "off": f"L{entry.layer}n{entry.neuron}"},
                          help=gloss.help_in("Switch it off on the key-value page"))

@@ -3,7 +3,6 @@ import streamlit as st
 
 from components.architectures.views import BIAS_RULE
 from components.concepts import views as concept_views
-import serving
 from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam
@@ -13,8 +12,6 @@ from model.architectures import accounting
 from model.demos import glu_results
 from model.architectures import prose_facts
 from model.ffn.activations import GLU_LABELS, GLU_VARIANTS
-
-serving.route_through_app()
 
 PAGE = "glu"
 PARAMS = [ChoiceParam("glu", "swiglu", options=list(GLU_VARIANTS)), NumberParam("neurons", 8, lo=2, hi=24),

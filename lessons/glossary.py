@@ -1,12 +1,9 @@
 """Glossary: every term the pages use, one anchor each, and the notation card."""
 import streamlit as st
 
-import serving
 from components.shared import glossary as gloss
 from components.shared.tables import table
 from content import glossary
-
-serving.route_through_app()
 
 st.title("Glossary")
 st.markdown(

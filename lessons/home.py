@@ -1,12 +1,9 @@
 """Home: what the FFN is, where it sits, and a way into every page."""
 import streamlit as st
 
-import serving
 from components.shared import glossary as gloss
 from components.shared.registry import PAGES
 from model.architectures.prose_facts import fill
-
-serving.route_through_app()
 
 gloss.title("FFN Lab")
 gloss.markdown(fill(

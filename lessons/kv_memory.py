@@ -7,7 +7,6 @@ import streamlit as st
 from components.lm import kv_views
 from components.lm.kv_controls import format_neurons, parse_neurons, parse_weights, token_for
 from components.lm.model_resource import ffn_label, link, require_model
-import serving
 from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
@@ -18,8 +17,6 @@ from model.architectures.config import ModelConfig
 from content.examples import KV_EXAMPLES
 from model.lm import attribution as at
 from model.lm.kv_memory import MAX_TOKENS
-
-serving.route_through_app()
 
 PAGE = "kv"
 EXAMPLES = list(KV_EXAMPLES)

@@ -2,7 +2,6 @@
 import streamlit as st
 
 from components.concepts import views as concept_views
-import serving
 from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import NumberParam, TextParam
@@ -13,8 +12,6 @@ from model.architectures.presets import PRESETS
 from model.demos.moe_designs import deepseek_moe_16b, mixtral_variants
 from model.demos.moe_routing import SENTENCE
 from model.util.formatting import si
-
-serving.route_through_app()
 
 PAGE = "moe"
 PARAMS = [TextParam("sentence", SENTENCE, max_chars=300), NumberParam("n_experts", 8, lo=2, hi=32),

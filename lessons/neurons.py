@@ -3,7 +3,6 @@ import streamlit as st
 
 from components.lm import anatomy_views, dictionary_views
 from components.lm.model_resource import link, require_model
-import serving
 from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.histogram import signed_histogram
@@ -15,8 +14,6 @@ from model.architectures.config import ModelConfig
 from model.lm import kv_memory as kv
 from model.lm import neuron_dictionary as nd
 from model.lm import readout
-
-serving.route_through_app()
 
 PAGE = "dict"
 

@@ -2,13 +2,10 @@
 import streamlit as st
 
 from components.concepts import views as concept_views
-import serving
 from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import BoolParam, NumberParam
 from components.shared.widgets import page_header, plot
-
-serving.route_through_app()
 
 PAGE = "pos"
 PARAMS = [NumberParam("seq", 6, lo=2, hi=16), NumberParam("changed", 2, lo=0, hi=15),
@@ -76,6 +73,6 @@ st.code(f"block = lambda x: ffn(x + attn(x, causal=True))\n"
 gloss.caption("Random weights, one causal attention layer with its residual connection, then the same FFN as above. "
               "In a trained model this is why the same word gets different FFN coefficients in different contexts: "
               "compare them on the key-value page.")
-st.page_link("pages/kv_memory.py", label="Same word, two contexts (SmolLM2-135M)", icon=":material/compare_arrows:",
+st.page_link("lessons/kv_memory.py", label="Same word, two contexts (SmolLM2-135M)", icon=":material/compare_arrows:",
              query_params={"view": "contexts"})
 url_state.publish(PAGE, PARAMS)

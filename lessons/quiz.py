@@ -1,13 +1,10 @@
 """Key takeaways and a short quiz with immediate feedback."""
 import streamlit as st
 
-import serving
 from components.shared import glossary as gloss
 from components.shared.widgets import page_header
 from content.quiz import QUESTIONS, TAKEAWAYS, check
 from model.architectures.prose_facts import fill
-
-serving.route_through_app()
 
 page_header("Key takeaways and quiz", "Seven ideas to keep, then eight questions to check them.", weights="illustrative")
 gloss.header("Key takeaways")

@@ -1,15 +1,12 @@
 """The guided tour: seven steps from 'where is the FFN' to 'what does it store'."""
 import streamlit as st
 
-import serving
 from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import NumberParam
 from components.shared.widgets import weights_badge
 from components.tour.views import VIEWS, fill
 from content.tour import DURATION, LEVEL, PREREQUISITE, STEPS
-
-serving.route_through_app()
 
 PAGE = "tour"
 STEP = NumberParam("step", 1, lo=1, hi=len(STEPS))
@@ -34,7 +31,7 @@ weights_badge(step.weights)
 gloss.markdown(f"> **{step.idea}**\n\n{fill(step.text)}")
 if step.view:
     VIEWS[step.view]()
-st.page_link(f"pages/{step.page}.py", label="Open the full interactive view", icon=":material/open_in_new:",
+st.page_link(f"lessons/{step.page}.py", label="Open the full interactive view", icon=":material/open_in_new:",
              query_params=step.query or None)
 c1, _, c2 = st.columns([1, 3, 1])
 c1.button("Previous", on_click=move, args=(-1,), disabled=n == 1, key="tour.prev", shortcut="Left",
@@ -43,5 +40,5 @@ c2.button("Next" if n < len(STEPS) else "Finish: take the quiz", on_click=move, 
           key="tour.next", shortcut="Right", icon=":material/arrow_forward:", width="stretch",
           type="primary")
 if n == len(STEPS):
-    st.page_link("pages/quiz.py", label="Key takeaways and quiz", icon=":material/quiz:")
+    st.page_link("lessons/quiz.py", label="Key takeaways and quiz", icon=":material/quiz:")
 url_state.publish(PAGE, [STEP])

@@ -2,7 +2,6 @@
 import streamlit as st
 
 from components.concepts import views as concept_views
-import serving
 from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam
@@ -14,8 +13,6 @@ from model.demos.mixing import TOY_VALUES
 from model.demos.width_search import LR, SEEDS, STEPS, WIDTHS
 from model.demos.xor import DATASETS
 from model.ffn.activations import ACTIVATIONS
-
-serving.route_through_app()
 
 PAGE = "why"
 WORDS = list(TOY_VALUES)
