@@ -8,7 +8,7 @@ from components.shared import url_state
 from components.shared.params import BoolParam, ChoiceParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span
-from components.shared.widgets import page_header, plot
+from components.shared.widgets import page_header, plot, text_or_stop
 from model.lm import massive, neuron_kinds, super_weight
 from model.lm.kv_memory import token_text
 
@@ -28,13 +28,9 @@ page_header(
     weights="trained",
 )
 MODEL, lm, _ = require_model(PAGE, PARAMS)
-st.text_area("Your text", key=k("text"), max_chars=1000, height=70,
-             help="The super weight and massive activations are found from one forward pass over this text.")
-text = url_state.value(PAGE, "text")
-if not text.strip():
-    st.info("Type a sentence to look inside the model.")
-    url_state.publish(PAGE, PARAMS)
-    st.stop()
+text = text_or_stop(PAGE, PARAMS, "Your text", max_chars=1000, height=70,
+                    help="The super weight and massive activations are found from one forward pass over this text.",
+                    when_empty="Type a sentence to look inside the model.")
 a = kv_views.analysis(MODEL, text)
 pieces = a.enc.pieces
 texts, texts_label = anatomy_views.held_out_texts(MODEL)

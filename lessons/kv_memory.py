@@ -12,7 +12,7 @@ from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span, coloured_tokens
-from components.shared.widgets import page_header, plot
+from components.shared.widgets import page_header, plot, text_or_stop
 from model.architectures.config import ModelConfig
 from content.examples import KV_EXAMPLES
 from model.lm import attribution as at
@@ -314,13 +314,9 @@ def use_example() -> None:
 
 
 st.pills("Examples", EXAMPLES, key=k("example"), on_change=use_example)
-st.text_area("Your text", key=k("text"), max_chars=2000, height=80,
-             help=f"Any language, code or emoji. Up to {MAX_TOKENS} tokens are analysed.")
-text = url_state.value(PAGE, "text")
-if not text.strip():
-    st.info("Type a sentence above, or pick an example, to see which neurons fire on it.")
-    url_state.publish(PAGE, PARAMS)
-    st.stop()
+text = text_or_stop(PAGE, PARAMS, "Your text", max_chars=2000, height=80,
+                    help=f"Any language, code or emoji. Up to {MAX_TOKENS} tokens are analysed.",
+                    when_empty="Type a sentence above, or pick an example, to see which neurons fire on it.")
 
 a = kv_views.analysis(MODEL, text)
 n = len(a.enc.ids)

@@ -6,7 +6,7 @@ import html
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.shared import glossary, presentation
+from components.shared import glossary, presentation, url_state
 from components.shared.theme import PLOT_CONFIG, for_presentation
 
 WEIGHT_LABELS = {
@@ -45,3 +45,15 @@ def plot(fig: go.Figure, caption: str, key: str | None = None) -> None:
     st.plotly_chart(fig, config=config, key=key)
     # escaped: a caption may quote the user's text or the model's tokens
     glossary.caption(html.escape(caption, quote=False))
+
+
+def text_or_stop(page: str, params, label: str, *, max_chars: int, height: int, help: str, when_empty: str) -> str:
+    """The page's text box (its URL parameter `text`); an empty or blank text shows `when_empty` and
+    ends the page there, with its URL state published."""
+    st.text_area(label, key=url_state.key(page, "text"), max_chars=max_chars, height=height, help=help)
+    text = url_state.value(page, "text")
+    if not text.strip():
+        st.info(when_empty)
+        url_state.publish(page, params)
+        st.stop()
+    return text

@@ -133,7 +133,8 @@ def test_removing_all_attention_leaves_each_token_to_itself(lm):
     ids = lm.tokenizer.encode("The capital of France is").ids
     labour = kv.division_of_labour(lm.model, kv.run(lm.model, ids), ids)
     alone = kv.run_without(lm.model, ids[-1:], attention_off=tuple(range(30)))
-    torch.testing.assert_close(labour.without_attention.next_probs, alone.next_probs, atol=1e-6, rtol=1e-4)
+    # equal up to float32 rounding: the two passes multiply matrices of different shapes (5 tokens, 1)
+    torch.testing.assert_close(labour.without_attention.next_probs, alone.next_probs, atol=1e-4, rtol=1e-3)
     assert labour.loss == pytest.approx(kv.text_loss(lm.model, ids), abs=1e-4)
     assert labour.without_ffn.loss == pytest.approx(kv.text_loss(lm.model, ids, kv.all_ffn_off(30, 1536)), abs=1e-4)
     assert labour.without_attention.loss > labour.loss + 1
