@@ -22,12 +22,17 @@ MAX_UPLOAD_CHARS = 20_000  # about 5,000 tokens: a build of under half a minute
 class BuildJob:
     """The built-in dictionary of a model for which none ships, built over the reading corpus
     in a background thread owned by the server process, so a visitor who leaves mid-build
-    does not cancel it and everyone else sees the same progress."""
+    does not cancel it and everyone else sees the same progress. While it runs, `partial` is
+    the dictionary of the corpus covered so far: first after `partial_first` seconds, then
+    renewed every `partial_every` seconds."""
+
+    partial_first, partial_every = 10.0, 60.0
 
     def __init__(self) -> None:
         self.done, self.total = 0, 1
         self.started = time.monotonic()
         self.result: nd.NeuronDictionary | None = None
+        self.partial: nd.NeuronDictionary | None = None
         self.error: str | None = None
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -49,8 +54,13 @@ class BuildJob:
     def _run(self, lm: LoadedModel) -> None:
         def progress(done: int, total: int) -> None:
             self.done, self.total = done, total
+        def publish(d: nd.NeuronDictionary) -> None:
+            self.partial = d
+
         try:
-            self.result = build_dictionary.build_builtin(lm, progress=progress, lock=forward_pass())
+            self.result = build_dictionary.build_builtin(lm, progress=progress, lock=forward_pass(), partial=publish,
+                                                         partial_first=self.partial_first,
+                                                         partial_every=self.partial_every)
         except Exception as err:  # shown on the page; a later visit retries
             self.error = f"{type(err).__name__}: {err}"
             with self._lock:
@@ -76,9 +86,12 @@ def _shipped(source: str) -> nd.NeuronDictionary | None:
     return build_dictionary.load_builtin(Path(source))
 
 
-def builtin_dictionary(lm: LoadedModel, poll_seconds: float = 1.0) -> nd.NeuronDictionary | None:
-    """The built-in dictionary, or None while it is being built (a progress bar that
-    refreshes itself is shown, and the page reruns when the build is done)."""
+def builtin_dictionary(lm: LoadedModel, poll_seconds: float = 1.0, partial: bool = False
+                       ) -> nd.NeuronDictionary | None:
+    """The built-in dictionary, or None while it is being built (a progress bar that refreshes
+    itself is shown, and the page reruns when the build is done). With `partial`, while it is
+    being built: the dictionary of the corpus covered so far once the build has published one
+    (`NeuronDictionary.partial`; see `caption`), and the page reruns when a newer one is out."""
     shipped = _shipped(str(lm.source))
     if shipped is not None:
         return shipped
@@ -89,17 +102,29 @@ def builtin_dictionary(lm: LoadedModel, poll_seconds: float = 1.0) -> nd.NeuronD
     if job.error:
         st.error(f"Building the neuron dictionary failed ({job.error}). Reload the page to retry.")
         return None
+    shown = job.partial if partial else None
 
     @st.fragment(run_every=poll_seconds)
     def progress() -> None:
-        if job.result is not None or job.error:
+        if job.result is not None or job.error or (partial and job.partial is not shown):
             st.rerun()
         st.progress(job.done / job.total, text=f"Building the neuron dictionary from the built-in corpus "
                     f"(none ships for this model file; once per machine): "
                     f"{job.done:,} / {job.total:,} tokens, {job.time_left()}")
 
     progress()
-    return None
+    return shown
+
+
+def caption(d: nd.NeuronDictionary, source: str) -> str:
+    """What a dictionary was built from, for the line above the page's lists; for a partial one,
+    how much of the corpus it covers and that its lists may still change."""
+    mix = f" ({source_mix(d)})" if d.sources else ""
+    if d.partial:
+        return (f"Dictionary of {source}, built from its first {d.n_tokens:,} of {d.corpus_tokens:,} tokens so far"
+                f"{mix}: the build goes on, so the lists below may change and gain stronger contexts; "
+                "the page updates itself.")
+    return f"Dictionary of {source}: {d.n_tokens:,} tokens{mix}."
 
 
 def decode_upload(data: bytes) -> tuple[str | None, str | None]:

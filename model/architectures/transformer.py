@@ -264,13 +264,9 @@ class Transformer(nn.Module):
         real position sees the padding, and short texts cost little more together than one
         alone, since every matrix is read from memory once per batch instead of once per text.
         Each trace equals its own `trace` up to float32 rounding (a batch of one: exactly)."""
-        if any(isinstance(b.ffn, MoEFeedForward) for b in self.blocks):
-            raise ValueError("trace() supports dense and gated FFNs, not Mixture of Experts")
         ffn_scales = ffn_scales or {}
-        lengths = [int(s.shape[-1]) for s in seqs]
-        T = max(lengths)
-        ids = torch.stack([F.pad(s, (0, T - n)) for s, n in zip(seqs, lengths)])
-        x, rope = self.embed(ids), self._rope(T)
+        ids, lengths = self._padded(seqs)
+        x, rope = self.embed(ids), self._rope(ids.shape[-1])
         start = x
         attn, ffn, coeffs, gates, ups, out_scales = [], [], [], [], [], []
         for i, block in enumerate(self.blocks):
@@ -295,6 +291,29 @@ class Transformer(nn.Module):
                                      attn_updates=a, ffn_updates=f, coeffs=c, gates=g, ups=u,
                                      final_residual=own(final), ffn_out_scales=o))
         return traces
+
+    def ffn_coefficients(self, seqs: list[Tensor]) -> Tensor:
+        """(B, L, T, d_ff): every FFN's coefficients m for several sequences, right-padded to the
+        longest (T), and nothing else: the lean pass of a corpus statistic (the neuron dictionary).
+        No final norm or logits are computed, and no attention, FFN or residual update, gate or up
+        projection is kept. Row b equals `trace_many(seqs)[b].coeffs` on its own positions."""
+        ids, _ = self._padded(seqs)
+        x, rope = self.embed(ids), self._rope(ids.shape[-1])
+        coeffs = []
+        for block in self.blocks:
+            t = block.trace(x, rope)
+            x = t.x_out
+            coeffs.append(t.ffn.hidden)
+        return torch.stack(coeffs, 1)
+
+    def _padded(self, seqs: list[Tensor]) -> tuple[Tensor, list[int]]:
+        """(B, T) ids right-padded with 0 (causal attention: no real position sees the padding)
+        and each sequence's length; refuses Mixture-of-Experts blocks, which keep no coefficients."""
+        if any(isinstance(b.ffn, MoEFeedForward) for b in self.blocks):
+            raise ValueError("trace() supports dense and gated FFNs, not Mixture of Experts")
+        lengths = [int(s.shape[-1]) for s in seqs]
+        T = max(lengths)
+        return torch.stack([F.pad(s, (0, T - n)) for s, n in zip(seqs, lengths)]), lengths
 
 
 @dataclass

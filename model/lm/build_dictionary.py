@@ -1,8 +1,10 @@
 """Build the neuron dictionary that ships with FFN Lab: the model over the reading corpus
-(model/lm/corpus.py, about 300,000 tokens), once, into a compact file the app reads in
-well under a second. About 35 minutes on two cores; interrupted, it resumes where it was.
+(model/lm/corpus.py, about 350,000 tokens), once, into a compact file the app reads in
+well under a second; interrupted, it resumes where it was. How long it takes on this machine's two
+cores is in docs/performance.md ("The neuron dictionary's build").
 
-Run: python -m model.lm.build_dictionary  [--out PATH]
+Run: python -m model.lm.build_dictionary  [--model KEY_OR_GGUF] [--out PATH] [--batch N]
+(--model: a key of the model picker, e.g. gemma3-270m, or a GGUF file; the bundled SmolLM2 by default.)
 Needs Debian's wordnet-base, fortunes and jargon-text (the corpus's sources); the app
 itself never reads them, only the file this writes.
 """
@@ -14,9 +16,10 @@ import time
 from pathlib import Path
 from typing import Callable, ContextManager
 
+import torch
 from tqdm import tqdm
 
-from model.lm import corpus, gguf_loader
+from model.lm import corpus, gguf_loader, registry
 from model.lm import neuron_dictionary as nd
 
 SHIPPED = Path(__file__).resolve().parent / "dictionaries"
@@ -45,13 +48,16 @@ def load_builtin(model_source: Path) -> nd.NeuronDictionary | None:
 
 
 def build_builtin(lm: gguf_loader.LoadedModel, out: Path | None = None, progress=None,
-                  lock: ContextManager | None = None) -> nd.NeuronDictionary:
-    """Run the model over the reading corpus and save the result; resumes an interrupted build."""
+                  lock: ContextManager | None = None, partial: Callable[[nd.NeuronDictionary], None] | None = None,
+                  partial_first: float = 10.0, partial_every: float = 60.0, batch: int = 1) -> nd.NeuronDictionary:
+    """Run the model over the reading corpus and save the result; resumes an interrupted build.
+    `partial` hears the dictionary of the corpus covered so far while it runs (see nd.build)."""
     docs = corpus.reading_corpus()
     out = out or rebuilt_path(lm.source)
     checkpoint = gguf_loader.cache_dir() / f"{out.stem}.checkpoint.npz"
     d = nd.build(lm.model, lm.tokenizer, [doc.text for doc in docs], progress, lock, checkpoint=checkpoint,
-                 sources=[doc.source for doc in docs], model_source=lm.source)
+                 sources=[doc.source for doc in docs], model_source=lm.source, partial=partial,
+                 partial_first=partial_first, partial_every=partial_every, batch=batch)
     d.save(out)
     checkpoint.unlink(missing_ok=True)
     return d
@@ -70,21 +76,40 @@ def progress_bar(label: str) -> Callable[[int, int], None]:
     return show
 
 
+def load_model(name: str | None) -> gguf_loader.LoadedModel:
+    """The model to build for: a key of the model picker (registry), a GGUF file, or the bundled one."""
+    if name is None:
+        return gguf_loader.load()
+    if name.lower().endswith(".gguf"):
+        return gguf_loader.load(Path(name))
+    models = registry.with_packaged(registry.entries()[0])
+    entry = registry.find(name, models)
+    if entry is None:
+        raise gguf_loader.ModelUnavailable(f"no model {name!r}; the keys are {', '.join(m.key for m in models)}")
+    path = entry.file()
+    return gguf_loader.load(path) if path else gguf_loader.load()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="a model key (e.g. gemma3-270m) or a .gguf file (default: the bundled model)")
     parser.add_argument("--out", type=Path, help="where to write it (default: the shipped file)")
+    parser.add_argument("--batch", type=int, default=1, help="windows per forward pass (default 1)")
     args = parser.parse_args(argv)
+    if args.batch < 1:
+        parser.error("--batch must be at least 1")
     start = time.perf_counter()
     try:
-        lm = gguf_loader.load()
+        lm = load_model(args.model)
         out = args.out or shipped_path(lm.source)
-        d = build_builtin(lm, out, progress_bar("dictionary"))
+        d = build_builtin(lm, out, progress_bar("dictionary"), batch=args.batch)
     except (FileNotFoundError, gguf_loader.ModelUnavailable) as err:
         print(f"build_dictionary: {err}", file=sys.stderr)
         return 1
+    seconds = time.perf_counter() - start
     print(f"build_dictionary: {d.n_tokens:,} tokens from {len(d.doc_starts):,} documents "
-          f"({', '.join(d.sources)}) in {(time.perf_counter() - start) / 60:.1f} min -> {out} "
-          f"({out.stat().st_size / 2**20:.1f} MiB)")
+          f"({', '.join(d.sources)}) in {seconds / 60:.1f} min ({d.n_tokens / seconds:,.0f} tokens/s, "
+          f"{torch.get_num_threads()} torch threads) -> {out} ({out.stat().st_size / 2**20:.1f} MiB)")
     return 0
 
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, ContextManager
+from typing import Callable, ContextManager, Iterator
 
 import numpy as np
 import torch
@@ -48,10 +49,17 @@ class NeuronDictionary:
     doc_sources: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int16))  # (D,) into `sources`
     sources: tuple[str, ...] = ()  # what kind of text each source is ("encyclopaedic", ...)
     model_key: str = ""  # which model built it (model_key()); "" for an unknown one
+    corpus_tokens: int = 0  # a partial dictionary (a build under way): the whole corpus's tokens; 0 when complete
 
     @property
     def n_tokens(self) -> int:
+        """The tokens it was built from (a partial dictionary: the corpus's first n_tokens)."""
         return int(self.ids.shape[0])
+
+    @property
+    def partial(self) -> bool:
+        """Built from the first n_tokens of a corpus of corpus_tokens, while its build goes on."""
+        return self.corpus_tokens > self.n_tokens
 
     @functools.cached_property
     def fingerprint(self) -> str:
@@ -141,8 +149,34 @@ def windows(doc_ids: list[list[int]]) -> list[tuple[int, list[int]]]:
     return out
 
 
+_N_BINS = len(HIST_EDGES) - 1
+_BIN_SCALE = 1 / float(HIST_EDGES[1] - HIST_EDGES[0])  # 4: bins a quarter wide
+_BIN_OFFSET = -float(HIST_EDGES[0]) * _BIN_SCALE - 1  # 23: the inner edges are -5.75 + j/4
+assert _BIN_SCALE == 2.0 ** round(np.log2(_BIN_SCALE)) and np.allclose(np.diff(HIST_EDGES), 1 / _BIN_SCALE), \
+    "the bins are computed as ceil(m * scale): uniform edges a power of two apart"
+
+
+def _merge(values: torch.Tensor, positions: torch.Tensor, m: torch.Tensor, extreme: torch.Tensor,
+           window_positions: torch.Tensor, largest: bool) -> None:
+    """Fold a window's coefficients m (L, T, F) into the running (L, F, K) extremes, in place, for
+    only the neurons whose window `extreme` (L, F) beats their current K-th value."""
+    beats = extreme > values[..., -1] if largest else extreme < values[..., -1]
+    layer, neuron = beats.nonzero(as_tuple=True)
+    if not len(layer):
+        return
+    both = torch.cat([values[layer, neuron], m[layer, :, neuron]], 1)
+    where = torch.cat([positions[layer, neuron], window_positions.expand(len(layer), -1)], 1)
+    kept, order = both.topk(TOP_K, dim=1, largest=largest)
+    values[layer, neuron], positions[layer, neuron] = kept, where.gather(1, order)
+
+
 class _Accumulator:
-    """Running top-K, histogram and first two moments of every neuron's coefficients."""
+    """Running top-K, histogram and first two moments of every neuron's coefficients.
+
+    Cheap enough to cost a fraction of the forward pass that feeds it (SmolLM2-135M, a 256-token
+    window, one core: 0.1 s against the old 0.9 s): a neuron's top and bottom lists are merged only
+    when the window beats its current K-th value (after the first windows, few neurons a window), and
+    the histogram's bins are computed, not searched for."""
 
     def __init__(self, L: int, F: int):
         self.top_v = torch.full((L, F, TOP_K), -torch.inf)
@@ -153,23 +187,23 @@ class _Accumulator:
         self.sum = torch.zeros((L, F), dtype=torch.float64)
         self.sum_sq = torch.zeros((L, F), dtype=torch.float64)
         self.windows_done = 0
-        self._edges = torch.from_numpy(HIST_EDGES)
+        # flat bin index of (layer, bin, neuron), bins before neurons so that a window's (L, T, F)
+        # coefficients index it in their own memory order
+        self._base = (torch.arange(L).view(L, 1, 1) * (_N_BINS * F) + torch.arange(F).view(1, 1, F)).int()
 
     def add(self, start: int, m: torch.Tensor) -> None:
         """m: (L, T, F) coefficients of the window beginning at corpus position `start`."""
         L, T, F = m.shape
-        vals = m.permute(0, 2, 1)  # (L, F, T)
-        pos = (start + torch.arange(T)).expand(L, F, -1)
-        self.top_v, order = torch.cat([self.top_v, vals], -1).topk(TOP_K, dim=-1)
-        self.top_p = torch.cat([self.top_p, pos], -1).gather(-1, order)
-        negated, order = torch.cat([-self.bot_v, -vals], -1).topk(TOP_K, dim=-1)
-        self.bot_v, self.bot_p = -negated, torch.cat([self.bot_p, pos], -1).gather(-1, order)
-        n_bins = self.hist.shape[-1]
-        bins = torch.bucketize(vals.contiguous(), self._edges[1:-1]) + n_bins * torch.arange(L * F).view(L, F, 1)
-        self.hist += torch.bincount(bins.flatten(), minlength=L * F * n_bins).view(L, F, n_bins)
-        m64 = m.double()
-        self.sum += m64.sum(1)
-        self.sum_sq += m64.pow(2).sum(1)
+        positions = start + torch.arange(T)
+        _merge(self.top_v, self.top_p, m, m.amax(1), positions, largest=True)
+        _merge(self.bot_v, self.bot_p, m, m.amin(1), positions, largest=False)
+        # torch.bucketize's bins (each edge belongs to the bin below it), computed: ceil(m/w) is exact
+        # for a bin width w of a power of two, and ceil(m/w + n) = ceil(m/w) + n
+        bins = (m * _BIN_SCALE).ceil_().add_(_BIN_OFFSET).clamp_(0, _N_BINS - 1).nan_to_num_(0).int()
+        counts = torch.bincount(bins.mul_(F).add_(self._base).reshape(-1), minlength=L * _N_BINS * F)
+        self.hist += counts.view(L, _N_BINS, F).transpose(1, 2)
+        self.sum += m.sum(1).double()  # float32 over one window's tokens, float64 across windows
+        self.sum_sq += (m * m).sum(1).double()
         self.windows_done += 1
 
     STATE = ("top_v", "top_p", "bot_v", "bot_p", "hist", "sum", "sum_sq")
@@ -191,19 +225,68 @@ class _Accumulator:
         except (OSError, KeyError, ValueError):
             return False
 
+    def dictionary(self, corpus: "_Corpus", done: int, total: int) -> NeuronDictionary:
+        """The dictionary of the corpus's first `done` tokens (of `total`), from the state so far."""
+        starts = corpus.doc_starts[corpus.doc_starts < done] if done < total else corpus.doc_starts
+        mean = self.sum / max(done, 1)
+        std = (self.sum_sq / max(done, 1) - mean.pow(2)).clamp_min(0).sqrt()
+        return NeuronDictionary(corpus.ids[:done], starts, self.top_v.numpy().astype(np.float32),
+                                self.top_p.numpy().copy(), self.bot_v.numpy().astype(np.float32),
+                                self.bot_p.numpy().copy(), self.hist.numpy().astype(np.int32),
+                                mean.float().numpy(), std.float().numpy(), corpus.doc_sources[:len(starts)],
+                                corpus.sources, corpus.model_key, corpus_tokens=0 if done >= total else total)
+
+
+@dataclass(frozen=True)
+class _Corpus:
+    """The tokenised corpus a build runs over, documents concatenated."""
+    ids: np.ndarray
+    doc_starts: np.ndarray
+    doc_sources: np.ndarray
+    sources: tuple[str, ...]
+    model_key: str
+
+
+def coefficient_windows(model: Transformer, chunks: list[tuple[int, list[int]]], batch: int = 1
+                        ) -> Iterator[tuple[int, torch.Tensor]]:
+    """The corpus pass, as a generator: (start, m) for each (start, ids) of `chunks` (see `windows`),
+    in order, with m the (L, T, d_ff) FFN coefficients of its T tokens, float32.
+
+    Nothing else is computed or kept (`Transformer.ffn_coefficients`): no final norm, no logits, no
+    attention or residual updates. `batch` windows share one forward pass (right-padded); on this
+    machine's two cores that gained nothing for SmolLM2-135M (see docs/performance.md), so 1 is the
+    default. The pass runs when the generator is advanced: a caller that shares the CPU (a server)
+    holds its slot around `next()`. Call it inside `torch.inference_mode()`."""
+    for i in range(0, len(chunks), batch):
+        group = chunks[i:i + batch]
+        m = model.ffn_coefficients([torch.tensor(ids) for _, ids in group])
+        for b, (start, ids) in enumerate(group):
+            yield start, m[b, :, :len(ids)]
+
 
 @torch.inference_mode()
 def build(model: Transformer, tokenizer, documents: list[str],
           progress: Callable[[int, int], None] | None = None, lock: ContextManager | None = None,
           checkpoint: Path | None = None, checkpoint_every: int = 25, sources: list[str] | None = None,
-          model_source: Path | None = None) -> NeuronDictionary:
+          model_source: Path | None = None, partial: Callable[["NeuronDictionary"], None] | None = None,
+          partial_first: float = 10.0, partial_every: float = 60.0, batch: int = 1) -> NeuronDictionary:
     """One pass over the corpus. `lock`, if given, is held around each forward pass, so a
     server's visitors get their turn between windows. With `checkpoint`, the state is saved
     every `checkpoint_every` windows and a later call with the same corpus resumes from it.
-    `sources` names the kind of text of each document (for the page to show)."""
+    `sources` names the kind of text of each document (for the page to show). `partial`, if
+    given, hears the dictionary of the corpus covered so far (its first tokens: windows run in
+    order; `NeuronDictionary.partial`), first after `partial_first` seconds, then every
+    `partial_every` seconds, until the build ends."""
     encoded = [(i, tokenizer.encode(d).ids) for i, d in enumerate(documents)]
     encoded = [(i, ids) for i, ids in encoded if ids]
     doc_ids = [ids for _, ids in encoded]
+    names = sorted(set(sources)) if sources else []
+    corpus = _Corpus(np.concatenate([np.asarray(d, dtype=np.int32) for d in doc_ids]) if doc_ids
+                     else np.zeros(0, dtype=np.int32),
+                     np.cumsum([0] + [len(d) for d in doc_ids[:-1]]).astype(np.int64),
+                     np.array([names.index(sources[i]) for i, _ in encoded], dtype=np.int16) if sources
+                     else np.zeros(0, dtype=np.int16), tuple(names),
+                     model_key(model_source) if model_source else "")
     acc = _Accumulator(model.cfg.n_layers, model.cfg.d_ff)
     key = f"v{BUILD_VERSION}-{corpus_key(documents)}-{model_key(model_source) if model_source else ''}"
     if checkpoint is not None:
@@ -211,26 +294,20 @@ def build(model: Transformer, tokenizer, documents: list[str],
     chunks = windows(doc_ids)
     total = sum(len(ids) for _, ids in chunks)
     done = sum(len(ids) for _, ids in chunks[:acc.windows_done])
-    for start, ids in chunks[acc.windows_done:]:
+    passes = coefficient_windows(model, chunks[acc.windows_done:], batch)
+    publish_at = time.monotonic() + partial_first
+    for _, ids in chunks[acc.windows_done:]:
         with lock or nullcontext():
-            acc.add(start, model.trace(torch.tensor(ids), logits="none").coeffs)
+            acc.add(*next(passes))
         done += len(ids)
         if checkpoint is not None and acc.windows_done % checkpoint_every == 0:
             acc.save(checkpoint, key)
         if progress:
             progress(done, total)
-    n = sum(len(d) for d in doc_ids)
-    mean = acc.sum / max(n, 1)
-    std = (acc.sum_sq / max(n, 1) - mean.pow(2)).clamp_min(0).sqrt()
-    names = sorted(set(sources)) if sources else []
-    doc_sources = np.array([names.index(sources[i]) for i, _ in encoded], dtype=np.int16) if sources else \
-        np.zeros(0, dtype=np.int16)
-    starts = np.cumsum([0] + [len(d) for d in doc_ids[:-1]])
-    return NeuronDictionary(np.concatenate([np.asarray(d, dtype=np.int32) for d in doc_ids]), starts,
-                            acc.top_v.numpy().astype(np.float32), acc.top_p.numpy(),
-                            acc.bot_v.numpy().astype(np.float32), acc.bot_p.numpy(), acc.hist.numpy().astype(np.int32),
-                            mean.float().numpy(), std.float().numpy(), doc_sources, tuple(names),
-                            model_key(model_source) if model_source else "")
+        if partial and done < total and time.monotonic() >= publish_at:
+            partial(acc.dictionary(corpus, done, total))
+            publish_at = time.monotonic() + partial_every
+    return acc.dictionary(corpus, total, total)
 
 
 def load_or_build(model: Transformer, tokenizer, documents: list[str], cache_dir: Path,
