@@ -1,0 +1,79 @@
+"""Build the neuron explanations that ship with FFN Lab: every neuron of the bundled model in
+words, with held-out scores (model/lm/explanations.py), over the built-in dictionary's corpus.
+One pass of the model over the corpus: about half an hour on two cores; interrupted, it resumes
+from its last checkpoint.
+
+Run: python -m model.lm.build_explanations  [--out PATH]
+Needs the model's dictionary (shipped, or built first by python -m model.lm.build_dictionary).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import ContextManager
+
+from model.lm import build_dictionary, gguf_loader
+from model.lm import explanations as ex
+from model.lm.kv_memory import token_text
+from model.lm.neuron_dictionary import NeuronDictionary
+
+
+def shipped_path(model_source: Path) -> Path:
+    """Where the explanations of the model file `model_source` ship, beside its dictionary."""
+    return build_dictionary.SHIPPED / f"{model_source.stem}.explanations.npz"
+
+
+def rebuilt_path(model_source: Path) -> Path:
+    """Where a server that found none shipped keeps the explanations it built."""
+    return gguf_loader.cache_dir() / f"{model_source.stem}.explanations.npz"
+
+
+def load_builtin(model_source: Path, d: NeuronDictionary) -> ex.Explanations | None:
+    """The explanations of this model over dictionary `d`'s corpus (shipped, or built earlier), or None."""
+    for path in (shipped_path(model_source), rebuilt_path(model_source)):
+        try:
+            e = ex.Explanations.load(path)
+        except (OSError, ValueError, KeyError):
+            continue
+        if e.explains(d):
+            return e
+    return None
+
+
+def build_builtin(lm: gguf_loader.LoadedModel, d: NeuronDictionary, out: Path | None = None, progress=None,
+                  lock: ContextManager | None = None) -> ex.Explanations:
+    """Explain every neuron over the dictionary's corpus and save the result; resumes an interrupted build."""
+    out = out or rebuilt_path(lm.source)
+    checkpoint = gguf_loader.cache_dir() / f"{out.stem}.checkpoint"
+    texts = [token_text(lm.tokenizer, i) for i in range(lm.config.vocab_size)]
+    e = ex.build(lm.model, d, texts, progress, lock, checkpoint=checkpoint)
+    e.save(out)
+    ex.remove_checkpoint(checkpoint)
+    return e
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, help="where to write it (default: the shipped file)")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    try:
+        lm = gguf_loader.load()
+        d = build_dictionary.load_builtin(lm.source)
+        if d is None:
+            raise FileNotFoundError("no dictionary of this model: run python -m model.lm.build_dictionary first")
+        out = args.out or shipped_path(lm.source)
+        e = build_builtin(lm, d, out, build_dictionary.progress_bar("explanations"))
+    except (FileNotFoundError, gguf_loader.ModelUnavailable) as err:
+        print(f"build_explanations: {err}", file=sys.stderr)
+        return 1
+    print(f"build_explanations: {e.family.shape[1] * e.family.shape[2]:,} neurons explained on "
+          f"{int(e.n_train):,} tokens, scored on {int(e.n_held_out):,} held-out tokens, in "
+          f"{(time.perf_counter() - start) / 60:.1f} min -> {out} ({out.stat().st_size / 2**20:.1f} MiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""Explanations (model/lm/explanations.py) as words a learner reads, the search of all neurons by
+those words, and each layer's scores in figures.
+
+Pure functions: an `Explanations`, the model's `Vocab` (every token's text, as `kv_memory.token_text`
+shows it, and its kind) and plain values in; strings and arrays out.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+import numpy as np
+
+from model.lm import explanations as ex
+from model.lm import token_classes
+
+OPENAI_GPT2_XL_SHARE_08 = 0.003
+"""Bills et al. 2023 ("Language models can explain neurons in language models", OpenAI): of GPT-2
+XL's 307,200 neurons, about 1,000 had explanations scoring at least 0.8, about 0.3%."""
+
+TRUST = ((0.8, "strong"), (0.5, "fair"), (0.3, "weak"), (-1.0, "poor"))
+
+
+@dataclass(frozen=True)
+class Vocab:
+    """Every token's text as a reader sees it, and its kind (token_classes), in id order."""
+    texts: list[str]
+    kinds: np.ndarray
+
+    @classmethod
+    def of(cls, texts: list[str]) -> "Vocab":
+        return cls(texts, np.array(token_classes.kinds_of_vocabulary(texts), dtype=np.int64))
+
+
+UNTELLING = {token_classes.NONE, token_classes.KINDS.index(next(k for k in token_classes.KINDS
+                                                               if k.name.startswith("word pieces")))}
+"""Kinds too broad to name what a neuron writes: "writes word pieces" says nothing."""
+
+
+def quoted(text: str) -> str:
+    """A token in a line of words: quoted, its leading space kept, line breaks and tabs shown."""
+    return "'" + text.replace("\n", "\\n").replace("\t", "\\t") + "'"
+
+
+def trust(corr: float) -> str:
+    """'strong' (≥ 0.8), 'fair' (≥ 0.5), 'weak' (≥ 0.3) or 'poor': how far the words predict the neuron."""
+    return next(word for floor, word in TRUST if corr >= floor)
+
+
+def distinct_tokens(ids, vocab: Vocab, k: int) -> list[str]:
+    """Up to k quoted tokens, skipping repeats that differ only in case or a leading space."""
+    out, seen = [], set()
+    for i in ids:
+        if i < 0:
+            continue
+        t = vocab.texts[int(i)]
+        key = t.strip(" ").lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(quoted(t))
+        if len(out) == k:
+            break
+    return out
+
+
+def _groups(e: ex.Explanations, s: int, layer: int, neuron: int) -> list[int]:
+    return [int(g) for g in e.groups[s, layer, neuron] if g >= 0]
+
+
+def fires(e: ex.Explanations, s: int, layer: int, neuron: int, vocab: Vocab) -> str:
+    """What makes the neuron fire with sign SIGNS[s], e.g. "fires on ' Having', ' That'"."""
+    family, groups = int(e.family[s, layer, neuron]), _groups(e, s, layer, neuron)
+    verb = "fires" if s == 0 else "fires negatively"
+    examples = distinct_tokens(e.tokens[s, layer, neuron], vocab, 2)
+    if not groups:
+        return f"{verb}: no token, kind or position we name explains it"
+    if family == ex.TOKEN:
+        return f"{verb} on " + ", ".join(distinct_tokens(groups, vocab, ex.MAX_GROUPS))
+    if family == ex.PREVIOUS_TOKEN:
+        return f"{verb} on the token after " + ", ".join(distinct_tokens(groups, vocab, ex.MAX_GROUPS))
+    if family in (ex.KIND, ex.PREVIOUS_KIND):
+        names = " or ".join(token_classes.KINDS[g].name for g in groups)
+        where = "on " if family == ex.KIND else "on the token after "
+        return f"{verb} {where}{names}" + (f" ({', '.join(examples)})" if examples else "")
+    if family == ex.POSITION:
+        return f"{verb} at " + ", ".join(ex.bucket_label(g) for g in sorted(groups)) + " of a text"
+    return f"{verb} in " + " and ".join(str(e.sources[g]) for g in groups) + " text"
+
+
+def writes(e: ex.Explanations, s: int, layer: int, neuron: int, vocab: Vocab) -> str:
+    """What its sub-update promotes with that sign: "writes ' said', ' says'", or the kind most of
+    them share: "writes month names (' March', ' June')"."""
+    ids = [int(i) for i in e.writes[s, layer, neuron]]
+    kinds = vocab.kinds[ids].tolist()
+    common = max(set(kinds), key=kinds.count)
+    if common not in UNTELLING and kinds.count(common) >= 3:
+        same = [i for i, k in zip(ids, kinds) if k == common]
+        return f"writes {token_classes.KINDS[common].name} ({', '.join(distinct_tokens(same, vocab, 2))})"
+    return "writes " + ", ".join(distinct_tokens(ids, vocab, 3))
+
+
+def line(e: ex.Explanations, s: int, layer: int, neuron: int, vocab: Vocab) -> str:
+    """One sign's explanation in one line, short enough for a table cell."""
+    return f"{fires(e, s, layer, neuron, vocab)}; {writes(e, s, layer, neuron, vocab)}"
+
+
+@dataclass(frozen=True)
+class Scores:
+    corr: float  # held-out correlation of this sign's simulation with the coefficient
+    detection: float  # held-out balanced accuracy on this sign's extreme decile
+    both: float  # held-out correlation of the simulation from both signs' explanations
+    shuffled_corr: float  # the same neuron scored with another neuron's explanation
+    shuffled_detection: float
+
+
+def scores(e: ex.Explanations, s: int, layer: int, neuron: int) -> Scores:
+    return Scores(float(e.corr[1 + s, layer, neuron]), float(e.detection[s, layer, neuron]),
+                  float(e.corr[0, layer, neuron]), float(e.shuffled_corr[1 + s, layer, neuron]),
+                  float(e.shuffled_detection[s, layer, neuron]))
+
+
+def sign_index(m: float) -> int:
+    """0 for a coefficient ≥ 0, 1 for a negative one: which explanation describes a firing."""
+    return 0 if m >= 0 else 1
+
+
+# ---------------------------------------------------------------- search by words
+
+def kind_words(kind: int) -> str:
+    return f"{token_classes.KINDS[kind].name} {' '.join(token_classes.KINDS[kind].keywords)}"
+
+
+def written_kind(e: ex.Explanations, vocab: Vocab) -> np.ndarray:
+    """(2, L, F): the kind that at least 3 of the 5 tokens a neuron writes share (as `writes` names
+    it), or -1."""
+    kinds = vocab.kinds[e.writes]  # (2, L, F, WRITES)
+    counts = (kinds[..., :, None] == kinds[..., None, :]).sum(-1)
+    top = counts.argmax(-1)
+    kind = np.take_along_axis(kinds, top[..., None], -1)[..., 0]
+    ok = (np.take_along_axis(counts, top[..., None], -1)[..., 0] >= 3) & ~np.isin(kind, list(UNTELLING))
+    return np.where(ok, kind, -1)
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+WORD = re.compile(r"[a-z0-9]+")
+
+
+class WordIndex:
+    """The words of every neuron's two lines (its tokens, the kinds it names with their search
+    words, its kind of text or position, what it writes), as an index from a word to the
+    (sign, layer, neuron) whose line holds it. Built from the arrays, a group at a time, not from
+    92,160 strings."""
+
+    def __init__(self, e: ex.Explanations, vocab: Vocab):
+        self.e = e
+        _, L, F = e.family.shape
+        flat = np.arange(2 * L * F).reshape(2, L, F)
+        postings: dict[str, list[np.ndarray]] = defaultdict(list)
+
+        def add(neurons: np.ndarray, items: np.ndarray, words_of) -> None:
+            order = np.argsort(items, kind="stable")
+            items, neurons = items[order], neurons[order]
+            values, starts = np.unique(items, return_index=True)
+            for item, chunk in zip(values.tolist(), np.split(neurons, starts[1:])):
+                for word in {_stem(w) for w in WORD.findall(words_of(item).lower())}:
+                    postings[word].append(chunk)
+
+        named = e.groups >= 0
+        for families, words_of in (((ex.TOKEN, ex.PREVIOUS_TOKEN), lambda t: vocab.texts[t]),
+                                   ((ex.KIND, ex.PREVIOUS_KIND), lambda k: kind_words(k)),
+                                   ((ex.SOURCE,), lambda g: str(e.sources[g])),
+                                   ((ex.POSITION,), lambda g: ex.bucket_label(g) + " start")):
+            where = named & np.isin(e.family, families)[..., None]
+            add(np.broadcast_to(flat[..., None], e.groups.shape)[where], e.groups[where], words_of)
+        kind_tokens = (e.tokens >= 0) & np.isin(e.family, (ex.KIND, ex.PREVIOUS_KIND))[..., None]
+        add(np.broadcast_to(flat[..., None], e.tokens.shape)[kind_tokens], e.tokens[kind_tokens],
+            lambda t: vocab.texts[t])
+        shown = e.writes[..., :3]
+        add(np.broadcast_to(flat[..., None], shown.shape).reshape(-1), shown.reshape(-1), lambda t: vocab.texts[t])
+        theme = written_kind(e, vocab)
+        has = theme >= 0
+        add(flat[has], theme[has], kind_words)
+        self.words = sorted(postings)
+        self.postings = {w: np.unique(np.concatenate(p)) for w, p in postings.items()}
+
+    def search(self, query: str, k: int = 20) -> list[tuple[int, int, int, float]]:
+        """(sign, layer, neuron, held-out correlation) of the neurons whose words contain every word
+        of `query` (as a word's start: 'month' finds 'months'), best scored first."""
+        terms = [_stem(w) for w in WORD.findall(query.lower())]
+        if not terms:
+            return []
+        found = None
+        for term in terms:
+            start = np.searchsorted(self.words, term)
+            hits = []
+            for w in self.words[start:]:
+                if not w.startswith(term):
+                    break
+                hits.append(self.postings[w])
+            matched = np.unique(np.concatenate(hits)) if hits else np.zeros(0, dtype=np.int64)
+            found = matched if found is None else np.intersect1d(found, matched, assume_unique=True)
+        _, L, F = self.e.family.shape
+        s, rest = np.divmod(found, L * F)
+        layer, neuron = np.divmod(rest, F)
+        corr = self.e.corr[1 + s, layer, neuron].astype(np.float64)
+        best = np.argsort(-corr, kind="stable")[:k]
+        return [(int(s[i]), int(layer[i]), int(neuron[i]), float(corr[i])) for i in best]
+
+
+# ---------------------------------------------------------------- per layer
+
+@dataclass(frozen=True)
+class LayerScores:
+    median_corr: np.ndarray  # (L,) median held-out correlation (both signs' explanations)
+    share_05: np.ndarray  # (L,) share of the layer's neurons scoring ≥ 0.5
+    share_08: np.ndarray  # (L,) ≥ 0.8
+    median_detection: np.ndarray  # (2, L) per sign
+    shuffled_median_corr: np.ndarray  # (L,)
+    shuffled_median_detection: np.ndarray  # (2, L)
+
+
+def by_layer(e: ex.Explanations) -> LayerScores:
+    both = e.corr[0].astype(np.float64)
+    return LayerScores(np.median(both, axis=1), (both >= 0.5).mean(1), (both >= 0.8).mean(1),
+                       np.median(e.detection.astype(np.float64), axis=2),
+                       np.median(e.shuffled_corr[0].astype(np.float64), axis=1),
+                       np.median(e.shuffled_detection.astype(np.float64), axis=2))
+
+
+def share_at_least(e: ex.Explanations, floor: float) -> float:
+    """The share of all neurons whose explanation (both signs) scores at least `floor` held out."""
+    return float((e.corr[0].astype(np.float64) >= floor).mean())

@@ -1,0 +1,214 @@
+"""Neuron explanations: what the streaming build computes, checked by brute force on a tiny model
+over part of the real corpus; the held-out split; the shuffled baseline; the words and their search."""
+import dataclasses
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from model.lm import build_dictionary, gguf_loader
+from model.lm import explanation_words as ew
+from model.lm import explanations as ex
+from model.lm import neuron_dictionary as nd
+from model.lm import token_classes as tc
+from model.lm.kv_memory import token_text
+from testkit.gguf_files import write_llama
+
+N_DOCS = 60
+
+
+def sub_dictionary(d: nd.NeuronDictionary, docs: np.ndarray) -> nd.NeuronDictionary:
+    """The shipped corpus cut down to some of its documents (the neuron statistics left empty)."""
+    ends = np.append(d.doc_starts[1:], d.n_tokens)
+    parts = [d.ids[d.doc_starts[i]:ends[i]] for i in docs]
+    z = np.zeros((1, 1, 1), dtype=np.float32)
+    return nd.NeuronDictionary(np.concatenate(parts), np.cumsum([0] + [len(p) for p in parts[:-1]]), z,
+                               z.astype(np.int64), z, z.astype(np.int64), z.astype(np.int32), z[..., 0], z[..., 0],
+                               d.doc_sources[docs], d.sources, "tiny")
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    shipped = build_dictionary.load_builtin(gguf_loader.load().source)
+    d = sub_dictionary(shipped, np.linspace(0, len(shipped.doc_starts) - 1, N_DOCS).astype(int))
+    tiny = gguf_loader.load(write_llama(tmp_path_factory.mktemp("x") / "tiny.gguf", d_ff=24), use_cache=False)
+    texts = [token_text(tiny.tokenizer, i) for i in range(tiny.config.vocab_size)]
+    e = ex.build(tiny.model, d, texts)
+    return tiny, d, texts, e
+
+
+def coefficients(model, d, windows) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(positions, m (tokens, L*F)) over the windows, and each position's feature groups."""
+    ms, positions = [], []
+    for w in windows:
+        m = model.trace(torch.from_numpy(d.ids[w].astype(np.int64)), logits="none").coeffs
+        ms.append(m.permute(1, 0, 2).reshape(len(w), -1).numpy().astype(np.float64))
+        positions.append(w)
+    return np.concatenate(positions), np.concatenate(ms)
+
+
+def simulate(e: ex.Explanations, groups: list[np.ndarray], s: int, flat: int, F: int) -> tuple[np.ndarray, np.ndarray]:
+    """The simulator, written plainly for one neuron: (prediction, whether the explanation matched)."""
+    layer, neuron = divmod(flat, F)
+    family = int(e.family[s, layer, neuron])
+    pred = np.full(len(groups[0]), float(e.base[s, layer, neuron]))
+    match = np.zeros(len(groups[0]), dtype=bool)
+    for g, v in zip(e.groups[s, layer, neuron], e.values[s, layer, neuron]):
+        if g >= 0:
+            hit = groups[family] == g
+            pred[hit], match[hit] = v, True
+    return pred, match
+
+
+def all_groups(feats: ex.Features, d, windows) -> list[np.ndarray]:
+    per = [feats.of(d.ids[w], w) for w in windows]
+    return [np.concatenate([p[f] for p in per]) for f in range(6)]
+
+
+def test_the_scores_are_what_a_plain_simulator_gets_on_held_out_text(setup):
+    tiny, d, texts, e = setup
+    L, F = tiny.config.n_layers, tiny.config.d_ff
+    held = ex.split_documents(d)
+    train_windows, held_windows = ex.split_windows(d, ~held), ex.split_windows(d, held)
+    feats = ex.features(d, np.concatenate(train_windows), texts)
+    _, m_train = coefficients(tiny.model, d, train_windows)
+    _, m = coefficients(tiny.model, d, held_windows)
+    g_train, g = all_groups(feats, d, train_windows), all_groups(feats, d, held_windows)
+    # the build's deciles: ranks of the float16 sample of training tokens (all of them here: fewer than SAMPLE)
+    ordered = np.sort(m_train.astype(np.float32).astype(np.float16).astype(np.float32), axis=0)
+    assert len(ordered) < ex.SAMPLE
+    upper, lower = ordered[round(0.9 * (len(ordered) - 1))], ordered[round(0.1 * (len(ordered) - 1))]
+    shuffle = ex.within_layer_shuffle(L, F)
+    for flat in range(L * F):
+        layer, neuron = divmod(flat, F)
+        preds = []
+        for s in range(2):
+            pred, match = simulate(e, g, s, flat, F)
+            preds.append(pred)
+            want = np.corrcoef(pred, m[:, flat])[0, 1] if pred.std() > 0 else 0.0
+            assert e.corr[1 + s, layer, neuron] == pytest.approx(want, abs=2e-3)
+            positive = m[:, flat] >= upper[flat] if s == 0 else m[:, flat] <= lower[flat]
+            accuracy = (match[positive].mean() + (~match[~positive]).mean()) / 2
+            assert e.detection[s, layer, neuron] == pytest.approx(accuracy, abs=2e-3)
+            train_pred, _ = simulate(e, g_train, s, flat, F)
+            want_train = np.corrcoef(train_pred, m_train[:, flat])[0, 1] if train_pred.std() > 0 else 0.0
+            assert e.train_corr[s, layer, neuron] == pytest.approx(want_train, abs=2e-3)
+        both = preds[0] + preds[1]
+        assert e.corr[0, layer, neuron] == pytest.approx(np.corrcoef(both, m[:, flat])[0, 1], abs=2e-3)
+        other = int(shuffle[flat])
+        assert other // F == layer and other != flat  # another neuron of the same layer
+        shuffled = simulate(e, g, 0, other, F)[0] + simulate(e, g, 1, other, F)[0]
+        want = np.corrcoef(shuffled, m[:, flat])[0, 1] if shuffled.std() > 0 else 0.0
+        assert e.shuffled_corr[0, layer, neuron] == pytest.approx(want, abs=2e-3)
+
+
+def test_held_out_documents_never_shape_an_explanation(setup):
+    tiny, d, texts, e = setup
+    held = ex.split_documents(d)
+    assert 0.15 < held.mean() < 0.25 and held.any() and not held.all()
+    changed = dataclasses.replace(d, ids=d.ids.copy())
+    ends = np.append(d.doc_starts[1:], d.n_tokens)
+    for doc in np.flatnonzero(held):  # scramble every held-out document
+        span = slice(d.doc_starts[doc], ends[doc])
+        changed.ids[span] = np.random.default_rng(int(doc)).permutation(changed.ids[span])
+    again = ex.build(tiny.model, changed, texts)
+    for name in ("family", "groups", "values", "base", "train_corr", "tokens"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(e, name), err_msg=name)
+    assert not np.array_equal(again.corr, e.corr)  # the scores did see the change
+
+
+def test_examples_span_the_range_and_are_the_coefficients_there(setup):
+    tiny, d, _, e = setup
+    F = tiny.config.d_ff
+    layer, neuron = 1, 5
+    values = [v for band in range(len(ex.BAND_NAMES)) for v, _ in e.example(layer, neuron, band)]
+    assert values == sorted(values, reverse=True) and len(values) == len(ex.BAND_NAMES) * ex.PER_BAND
+    for value, position in e.example(layer, neuron, 0)[:2]:
+        doc = d.document_of(position)
+        window = next(w for w in ex.split_windows(d, ~ex.split_documents(d)) if position in w)
+        m = tiny.model.trace(torch.from_numpy(d.ids[window].astype(np.int64)), logits="none").coeffs
+        assert m[layer, list(window).index(position), neuron].item() == pytest.approx(value, rel=2e-3, abs=2e-3)
+        assert not ex.split_documents(d)[doc]  # examples come from the training documents
+    assert e.example_index.max() < len(e.sample_positions) and F == e.family.shape[2]
+
+
+def test_a_file_round_trips_and_knows_its_dictionary(setup, tmp_path):
+    tiny, d, _, e = setup
+    e.save(tmp_path / "e.npz")
+    back = ex.Explanations.load(tmp_path / "e.npz")
+    assert back.explains(d) and np.array_equal(back.groups, e.groups) and np.array_equal(back.corr, e.corr)
+    other = dataclasses.replace(d, ids=d.ids[::-1].copy())
+    assert not back.explains(other)
+
+
+def test_an_interrupted_build_resumes_to_the_same_result(setup, tmp_path):
+    tiny, d, texts, e = setup
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_some(done, total):
+        if done > d.n_tokens // 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        ex.build(tiny.model, d, texts, progress=stop_after_some, checkpoint=tmp_path / "cp", checkpoint_every=2)
+    assert (tmp_path / "cp" / "state.json").is_file()
+    resumed = ex.build(tiny.model, d, texts, checkpoint=tmp_path / "cp", checkpoint_every=2)
+    for name in ("family", "groups", "train_corr", "corr", "detection"):
+        np.testing.assert_allclose(getattr(resumed, name).astype(float), getattr(e, name).astype(float),
+                                   atol=1e-3, err_msg=name)
+
+
+def test_kinds_of_tokens():
+    assert tc.KINDS[tc.kind_of(" March")].name == "month names"
+    assert tc.KINDS[tc.kind_of(" Monday")].name == "weekday names"
+    assert tc.KINDS[tc.kind_of(" 1969")].name == "years"
+    assert tc.KINDS[tc.kind_of("42")].name == "digits"
+    assert tc.KINDS[tc.kind_of("\n\n")].name == "line breaks"
+    assert tc.KINDS[tc.kind_of("    ")].name == "indentation and spaces"
+    assert tc.KINDS[tc.kind_of(" walked")].name == "words ending in -ed"
+    assert tc.KINDS[tc.kind_of(" apples")].name.startswith("words ending in -s")
+    assert tc.KINDS[tc.kind_of(" Paris")].name == "capitalised words"
+    assert tc.KINDS[tc.kind_of(" the")].name == "articles and determiners"
+    assert tc.KINDS[tc.kind_of(" may")].name == "auxiliary verbs"  # lower-case 'may' is not the month
+    assert tc.kind_of(" xyzzy") == tc.NONE
+
+
+def test_words_and_search_agree_with_the_lines(setup):
+    tiny, _, texts, e = setup
+    vocab = ew.Vocab.of(texts)
+    index = ew.WordIndex(e, vocab)
+    L, F = tiny.config.n_layers, tiny.config.d_ff
+    lines = {(s, layer, n): ew.line(e, s, layer, n, vocab) for s in range(2) for layer in range(L)
+             for n in range(F)}
+    # every word of every token an explanation names finds its neuron
+    for s, layer, n in zip(*np.nonzero(np.isin(e.family, (ex.TOKEN, ex.PREVIOUS_TOKEN)))):
+        for g in e.groups[s, layer, n]:
+            for word in ew.WORD.findall(vocab.texts[g].lower()) if g >= 0 else []:
+                hits = {(hs, hl, hn) for hs, hl, hn, _ in index.search(word, k=10_000)}
+                assert (s, layer, n) in hits, (word, lines[s, layer, n])
+    # a kind named for what it writes is the kind of the tokens shown with it
+    for (s, layer, n), text in lines.items():
+        kind = ew.written_kind(e, vocab)[s, layer, n]
+        if kind >= 0:
+            assert text.split("; writes ")[1].startswith(tc.KINDS[kind].name), text
+            same = [vocab.texts[i] for i in e.writes[s, layer, n] if vocab.kinds[i] == kind]
+            assert all(ew.quoted(t) in text or ew.quoted(t).lower() in text.lower() for t in same[:1]), text
+    found = index.search("e", k=5)
+    assert [c for *_, c in found] == sorted((c for *_, c in found), reverse=True)
+    assert index.search("zzzqqq") == [] and index.search("  ") == []
+
+
+def test_a_line_names_each_family_plainly(setup):
+    _, d, texts, e = setup
+    vocab = ew.Vocab.of(texts)
+    fake = dataclasses.replace(e, family=e.family.copy(), groups=e.groups.copy())
+    fake.family[0, 0, 0], fake.groups[0, 0, 0] = ex.KIND, [tc.kind_of(" March"), -1, -1, -1, -1]
+    assert ew.fires(fake, 0, 0, 0, vocab).startswith("fires on month names")
+    fake.family[1, 0, 0], fake.groups[1, 0, 0] = ex.POSITION, [0, 1, -1, -1, -1]
+    assert ew.fires(fake, 1, 0, 0, vocab) == "fires negatively at position 0, position 1 of a text"
+    fake.family[0, 0, 1], fake.groups[0, 0, 1] = ex.PREVIOUS_TOKEN, [vocab.texts.index(" the"), -1, -1, -1, -1]
+    assert ew.fires(fake, 0, 0, 1, vocab) == "fires on the token after ' the'"
+    assert ew.trust(0.85) == "strong" and ew.trust(0.6) == "fair" and ew.trust(0.1) == "poor"
