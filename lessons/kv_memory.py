@@ -4,7 +4,7 @@ from typing import Callable
 
 import streamlit as st
 
-from components.lm import kv_views
+from components.lm import compare_views, kv_views
 from components.lm.kv_controls import format_neurons, parse_neurons, parse_weights, token_for
 from components.lm.model_resource import ffn_label, link, require_model
 from components.shared import glossary as gloss
@@ -254,6 +254,10 @@ def contexts_view(q: Question) -> None:
                         "different contexts, opens different memories.")
 
 
+def compare_view(q: Question) -> None:
+    compare_views.view(PAGE, MODEL, lm, text, q.heading)
+
+
 @dataclass(frozen=True)
 class View:
     label: str  # in the "Explore" picker
@@ -268,6 +272,7 @@ VIEWS: dict[str, View] = {
     "intervene": View("Switch neurons off", intervene_view),
     "labour": View("Attention vs FFN", labour_view),
     "contexts": View("Same word, two contexts", contexts_view),
+    "compare": View("Two models", compare_view),
 }
 
 
@@ -291,6 +296,7 @@ def page_params(cfg: ModelConfig) -> list:
         NumberParam("k_off", 10, lo=1, hi=20),
         TextParam("off", "", max_chars=400),
         TextParam("zero", "", max_chars=400),
+        compare_views.param(url_state.value(PAGE, "model")),  # the second model of the "Two models" view
     ]
 
 

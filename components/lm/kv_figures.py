@@ -89,3 +89,28 @@ def update_norms(attn: np.ndarray, ffn: np.ndarray) -> go.Figure:
     return go.Figure(traces, layout("Size of what each layer writes into the residual stream", height=340,
                                     xaxis=dict(title=dict(text="layer")),
                                     yaxis=dict(title=dict(text="mean ‖update‖ over tokens"))))
+
+
+def lens_pair(curves: list[tuple[str, str, object]]) -> go.Figure:
+    """Several models' logit lens on one axis of depth: for each (model name, its predicted token,
+    its logit_lens.Lens), p(token) after every sub-layer, placed at its share of the model's depth
+    (0 = the embedding, 1 = after the last FFN), so models with different numbers of layers meet."""
+    traces = []
+    for i, (name, token, lens) in enumerate(curves):
+        n = len(lens.stages) - 1
+        hover = [f"{name}, after {stage} (depth {j / n:.0%}): p({token!r}) = {p:.2%}, rank {r + 1:,}"
+                 for j, (stage, p, r) in enumerate(zip(lens.stages, lens.prob.tolist(), lens.rank.tolist()))]
+        traces.append(go.Scatter(x=[j / n for j in range(n + 1)], y=lens.prob.clamp_min(1e-6).tolist(),
+                                 mode="lines+markers", name=f"{name}: p({token!r})",
+                                 line=dict(color=PALETTE[i % len(PALETTE)], width=2,
+                                           dash="solid" if i == 0 else "dash"),
+                                 marker=dict(size=5, symbol="circle" if i == 0 else "diamond"),
+                                 hovertext=hover, hoverinfo="text"))
+    return go.Figure(traces, layout("Where each model's prediction forms", height=380,
+                                    legend=dict(orientation="h", y=-0.25),
+                                    xaxis=dict(title=dict(text="share of the model's depth (0 = embedding, "
+                                                               "1 = after its last FFN)"), tickformat=".0%",
+                                               range=[-0.02, 1.02]),
+                                    yaxis=dict(type="log", range=[-6.2, 0.05], tickvals=[1e-6, 1e-4, 1e-2, 1],
+                                               ticktext=["≤0.0001%", "0.01%", "1%", "100%"],
+                                               title=dict(text="probability (log scale)"))))

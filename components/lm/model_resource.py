@@ -21,8 +21,10 @@ from model.lm.gguf_loader import LoadedModel, ModelUnavailable
 from model.util.settings import SettingError
 
 
-def get_model(key: str = registry.BUNDLED) -> LoadedModel | None:
-    """The loaded model, or None after telling the user what is wrong and how to fix it."""
+def load_with_progress(key: str) -> LoadedModel:
+    """The model under `key` from the server's shelf, with a spinner, and a progress bar while this
+    session reads a GGUF file that has no cache yet. The script's turn is lent while it loads, so
+    other sessions go on. Raises ModelUnavailable (or SettingError) saying why it cannot."""
     entry = registry.find(key, serving.offered()[0])
     label = entry.label if entry else key
     bar = []  # a progress bar, shown only while this session reads a GGUF file with no cache yet
@@ -35,13 +37,19 @@ def get_model(key: str = registry.BUNDLED) -> LoadedModel | None:
     try:
         with st.spinner(f"Loading {label}…"), serving.waiting():  # seconds for a big file: others go on
             return serving.load_model(key, progress)
+    finally:
+        if bar:
+            bar[0].empty()
+
+
+def get_model(key: str = registry.BUNDLED) -> LoadedModel | None:
+    """The loaded model, or None after telling the user what is wrong and how to fix it."""
+    try:
+        return load_with_progress(key)
     except (ModelUnavailable, SettingError) as err:  # a bad $FFNLAB_MAX_MODEL_MB: named, not a traceback
         st.error(f"The trained model is unavailable, so this page cannot run. {err}", icon=":material/error:")
         st.info("Every other page of FFN Lab works without it.")
         return None
-    finally:
-        if bar:
-            bar[0].empty()
 
 
 def model_facts(cfg: ModelConfig) -> str:

@@ -193,7 +193,7 @@ def first_uses(at) -> dict[str, tuple[str, bool]]:
 LIGHT = [p.url_path for p in PAGES if p.section != "Real model" and p.url_path != "glossary"]
 LIGHT += [f"tour?step={n}" for n in range(2, 7)]
 REAL = [p.url_path for p in PAGES if p.section == "Real model"] + ["tour?step=7"]
-REAL += [f"kv_memory?view={v}" for v in ("attribution", "lens", "intervene", "labour", "contexts")]
+REAL += [f"kv_memory?view={v}" for v in ("attribution", "lens", "intervene", "labour", "contexts", "compare")]
 
 
 def check_first_uses(spec: str) -> None:
