@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.lm import concept_views, dictionary_views
+from components.lm import concept_views, dictionary_views, explanation_views
 from components.lm.model_resource import link, require_model
 from components.shared import glossary as gloss
 from components.shared import url_state
@@ -109,6 +109,8 @@ table({"neuron": [f"L{h.layer} n{h.neuron}" for h in hits], "z": [f"{h.z:+.1f}" 
        "when m is": ["negative" if h.z < 0 else "positive" for h in hits],
        "set in its top 1%": [f"{h.in_top} of {h.set_size}" for h in hits],
        "writes": [" ".join(repr(kv.token_text(lm.tokenizer, i)) for i in h.promoted[:6]) for h in hits],
+       **explanation_views.lines(lm, explanation_views.explanations(lm, dictionary),
+                                 [(h.layer, h.neuron, h.z) for h in hits]),
        "card": [link("neurons", MODEL, layer=h.layer, neuron=h.neuron) for h in hits],
        "switch off": [kv_link(your_text, h.layer, h.neuron) for h in hits]},
       links={"card": "open card", "switch off": "on your text"})

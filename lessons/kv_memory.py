@@ -4,7 +4,7 @@ from typing import Callable
 
 import streamlit as st
 
-from components.lm import compare_views, kv_views
+from components.lm import compare_views, explanation_views, kv_views
 from components.lm.kv_controls import format_neurons, parse_neurons, parse_weights, token_for
 from components.lm.model_resource import ffn_label, link, require_model
 from components.shared import glossary as gloss
@@ -139,7 +139,9 @@ def attribution_view(q: Question) -> None:
                "effect": [v for _, _, v, _ in attr.rows], "m": [m for *_, m in attr.rows],
                f"rank of {target_label!r}": [r + 1 for r in attr.ranks],
                "top": [f"{(r + 1) / lm.config.vocab_size:.1%}" for r in attr.ranks],
-               "promotes": [" ".join(repr(t) for t in p) for p in attr.promoted]})
+               "promotes": [" ".join(repr(t) for t in p) for p in attr.promoted],
+               **explanation_views.lines(lm, explanation_views.of_model(lm), [(lay, neu, m) for lay, neu, _, m
+                                                                               in attr.rows])})
     gloss.plain_markdown(kv_views.specificity_summary(attr, target_label))
 
     q.heading("Check by switching them off")

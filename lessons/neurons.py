@@ -1,7 +1,8 @@
-"""Neuron dictionary: every FFN neuron of the trained model with its top contexts, and search by token."""
+"""Neuron dictionary: every FFN neuron of the trained model with its top contexts, what it does in
+words with held-out scores, and search by token or by words."""
 import streamlit as st
 
-from components.lm import anatomy_views, dictionary_views
+from components.lm import anatomy_views, dictionary_views, explanation_views
 from components.lm.model_resource import link, require_model
 from components.shared import glossary as gloss
 from components.shared import url_state
@@ -21,15 +22,19 @@ PAGE = "dict"
 def page_params(cfg: ModelConfig) -> list:
     """The page's URL parameters, with layer and neuron ranges from the loaded model."""
     return [NumberParam("layer", min(20, cfg.n_layers - 1), lo=0, hi=cfg.n_layers - 1),
-            NumberParam("neuron", 0, lo=0, hi=cfg.d_ff - 1), TextParam("token", " Paris", max_chars=40)]
+            NumberParam("neuron", 0, lo=0, hi=cfg.d_ff - 1), TextParam("token", " Paris", max_chars=40),
+            TextParam("words", "months", max_chars=60)]
 
 
 k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 
 
-def neuron_table(rows: dict[str, list], cards: list[tuple[int, int]]) -> None:
-    """Neurons with a link that opens each one's card (a shareable URL)."""
-    table({"layer": [str(layer) for layer, _ in cards], "neuron": [str(n) for _, n in cards], **rows,
+def neuron_table(rows: dict[str, list], cards: list[tuple[int, int]], signs: list[float] | None = None) -> None:
+    """Neurons with a link that opens each one's card (a shareable URL) and, where the neurons are
+    explained, the explanation of the sign (`signs`, + where not given) they fire with."""
+    words = explanation_views.lines(lm, explained, [(layer, n, s) for (layer, n), s
+                                                    in zip(cards, signs or [1.0] * len(cards))])
+    table({"layer": [str(layer) for layer, _ in cards], "neuron": [str(n) for _, n in cards], **rows, **words,
            "card": [link("neurons", MODEL, layer=layer, neuron=n) for layer, n in cards]},
           links={"card": "open card"})
 
@@ -58,6 +63,8 @@ if dictionary is None:
     url_state.publish(PAGE, PARAMS)
     st.stop()
 st.caption(dictionary_views.caption(dictionary, source))
+explained = (explanation_views.built_or_building(lm, dictionary) if upload is None
+             else explanation_views.explanations(lm, dictionary))
 
 gloss.header("Search by token")
 st.text_input("Token (a leading space matters: ' Paris' is the word, 'Paris' the start of a line)",
@@ -74,16 +81,20 @@ else:
         st.caption(f"{query!r} is {len(ids)} tokens; searching its last one, {label!r}.")
     firing, seen = dictionary_views.firing_on(lm, dictionary, dictionary.fingerprint, token)
     promoting = nd.neurons_promoting(lm.model, token)
-    c1, c2 = st.columns(2)
+    # side by side, unless the explanations' column needs the page's width
+    c1, c2 = st.columns(2) if explained is None else (st.container(), st.container())
     with c1:
         gloss.plain_markdown(f"**Fire most on {code_span(label)}**, each on its own scale: its mean coefficient "
                              + (f"over {seen} occurrences in the corpus" if seen else "(not in the corpus: run on its own)")
                              + " as a share of its strongest firing anywhere in the corpus")
         neuron_table({"of its peak": [f"{f.share_of_peak:.0%}" for f in firing], "mean m": [f.mean_m for f in firing]},
-                     [(f.layer, f.neuron) for f in firing])
+                     [(f.layer, f.neuron) for f in firing], [f.mean_m for f in firing])
     with c2:
         gloss.plain_markdown(f"**Promote {code_span(label)}** (value vector · its unembedding)")
         neuron_table({"score": [r[2] for r in promoting]}, [(r[0], r[1]) for r in promoting])
+
+if explained is not None:
+    explanation_views.search_section(lm, explained, PAGE, neuron_table)
 
 gloss.header("Neuron card")
 
@@ -102,6 +113,8 @@ def card(dictionary: nd.NeuronDictionary) -> None:
     kind = anatomy_views.kind_line(MODEL, layer, neuron)
     if kind is not None:
         gloss.markdown(f"**Kind, from its weights** ([the rules]({link('anatomy', MODEL)})): {kind}")
+    if explained is not None:
+        explanation_views.card(lm, explained, layer, neuron)
     for sign, heading in ((1, "Fires most positively (it adds its value vector)"),
                           (-1, "Fires most negatively (it subtracts its value vector)")):
         firings = dictionary.extremes(layer, neuron, sign)
@@ -120,7 +133,11 @@ def card(dictionary: nd.NeuronDictionary) -> None:
                           "coefficient m (the end bins hold everything beyond ±6)", "tokens", height=300),
          f"Histogram of layer {layer} neuron {neuron}'s coefficient m on all {dictionary.n_tokens:,} corpus tokens; "
          "the two end bins hold every value beyond ±6.")
+    if explained is not None:
+        explanation_views.across_range(lm, dictionary, explained, layer, neuron)
 
 
 card(dictionary)
+if explained is not None:
+    explanation_views.trust_section(explained)
 url_state.publish(PAGE, PARAMS)

@@ -86,6 +86,11 @@ def _shipped(source: str) -> nd.NeuronDictionary | None:
     return build_dictionary.load_builtin(Path(source))
 
 
+def ready(lm: LoadedModel) -> nd.NeuronDictionary | None:
+    """The built-in dictionary if it is on disk (shipped, or built earlier); never starts a build."""
+    return _shipped(str(lm.source))
+
+
 def builtin_dictionary(lm: LoadedModel, poll_seconds: float = 1.0, partial: bool = False
                        ) -> nd.NeuronDictionary | None:
     """The built-in dictionary, or None while it is being built (a progress bar that refreshes

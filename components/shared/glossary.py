@@ -156,11 +156,11 @@ def terms_panel() -> None:
 
 def entry(term: glossary.Term, link: bool = False) -> str:
     """One Markdown list item: **name** (symbol): definition, with a link to its glossary entry."""
-    symbol = f" ({_md(term.symbol)})" if term.symbol else ""
+    symbol = f" ({md_escape(term.symbol)})" if term.symbol else ""
     more = f" [→ glossary](/glossary#{term.anchor})" if link else ""
-    return f"- **{_md(term.name)}**{symbol}: {_md(term.definition)}{more}"
+    return f"- **{md_escape(term.name)}**{symbol}: {md_escape(term.definition)}{more}"
 
 
-def _md(text: str) -> str:
+def md_escape(text: str) -> str:
     """Plain text safe in Markdown: no HTML, and no character that Markdown would read as markup."""
     return re.sub(r"([\\`*_\[\]<>#|$~])", r"\\\1", text)

@@ -42,37 +42,50 @@ def quoted(text: str) -> str:
     return "'" + text.replace("\n", "\\n").replace("\t", "\\t") + "'"
 
 
+def and_list(items: list[str]) -> str:
+    """['a'] -> 'a'; ['a', 'b', 'c'] -> 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def trust(corr: float) -> str:
     """'strong' (≥ 0.8), 'fair' (≥ 0.5), 'weak' (≥ 0.3) or 'poor': how far the words predict the neuron."""
     return next(word for floor, word in TRUST if corr >= floor)
 
 
-def distinct_tokens(ids, vocab: Vocab, k: int) -> list[str]:
-    """Up to k quoted tokens, skipping repeats that differ only in case or a leading space."""
+def distinct_ids(ids, vocab: Vocab, k: int) -> list[int]:
+    """Up to k token ids, skipping -1 and repeats that differ only in case or a leading space."""
     out, seen = [], set()
     for i in ids:
         if i < 0:
             continue
-        t = vocab.texts[int(i)]
-        key = t.strip(" ").lower()
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(quoted(t))
+        key = vocab.texts[int(i)].strip(" ").lower()
+        if key not in seen:
+            seen.add(key)
+            out.append(int(i))
         if len(out) == k:
             break
     return out
+
+
+def distinct_tokens(ids, vocab: Vocab, k: int) -> list[str]:
+    """`distinct_ids`, quoted."""
+    return [quoted(vocab.texts[i]) for i in distinct_ids(ids, vocab, k)]
 
 
 def _groups(e: ex.Explanations, s: int, layer: int, neuron: int) -> list[int]:
     return [int(g) for g in e.groups[s, layer, neuron] if g >= 0]
 
 
+def kind_examples(e: ex.Explanations, s: int, layer: int, neuron: int, vocab: Vocab) -> list[int]:
+    """The example tokens a kind explanation shows: its 2 strongest distinct tokens of that kind."""
+    return distinct_ids(e.tokens[s, layer, neuron], vocab, 2)
+
+
 def fires(e: ex.Explanations, s: int, layer: int, neuron: int, vocab: Vocab) -> str:
     """What makes the neuron fire with sign SIGNS[s], e.g. "fires on ' Having', ' That'"."""
     family, groups = int(e.family[s, layer, neuron]), _groups(e, s, layer, neuron)
     verb = "fires" if s == 0 else "fires negatively"
-    examples = distinct_tokens(e.tokens[s, layer, neuron], vocab, 2)
+    examples = [quoted(vocab.texts[i]) for i in kind_examples(e, s, layer, neuron, vocab)]
     if not groups:
         return f"{verb}: no token, kind or position we name explains it"
     if family == ex.TOKEN:
@@ -84,20 +97,29 @@ def fires(e: ex.Explanations, s: int, layer: int, neuron: int, vocab: Vocab) -> 
         where = "on " if family == ex.KIND else "on the token after "
         return f"{verb} {where}{names}" + (f" ({', '.join(examples)})" if examples else "")
     if family == ex.POSITION:
-        return f"{verb} at " + ", ".join(ex.bucket_label(g) for g in sorted(groups)) + " of a text"
+        spans = [ex.bucket_label(g).split(" ", 1)[1] for g in sorted(groups)]
+        many = len(spans) > 1 or not spans[0].isdigit()
+        return f"{verb} at position{'s' if many else ''} {and_list(spans)} of a text"
     return f"{verb} in " + " and ".join(str(e.sources[g]) for g in groups) + " text"
+
+
+def shown_writes(e: ex.Explanations, s: int, layer: int, neuron: int, vocab: Vocab) -> tuple[int, list[int]]:
+    """What `writes` shows: (the kind at least 3 of its 5 written tokens share, or -1; the token ids
+    shown, 2 of that kind or else the first 3 distinct)."""
+    ids = [int(i) for i in e.writes[s, layer, neuron]]
+    kinds = vocab.kinds[ids].tolist()
+    common = max(set(kinds), key=kinds.count)
+    if common not in UNTELLING and kinds.count(common) >= 3:
+        return common, distinct_ids([i for i, k in zip(ids, kinds) if k == common], vocab, 2)
+    return -1, distinct_ids(ids, vocab, 3)
 
 
 def writes(e: ex.Explanations, s: int, layer: int, neuron: int, vocab: Vocab) -> str:
     """What its sub-update promotes with that sign: "writes ' said', ' says'", or the kind most of
     them share: "writes month names (' March', ' June')"."""
-    ids = [int(i) for i in e.writes[s, layer, neuron]]
-    kinds = vocab.kinds[ids].tolist()
-    common = max(set(kinds), key=kinds.count)
-    if common not in UNTELLING and kinds.count(common) >= 3:
-        same = [i for i, k in zip(ids, kinds) if k == common]
-        return f"writes {token_classes.KINDS[common].name} ({', '.join(distinct_tokens(same, vocab, 2))})"
-    return "writes " + ", ".join(distinct_tokens(ids, vocab, 3))
+    kind, ids = shown_writes(e, s, layer, neuron, vocab)
+    tokens = ", ".join(quoted(vocab.texts[i]) for i in ids)
+    return f"writes {token_classes.KINDS[kind].name} ({tokens})" if kind >= 0 else f"writes {tokens}"
 
 
 def line(e: ex.Explanations, s: int, layer: int, neuron: int, vocab: Vocab) -> str:
@@ -131,17 +153,8 @@ def kind_words(kind: int) -> str:
     return f"{token_classes.KINDS[kind].name} {' '.join(token_classes.KINDS[kind].keywords)}"
 
 
-def written_kind(e: ex.Explanations, vocab: Vocab) -> np.ndarray:
-    """(2, L, F): the kind that at least 3 of the 5 tokens a neuron writes share (as `writes` names
-    it), or -1."""
-    kinds = vocab.kinds[e.writes]  # (2, L, F, WRITES)
-    counts = (kinds[..., :, None] == kinds[..., None, :]).sum(-1)
-    top = counts.argmax(-1)
-    kind = np.take_along_axis(kinds, top[..., None], -1)[..., 0]
-    ok = (np.take_along_axis(counts, top[..., None], -1)[..., 0] >= 3) & ~np.isin(kind, list(UNTELLING))
-    return np.where(ok, kind, -1)
-
 def _stem(word: str) -> str:
+    """'months' -> 'month': a query word finds its plural and its singular alike."""
     word = word.lower()
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
@@ -176,14 +189,20 @@ class WordIndex:
                                    ((ex.POSITION,), lambda g: ex.bucket_label(g) + " start")):
             where = named & np.isin(e.family, families)[..., None]
             add(np.broadcast_to(flat[..., None], e.groups.shape)[where], e.groups[where], words_of)
-        kind_tokens = (e.tokens >= 0) & np.isin(e.family, (ex.KIND, ex.PREVIOUS_KIND))[..., None]
-        add(np.broadcast_to(flat[..., None], e.tokens.shape)[kind_tokens], e.tokens[kind_tokens],
-            lambda t: vocab.texts[t])
-        shown = e.writes[..., :3]
-        add(np.broadcast_to(flat[..., None], shown.shape).reshape(-1), shown.reshape(-1), lambda t: vocab.texts[t])
-        theme = written_kind(e, vocab)
-        has = theme >= 0
-        add(flat[has], theme[has], kind_words)
+        # the tokens the lines show as examples of a kind and as what a neuron writes, and the kinds they name
+        shown, themes = [], []
+        for s, layer, neuron in zip(*np.nonzero(np.ones(e.family.shape, dtype=bool))):
+            f = flat[s, layer, neuron]
+            if e.family[s, layer, neuron] in (ex.KIND, ex.PREVIOUS_KIND):
+                shown += [(f, t) for t in kind_examples(e, s, layer, neuron, vocab)]
+            kind, ids = shown_writes(e, s, layer, neuron, vocab)
+            shown += [(f, t) for t in ids]
+            if kind >= 0:
+                themes.append((f, kind))
+        pairs = np.array(shown, dtype=np.int64).reshape(-1, 2)
+        add(pairs[:, 0], pairs[:, 1], lambda t: vocab.texts[t])
+        pairs = np.array(themes, dtype=np.int64).reshape(-1, 2)
+        add(pairs[:, 0], pairs[:, 1], kind_words)
         self.words = sorted(postings)
         self.postings = {w: np.unique(np.concatenate(p)) for w, p in postings.items()}
 

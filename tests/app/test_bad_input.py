@@ -35,7 +35,7 @@ PAGE_PARAMS = {
     "kv_memory": ["text", "view", "pos", "layer", "neuron", "factor", "n_off", "off_layers", "ctx_a", "ctx_b", "word",
                   "target", "vs", "measure", "k_off", "off", "zero", "model", "compare"],
     "concept_neurons": ["concept", "words", "hit", "model"],
-    "neurons": ["layer", "neuron", "token", "model"],
+    "neurons": ["layer", "neuron", "token", "words", "model"],
     "anatomy": ["text", "kind", "model"],  # its toggles each run the model over a dozen texts: left out
 }
 GLOBAL = ["present", "download"]

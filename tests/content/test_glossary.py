@@ -28,7 +28,7 @@ PROPER_NAMES = {
     "GPT", "SmolLM", "SmolLM2", "LLaMA", "BERT", "PyTorch", "Mixtral", "Qwen", "TinyLlama", "DeepSeek",
     "DeepSeekMoE", "WikiText", "GitHub", "LessWrong", "TransformerLens", "NeurIPS", "EMNLP", "ICLR", "ICML", "JMLR",
     "ACL", "CHI", "arXiv", "UTF", "URL", "PNG", "SVG", "GPU", "CPU", "PDF", "OK", "NO", "MISMATCH", "DIFFERENT",
-    "II", "III", "AND", "TMLR", "COLM",
+    "II", "III", "AND", "TMLR", "COLM", "OpenAI", "EleutherAI", "XL",
 }
 # Jargon without capitals that a page must not use undefined (abbreviations are found by shape).
 TRACKED = (
@@ -38,6 +38,7 @@ TRACKED = (
     "kv cache", "sparse autoencoder", "superposition", "polysemantic", "monosemantic", "perplexity",
     "attention sink", "kurtosis", "entropy neuron", "super weight", "massive activation", "soft cap", "softcap",
     "dead neuron", "universal approximat", "convex hull", "causal", "quantis", "dequantis", "Φ", "σ", "φ", "⊙",
+    "held-out", "held out", "simulator", "balanced accuracy",
 )
 ABBREVIATION = re.compile(r"(?<![\w#%{])[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?![\w}])")
 HEX_COLOUR = re.compile(r"^[0-9A-F]{6}$")

@@ -47,6 +47,8 @@ SOURCES = {
     "Yu et al.": {"2024": "arXiv"},
     "Sun et al.": {"2024": "COLM"},
     "Stolfo et al.": {"2024": "NeurIPS"},
+    "Bills et al.": {"2023": "OpenAI"},
+    "Paulo et al.": {"2024": "arXiv"},
 }
 
 

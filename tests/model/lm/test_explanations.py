@@ -1,18 +1,21 @@
 """Neuron explanations: what the streaming build computes, checked by brute force on a tiny model
 over part of the real corpus; the held-out split; the shuffled baseline; the words and their search."""
 import dataclasses
+import json
 import re
 
 import numpy as np
 import pytest
 import torch
 
-from model.lm import build_dictionary, gguf_loader
+from components.shared import glossary as gloss
+from model.lm import build_dictionary, build_explanations, gguf_loader
 from model.lm import explanation_words as ew
 from model.lm import explanations as ex
 from model.lm import neuron_dictionary as nd
 from model.lm import token_classes as tc
 from model.lm.kv_memory import token_text
+from testkit.apptest import plotly_figures, run_page, tables
 from testkit.gguf_files import write_llama
 
 N_DOCS = 60
@@ -189,13 +192,15 @@ def test_words_and_search_agree_with_the_lines(setup):
             for word in ew.WORD.findall(vocab.texts[g].lower()) if g >= 0 else []:
                 hits = {(hs, hl, hn) for hs, hl, hn, _ in index.search(word, k=10_000)}
                 assert (s, layer, n) in hits, (word, lines[s, layer, n])
-    # a kind named for what it writes is the kind of the tokens shown with it
+    # a kind named for what it writes is the kind of the tokens shown with it, and those tokens find it
     for (s, layer, n), text in lines.items():
-        kind = ew.written_kind(e, vocab)[s, layer, n]
+        kind, ids = ew.shown_writes(e, s, layer, n, vocab)
+        assert all(ew.quoted(vocab.texts[i]) in text.split("; writes ")[1] for i in ids), text
         if kind >= 0:
             assert text.split("; writes ")[1].startswith(tc.KINDS[kind].name), text
-            same = [vocab.texts[i] for i in e.writes[s, layer, n] if vocab.kinds[i] == kind]
-            assert all(ew.quoted(t) in text or ew.quoted(t).lower() in text.lower() for t in same[:1]), text
+            assert all(vocab.kinds[i] == kind for i in ids), text
+        for word in ew.WORD.findall(vocab.texts[ids[0]].lower())[:1]:
+            assert (s, layer, n) in {(a, b, c) for a, b, c, _ in index.search(word, k=10_000)}, (word, text)
     found = index.search("e", k=5)
     assert [c for *_, c in found] == sorted((c for *_, c in found), reverse=True)
     assert index.search("zzzqqq") == [] and index.search("  ") == []
@@ -208,7 +213,68 @@ def test_a_line_names_each_family_plainly(setup):
     fake.family[0, 0, 0], fake.groups[0, 0, 0] = ex.KIND, [tc.kind_of(" March"), -1, -1, -1, -1]
     assert ew.fires(fake, 0, 0, 0, vocab).startswith("fires on month names")
     fake.family[1, 0, 0], fake.groups[1, 0, 0] = ex.POSITION, [0, 1, -1, -1, -1]
-    assert ew.fires(fake, 1, 0, 0, vocab) == "fires negatively at position 0, position 1 of a text"
+    assert ew.fires(fake, 1, 0, 0, vocab) == "fires negatively at positions 0 and 1 of a text"
+    fake.groups[1, 0, 0] = [5, -1, -1, -1, -1]
+    assert ew.fires(fake, 1, 0, 0, vocab) == "fires negatively at positions 16–31 of a text"
+    fake.groups[1, 0, 0] = [0, -1, -1, -1, -1]
+    assert ew.fires(fake, 1, 0, 0, vocab) == "fires negatively at position 0 of a text"
     fake.family[0, 0, 1], fake.groups[0, 0, 1] = ex.PREVIOUS_TOKEN, [vocab.texts.index(" the"), -1, -1, -1, -1]
     assert ew.fires(fake, 0, 0, 1, vocab) == "fires on the token after ' the'"
     assert ew.trust(0.85) == "strong" and ew.trust(0.6) == "fair" and ew.trust(0.1) == "poor"
+
+
+# ---------------------------------------------------------------- the shipped file and the page
+
+@pytest.fixture(scope="module")
+def shipped():
+    lm = gguf_loader.load()
+    d = build_dictionary.load_builtin(lm.source)
+    e = build_explanations.load_builtin(lm.source, d)
+    assert e is not None, "the explanations of the bundled model ship beside its dictionary"
+    return lm, d, e
+
+
+def test_the_shipped_explanations_cover_every_neuron_of_this_corpus(shipped):
+    lm, d, e = shipped
+    path = build_explanations.shipped_path(lm.source)
+    assert path.stat().st_size <= 20e6
+    L, F = lm.config.n_layers, lm.config.d_ff
+    assert e.family.shape == (2, L, F) and e.corr.shape == (3, L, F) and e.explains(d)
+    assert np.array_equal(e.held_out, ex.split_documents(d))
+    assert int(e.n_train) + int(e.n_held_out) == d.n_tokens
+    # the shuffled baseline sits where chance does: a real score must be read against it
+    assert abs(float(np.median(e.shuffled_corr[0].astype(float)))) < 0.05
+    assert abs(float(np.median(e.shuffled_detection.astype(float))) - 0.5) < 0.05
+    assert float(np.median(e.corr[0].astype(float))) > float(np.median(e.shuffled_corr[0].astype(float))) + 0.1
+    # the sampled examples are training tokens
+    assert not e.held_out[np.searchsorted(d.doc_starts, e.sample_positions, side="right") - 1].any()
+
+
+def test_the_words_quoted_in_the_glossary_match_the_split():
+    from content.glossary import TERMS
+    held = next(t for t in TERMS if t.name == "held-out")
+    assert ex.HOLD_OUT == 5 and "one document in five" in held.definition
+
+
+def test_the_card_shows_both_lines_with_their_scores(shipped):
+    lm, d, e = shipped
+    at = run_page("neurons", timeout=120, layer="20", neuron="0", words="months")
+    vocab = ew.Vocab.of([token_text(lm.tokenizer, i) for i in range(lm.config.vocab_size)])
+    shown = " ".join(m.value for m in at.markdown)
+    captions = " ".join(c.value for c in at.caption)
+    for s in range(2):
+        assert gloss.md_escape(ew.line(e, s, 20, 0, vocab)) in shown
+        assert f"Held-out correlation {float(e.corr[1 + s, 20, 0]):+.2f}" in captions
+    for band in ex.BAND_NAMES:
+        assert f"*{band}*" in shown
+    found = [t for t in tables(at) if "explanation" in t]
+    search = next(t for t in found if "fires" in t)
+    assert search["explanation"] and all("month" in line.lower() for line in search["explanation"])
+    scores = [float(v) for v in search["held-out score"]]
+    assert scores == sorted(scores, reverse=True)
+    assert any("How well each layer" in json.dumps(f) for f in plotly_figures(at))
+
+
+def test_a_search_with_no_match_says_so(shipped):
+    at = run_page("neurons", timeout=120, words="<script>zzqx</script>")
+    assert any("No neuron's explanation holds all of" in i.value for i in at.info)

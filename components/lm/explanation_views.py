@@ -1,0 +1,238 @@
+"""Neuron explanations on the pages: the shipped file read once per server, the line and scores
+of one neuron, a column of lines for any table of neurons, the search by words, and the per-layer
+scores as a figure (model/lm/explanations.py makes them, model/lm/explanation_words.py words them).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from components.lm import dictionary_views
+from components.lm.dictionary_views import context_line
+from components.shared import glossary as gloss
+from components.shared import url_state
+from components.shared.widgets import plot
+from components.lm.explanation_figures import layer_scores_figure
+from model.lm import build_explanations
+from model.lm import explanation_words as ew
+from model.lm import explanations as ex
+from model.lm.gguf_loader import LoadedModel
+from model.lm.kv_memory import token_text
+from model.lm.neuron_dictionary import NeuronDictionary
+from serving import forward_pass
+
+WHAT_SCORES_MEAN = (
+    f"**How far to trust it.** The line was chosen on {ex.HOLD_OUT - 1} of every {ex.HOLD_OUT} documents of the "
+    "corpus and scored on the remaining one, which it never saw. *Correlation*: a simulator reads only the line (its tokens and the typical "
+    "coefficient listed for each) and predicts the coefficient at every held-out token; 1 means it predicts "
+    "the neuron perfectly, 0 no better than a constant. *Detection*: how well the line tells the held-out "
+    "tokens where the neuron fires in its top tenth (bottom tenth for negative firing) from the rest, as "
+    "balanced accuracy, as EleutherAI's delphi scores it (Paulo et al. 2024, arXiv); 0.5 is a coin toss. Both "
+    "are shown beside the same neuron scored with a shuffled explanation (another neuron's of its layer), "
+    "which a real one must beat. OpenAI scores its explanations by correlation too (Bills et al. 2023, "
+    "OpenAI), with a language model as the simulator.")
+
+
+@st.cache_resource(show_spinner=False)
+def _builtin(_d: NeuronDictionary, source: str, fingerprint: str) -> ex.Explanations | None:
+    return build_explanations.load_builtin(Path(source), _d)
+
+
+def explanations(lm: LoadedModel, d: NeuronDictionary | None) -> ex.Explanations | None:
+    """The explanations of this model's neurons over dictionary `d`'s corpus, or None where none
+    were built for it (another model, a user's upload)."""
+    return None if d is None else _builtin(d, str(lm.source), d.fingerprint)
+
+
+@st.cache_resource(show_spinner=False)
+def _vocab(_lm: LoadedModel, source: str) -> ew.Vocab:
+    return ew.Vocab.of([token_text(_lm.tokenizer, i) for i in range(_lm.config.vocab_size)])
+
+
+def vocab(lm: LoadedModel) -> ew.Vocab:
+    return _vocab(lm, str(lm.source))
+
+
+@st.cache_resource(show_spinner=False)
+def _word_index(_lm: LoadedModel, _e: ex.Explanations, source: str, fingerprint: str) -> ew.WordIndex:
+    return ew.WordIndex(_e, vocab(_lm))
+
+
+def word_index(lm: LoadedModel, e: ex.Explanations) -> ew.WordIndex:
+    return _word_index(lm, e, str(lm.source), str(e.dictionary))
+
+
+class ExplainJob(dictionary_views.BuildJob):
+    """The explanations of a model for which none ship, built in the server's background once its
+    dictionary is there, like the dictionary itself (one per model file and server process)."""
+
+    def start_with(self, lm: LoadedModel, d: NeuronDictionary) -> None:
+        self.dictionary = d
+        self.start(lm)
+
+    def _run(self, lm: LoadedModel) -> None:
+        def progress(done: int, total: int) -> None:
+            self.done, self.total = done, total
+
+        try:
+            self.result = build_explanations.build_builtin(lm, self.dictionary, progress=progress, lock=forward_pass())
+        except Exception as err:  # shown on the page; a later visit retries
+            self.error = f"{type(err).__name__}: {err}"
+            with self._lock:
+                self._thread = None
+
+
+@st.cache_resource(show_spinner=False)
+def explain_job(source: str) -> ExplainJob:
+    return ExplainJob()
+
+
+def built_or_building(lm: LoadedModel, d: NeuronDictionary, poll_seconds: float = 2.0) -> ex.Explanations | None:
+    """The explanations over the built-in dictionary `d`: on disk, or built in the background (a
+    progress bar that refreshes itself meanwhile, and a rerun when they are done)."""
+    found = explanations(lm, d)
+    if found is not None or d.partial:
+        return found
+    job = explain_job(str(lm.source))
+    job.start_with(lm, d)
+    if job.result is not None or job.error:
+        if job.error:
+            st.error(f"Explaining the neurons failed ({job.error}). Reload the page to retry.")
+        return job.result
+
+    @st.fragment(run_every=poll_seconds)
+    def progress() -> None:
+        if job.result is not None or job.error:
+            st.rerun()
+        st.progress(job.done / job.total, text=f"Explaining every neuron in words and scoring the explanations "
+                    f"(none ship for this model file; once per machine): {job.done:,} / {job.total:,} tokens, "
+                    f"{job.time_left()}")
+
+    progress()
+    return None
+
+
+def of_model(lm: LoadedModel) -> ex.Explanations | None:
+    """The model's explanations over its built-in dictionary, where both are on disk (no build starts)."""
+    return explanations(lm, dictionary_views.ready(lm))
+
+
+def lines(lm: LoadedModel, e: ex.Explanations | None, rows: list[tuple[int, int, float]]) -> dict[str, list]:
+    """Table columns for neurons (layer, neuron, coefficient or sign): the explanation of the sign
+    they fire with, and its held-out correlation. Empty without explanations."""
+    if e is None:
+        return {}
+    v = vocab(lm)
+    signs = [ew.sign_index(m) for _, _, m in rows]
+    return {"explanation": [ew.line(e, s, layer, n, v) for (layer, n, _), s in zip(rows, signs)],
+            "held-out score": [float(e.corr[1 + s, layer, n]) for (layer, n, _), s in zip(rows, signs)]}
+
+
+def card(lm: LoadedModel, e: ex.Explanations, layer: int, neuron: int) -> None:
+    """The neuron's two lines, each with its held-out scores beside a shuffled line's, and what
+    the scores mean."""
+    v = vocab(lm)
+    for s, label in enumerate(("When m > 0", "When m < 0")):
+        sc = ew.scores(e, s, layer, neuron)
+        st.markdown(f"**{label}:** {gloss.md_escape(ew.line(e, s, layer, neuron, v))}.")
+        gloss.caption(f"Held-out correlation {sc.corr:+.2f}: {ew.trust(sc.corr)} (a shuffled explanation scores "
+                      f"{sc.shuffled_corr:+.2f}); detection {sc.detection:.2f} (shuffled {sc.shuffled_detection:.2f}).")
+    both = float(e.corr[0, layer, neuron])
+    gloss.markdown(f"Both lines together predict its coefficient on held-out text with correlation "
+                   f"**{both:+.2f}** ({ew.trust(both)}).")
+    with st.expander("What the scores mean"):
+        gloss.markdown(WHAT_SCORES_MEAN)
+
+
+def across_range(lm: LoadedModel, d: NeuronDictionary, e: ex.Explanations, layer: int, neuron: int) -> None:
+    """Examples from the strongest 1% of its coefficients down to the lowest, PER_BAND per band."""
+    gloss.markdown(f"**Across its range**: {ex.PER_BAND} examples from each band of its coefficients, from the "
+                   f"strongest 1% down to the lowest, drawn from {len(e.sample_positions):,} sampled corpus tokens, "
+                   "so you see what it does on ordinary text too.")
+    for band, name in enumerate(ex.BAND_NAMES):
+        st.markdown(f"*{name}*")
+        for value, position in e.example(layer, neuron, band):
+            st.markdown(context_line(lm, d, value, position), unsafe_allow_html=True)
+
+
+def search_section(lm: LoadedModel, e: ex.Explanations, page: str, neuron_table) -> None:
+    """Search every neuron's explanation by words; the matches, best held-out score first, as a
+    table of neurons (`neuron_table(rows, cards, signs)`, the page's)."""
+    gloss.header("Search by words")
+    label = "Words of an explanation ('months', 'plural', 'code indentation', 'capital')"
+    st.text_input(label, key=url_state.key(page, "words"), max_chars=60, help=gloss.help_in(label))
+    query = url_state.value(page, "words")
+    found = search(lm, e, query) if query.strip() else []
+    if not query.strip():
+        st.info("Type words to find the neurons whose explanation holds them.")
+    elif not found:
+        st.info(f"No neuron's explanation holds all of {query.strip()!r}. Try fewer or other words.")
+    else:
+        gloss.caption(f"The {len(found)} best-scored neurons (held-out correlation) whose explanation holds every word; "
+                      "'month' also finds 'months', and a kind of token is found by its name or related words.")
+        neuron_table({"fires": ["m > 0" if s == 0 else "m < 0" for s, _, _, _ in found]},
+                     [(layer, n) for _, layer, n, _ in found], [1.0 if s == 0 else -1.0 for s, _, _, _ in found])
+
+
+def trust_section(e: ex.Explanations) -> None:
+    """The per-layer figure, the shares at or above 0.5 and 0.8 beside OpenAI's GPT-2 XL figure,
+    and the layers that explain poorly, said plainly."""
+    gloss.header("How far to trust the words, layer by layer")
+    n = e.family.shape[1] * e.family.shape[2]
+    at_05, at_08 = ew.share_at_least(e, 0.5), ew.share_at_least(e, 0.8)
+    shuffled = float(np.median(e.shuffled_corr[0].astype(np.float64)))
+    per = ew.by_layer(e)
+    gloss.markdown(
+        f"Of all {n:,} neurons, **{at_05:.1%}** have explanations scoring at least 0.5 on held-out text and "
+        f"**{at_08:.2%}** at least 0.8 (median {float(np.median(e.corr[0].astype(np.float64))):.2f}; shuffled "
+        f"explanations: median {shuffled:+.2f}). For comparison, OpenAI's GPT-4 explanations of GPT-2 XL's neurons "
+        f"reached 0.8 for about {ew.OPENAI_GPT2_XL_SHARE_08:.1%} of them (Bills et al. 2023, OpenAI), but that is another "
+        "model, another simulator and other text: their simulator read words, ours reads the listed tokens and "
+        "their typical coefficients.")
+    plot(layer_figure(e), layer_caption(e))
+    weak = [layer for layer, m in enumerate(per.median_corr) if m < 0.2]
+    worst = int(per.median_corr.argmin())
+    if weak:
+        gloss.markdown(f"**Explained poorly**: in layer{'s' if len(weak) > 1 else ''} {ranges(weak)} the median "
+                       "explanation scores below 0.2. Their neurons fire on patterns a token, a kind of token, a "
+                       "position or a kind of text does not capture; read their contexts, not their lines.")
+    else:
+        gloss.markdown(f"No layer's median falls below 0.2; layer {worst} is explained worst (median "
+                       f"{per.median_corr[worst]:.2f}).")
+    gloss.markdown(
+        f"**Detection is weak everywhere**: per layer, the median balanced accuracy is "
+        f"{per.median_detection.min():.2f}–{per.median_detection.max():.2f} (shuffled: "
+        f"{float(np.median(e.shuffled_detection.astype(np.float64))):.2f}). A line names what drives a neuron's "
+        "strongest firings, but most of the tokens in its top tenth are ordinary ones it does not name: most neurons "
+        "respond to more than a few tokens, as the examples across each neuron's range show.")
+
+
+def ranges(layers: list[int]) -> str:
+    """[0, 1, 2, 5] -> '0–2 and 5'."""
+    runs, start = [], layers[0]
+    for prev, cur in zip(layers, layers[1:] + [None]):
+        if cur != prev + 1:
+            runs.append(f"{start}–{prev}" if prev > start else str(start))
+            start = cur
+    return ", ".join(runs[:-1]) + (" and " if len(runs) > 1 else "") + runs[-1]
+
+
+def search(lm: LoadedModel, e: ex.Explanations, query: str, k: int = 20) -> list[tuple[int, int, int, float]]:
+    return word_index(lm, e).search(query, k)
+
+
+def layer_figure(e: ex.Explanations) -> go.Figure:
+    both = e.corr[0].astype(np.float64)
+    return layer_scores_figure(ew.by_layer(e), np.quantile(both, 0.25, axis=1), np.quantile(both, 0.75, axis=1))
+
+
+def layer_caption(e: ex.Explanations) -> str:
+    per = ew.by_layer(e)
+    worst, best = int(per.median_corr.argmin()), int(per.median_corr.argmax())
+    return (f"Per layer, the held-out correlation of every neuron's explanation: the median (line) with the middle "
+            f"half of neurons shaded, bars for the shares at or above 0.5 and 0.8, and the median of shuffled "
+            f"explanations (dashed). Layer {best} is explained best (median {per.median_corr[best]:.2f}), layer "
+            f"{worst} worst (median {per.median_corr[worst]:.2f}).")
