@@ -278,3 +278,21 @@ def test_the_card_shows_both_lines_with_their_scores(shipped):
 def test_a_search_with_no_match_says_so(shipped):
     at = run_page("neurons", timeout=120, words="<script>zzqx</script>")
     assert any("No neuron's explanation holds all of" in i.value for i in at.info)
+
+
+def test_a_model_without_explanations_gets_them_built_in_the_background(setup, tmp_path, monkeypatch):
+    from components.lm.explanation_views import ExplainJob
+
+    tiny, d, _, e = setup
+    monkeypatch.setenv("FFNLAB_CACHE", str(tmp_path / "cache"))
+    assert build_explanations.load_builtin(tiny.source, d) is None
+    job = ExplainJob()
+    job.start_with(tiny, d)
+    job.start_with(tiny, d)  # a second visitor joins the same build
+    job._thread.join(timeout=300)
+    assert job.error is None and job.result is not None and job.result.explains(d)
+    assert job.done == job.total == d.n_tokens
+    np.testing.assert_array_equal(job.result.groups, e.groups)
+    # saved where the next server process finds it
+    assert build_explanations.load_builtin(tiny.source, d).explains(d)
+    assert not list((tmp_path / "cache").glob("*.checkpoint"))
