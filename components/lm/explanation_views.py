@@ -26,14 +26,15 @@ from serving import forward_pass
 
 WHAT_SCORES_MEAN = (
     f"**How far to trust it.** The line was chosen on {ex.HOLD_OUT - 1} of every {ex.HOLD_OUT} documents of the "
-    "corpus and scored on the remaining one, which it never saw. *Correlation*: a simulator reads only the line (its tokens and the typical "
-    "coefficient listed for each) and predicts the coefficient at every held-out token; 1 means it predicts "
-    "the neuron perfectly, 0 no better than a constant. *Detection*: how well the line tells the held-out "
-    "tokens where the neuron fires in its top tenth (bottom tenth for negative firing) from the rest, as "
-    "balanced accuracy, as EleutherAI's delphi scores it (Paulo et al. 2024, arXiv); 0.5 is a coin toss. Both "
-    "are shown beside the same neuron scored with a shuffled explanation (another neuron's of its layer), "
-    "which a real one must beat. OpenAI scores its explanations by correlation too (Bills et al. 2023, "
-    "OpenAI), with a language model as the simulator.")
+    "corpus and scored on the remaining one, which it never saw. *Correlation*: a simulator reads only the line "
+    "(what it names, with the typical coefficient listed under it for each) and predicts the coefficient at every "
+    "held-out token; 1 means its predictions rise and fall exactly with the neuron's coefficient, 0 that they "
+    "carry no linear information about it. *Detection*: how well the line tells the held-out tokens where the "
+    "neuron fires in its top tenth (bottom tenth for negative firing) from the rest, as balanced accuracy, as "
+    "EleutherAI's delphi scores it (Paulo et al. 2024, arXiv); 0.5 is a coin toss. Both are shown beside the same "
+    "neuron scored with a shuffled explanation (another neuron's of its layer), which a real one must beat. "
+    "OpenAI scores its explanations by correlation too (Bills et al. 2023, OpenAI), with a language model as the "
+    "simulator.")
 
 
 @st.cache_resource(show_spinner=False)
@@ -138,6 +139,7 @@ def card(lm: LoadedModel, e: ex.Explanations, layer: int, neuron: int) -> None:
     for s, label in enumerate(("When m > 0", "When m < 0")):
         sc = ew.scores(e, s, layer, neuron)
         st.markdown(f"**{label}:** {gloss.md_escape(ew.line(e, s, layer, neuron, v))}.")
+        gloss.plain_caption(f"The simulator's coefficient: {gloss.md_escape(ew.simulator_values(e, s, layer, neuron, v))}.")
         gloss.caption(f"Held-out correlation {sc.corr:+.2f}: {ew.trust(sc.corr)} (a shuffled explanation scores "
                       f"{sc.shuffled_corr:+.2f}); detection {sc.detection:.2f} (shuffled {sc.shuffled_detection:.2f}).")
     both = float(e.corr[0, layer, neuron])
@@ -205,9 +207,10 @@ def trust_section(e: ex.Explanations) -> None:
     gloss.markdown(
         f"**Detection is weak everywhere**: per layer, the median balanced accuracy is "
         f"{per.median_detection.min():.2f}–{per.median_detection.max():.2f} (shuffled: "
-        f"{float(np.median(e.shuffled_detection.astype(np.float64))):.2f}). A line names what drives a neuron's "
-        "strongest firings, but most of the tokens in its top tenth are ordinary ones it does not name: most neurons "
-        "respond to more than a few tokens, as the examples across each neuron's range show.")
+        f"{float(np.median(e.shuffled_detection.astype(np.float64))):.2f}). A line names the few tokens (or kinds, "
+        "positions, kinds of text) that move a neuron's coefficient most, but most of the tokens in its top tenth "
+        "are ones it does not name: most neurons respond to more than a few tokens, as the examples across each "
+        "neuron's range show.")
 
 
 def ranges(layers: list[int]) -> str:

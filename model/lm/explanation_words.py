@@ -127,6 +127,26 @@ def line(e: ex.Explanations, s: int, layer: int, neuron: int, vocab: Vocab) -> s
     return f"{fires(e, s, layer, neuron, vocab)}; {writes(e, s, layer, neuron, vocab)}"
 
 
+def group_name(e: ex.Explanations, family: int, group: int, vocab: Vocab) -> str:
+    """One group of an explanation as the line names it: a quoted token, a kind, positions, a kind of text."""
+    if family in (ex.TOKEN, ex.PREVIOUS_TOKEN):
+        return quoted(vocab.texts[group])
+    if family in (ex.KIND, ex.PREVIOUS_KIND):
+        return token_classes.KINDS[group].name
+    if family == ex.POSITION:
+        return ex.bucket_label(group)
+    return str(e.sources[group])
+
+
+def simulator_values(e: ex.Explanations, s: int, layer: int, neuron: int, vocab: Vocab) -> str:
+    """What the simulator predicts from the line: "' Having' +1.52, ' That' +1.10; elsewhere -0.03"."""
+    family = int(e.family[s, layer, neuron])
+    named = [f"{group_name(e, family, int(g), vocab)} {float(v):+.2f}"
+             for g, v in zip(e.groups[s, layer, neuron], e.values[s, layer, neuron]) if g >= 0]
+    after = "after " if family in (ex.PREVIOUS_TOKEN, ex.PREVIOUS_KIND) else ""
+    return (f"{after}{', '.join(named)}; " if named else "") + f"elsewhere {float(e.base[s, layer, neuron]):+.2f}"
+
+
 @dataclass(frozen=True)
 class Scores:
     corr: float  # held-out correlation of this sign's simulation with the coefficient

@@ -209,7 +209,8 @@ def test_words_and_search_agree_with_the_lines(setup):
 def test_a_line_names_each_family_plainly(setup):
     _, d, texts, e = setup
     vocab = ew.Vocab.of(texts)
-    fake = dataclasses.replace(e, family=e.family.copy(), groups=e.groups.copy())
+    fake = dataclasses.replace(e, family=e.family.copy(), groups=e.groups.copy(), values=e.values.copy(),
+                               base=e.base.copy())
     fake.family[0, 0, 0], fake.groups[0, 0, 0] = ex.KIND, [tc.kind_of(" March"), -1, -1, -1, -1]
     assert ew.fires(fake, 0, 0, 0, vocab).startswith("fires on month names")
     fake.family[1, 0, 0], fake.groups[1, 0, 0] = ex.POSITION, [0, 1, -1, -1, -1]
@@ -220,6 +221,8 @@ def test_a_line_names_each_family_plainly(setup):
     assert ew.fires(fake, 1, 0, 0, vocab) == "fires negatively at position 0 of a text"
     fake.family[0, 0, 1], fake.groups[0, 0, 1] = ex.PREVIOUS_TOKEN, [vocab.texts.index(" the"), -1, -1, -1, -1]
     assert ew.fires(fake, 0, 0, 1, vocab) == "fires on the token after ' the'"
+    fake.values[0, 0, 1, 0], fake.base[0, 0, 1] = 1.5, -0.25
+    assert ew.simulator_values(fake, 0, 0, 1, vocab) == "after ' the' +1.50; elsewhere -0.25"
     assert ew.trust(0.85) == "strong" and ew.trust(0.6) == "fair" and ew.trust(0.1) == "poor"
 
 
@@ -265,6 +268,7 @@ def test_the_card_shows_both_lines_with_their_scores(shipped):
     for s in range(2):
         assert gloss.md_escape(ew.line(e, s, 20, 0, vocab)) in shown
         assert f"Held-out correlation {float(e.corr[1 + s, 20, 0]):+.2f}" in captions
+        assert gloss.md_escape(ew.simulator_values(e, s, 20, 0, vocab)) in captions
     for band in ex.BAND_NAMES:
         assert f"*{band}*" in shown
     found = [t for t in tables(at) if "explanation" in t]
