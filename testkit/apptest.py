@@ -1,6 +1,7 @@
 """Run one page of the real app (through app.py's router) in Streamlit's AppTest."""
 from __future__ import annotations
 
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from streamlit.testing.v1 import AppTest
@@ -8,8 +9,29 @@ from streamlit.testing.v1 import AppTest
 from testkit import ROOT
 
 
-def run_page(page: str, timeout: float = 60, **query: str) -> AppTest:
+@lru_cache(maxsize=1)
+def installed_components():
+    """Streamlit's registry of installed custom components, discovered once per process as a server
+    discovers them once at its start. A new AppTest scans every installed package's metadata for
+    them on its first run (about 0.3 s: most of a light page's run, and of the hostile-URL tests'
+    hundreds of runs); AppTest keeps the registry it made for its later runs in
+    `_bidi_component_manager`, which tests/test_testkit.py pins against the installed Streamlit."""
+    from streamlit.components.v2.component_manager import BidiComponentManager
+
+    components = BidiComponentManager()
+    components.discover_and_register_components(start_file_watching=False)
+    return components
+
+
+def new_app(timeout: float = 60) -> AppTest:
+    """An AppTest of app.py (the router) sharing the process's component registry."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at._bidi_component_manager = installed_components()
+    return at
+
+
+def run_page(page: str, timeout: float = 60, **query: str) -> AppTest:
+    at = new_app(timeout)
     for k, v in query.items():
         at.query_params[k] = v
     at.switch_page(f"lessons/{page}.py")

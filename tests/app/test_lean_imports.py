@@ -4,15 +4,19 @@ Each of these modules once slipped in through a side door and cost every server
 process resident memory (and the first visitor seconds): torch._dynamo through
 torch.optim and meta-device `normal_` (74 MB), sympy through `Module.to_empty` on
 meta tensors (about 40 MB), pandas and pyarrow through st.table/st.dataframe (67 MB).
-The pages run in a fresh interpreter, since pytest itself may have imported them.
+The pages run in a fresh interpreter, since pytest itself may have imported them, in a server's
+environment (deploy/server.env: one torch thread; with two, the why-FFN page's width search took
+minutes whenever anything else held a core).
 """
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
 from testkit import ROOT
+from testkit.server import SERVER_ENV
 
 HEAVY = ["torch._dynamo", "sympy", "pandas", "pyarrow"]
 
@@ -31,6 +35,7 @@ print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))
 
 @pytest.mark.model
 def test_every_page_runs_without_the_heavy_modules(warm_caches):
-    res = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    res = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=900,
+                         env={**os.environ, **SERVER_ENV})
     assert res.returncode == 0, res.stderr[-3000:]
     assert json.loads(res.stdout.strip().splitlines()[-1]) == []
