@@ -1,32 +1,12 @@
-"""Smoke test in a real browser: the app served by `streamlit run`, opened in Debian's Chromium."""
+"""Smoke test in a real browser: the app served by `streamlit run`, opened in Debian's Chromium, by a
+shared deep link and with a script in the text (every page in every mode: test_accessibility.py)."""
 from urllib.parse import quote
 
 import pytest
 
-from components.shared.registry import PAGES
-from testkit.browser import open_page, plot_trace_counts, screenshot
+from testkit.browser import open_page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.mark.parametrize("mode", ["normal", "present"])
-@pytest.mark.parametrize("info", PAGES, ids=[p.url_path for p in PAGES])
-def test_every_page_renders(page, server_url, info, mode):
-    query = "?present=true" if mode == "present" else ""
-    open_page(page, f"{server_url}/{info.url_path}{query}", charts=info.charts)
-    assert page.locator("[data-testid=stException]").count() == 0
-    nav = page.locator("[data-testid=stSidebarNav]")
-    if mode == "normal":
-        assert info.title in nav.inner_text()
-    else:  # presentation mode starts with the sidebar collapsed and large type
-        assert not nav.is_visible()
-        size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('[data-testid=stMain] p')).fontSize)")
-        assert size >= 22
-    if info.charts:
-        traces = plot_trace_counts(page)
-        assert traces and all(n > 0 for n in traces), traces
-    path = screenshot(page, f"{info.url_path}-{mode}")
-    assert path.stat().st_size > 10_000
 
 
 def test_deep_link_on_first_visit_restores_state(page, server_url):
