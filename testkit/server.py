@@ -40,16 +40,23 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
     raise TimeoutError("streamlit did not become healthy")
 
 
-def start_streamlit(port: int | None = None, log=subprocess.DEVNULL, env: dict[str, str] | None = None
-                    ) -> tuple[subprocess.Popen, str]:
+def launch_streamlit(port: int | None = None, log=subprocess.DEVNULL, env: dict[str, str] | None = None
+                     ) -> tuple[subprocess.Popen, str]:
     """`streamlit run app.py` on loopback (a free port unless given), with `env` added to its
-    environment; returns it and its URL once it is healthy. The caller terminates it."""
+    environment; returns it and its URL at once, before it is healthy (servers started together
+    start in parallel). The caller terminates it."""
     port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **SERVER_ENV, **(env or {})})
-    url = f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def start_streamlit(port: int | None = None, log=subprocess.DEVNULL, env: dict[str, str] | None = None
+                    ) -> tuple[subprocess.Popen, str]:
+    """launch_streamlit's server, returned once it is healthy."""
+    proc, url = launch_streamlit(port, log, env)
     try:
         wait_healthy(url, proc)
     except BaseException:

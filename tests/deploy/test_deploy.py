@@ -17,8 +17,8 @@ import pytest
 
 from deploy.dockerfile import instructions
 from testkit import ARTIFACTS, ROOT
-from testkit.browser import open_page
-from testkit.server import SERVER_ENV, free_port, server_env, start_streamlit, wait_healthy
+from testkit.browser import wait_until_idle
+from testkit.server import SERVER_ENV, free_port, launch_streamlit, server_env, wait_healthy
 
 pytestmark = pytest.mark.deploy
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -68,8 +68,9 @@ def test_demo_server_settings():
 @pytest.mark.slow
 def test_dockerfile_commands_install_and_start_the_app(tmp_path):
     """Run the Dockerfile's RUN and CMD lines, as written, in a fresh venv and a copy of the
-    build context (/app -> tmp). The warm model cache is copied in first, so this checks the
-    commands rather than timing a minute-long dictionary build."""
+    build context (/app -> tmp). The warm model cache is put in first (hard links to the files: over
+    a gigabyte, which every write replaces rather than changes), so this checks the commands rather
+    than timing a minute-long dictionary build."""
     app = tmp_path / "app"
     shutil.copytree(ROOT, app, ignore=shutil.ignore_patterns(".venv", ".git", "artifacts", "__pycache__"))
     venv = tmp_path / "venv"
@@ -81,7 +82,7 @@ def test_dockerfile_commands_install_and_start_the_app(tmp_path):
         env[key] = value.replace("/app", str(app))
     from model.lm import gguf_loader
     cache = Path(env["FFNLAB_CACHE"])
-    shutil.copytree(gguf_loader.cache_dir(), cache, dirs_exist_ok=True)
+    shutil.copytree(gguf_loader.cache_dir(), cache, dirs_exist_ok=True, copy_function=os.link)
     for kind, command in ins:
         if kind == "RUN" and not command.startswith("useradd"):
             subprocess.run(command, shell=True, cwd=app, env=env, check=True, timeout=900)  # noqa: S602
@@ -130,7 +131,10 @@ def two_replicas_behind_nginx(tmp_path, warm_caches):
     listen, log = free_port(), tmp_path / "access.log"
     conf = render_nginx(listen, ports, log, tmp_path)
     try:
-        procs += [start_streamlit(port)[0] for port in ports]
+        servers = [launch_streamlit(port) for port in ports]  # both start at once
+        procs += [proc for proc, _ in servers]
+        for proc, url in servers:
+            wait_healthy(url, proc)
         lb = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off;"],
                               stderr=open(tmp_path / "nginx.stderr", "w"))
         procs.append(lb)
@@ -154,19 +158,21 @@ def _upstreams_by_route(log: Path) -> dict[str, set[str]]:
 def test_sticky_sessions_through_nginx(two_replicas_behind_nginx, browser):
     url, log, ports = two_replicas_behind_nginx
     visitors = []
-    for _ in range(8):  # eight browsers, each with its own cookie jar
+    for _ in range(8):  # eight browsers, each with its own cookie jar, arriving together
         context = browser.new_context(viewport={"width": 1400, "height": 2400})  # charts below the fold load lazily
-        page = context.new_page()
+        context.new_page().goto(f"{url}/budget?preset=gpt2-small")
+        visitors.append(context)
+    for i, context in enumerate(visitors):
+        page = context.pages[0]
         try:
-            open_page(page, f"{url}/budget?preset=gpt2-small", charts=True)
+            wait_until_idle(page, timeout_ms=120_000, charts=True)  # the eight load side by side
         finally:
-            page.screenshot(path=str(ARTIFACTS / f"nginx-visitor-{len(visitors)}.png"))
+            page.screenshot(path=str(ARTIFACTS / f"nginx-visitor-{i}.png"))
         assert page.locator("[data-testid=stException]").count() == 0
         assert "124,439,808" in page.locator("[data-testid=stMain]").inner_text()
         page.locator("[data-testid=stNumberInput] input").first.fill("1024")  # a websocket round trip
         page.keyboard.press("Enter")
         page.wait_for_function("() => new URLSearchParams(location.search).get('d_model') === '1024'")
-        visitors.append(context)
     time.sleep(1)
     routes = _upstreams_by_route(log)
     assert len(routes) >= 8
