@@ -6,6 +6,7 @@ registry key first.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,34 +86,59 @@ def massive_effects(model_key: str, text: str, texts: tuple[tuple[int, ...], ...
                                              ("set to their mean", means))}
 
 
+class _HeldStats:
+    """One model's weight statistics, held once per server: loaded at first use when they ship or
+    were cached earlier, else computed when the anatomy page asks for them."""
+
+    def __init__(self, stats: neuron_kinds.WeightStats | None):
+        self.stats = stats
+        self.lock = threading.Lock()
+
+
 @st.cache_resource(show_spinner=False)
-def weight_stats(model_key: str) -> neuron_kinds.WeightStats | None:
+def _held_stats(model_key: str) -> _HeldStats:
+    lm = _load(model_key)
+    return _HeldStats(neuron_kinds.load_saved(lm.model, lm.source, build_dictionary.SHIPPED))
+
+
+def weight_stats(model_key: str, compute: bool = True) -> neuron_kinds.WeightStats | None:
     """Every neuron's weight statistics: shipped for the bundled model, otherwise computed once per
-    machine (a progress bar) and cached. None while the model's dictionary is still being built."""
+    machine (a progress bar) and cached; None while the model's dictionary is still being built.
+    With `compute=False` (a neuron card) only statistics already at hand: never the computation."""
+    held = _held_stats(model_key)
+    if held.stats is not None or not compute:
+        return held.stats
     lm = _load(model_key)
     d = dictionary_views.builtin_dictionary(lm)
     if d is None:
         return None
-    bar = st.progress(0.0, text="Reading every neuron's value vector against the vocabulary (once per machine)…")
-    with waiting(), forward_pass():
-        stats = neuron_kinds.load_or_build(lm.model, lm.source, d.ids, build_dictionary.SHIPPED,
-                                           progress=lambda i, n: bar.progress(i / n, text=f"layer {i} of {n}"))
-    bar.empty()
-    return stats
+    with waiting():  # another session may be computing them
+        held.lock.acquire()
+    try:
+        if held.stats is None:
+            bar = st.progress(0.0, text="Reading every neuron's value vector against the vocabulary (once per machine)…")
+            with waiting(), forward_pass():
+                held.stats = neuron_kinds.load_or_build(
+                    lm.model, lm.source, d.ids, build_dictionary.SHIPPED,
+                    progress=lambda i, n: bar.progress(i / n, text=f"layer {i} of {n}"))
+            bar.empty()
+    finally:
+        held.lock.release()
+    return held.stats
 
 
-def kind_masks(model_key: str) -> dict[str, np.ndarray] | None:
+def kind_masks(model_key: str, compute: bool = True) -> dict[str, np.ndarray] | None:
+    """Each kind's (L, d_ff) mask by the page's rules, from the weight statistics and the dictionary's
+    extremes; None while either is not at hand (`compute` as for weight_stats)."""
     d = dictionary_views.builtin_dictionary(_load(model_key))
-    if d is None or weight_stats(model_key) is None:
-        return None
-    return _masks(model_key, d.fingerprint)
+    stats = None if d is None else weight_stats(model_key, compute)
+    return None if stats is None else _masks(model_key, d.fingerprint, stats)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _masks(model_key: str, _fingerprint: str) -> dict[str, np.ndarray]:
-    lm = _load(model_key)
-    d = dictionary_views.builtin_dictionary(lm)
-    return neuron_kinds.kinds(weight_stats(model_key), np.maximum(np.abs(d.peak), np.abs(d.trough)))
+def _masks(model_key: str, fingerprint: str, _stats: neuron_kinds.WeightStats) -> dict[str, np.ndarray]:
+    d = dictionary_views.builtin_dictionary(_load(model_key))
+    return neuron_kinds.kinds(_stats, np.maximum(np.abs(d.peak), np.abs(d.trough)))
 
 
 @st.cache_resource(max_entries=8, ttl=TTL, show_spinner=False)
@@ -133,19 +159,10 @@ def ablation_check(model_key: str, kind: str, texts: tuple[tuple[int, ...], ...]
                 for label, group in ((kind, members), ("random, same layer", randoms)) for layer, n in group]
 
 
-@st.cache_resource(show_spinner=False)
-def _saved_stats(model_key: str) -> neuron_kinds.WeightStats | None:
-    lm = _load(model_key)
-    return neuron_kinds.load_saved(lm.model, lm.source, build_dictionary.SHIPPED)
-
-
 def kind_line(model_key: str, layer: int, neuron: int) -> str | None:
     """What kind the neuron is (the anatomy page's rules), when the statistics are at hand: a card
     never starts their two-minute computation."""
-    stats = _saved_stats(model_key)
-    if stats is None:
+    masks = kind_masks(model_key, compute=False)
+    if masks is None:
         return None
-    d = dictionary_views.builtin_dictionary(_load(model_key))
-    if d is None:
-        return None
-    return neuron_kinds.describe(stats, _masks(model_key, d.fingerprint), layer, neuron)
+    return neuron_kinds.describe(weight_stats(model_key, compute=False), masks, layer, neuron)
