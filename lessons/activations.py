@@ -6,7 +6,7 @@ from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import BoolParam, ChoiceParam, MultiChoiceParam, NumberParam
 from components.shared.tables import shape_table
-from components.shared.widgets import page_header, plot
+from components.shared.widgets import page_start, plot
 from model.architectures import prose_facts
 from model.ffn.activations import ACTIVATIONS, GLU_LABELS, GLU_VARIANTS, LEAKY_SLOPE
 
@@ -30,17 +30,15 @@ def label(name: str) -> str:
     return ACTIVATIONS[name].label if name in ACTIVATIONS else GLU_LABELS[name]
 
 
-page_header(
-    "Activation functions",
+k = page_start(
+    PAGE, "Activation functions",
     "The FFN is `Linear → activation → Linear`. Without the activation in the middle the two "
     "matrices multiply into one: the FFN would be a single linear map of each token, and the block would lose "
     "its only element-wise non-linearity (softmax and the norms are non-linear too, but they weight and "
     "rescale whole vectors). Compare the "
     "non-linearities real models use, their slopes, and what they do to an FFN's hidden layer.",
-    weights="random",
+    weights="random", params=PARAMS,
 )
-url_state.restore(PAGE, PARAMS)
-k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 # three independent parts, each a fragment: a control reruns its own part only
 
 
@@ -119,11 +117,12 @@ def live_ffn() -> None:
     m1.metric("Exactly zero", f"{stats.frac_zero:.1%}", help="ReLU-style sparsity: these neurons are off.")
     m2.metric("Negative", f"{stats.frac_negative:.1%}", help="GELU and SiLU let small negatives through.")
     m3.metric("FFN parameters", f"{stats.n_params:,}", help=gloss.help_in("FFN parameters"))
+    caption = (f"Histogram of all {v['tokens'] * v['d_ff']:,} hidden coefficients ({v['tokens']} random tokens × "
+               f"d_ff {v['d_ff']:,}, {label(v['ffn_activation'])}): {stats.frac_zero:.1%} exactly zero, "
+               f"{stats.frac_negative:.1%} negative.")
     left, right = st.columns([2, 1])
     with left:
-        plot(histogram, f"Histogram of all {v['tokens'] * v['d_ff']:,} hidden coefficients ({v['tokens']} random "
-                        f"tokens × d_ff {v['d_ff']:,}, {label(v['ffn_activation'])}): {stats.frac_zero:.1%} exactly "
-                        f"zero, {stats.frac_negative:.1%} negative.")
+        plot(histogram, caption)
     with right:
         gloss.markdown("**Shapes** (batch, tokens, features)")
         shape_table(stats.shapes)

@@ -8,7 +8,7 @@ from components.shared import url_state
 from components.shared.params import BoolParam, ChoiceParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span
-from components.shared.widgets import page_header, plot, text_or_stop
+from components.shared.widgets import page_start, plot, text_or_stop
 from model.lm import massive, neuron_kinds, super_weight
 from model.lm.kv_memory import token_text
 
@@ -16,10 +16,8 @@ PAGE = "anatomy"
 PARAMS = [TextParam("text", "My favourite condiment is mustard. The capital of France is", max_chars=1000),
           ChoiceParam("kind", "prediction", options=list(neuron_kinds.KINDS)),
           BoolParam("zero", False), BoolParam("massive", False), BoolParam("ablate", False)]
-k = lambda name: url_state.key(PAGE, name)  # noqa: E731
-
-page_header(
-    "Inside a real FFN",
+k = page_start(
+    PAGE, "Inside a real FFN",
     "Three facts about FFNs found in 2024, measured here on a trained model: a single weight in one down "
     "projection that the model cannot do without (the super weight); a few residual-stream values thousands "
     "of times larger than the rest (massive activations); and kinds of neurons that the weights alone reveal. "

@@ -6,7 +6,7 @@ from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import BoolParam, ChoiceParam, NumberParam
 from components.shared.tables import shape_table
-from components.shared.widgets import page_header
+from components.shared.widgets import page_start
 from model.architectures.config import ModelConfig
 from model.ffn.activations import ACTIVATIONS
 from model.ffn.code import ffn_code
@@ -17,16 +17,13 @@ PARAMS = [ChoiceParam("norm_position", "pre", options=["pre", "post"]), NumberPa
           ChoiceParam("ffn", "dense", options=["dense", "gated"]),
           ChoiceParam("activation", "gelu", options=list(ACTIVATIONS)), BoolParam("bias", True),
           NumberParam("batch", 2, lo=1, hi=8), NumberParam("seq", 8, lo=1, hi=64)]
-k = lambda name: url_state.key(PAGE, name)  # noqa: E731
-
-page_header(
-    "Inside one block",
+k = page_start(
+    PAGE, "Inside one block",
     "Where the FFN sits: after attention, with a residual connection around each, and a norm either "
     "before each sub-layer (pre-norm: GPT-2, LLaMA) or after each addition (post-norm: the original "
     "Transformer, BERT). The shapes below come from running a real block on a random input.",
-    weights="random",
+    weights="random", params=PARAMS,
 )
-url_state.restore(PAGE, PARAMS)
 c = st.columns(5)
 c[0].segmented_control("Norm placement", ["pre", "post"], key=k("norm_position"), required=True,
                        help=gloss.help_in("Norm placement"))

@@ -6,7 +6,7 @@ from components.architectures.controls import FIELDS, PARAMS, PRESET_PARAM, conf
 from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.tables import shape_table, table
-from components.shared.widgets import page_header, plot
+from components.shared.widgets import page_start, plot
 from model.architectures import accounting
 from model.architectures.families import ffn_label
 from model.architectures.presets import PRESETS, PUBLISHED_TOTALS
@@ -15,10 +15,8 @@ from model.ffn.activations import ACTIVATIONS
 from model.util.formatting import bytes_, si
 
 PAGE = "budget"
-k = lambda name: url_state.key(PAGE, name)  # noqa: E731
-
-page_header(
-    "Parameter budget",
+k = page_start(
+    PAGE, "Parameter budget",
     "Pick a published model or build your own. Every number below is counted tensor by tensor from "
     "the configuration, and checked against a real PyTorch model built from it.",
     weights="analytic",

@@ -9,7 +9,7 @@ from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span
-from components.shared.widgets import page_header
+from components.shared.widgets import page_start
 from content.gallery import GALLERY, story
 from content.gallery import MODEL as GALLERY_MODEL
 from model.lm import concepts
@@ -21,10 +21,8 @@ CUSTOM = "your own list"
 PARAMS = [ChoiceParam("concept", "months", options=[*concepts.CONCEPTS, CUSTOM]),
           TextParam("words", "red, green, blue, yellow, black, white", max_chars=600),
           NumberParam("hit", 0, lo=0, hi=11)]
-k = lambda name: url_state.key(PAGE, name)  # noqa: E731
-
-page_header(
-    "Concept neurons",
+k = page_start(
+    PAGE, "Concept neurons",
     "Geva et al. (2022, EMNLP) found, reading GPT-2, that an FFN neuron's value vector often promotes a recognisable *concept* in the "
     "vocabulary: months, numbers, pronouns. Pick a set of words, and every FFN neuron of the model is "
     "scored by how much more its value vector promotes the set than an average token (a z-score over the whole "

@@ -7,7 +7,7 @@ from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam
 from components.shared.tables import table
-from components.shared.widgets import page_header, plot
+from components.shared.widgets import page_start, plot
 from model.architectures import accounting
 from model.demos import glu_results
 from model.architectures import prose_facts
@@ -16,17 +16,14 @@ from model.ffn.activations import GLU_LABELS, GLU_VARIANTS
 PAGE = "glu"
 PARAMS = [ChoiceParam("glu", "swiglu", options=list(GLU_VARIANTS)), NumberParam("neurons", 8, lo=2, hi=24),
           NumberParam("seed", 0, lo=0, hi=999), NumberParam("d_model", 256, lo=16, hi=8192)]
-k = lambda name: url_state.key(PAGE, name)  # noqa: E731
-
-page_header(
-    "SwiGLU and gating",
+k = page_start(
+    PAGE, "SwiGLU and gating",
     "LLaMA, Mistral and SmolLM2 replace `down(act(up·x))` with `down(act(gate·x) ⊙ up·x)`: the FFN makes "
     "**two** projections of the token and multiplies them, neuron by neuron. The activated gate *scales* each "
     "neuron's up-projection: near 0 for a very negative gate, about the gate's own value for a large one "
     f"(silu(3) = {prose_facts.value('silu', 3.0):.2f}), so it is a scale, not a 0–1 valve.",
-    weights="random",
+    weights="random", params=PARAMS,
 )
-url_state.restore(PAGE, PARAMS)
 c = st.columns(3)
 c[0].segmented_control("Variant", list(GLU_VARIANTS), format_func=GLU_LABELS.get, key=k("glu"), required=True)
 c[1].slider("Neurons shown", 2, 24, key=k("neurons"), help=gloss.help_in("Neurons shown"))

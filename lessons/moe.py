@@ -6,7 +6,7 @@ from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import NumberParam, TextParam
 from components.shared.tables import table
-from components.shared.widgets import page_header, plot
+from components.shared.widgets import page_start, plot
 from model.architectures import accounting
 from model.architectures.presets import PRESETS
 from model.demos.moe_designs import deepseek_moe_16b, mixtral_variants
@@ -16,16 +16,13 @@ from model.util.formatting import si
 PAGE = "moe"
 PARAMS = [TextParam("sentence", SENTENCE, max_chars=300), NumberParam("n_experts", 8, lo=2, hi=32),
           NumberParam("top_k", 2, lo=1, hi=32)]
-k = lambda name: url_state.key(PAGE, name)  # noqa: E731
-
-page_header(
-    "Mixture of Experts",
+k = page_start(
+    PAGE, "Mixture of Experts",
     "Mixtral and its relatives keep several FFNs (“experts”) in every block. A small linear router "
     "scores them for each token, and only the top-k run; their outputs are mixed with the router's "
     "renormalised weights. Parameters grow with the number of experts, compute per token with k.",
-    weights="random",
+    weights="random", params=PARAMS,
 )
-url_state.restore(PAGE, PARAMS)
 st.text_input("Sentence (one token per word here)", key=k("sentence"), max_chars=300,
               help=gloss.help_in("Sentence (one token per word here)"))
 c = st.columns(2)

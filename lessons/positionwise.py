@@ -5,21 +5,18 @@ from components.concepts import views as concept_views
 from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import BoolParam, NumberParam
-from components.shared.widgets import page_header, plot
+from components.shared.widgets import page_start, plot
 
 PAGE = "pos"
 PARAMS = [NumberParam("seq", 6, lo=2, hi=16), NumberParam("changed", 2, lo=0, hi=15),
           BoolParam("causal", False), NumberParam("draw", 1, lo=0, hi=9999)]
-k = lambda name: url_state.key(PAGE, name)  # noqa: E731
-
-page_header(
-    "Position-wise: every token on its own",
+k = page_start(
+    PAGE, "Position-wise: every token on its own",
     "The FFN is applied to each position separately, with the same weights: `FFN(x₁), FFN(x₂), …`. "
     "Attention, by contrast, lets every position read the others (in a causal model, the earlier ones). "
     "Change one token and watch which outputs of each sub-layer, run on its own, move.",
-    weights="random",
+    weights="random", params=PARAMS,
 )
-url_state.restore(PAGE, PARAMS)
 
 
 def new_token() -> None:

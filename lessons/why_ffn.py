@@ -6,7 +6,7 @@ from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam
 from components.shared.tables import table
-from components.shared.widgets import page_header, plot
+from components.shared.widgets import page_start, plot
 from model.demos.conditional import truth_table
 from model.demos.expansion import VASWANI_D_FF, VASWANI_D_MODEL, preset_ratios
 from model.demos.mixing import TOY_VALUES
@@ -29,17 +29,15 @@ PARAMS = [
     NumberParam("c_d_ff", 32, lo=2, hi=256),
     ChoiceParam("c_activation", "none", options=list(ACTIVATIONS)),
 ]
-k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 label = lambda a: ACTIVATIONS[a].label  # noqa: E731
 
-page_header(
-    "Why attention is not enough",
+k = page_start(
+    PAGE, "Why attention is not enough",
     "Attention lets tokens share information, but for given weights what it outputs is a weighted **average** "
     "of value vectors. Three small experiments show what that cannot do, and what the FFN's per-token "
     "non-linearity adds.",
-    weights="illustrative",
+    weights="illustrative", params=PARAMS,
 )
-url_state.restore(PAGE, PARAMS)
 
 gloss.header("1 · For given weights, a weighted sum can only blend")
 cols = st.columns(len(WORDS))

@@ -1,12 +1,15 @@
 """Small Streamlit widgets every page uses."""
 from __future__ import annotations
 
+import functools
 import html
+from typing import Callable, Sequence
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from components.shared import glossary, presentation, url_state
+from components.shared.params import Param
 from components.shared.theme import PLOT_CONFIG, for_presentation
 
 WEIGHT_LABELS = {
@@ -30,6 +33,16 @@ def page_header(title: str, intro: str, weights: str) -> None:
     glossary.title(title)
     weights_badge(weights)
     glossary.markdown(intro)
+
+
+def page_start(page: str, title: str, intro: str, weights: str, params: Sequence[Param] = ()) -> Callable[[str], str]:
+    """A lesson page's start: its header (page_header), its controls' values restored from the URL
+    (`params`; a page that restores them another way passes none), and the function that names a
+    control's session-state key on this page (`k("d_ff")`)."""
+    page_header(title, intro, weights)
+    if params:
+        url_state.restore(page, params)
+    return functools.partial(url_state.key, page)
 
 
 def plot(fig: go.Figure, caption: str, key: str | None = None) -> None:
