@@ -281,17 +281,18 @@ TERMS: tuple[Term, ...] = (
     _t(READING, "top contexts", "The passages of the corpus where a neuron's coefficient is largest (or most "
        "negative): max-activating examples, as Neuroscope and Neuronpedia show them.", "",
        "max-activating examples", "strongest contexts"),
-    _t(READING, "explanation", "A neuron's explanation: one line saying what makes it fire (some tokens, the "
-       "token before, a kind of token, a position or a kind of text) and what it writes, chosen from the corpus "
-       "without a language model and scored on held-out text. Each sign of the coefficient has its own.", "",
-       "explanations", "in words"),
-    _t(READING, "held-out", "Kept apart: the part of the corpus (one document in five) that the explanations "
-       "never see while they are chosen, and that only scores them, so a score says how well an explanation "
-       "carries over to new text rather than how well it fits the text it came from.", "", "held out"),
+    _t(READING, "explanation", "A neuron's explanation: one line per sign of its coefficient saying what makes it "
+       "fire (some tokens, the token before, a kind of token, a position or a kind of text), chosen from the "
+       "corpus without a language model and scored on held-out text, and what it writes, read from its value "
+       "vector (not scored).", "", "explanations", "in words"),
+    _t(READING, "held-out", "Kept apart: the part of the corpus (a seeded random fifth of the documents of each "
+       "kind of text) that the explanations never see while they are chosen and that only scores them, so a score "
+       "says how well an explanation carries over to other documents rather than how well it fits its own.", "",
+       "held out"),
     _t(READING, "simulator", "A rule that predicts a neuron's coefficient on every token from its explanation "
-       "alone: the typical coefficient the explanation lists where it matches, the neuron's typical value "
-       "elsewhere (OpenAI's simulator is a language model reading the words; ours is this look-up).", "",
-       "simulation", "simulates"),
+       "alone: on each group the explanation names, the neuron's average coefficient there in the training part "
+       "(pulled towards its overall average when the group is small), and its average elsewhere. OpenAI's "
+       "simulator is a language model reading words; ours is this look-up.", "", "simulation", "simulates"),
     _t(READING, "correlation", "Pearson correlation of two lists of numbers: 1 when they rise and fall together "
        "exactly, 0 when one says nothing linear about the other. An explanation's correlation score compares "
        "the simulator's predictions with the true coefficients over all held-out tokens.", "r",
@@ -302,7 +303,8 @@ TERMS: tuple[Term, ...] = (
     _t(READING, "balanced accuracy", "The mean of two shares: the positives a rule finds and the negatives it "
        "rejects. Guessing scores 0.5 however rare the positives are; a perfect rule scores 1.", ""),
     _t(READING, "shuffled explanation", "A neuron scored with the explanation of another neuron of its layer, "
-       "chosen at random: the baseline a real explanation must beat (near 0 correlation, 0.5 detection).", "",
+       "chosen at random: the baseline a real explanation must beat. On average near 0 correlation and 0.5 "
+       "detection; one draw per neuron, so a single shuffled score can differ by about ±0.2 by chance.", "",
        "shuffled explanations", "shuffled line", "shuffled lines", "shuffled"),
 
     # --- sizes, numbers and files

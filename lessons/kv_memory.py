@@ -129,7 +129,8 @@ def attribution_view(q: Question) -> None:
     attr = kv_views.attribution(MODEL, text, position, target, contrast, measure)
     gloss.plain_markdown(kv_views.attribution_summary(attr, target_label, kv_views.token_labels(MODEL, [contrast])[0]
                                              if contrast is not None else None, position))
-    left, right = st.columns([2, 3])
+    # the chart, then the table at the page's width: the explanation column needs it
+    left, right = st.container(), st.container()
     with left:
         plot(attr.figure, f"Horizontal bars, one per neuron (L layer, n neuron): the top {len(attr.rows)} for "
                           f"{target_label!r} after position {position}, each bar its "

@@ -43,7 +43,9 @@ page_header(
     "Neuron dictionary",
     "Every FFN neuron of a trained model, with the corpus contexts that make it fire hardest "
     "(its key, seen from the data) and the tokens its value vector promotes. The built-in corpus mixes "
-    "encyclopaedic definitions, quotations and dialogue, essays, arithmetic and some code; or upload your own.",
+    "encyclopaedic definitions, quotations and dialogue, essays, arithmetic and some code; or upload your own. "
+    "Each neuron also has an explanation in words for each sign of its coefficient, scored on held-out text: "
+    "its card says what the scores mean.",
     weights="trained",
 )
 MODEL, lm, PARAMS = require_model(PAGE, page_params)

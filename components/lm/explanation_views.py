@@ -25,16 +25,23 @@ from model.lm.neuron_dictionary import NeuronDictionary
 from serving import forward_pass
 
 WHAT_SCORES_MEAN = (
-    f"**How far to trust it.** The line was chosen on {ex.HOLD_OUT - 1} of every {ex.HOLD_OUT} documents of the "
-    "corpus and scored on the remaining one, which it never saw. *Correlation*: a simulator reads only the line "
-    "(what it names, with the typical coefficient listed under it for each) and predicts the coefficient at every "
-    "held-out token; 1 means its predictions rise and fall exactly with the neuron's coefficient, 0 that they "
-    "carry no linear information about it. *Detection*: how well the line tells the held-out tokens where the "
-    "neuron fires in its top tenth (bottom tenth for negative firing) from the rest, as balanced accuracy, as "
-    "EleutherAI's delphi scores it (Paulo et al. 2024, arXiv); 0.5 is a coin toss. Both are shown beside the same "
-    "neuron scored with a shuffled explanation (another neuron's of its layer), which a real one must beat. "
-    "OpenAI scores its explanations by correlation too (Bills et al. 2023, OpenAI), with a language model as the "
-    "simulator.")
+    f"**How far to trust it.** The line was chosen on the training part of the corpus and scored on a held-out "
+    f"part it never saw: a seeded random 1 in {ex.HOLD_OUT} of the documents of each kind of text (the "
+    "arithmetic of both parts comes from the same templates, so it carries over more easily than the rest). "
+    "*Correlation*: a simulator reads only what the line names, with the typical coefficient listed under it for "
+    "each (the training average, pulled towards the neuron's overall average where a group is small), and "
+    "predicts the coefficient at every held-out token; 1 means its predictions rise and fall exactly with the "
+    "neuron's coefficient, 0 that they carry no linear information about it. Our labels: strong ≥ 0.8 (OpenAI's "
+    "threshold), fair ≥ 0.5, weak ≥ 0.3, poor below (our own cut-offs). *Detection*: how well the line tells the "
+    "held-out tokens in the neuron's top tenth (bottom tenth for m < 0) from the rest, as balanced accuracy, the "
+    "metric of the detection score of Paulo et al. (2024, arXiv; EleutherAI's delphi), adapted here: per token, "
+    "without a language model. 0.5 is a coin toss; below 0.5, the line matches the rest of the text more often "
+    "than the top tenth. A correct line can still score near 0.5: for a neuron that fires hard on a few rare "
+    "tokens, most of its top tenth is tokens where it barely fires. Both scores are shown beside the same neuron "
+    "scored with a shuffled explanation (another neuron's of its layer): on average near 0 and 0.5, but one "
+    "draw per neuron, so a single shuffled score can be ±0.2 by chance. What a line says it *writes* is read "
+    "from the neuron's value vector through the unembedding (the direct readout, which ignores later layers and "
+    "means little in early ones), not scored.")
 
 
 @st.cache_resource(show_spinner=False)
@@ -129,7 +136,7 @@ def lines(lm: LoadedModel, e: ex.Explanations | None, rows: list[tuple[int, int,
     v = vocab(lm)
     signs = [ew.sign_index(m) for _, _, m in rows]
     return {"explanation": [ew.line(e, s, layer, n, v) for (layer, n, _), s in zip(rows, signs)],
-            "held-out score": [float(e.corr[1 + s, layer, n]) for (layer, n, _), s in zip(rows, signs)]}
+            "held-out r (this line)": [float(e.corr[1 + s, layer, n]) for (layer, n, _), s in zip(rows, signs)]}
 
 
 def card(lm: LoadedModel, e: ex.Explanations, layer: int, neuron: int) -> None:
@@ -139,9 +146,11 @@ def card(lm: LoadedModel, e: ex.Explanations, layer: int, neuron: int) -> None:
     for s, label in enumerate(("When m > 0", "When m < 0")):
         sc = ew.scores(e, s, layer, neuron)
         st.markdown(f"**{label}:** {gloss.md_escape(ew.line(e, s, layer, neuron, v))}.")
-        gloss.plain_caption(f"The simulator's coefficient: {gloss.md_escape(ew.simulator_values(e, s, layer, neuron, v))}.")
-        gloss.caption(f"Held-out correlation {sc.corr:+.2f}: {ew.trust(sc.corr)} (a shuffled explanation scores "
-                      f"{sc.shuffled_corr:+.2f}); detection {sc.detection:.2f} (shuffled {sc.shuffled_detection:.2f}).")
+        gloss.plain_caption("What the simulator predicts from this line: "
+                            f"{gloss.md_escape(ew.simulator_values(e, s, layer, neuron, v))}.")
+        gloss.markdown(f"Held-out correlation {sc.corr:+.2f}: {ew.trust(sc.corr)} (a shuffled explanation scores "
+                       f"{sc.shuffled_corr:+.2f}); detection {sc.detection:.2f} (shuffled {sc.shuffled_detection:.2f})"
+                       + ("; no clear pattern: read this line as a guess." if sc.corr < 0.1 else "."))
     both = float(e.corr[0, layer, neuron])
     gloss.markdown(f"Both lines together predict its coefficient on held-out text with correlation "
                    f"**{both:+.2f}** ({ew.trust(both)}).")
@@ -151,11 +160,12 @@ def card(lm: LoadedModel, e: ex.Explanations, layer: int, neuron: int) -> None:
 
 def across_range(lm: LoadedModel, d: NeuronDictionary, e: ex.Explanations, layer: int, neuron: int) -> None:
     """Examples from the strongest 1% of its coefficients down to the lowest, PER_BAND per band."""
-    gloss.markdown(f"**Across its range**: {ex.PER_BAND} examples from each band of its coefficients, from the "
-                   f"strongest 1% down to the lowest, drawn from {len(e.sample_positions):,} sampled corpus tokens, "
-                   "so you see what it does on ordinary text too.")
+    gloss.markdown(f"**Across its range**: {ex.PER_BAND} examples from each band of its coefficients on "
+                   f"{len(e.sample_positions):,} sampled training tokens, from their strongest 1% down to their lowest, "
+                   "so you see what it does on ordinary text too. A neuron that fires on rare tokens may show none "
+                   "of them here: its top contexts above do.")
     for band, name in enumerate(ex.BAND_NAMES):
-        st.markdown(f"*{name}*")
+        st.markdown(f"*{name} of the sample*")
         for value, position in e.example(layer, neuron, band):
             st.markdown(context_line(lm, d, value, position), unsafe_allow_html=True)
 
@@ -164,7 +174,7 @@ def search_section(lm: LoadedModel, e: ex.Explanations, page: str, neuron_table)
     """Search every neuron's explanation by words; the matches, best held-out score first, as a
     table of neurons (`neuron_table(rows, cards, signs)`, the page's)."""
     gloss.header("Search by words")
-    label = "Words of an explanation ('months', 'plural', 'code indentation', 'capital')"
+    label = "Words of an explanation ('months', 'plural', 'code indentation', 'digits')"
     st.text_input(label, key=url_state.key(page, "words"), max_chars=60, help=gloss.help_in(label))
     query = url_state.value(page, "words")
     found = search(lm, e, query) if query.strip() else []
@@ -173,9 +183,10 @@ def search_section(lm: LoadedModel, e: ex.Explanations, page: str, neuron_table)
     elif not found:
         st.info(f"No neuron's explanation holds all of {query.strip()!r}. Try fewer or other words.")
     else:
-        gloss.caption(f"The {len(found)} best-scored neurons (held-out correlation) whose explanation holds every word; "
+        gloss.caption(f"The {len(found)} best-scored neurons whose explanation holds every word, in what makes it "
+                      "fire or in what it writes (the score is the held-out correlation of the line's first half); "
                       "'month' also finds 'months', and a kind of token is found by its name or related words.")
-        neuron_table({"fires": ["m > 0" if s == 0 else "m < 0" for s, _, _, _ in found]},
+        neuron_table({"sign": ["m > 0" if s == 0 else "m < 0" for s, _, _, _ in found]},
                      [(layer, n) for _, layer, n, _ in found], [1.0 if s == 0 else -1.0 for s, _, _, _ in found])
 
 
@@ -187,13 +198,18 @@ def trust_section(e: ex.Explanations) -> None:
     at_05, at_08 = ew.share_at_least(e, 0.5), ew.share_at_least(e, 0.8)
     shuffled = float(np.median(e.shuffled_corr[0].astype(np.float64)))
     per = ew.by_layer(e)
+    top = e.corr[0].astype(np.float64) >= 0.8
+    one_line = float((e.corr[1].astype(np.float64) >= 0.8).mean())
     gloss.markdown(
         f"Of all {n:,} neurons, **{at_05:.1%}** have explanations scoring at least 0.5 on held-out text and "
         f"**{at_08:.2%}** at least 0.8 (median {float(np.median(e.corr[0].astype(np.float64))):.2f}; shuffled "
-        f"explanations: median {shuffled:+.2f}). For comparison, OpenAI's GPT-4 explanations of GPT-2 XL's neurons "
-        f"reached 0.8 for about {ew.OPENAI_GPT2_XL_SHARE_08:.1%} of them (Bills et al. 2023, OpenAI), but that is another "
-        "model, another simulator and other text: their simulator read words, ours reads the listed tokens and "
-        "their typical coefficients.")
+        f"explanations: median {shuffled:+.2f}), counting both lines of a neuron together; its m > 0 line alone "
+        f"reaches 0.8 for {one_line:.2%}, and {int(top[0].sum())} of the {int(top.sum())} neurons at 0.8 are in "
+        f"layer 0. OpenAI reported more than 1,000 of GPT-2 XL's 307,200 neurons (over "
+        f"{ew.OPENAI_GPT2_XL_SHARE_08:.1%}) at 0.8 or more (Bills et al. 2023, OpenAI), but the numbers are not "
+        "comparable: their simulator (a language model) read only words and was scored on top-activating and random "
+        "excerpts; ours reads fitted typical values, is scored on every held-out token, and SmolLM2's neurons "
+        "fire with both signs.")
     plot(layer_figure(e), layer_caption(e))
     weak = [layer for layer, m in enumerate(per.median_corr) if m < 0.2]
     worst = int(per.median_corr.argmin())
@@ -207,10 +223,11 @@ def trust_section(e: ex.Explanations) -> None:
     gloss.markdown(
         f"**Detection is weak everywhere**: per layer, the median balanced accuracy is "
         f"{per.median_detection.min():.2f}–{per.median_detection.max():.2f} (shuffled: "
-        f"{float(np.median(e.shuffled_detection.astype(np.float64))):.2f}). A line names the few tokens (or kinds, "
-        "positions, kinds of text) that move a neuron's coefficient most, but most of the tokens in its top tenth "
-        "are ones it does not name: most neurons respond to more than a few tokens, as the examples across each "
-        "neuron's range show.")
+        f"{float(np.median(e.shuffled_detection.astype(np.float64))):.2f}). A line names the groups (tokens, kinds, "
+        "positions, kinds of text) that explain most of the variance of its coefficient, which favours frequent "
+        "tokens; and detection counts every token of a neuron's top tenth as a firing, so for a neuron that fires "
+        "hard on a few rare tokens (month names) most of that tenth is tokens where it barely fires, and even a "
+        "correct line scores near 0.5.")
 
 
 def ranges(layers: list[int]) -> str:

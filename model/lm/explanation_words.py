@@ -16,7 +16,8 @@ from model.lm import token_classes
 
 OPENAI_GPT2_XL_SHARE_08 = 0.003
 """Bills et al. 2023 ("Language models can explain neurons in language models", OpenAI): of GPT-2
-XL's 307,200 neurons, about 1,000 had explanations scoring at least 0.8, about 0.3%."""
+XL's 307,200 neurons, more than 1,000 had explanations scoring at least 0.8 (over 0.3%), by their
+correlation score on top-activating and random excerpts."""
 
 TRUST = ((0.8, "strong"), (0.5, "fair"), (0.3, "weak"), (-1.0, "poor"))
 
@@ -40,11 +41,6 @@ UNTELLING = {token_classes.NONE, token_classes.KINDS.index(next(k for k in token
 def quoted(text: str) -> str:
     """A token in a line of words: quoted, its leading space kept, line breaks and tabs shown."""
     return "'" + text.replace("\n", "\\n").replace("\t", "\\t") + "'"
-
-
-def and_list(items: list[str]) -> str:
-    """['a'] -> 'a'; ['a', 'b', 'c'] -> 'a, b and c'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def trust(corr: float) -> str:
@@ -81,26 +77,41 @@ def kind_examples(e: ex.Explanations, s: int, layer: int, neuron: int, vocab: Vo
     return distinct_ids(e.tokens[s, layer, neuron], vocab, 2)
 
 
+def verb(e: ex.Explanations, s: int, layer: int, neuron: int) -> str:
+    """'fires' (m > 0) or 'fires negatively' (m < 0) where every group it names has a typical
+    coefficient of that sign; otherwise what the groups really share: the coefficient is above (or
+    below) the neuron's own average there, which may not be above (below) zero."""
+    values = [float(v) for g, v in zip(e.groups[s, layer, neuron], e.values[s, layer, neuron]) if g >= 0]
+    if s == 0:
+        return "fires" if values and min(values) > 0 else "rises above its average"
+    return "fires negatively" if values and max(values) < 0 else "drops below its average"
+
+
+def or_list(items: list[str]) -> str:
+    """['a'] -> 'a'; ['a', 'b', 'c'] -> 'a, b or c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
 def fires(e: ex.Explanations, s: int, layer: int, neuron: int, vocab: Vocab) -> str:
     """What makes the neuron fire with sign SIGNS[s], e.g. "fires on ' Having', ' That'"."""
     family, groups = int(e.family[s, layer, neuron]), _groups(e, s, layer, neuron)
-    verb = "fires" if s == 0 else "fires negatively"
+    how = verb(e, s, layer, neuron)
     examples = [quoted(vocab.texts[i]) for i in kind_examples(e, s, layer, neuron, vocab)]
     if not groups:
-        return f"{verb}: no token, kind or position we name explains it"
+        return f"{how}: no token, kind or position we name explains it"
     if family == ex.TOKEN:
-        return f"{verb} on " + ", ".join(distinct_tokens(groups, vocab, ex.MAX_GROUPS))
+        return f"{how} on " + ", ".join(distinct_tokens(groups, vocab, ex.MAX_GROUPS))
     if family == ex.PREVIOUS_TOKEN:
-        return f"{verb} on the token after " + ", ".join(distinct_tokens(groups, vocab, ex.MAX_GROUPS))
+        return f"{how} on the token after " + ", ".join(distinct_tokens(groups, vocab, ex.MAX_GROUPS))
     if family in (ex.KIND, ex.PREVIOUS_KIND):
         names = " or ".join(token_classes.KINDS[g].name for g in groups)
         where = "on " if family == ex.KIND else "on the token after "
-        return f"{verb} {where}{names}" + (f" ({', '.join(examples)})" if examples else "")
+        return f"{how} {where}{names}" + (f" ({', '.join(examples)})" if examples else "")
     if family == ex.POSITION:
         spans = [ex.bucket_label(g).split(" ", 1)[1] for g in sorted(groups)]
         many = len(spans) > 1 or not spans[0].isdigit()
-        return f"{verb} at position{'s' if many else ''} {and_list(spans)} of a text"
-    return f"{verb} in " + " and ".join(str(e.sources[g]) for g in groups) + " text"
+        return f"{how} at position{'s' if many else ''} {or_list(spans)} of its input window"
+    return f"{how} in text of the kind " + or_list([f"'{e.sources[g]}'" for g in groups])
 
 
 def shown_writes(e: ex.Explanations, s: int, layer: int, neuron: int, vocab: Vocab) -> tuple[int, list[int]]:

@@ -11,8 +11,8 @@ Gurnee et al. 2024's token-set explanations scored by variance explained):
 - the **groups** of that family (at most MAX_GROUPS) on which the neuron's mean coefficient
   deviates most on that sign, each with its typical coefficient there.
 
-The explanation is chosen on the training documents only. It is scored on held-out documents
-(every HOLD_OUT-th document of the corpus, never seen while explaining):
+The explanation is chosen on the training documents only. It is scored on held-out documents (a
+seeded random 1/HOLD_OUT of each kind of text, never seen while explaining):
 
 - **correlation**: a simulator reads the explanation alone (its groups and the typical
   coefficient it lists for each) and predicts m at every held-out token: the listed value where
@@ -46,8 +46,8 @@ from model.lm import readout, token_classes
 from model.lm.neuron_dictionary import WINDOW, NeuronDictionary
 from model.util.atomic_file import write_atomically
 
-BUILD_VERSION = 1
-HOLD_OUT = 5  # every 5th document is held out: 20% of the corpus, spread over every kind of text
+BUILD_VERSION = 2  # 2: token ids in `groups`, the rare group never named, a split stratified by kind of text
+HOLD_OUT = 5  # a fifth of each kind of text's documents is held out
 MAX_GROUPS = 5  # at most this many tokens (or kinds, ...) in one explanation
 MIN_COUNT = 3  # a token seen fewer times in the training documents cannot be named
 MAX_TOKEN_GROUPS = 8192  # the most frequent tokens get their own group (a (groups, neurons) sum each)
@@ -82,7 +82,8 @@ def bucket_label(bucket: int) -> str:
 class Explanations:
     """Arrays indexed [sign, layer, neuron, ...], sign 0 for m > 0 and 1 for m < 0."""
     family: np.ndarray  # (2, L, F) uint8: which feature family explains it
-    groups: np.ndarray  # (2, L, F, MAX_GROUPS) int32: the family's groups (token ids, kinds, ...); -1 unused
+    groups: np.ndarray  # (2, L, F, MAX_GROUPS) int32: what it names: token ids, kinds (token_classes), position
+    #                      buckets or kinds of text (`sources`), as its family says; -1 unused
     values: np.ndarray  # (2, L, F, MAX_GROUPS) float32: the typical coefficient on each group (as the simulator reads it)
     base: np.ndarray  # (2, L, F) float32: the typical coefficient elsewhere
     train_corr: np.ndarray  # (2, L, F) float16: the simulator's correlation on the training documents
@@ -121,10 +122,16 @@ class Explanations:
 
 # ---------------------------------------------------------------- the corpus split and its features
 
-def split_documents(d: NeuronDictionary) -> np.ndarray:
-    """(D,) bool: the held-out documents, every HOLD_OUT-th one (documents come grouped by source,
-    so each kind of text is held out in proportion)."""
-    return np.arange(len(d.doc_starts)) % HOLD_OUT == HOLD_OUT - 1
+def split_documents(d: NeuronDictionary, seed: int = 0) -> np.ndarray:
+    """(D,) bool: the held-out documents, a seeded random 1/HOLD_OUT of each kind of text (the corpus
+    interleaves its sources, so every HOLD_OUT-th document would be one kind only)."""
+    rng = np.random.default_rng(seed)
+    kinds = d.doc_sources if len(d.doc_sources) else np.zeros(len(d.doc_starts), dtype=np.int16)
+    held = np.zeros(len(d.doc_starts), dtype=bool)
+    for kind in np.unique(kinds):
+        docs = np.flatnonzero(kinds == kind)
+        held[rng.choice(docs, size=int(round(len(docs) / HOLD_OUT)), replace=False)] = True
+    return held
 
 
 def split_windows(d: NeuronDictionary, docs: np.ndarray) -> list[np.ndarray]:
@@ -159,7 +166,7 @@ class Features:
     @property
     def sizes(self) -> tuple[int, ...]:
         """Groups per family: tokens (+ rare, + window start for the previous token), kinds (+ none, + start)."""
-        n_tok, n_kind = int(self.token_group.max()) + 2, len(token_classes.KINDS) + 1
+        n_tok, n_kind = int(self.token_group.max()) + 1, len(token_classes.KINDS) + 1  # the last: rare, none
         return n_tok, n_tok + 1, n_kind, n_kind + 1, len(POSITION_EDGES) + 1, self.n_sources
 
     def of(self, ids: np.ndarray, positions: np.ndarray) -> list[np.ndarray]:
@@ -180,11 +187,22 @@ class Features:
             return group < n_kind - 1
         return True
 
-    def group_tokens(self, family: int, group: int) -> np.ndarray:
-        """The token ids of a token group, or of a kind."""
-        if family in (TOKEN, PREVIOUS_TOKEN):
-            return np.flatnonzero(self.token_group == group)
-        return np.flatnonzero(self.kinds == group)
+    @property
+    def group_token(self) -> np.ndarray:
+        """(frequent tokens,) the token id of each token group."""
+        n = self.sizes[TOKEN] - 1
+        out = np.empty(n, dtype=np.int64)
+        frequent = np.flatnonzero(self.token_group < n)
+        out[self.token_group[frequent]] = frequent
+        return out
+
+    def public(self, choice: "Choice") -> np.ndarray:
+        """The groups of explanations as a reader names them: token ids for the token families
+        (inside the build, a token's group is its rank by frequency), the same index otherwise."""
+        out = choice.groups.copy()
+        tokens = np.isin(choice.family, (TOKEN, PREVIOUS_TOKEN))[:, None] & (out >= 0)
+        out[tokens] = self.group_token[out[tokens]]
+        return out
 
 
 def features(d: NeuronDictionary, train_positions: np.ndarray, token_texts: list[str]) -> Features:
@@ -347,9 +365,7 @@ def strongest_tokens(stats: TrainStats, feats: Features, choice: Choice, sign: i
     n_neurons = len(choice.family)
     out = np.full((n_neurons, k), -1, dtype=np.int64)
     n_tok = feats.sizes[TOKEN] - 1  # the frequent tokens' groups (the last one is "rare")
-    group_token = np.empty(n_tok, dtype=np.int64)
-    frequent = np.flatnonzero(feats.token_group < n_tok)
-    group_token[feats.token_group[frequent]] = frequent
+    group_token = feats.group_token
     token_kind = torch.from_numpy(feats.kinds[group_token])
     for start in range(0, n_neurons, block):
         cols = np.arange(start, min(start + block, n_neurons))
@@ -585,7 +601,7 @@ def build(model: Transformer, d: NeuronDictionary, token_texts: list[str],
     shape = lambda a, *lead: np.asarray(a).reshape(*lead, L, F)  # noqa: E731
     return Explanations(
         family=shape([c.family for c in choices], 2).astype(np.uint8),
-        groups=np.stack([c.groups for c in choices]).reshape(2, L, F, MAX_GROUPS).astype(np.int32),
+        groups=np.stack([feats.public(c) for c in choices]).reshape(2, L, F, MAX_GROUPS).astype(np.int32),
         values=np.stack([c.values for c in choices]).reshape(2, L, F, MAX_GROUPS).astype(np.float32),
         base=shape([c.base for c in choices], 2).astype(np.float32),
         train_corr=shape([c.train_corr for c in choices], 2).astype(np.float16),

@@ -65,8 +65,14 @@ def simulate(e: ex.Explanations, groups: list[np.ndarray], s: int, flat: int, F:
 
 
 def all_groups(feats: ex.Features, d, windows) -> list[np.ndarray]:
+    """Each family's group of every position; for the two token families, as a reader names them: the
+    token's id, and the previous token's (none at a window's start)."""
     per = [feats.of(d.ids[w], w) for w in windows]
-    return [np.concatenate([p[f] for p in per]) for f in range(6)]
+    out = [np.concatenate([p[f] for p in per]) for f in range(6)]
+    ids = [d.ids[w].astype(np.int64) for w in windows]
+    out[ex.TOKEN] = np.concatenate(ids)
+    out[ex.PREVIOUS_TOKEN] = np.concatenate([np.concatenate([[-2], i[:-1]]) for i in ids])
+    return out
 
 
 def test_the_scores_are_what_a_plain_simulator_gets_on_held_out_text(setup):
@@ -104,6 +110,27 @@ def test_the_scores_are_what_a_plain_simulator_gets_on_held_out_text(setup):
         shuffled = simulate(e, g, 0, other, F)[0] + simulate(e, g, 1, other, F)[0]
         want = np.corrcoef(shuffled, m[:, flat])[0, 1] if shuffled.std() > 0 else 0.0
         assert e.shuffled_corr[0, layer, neuron] == pytest.approx(want, abs=2e-3)
+
+
+def test_every_kind_of_text_is_held_out_in_proportion(setup):
+    _, d, _, _ = setup
+    held = ex.split_documents(d)
+    for kind in np.unique(d.doc_sources):
+        docs = d.doc_sources == kind
+        assert held[docs].sum() == round(docs.sum() / ex.HOLD_OUT), d.sources[kind]
+    shipped = build_dictionary.load_builtin(gguf_loader.load().source)
+    whole = ex.split_documents(shipped)
+    shares = [whole[shipped.doc_sources == k].mean() for k in range(len(shipped.sources))]
+    assert all(0.15 < share < 0.25 for share in shares), dict(zip(shipped.sources, shares))
+
+
+def test_only_frequent_tokens_are_named(setup):
+    _, d, texts, e = setup
+    counts = np.bincount(d.ids[np.concatenate(ex.split_windows(d, ~ex.split_documents(d)))], minlength=len(texts))
+    named = e.groups[np.isin(e.family, (ex.TOKEN, ex.PREVIOUS_TOKEN))]
+    assert (named >= 0).any() and (counts[named[named >= 0]] >= ex.MIN_COUNT).all()
+    assert ((e.tokens == -1) | ((e.tokens >= 0) & (e.tokens < len(texts)))).all()
+    assert (counts[e.tokens[e.tokens >= 0]] >= ex.MIN_COUNT).all()
 
 
 def test_held_out_documents_never_shape_an_explanation(setup):
@@ -212,14 +239,22 @@ def test_a_line_names_each_family_plainly(setup):
     fake = dataclasses.replace(e, family=e.family.copy(), groups=e.groups.copy(), values=e.values.copy(),
                                base=e.base.copy())
     fake.family[0, 0, 0], fake.groups[0, 0, 0] = ex.KIND, [tc.kind_of(" March"), -1, -1, -1, -1]
+    fake.values[0, 0, 0, 0] = 2.0
     assert ew.fires(fake, 0, 0, 0, vocab).startswith("fires on month names")
     fake.family[1, 0, 0], fake.groups[1, 0, 0] = ex.POSITION, [0, 1, -1, -1, -1]
-    assert ew.fires(fake, 1, 0, 0, vocab) == "fires negatively at positions 0 and 1 of a text"
+    fake.values[1, 0, 0, :2] = -1.0
+    assert ew.fires(fake, 1, 0, 0, vocab) == "fires negatively at positions 0 or 1 of its input window"
     fake.groups[1, 0, 0] = [5, -1, -1, -1, -1]
-    assert ew.fires(fake, 1, 0, 0, vocab) == "fires negatively at positions 16–31 of a text"
+    assert ew.fires(fake, 1, 0, 0, vocab) == "fires negatively at positions 16–31 of its input window"
     fake.groups[1, 0, 0] = [0, -1, -1, -1, -1]
-    assert ew.fires(fake, 1, 0, 0, vocab) == "fires negatively at position 0 of a text"
+    fake.values[1, 0, 0, 0] = 0.2  # below the neuron's average, but not below zero: said so
+    assert ew.fires(fake, 1, 0, 0, vocab) == "drops below its average at position 0 of its input window"
+    fake.family[1, 0, 0], fake.groups[1, 0, 0] = ex.SOURCE, [0, 1, -1, -1, -1]
+    fake.values[1, 0, 0, :2] = -1.0
+    assert ew.fires(fake, 1, 0, 0, vocab) == (f"fires negatively in text of the kind '{e.sources[0]}' or "
+                                              f"'{e.sources[1]}'")
     fake.family[0, 0, 1], fake.groups[0, 0, 1] = ex.PREVIOUS_TOKEN, [vocab.texts.index(" the"), -1, -1, -1, -1]
+    fake.values[0, 0, 1, 0] = 1.5
     assert ew.fires(fake, 0, 0, 1, vocab) == "fires on the token after ' the'"
     fake.values[0, 0, 1, 0], fake.base[0, 0, 1] = 1.5, -0.25
     assert ew.simulator_values(fake, 0, 0, 1, vocab) == "after ' the' +1.50; elsewhere -0.25"
@@ -256,7 +291,7 @@ def test_the_shipped_explanations_cover_every_neuron_of_this_corpus(shipped):
 def test_the_words_quoted_in_the_glossary_match_the_split():
     from content.glossary import TERMS
     held = next(t for t in TERMS if t.name == "held-out")
-    assert ex.HOLD_OUT == 5 and "one document in five" in held.definition
+    assert ex.HOLD_OUT == 5 and "a seeded random fifth of the documents of each kind of text" in held.definition
 
 
 def test_the_card_shows_both_lines_with_their_scores(shipped):
@@ -267,14 +302,14 @@ def test_the_card_shows_both_lines_with_their_scores(shipped):
     captions = " ".join(c.value for c in at.caption)
     for s in range(2):
         assert gloss.md_escape(ew.line(e, s, 20, 0, vocab)) in shown
-        assert f"Held-out correlation {float(e.corr[1 + s, 20, 0]):+.2f}" in captions
+        assert f"Held-out correlation {float(e.corr[1 + s, 20, 0]):+.2f}" in shown
         assert gloss.md_escape(ew.simulator_values(e, s, 20, 0, vocab)) in captions
     for band in ex.BAND_NAMES:
-        assert f"*{band}*" in shown
+        assert f"*{band} of the sample*" in shown
     found = [t for t in tables(at) if "explanation" in t]
-    search = next(t for t in found if "fires" in t)
+    search = next(t for t in found if "sign" in t)
     assert search["explanation"] and all("month" in line.lower() for line in search["explanation"])
-    scores = [float(v) for v in search["held-out score"]]
+    scores = [float(v) for v in search["held-out r (this line)"]]
     assert scores == sorted(scores, reverse=True)
     assert any("How well each layer" in json.dumps(f) for f in plotly_figures(at))
 
