@@ -51,20 +51,25 @@ class BuildJob:
         seconds = (time.monotonic() - self.started) / self.done * (self.total - self.done)
         return f"about {seconds / 60:.0f} min left" if seconds >= 90 else f"about {seconds:.0f} s left"
 
+    def progress(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+
+    def failed(self, err: Exception) -> None:
+        """Shown on the page; the next visit starts the build again."""
+        self.error = f"{type(err).__name__}: {err}"
+        with self._lock:
+            self._thread = None
+
     def _run(self, lm: LoadedModel) -> None:
-        def progress(done: int, total: int) -> None:
-            self.done, self.total = done, total
         def publish(d: nd.NeuronDictionary) -> None:
             self.partial = d
 
         try:
-            self.result = build_dictionary.build_builtin(lm, progress=progress, lock=forward_pass(), partial=publish,
-                                                         partial_first=self.partial_first,
+            self.result = build_dictionary.build_builtin(lm, progress=self.progress, lock=forward_pass(),
+                                                         partial=publish, partial_first=self.partial_first,
                                                          partial_every=self.partial_every)
-        except Exception as err:  # shown on the page; a later visit retries
-            self.error = f"{type(err).__name__}: {err}"
-            with self._lock:
-                self._thread = None
+        except Exception as err:
+            self.failed(err)
 
 
 @st.cache_resource(show_spinner=False)

@@ -82,15 +82,11 @@ class ExplainJob(dictionary_views.BuildJob):
         self.start(lm)
 
     def _run(self, lm: LoadedModel) -> None:
-        def progress(done: int, total: int) -> None:
-            self.done, self.total = done, total
-
         try:
-            self.result = build_explanations.build_builtin(lm, self.dictionary, progress=progress, lock=forward_pass())
-        except Exception as err:  # shown on the page; a later visit retries
-            self.error = f"{type(err).__name__}: {err}"
-            with self._lock:
-                self._thread = None
+            self.result = build_explanations.build_builtin(lm, self.dictionary, progress=self.progress,
+                                                           lock=forward_pass())
+        except Exception as err:
+            self.failed(err)
 
 
 @st.cache_resource(show_spinner=False)

@@ -3,7 +3,8 @@
 For each FFN neuron and each sign of its coefficient m, an explanation of what makes it fire,
 chosen without a language model from what the corpus says (OpenAI's explain–simulate–score,
 Bills et al. 2023, uses GPT-4 for the first two steps; here both are look-ups, in the spirit of
-Gurnee et al. 2024's token-set explanations scored by variance explained):
+Gurnee et al. 2024's token-set explanations scored by variance explained, in "Universal Neurons in GPT2
+Language Models"):
 
 - a **family** of features that split every corpus position into groups: the token itself, the
   token before it, the token's kind (model/lm/token_classes.py: "month names"), the kind of the
