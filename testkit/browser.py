@@ -20,11 +20,19 @@ def chromium_path() -> str:
     return path
 
 
+# Every chart the page holds is drawn (plotly draws an element's figure, and each new one, as React
+# commits it), and the browser has rendered two frames since: what the last deltas changed is shown.
+_CHARTS_DRAWN_JS = ("() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+                    ".every(chart => chart.querySelector('.js-plotly-plot .main-svg'))")
+_TWO_FRAMES_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
 def wait_until_idle(page, timeout_ms: int = 60_000, charts: bool = False) -> None:
     """The script has finished: the page has content (and charts, if asked) and the app says
     its script is not running. Waiting for content first avoids catching the instant before
     the first script run starts. The app root's data-test-script-state is the signal: the
-    'running' status widget disappears for seconds in the middle of a long run."""
+    'running' status widget disappears for seconds in the middle of a long run. Then every
+    chart on the page is drawn and two frames have been rendered (this waited a fixed 0.5 s)."""
     page.wait_for_selector("[data-testid=stMain] h1", timeout=timeout_ms)
     if charts:
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=timeout_ms)
@@ -33,7 +41,9 @@ def wait_until_idle(page, timeout_ms: int = 60_000, charts: bool = False) -> Non
         " && !document.querySelector('[data-testid=stStatusWidget]')"
         " && !document.querySelector('[data-testid=stSkeleton]')",
         timeout=timeout_ms)
-    page.wait_for_timeout(500)  # let plotly finish drawing after the last delta
+    page.evaluate(_TWO_FRAMES_JS)  # React commits what the last deltas brought
+    page.wait_for_function(_CHARTS_DRAWN_JS, timeout=timeout_ms)
+    page.evaluate(_TWO_FRAMES_JS)
 
 
 def open_page(page, url: str, charts: bool = False) -> None:
