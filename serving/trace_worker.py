@@ -157,7 +157,7 @@ def _serve(path: str, conn) -> None:
 
     torch.set_num_threads(1)  # one core for passes; the server's page scripts hold the other
     try:
-        lm = gguf_loader.load(Path(path))
+        lm = gguf_loader.load(Path(path), tokenizer=False)  # it gets token ids, never text
     except Exception as err:  # ModelUnavailable and anything else: told to the server, which falls back
         conn.send(("error", f"{type(err).__name__}: {err}"))
         return

@@ -64,7 +64,7 @@ class ModelUnavailable(RuntimeError):
 @dataclass
 class LoadedModel:
     model: Transformer
-    tokenizer: Tokenizer
+    tokenizer: Tokenizer | None  # None when loaded without it (a trace worker only runs passes)
     source: Path
     from_cache: bool
     seconds: float  # until the model was ready to use
@@ -430,9 +430,12 @@ def _assemble(cfg: ModelConfig, state: dict[str, torch.Tensor], path: Path | Non
     return model.eval().requires_grad_(False)
 
 
-def load(path: Path | None = None, use_cache: bool = True, progress: Progress | None = None) -> LoadedModel:
+def load(path: Path | None = None, use_cache: bool = True, progress: Progress | None = None,
+         tokenizer: bool = True) -> LoadedModel:
     """Load the model and tokenizer, from our disk cache when it is there (`progress` hears how a
-    first load from the GGUF file goes)."""
+    first load from the GGUF file goes). `tokenizer=False` leaves a cached model's tokenizer unbuilt:
+    a 262,144-token vocabulary's takes most of a cache load's time (seconds on a busy machine) and
+    briefly 300 MB, which a process that only runs passes (serving/trace_worker.py) never needs."""
     start = time.perf_counter()
     hint = FILE_HINT if path else f"Reinstall it: {INSTALL_HINT}"
     path = path or find_gguf()
@@ -441,7 +444,7 @@ def load(path: Path | None = None, use_cache: bool = True, progress: Progress | 
         try:
             blob = torch.load(cached, mmap=True, weights_only=True)
             model = _assemble(ModelConfig(**blob["config"]), blob["state"])
-            tok = Tokenizer.from_str(blob["tokenizer"])
+            tok = Tokenizer.from_str(blob["tokenizer"]) if tokenizer else None
             return LoadedModel(model, tok, path, True, time.perf_counter() - start)
         except Exception:  # a stale or half-written cache: rebuild it from the GGUF below
             cached.unlink(missing_ok=True)

@@ -96,3 +96,13 @@ def test_gemma3_is_assembled_under_a_name_of_its_own_and_renamed_when_whole(tmp_
     path = gemma3_package.gguf_path()  # the package's own assemble(), its sha256 checked
     assert path == tmp_path / package.MODEL_NAME and [p.name for p in tmp_path.iterdir()] == [package.MODEL_NAME]
     assert gguf_loader.why_not(path) is None
+
+
+def test_a_cache_load_for_passes_only_skips_the_tokenizer(files, tmp_path, monkeypatch):
+    monkeypatch.setenv("FFNLAB_CACHE", str(tmp_path))
+    first = gguf_loader.load(files[1])
+    first.wait_for_cache()
+    passes_only = gguf_loader.load(files[1], tokenizer=False)  # as a trace worker loads its model
+    assert passes_only.from_cache and passes_only.tokenizer is None and first.tokenizer is not None
+    ours, theirs = first.model.state_dict(), passes_only.model.state_dict()
+    assert ours.keys() == theirs.keys() and all(np.array_equal(ours[k], theirs[k]) for k in ours)
