@@ -26,7 +26,7 @@ class BuildJob:
     the dictionary of the corpus covered so far: first after `partial_first` seconds, then
     renewed every `partial_every` seconds."""
 
-    partial_first, partial_every = 10.0, 60.0
+    partial_first, partial_every = nd.PARTIAL_FIRST, nd.PARTIAL_EVERY
 
     def __init__(self) -> None:
         self.done, self.total = 0, 1

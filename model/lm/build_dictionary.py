@@ -3,7 +3,7 @@
 well under a second; interrupted, it resumes where it was. How long it takes on this machine's two
 cores is in docs/performance.md ("The neuron dictionary's build").
 
-Run: python -m model.lm.build_dictionary  [--model KEY_OR_GGUF] [--out PATH] [--batch N]
+Run: python -m model.lm.build_dictionary  [--model KEY_OR_GGUF] [--out PATH] [--batch N] [--workers N]
 (--model: a key of the model picker, e.g. gemma3-270m, or a GGUF file; the bundled SmolLM2 by default.)
 Needs Debian's wordnet-base, fortunes and jargon-text (the corpus's sources); the app
 itself never reads them, only the file this writes.
@@ -11,6 +11,7 @@ itself never reads them, only the file this writes.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -49,18 +50,27 @@ def load_builtin(model_source: Path) -> nd.NeuronDictionary | None:
 
 def build_builtin(lm: gguf_loader.LoadedModel, out: Path | None = None, progress=None,
                   lock: ContextManager | None = None, partial: Callable[[nd.NeuronDictionary], None] | None = None,
-                  partial_first: float = 10.0, partial_every: float = 60.0, batch: int = 1) -> nd.NeuronDictionary:
+                  partial_first: float = nd.PARTIAL_FIRST, partial_every: float = nd.PARTIAL_EVERY, batch: int = 1,
+                  workers: int | None = None) -> nd.NeuronDictionary:
     """Run the model over the reading corpus and save the result; resumes an interrupted build.
-    `partial` hears the dictionary of the corpus covered so far while it runs (see nd.build)."""
+    `partial` hears the dictionary of the corpus covered so far while it runs (see nd.build);
+    `workers` passes run at once (default: one per core the process's torch threads leave)."""
     docs = corpus.reading_corpus()
     out = out or rebuilt_path(lm.source)
     checkpoint = gguf_loader.cache_dir() / f"{out.stem}.checkpoint.npz"
     d = nd.build(lm.model, lm.tokenizer, [doc.text for doc in docs], progress, lock, checkpoint=checkpoint,
                  sources=[doc.source for doc in docs], model_source=lm.source, partial=partial,
-                 partial_first=partial_first, partial_every=partial_every, batch=batch)
+                 partial_first=partial_first, partial_every=partial_every, batch=batch,
+                 workers=workers or default_workers())
     d.save(out)
     checkpoint.unlink(missing_ok=True)
     return d
+
+
+def default_workers() -> int:
+    """Passes at once: one per core that the process's torch threads leave (two on two cores with a
+    server's one torch thread)."""
+    return max(1, (os.cpu_count() or 1) // torch.get_num_threads())
 
 
 def progress_bar(label: str) -> Callable[[int, int], None]:
@@ -95,21 +105,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="a model key (e.g. gemma3-270m) or a .gguf file (default: the bundled model)")
     parser.add_argument("--out", type=Path, help="where to write it (default: the shipped file)")
     parser.add_argument("--batch", type=int, default=1, help="windows per forward pass (default 1)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="forward passes at once, each on one torch thread (default: one per core)")
     args = parser.parse_args(argv)
-    if args.batch < 1:
-        parser.error("--batch must be at least 1")
+    if args.batch < 1 or args.workers < 1:
+        parser.error("--batch and --workers must be at least 1")
+    # passes side by side, one torch thread each: two torch threads in one pass wait for each other
+    # at every matrix product, and stall whenever anything else holds a core (docs/performance.md)
+    torch.set_num_threads(1)
     start = time.perf_counter()
     try:
         lm = load_model(args.model)
         out = args.out or shipped_path(lm.source)
-        d = build_builtin(lm, out, progress_bar("dictionary"), batch=args.batch)
+        d = build_builtin(lm, out, progress_bar("dictionary"), batch=args.batch, workers=args.workers)
     except (FileNotFoundError, gguf_loader.ModelUnavailable) as err:
         print(f"build_dictionary: {err}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - start
     print(f"build_dictionary: {d.n_tokens:,} tokens from {len(d.doc_starts):,} documents "
           f"({', '.join(d.sources)}) in {seconds / 60:.1f} min ({d.n_tokens / seconds:,.0f} tokens/s, "
-          f"{torch.get_num_threads()} torch threads) -> {out} ({out.stat().st_size / 2**20:.1f} MiB)")
+          f"{args.workers} passes at once) -> {out} ({out.stat().st_size / 2**20:.1f} MiB)")
     return 0
 
 

@@ -36,7 +36,11 @@ def test_the_lean_pass_reads_as_the_full_trace(tiny):
     assert [s for s, _ in alone] == [s for s, _ in traced]
     for (_, m), (_, want) in zip(alone, traced):
         assert torch.equal(m, want)  # one window a pass: the trace's own numbers
-    batched = list(nd.coefficient_windows(tiny.model, chunks, batch=3))
+    in_threads = list(nd.coefficient_windows(tiny.model, chunks, workers=2))
+    assert [s for s, _ in in_threads] == [s for s, _ in traced]
+    assert all(torch.equal(m, want) for (_, m), (_, want) in zip(in_threads, traced))
+    batched = list(nd.coefficient_windows(tiny.model, chunks, batch=3, workers=3))
+    assert [s for s, _ in batched] == [s for s, _ in traced]
     for (start, m), (_, want) in zip(batched, traced):
         assert m.shape == want.shape
         torch.testing.assert_close(m, want, atol=2e-4, rtol=1e-4)
@@ -80,7 +84,7 @@ def test_a_build_publishes_partial_dictionaries_of_the_corpus_so_far(tiny):
     are the true extremes over them, its histograms count them, and it says how far it got."""
     seen = []
     full = nd.build(tiny.model, tiny.tokenizer, DOCS, partial=seen.append, partial_first=0.0, partial_every=0.0,
-                    sources=["a", "b", "b", "a", "c"])
+                    sources=["a", "b", "b", "a", "c"], workers=2)
     chunks = chunks_of(tiny)
     assert not full.partial and full.corpus_tokens == 0 and full.n_tokens == sum(len(ids) for _, ids in chunks)
     assert [d.n_tokens for d in seen] == [start for start, _ in chunks[1:]]  # after every window but the last
@@ -95,3 +99,17 @@ def test_a_build_publishes_partial_dictionaries_of_the_corpus_so_far(tiny):
         assert len(d.doc_sources) == len(d.doc_starts) and d.doc_starts[-1] < d.n_tokens
         assert d.source_of(d.n_tokens - 1) == full.source_of(d.n_tokens - 1)
     assert seen[0].fingerprint != seen[1].fingerprint  # views cached per dictionary see each anew
+
+
+def test_the_command_finds_a_model_by_file_or_key_and_refuses_an_unknown_one(tmp_path, capsys):
+    """`python -m model.lm.build_dictionary --model ...`: a GGUF file or a picker's key; anything else
+    stops with the keys it knows, before any work (the build itself is the BuildJob's, tested above)."""
+    from model.lm import build_dictionary
+
+    tiny = write_llama(tmp_path / "Tiny.gguf")
+    assert build_dictionary.load_model(str(tiny)).source == tiny
+    assert build_dictionary.load_model("smollm2-135m").source.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert build_dictionary.main(["--model", "no-such-model", "--out", str(tmp_path / "d.npz")]) == 1
+    err = capsys.readouterr().err
+    assert "no model 'no-such-model'" in err and "smollm2-135m" in err and "Traceback" not in err
+    assert not (tmp_path / "d.npz").exists()
