@@ -12,7 +12,7 @@ import platform
 import psutil
 import torch
 
-from bench import anatomy, architectures, concurrency, insight, model_speed, page_reruns
+from bench import anatomy, architectures, concurrency, gemma3, insight, model_speed, page_reruns
 from loadtest import run as loadtest
 from testkit import ARTIFACTS
 
@@ -31,6 +31,8 @@ def main() -> dict:
     report = {"machine": m, "pages": page_reruns.main()}
     print()
     report["model"] = model_speed.main()
+    print()
+    report["gemma3"] = gemma3.main()
     print()
     report["insight"] = insight.main()
     print()
