@@ -125,44 +125,12 @@ def server_memory() -> dict:
         proc.wait(timeout=20)
 
 
-async def _stall(url: str, slides: int = 12) -> dict:
-    """Session A opens the "Two models" view (Gemma 3 270M loaded from our cache, its analyses) while
-    session B moves the layer slider over its own cached SmolLM2 analysis: B's reruns, timed."""
-    import asyncio
-
-    from loadtest.protocol_client import StreamlitSession
-
-    a, b = StreamlitSession(url), StreamlitSession(url)
-    await a.connect()
-    await b.connect()
-    try:
-        await b.open_page("kv_memory")  # SmolLM2 loaded, B's analysis cached
-        await b.set_slider("kv.layer", 3)
-        compare = asyncio.create_task(a.open_page("kv_memory", "view=compare"))  # A's first visit
-        await asyncio.sleep(0.1)
-        reruns = []
-        for layer in range(4, 4 + slides):
-            result = await b.set_slider("kv.layer", layer)
-            reruns.append({"ms": result.seconds * 1000, "during_load": not compare.done(), "errors": result.exceptions})
-        done = await compare
-        return {"compare_s": done.seconds, "reruns": reruns, "errors": done.exceptions}
-    finally:
-        await a.close()
-        await b.close()
-
-
 def loading_stall() -> dict:
-    """How long another session waits while one loads Gemma 3 270M beside SmolLM2 on a fresh server."""
-    import asyncio
+    """How long another session waits while one opens the "Two models" view on a fresh server (Gemma 3
+    270M loaded from our cache beside SmolLM2, and its analyses): bench.concurrency's measure."""
+    from bench.concurrency import slides_during
 
-    from testkit.server import start_streamlit
-
-    proc, url = start_streamlit()
-    try:
-        return asyncio.run(_stall(url))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    return slides_during(lambda a: a.open_page("kv_memory", "view=compare"), slides=12)  # A's first visit
 
 
 def main(memory: bool = True) -> dict:
@@ -192,9 +160,9 @@ def main(memory: bool = True) -> dict:
               f"{fw['trace_ms']:.0f} ms (target ≤ 400 ms) {ok['forward_ms']}; with all positions' logits "
               f"{fw['full_logits_ms']:.0f} ms (median of 7)")
     out["stall"] = stall = loading_stall()
-    during = [r["ms"] for r in stall["reruns"] if r["during_load"]]
+    during = [r["ms"] for r in stall["reruns"] if r["during"]]
     print(f"  Another session's slider reruns while one opens the 'Two models' view on a fresh server (Gemma 3 from "
-          f"our cache, {stall['compare_s']:.1f} s): {len(during)} of {len(stall['reruns'])} ran during it, the slowest "
+          f"our cache, {stall['seconds']:.1f} s): {len(during)} of {len(stall['reruns'])} ran during it, the slowest "
           f"{max(during, default=float('nan')):.0f} ms, the median {statistics.median(during) if during else float('nan'):.0f} ms")
     if memory:
         out["memory"] = server_memory()
