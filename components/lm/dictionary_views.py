@@ -54,6 +54,18 @@ class BuildJob:
     def progress(self, done: int, total: int) -> None:
         self.done, self.total = done, total
 
+    def show_progress(self, what: str, poll_seconds: float, newer=lambda: False) -> None:
+        """A progress bar that refreshes itself every `poll_seconds` and reruns the page once the
+        build ends, fails or `newer()` says it has something new to show."""
+        @st.fragment(run_every=poll_seconds)
+        def progress() -> None:
+            if self.result is not None or self.error or newer():
+                st.rerun()
+            st.progress(self.done / self.total, text=f"{what} (none ships for this model file; once per machine): "
+                        f"{self.done:,} / {self.total:,} tokens, {self.time_left()}")
+
+        progress()
+
     def failed(self, err: Exception) -> None:
         """Shown on the page; the next visit starts the build again."""
         self.error = f"{type(err).__name__}: {err}"
@@ -113,16 +125,8 @@ def builtin_dictionary(lm: LoadedModel, poll_seconds: float = 1.0, partial: bool
         st.error(f"Building the neuron dictionary failed ({job.error}). Reload the page to retry.")
         return None
     shown = job.partial if partial else None
-
-    @st.fragment(run_every=poll_seconds)
-    def progress() -> None:
-        if job.result is not None or job.error or (partial and job.partial is not shown):
-            st.rerun()
-        st.progress(job.done / job.total, text=f"Building the neuron dictionary from the built-in corpus "
-                    f"(none ships for this model file; once per machine): "
-                    f"{job.done:,} / {job.total:,} tokens, {job.time_left()}")
-
-    progress()
+    job.show_progress("Building the neuron dictionary from the built-in corpus", poll_seconds,
+                      newer=lambda: partial and job.partial is not shown)
     return shown
 
 

@@ -107,15 +107,7 @@ def built_or_building(lm: LoadedModel, d: NeuronDictionary, poll_seconds: float 
             st.error(f"Explaining the neurons failed ({job.error}). Reload the page to retry.")
         return job.result
 
-    @st.fragment(run_every=poll_seconds)
-    def progress() -> None:
-        if job.result is not None or job.error:
-            st.rerun()
-        st.progress(job.done / job.total, text=f"Explaining every neuron in words and scoring the explanations "
-                    f"(none ship for this model file; once per machine): {job.done:,} / {job.total:,} tokens, "
-                    f"{job.time_left()}")
-
-    progress()
+    job.show_progress("Explaining every neuron in words and scoring the explanations", poll_seconds)
     return None
 
 

@@ -113,18 +113,26 @@ def main(argv: list[str] | None = None) -> int:
     # passes side by side, one torch thread each: two torch threads in one pass wait for each other
     # at every matrix product, and stall whenever anything else holds a core (docs/performance.md)
     torch.set_num_threads(1)
-    start = time.perf_counter()
-    try:
+    def build(start: float) -> str:
         lm = load_model(args.model)
         out = args.out or shipped_path(lm.source)
         d = build_builtin(lm, out, progress_bar("dictionary"), batch=args.batch, workers=args.workers)
+        seconds = time.perf_counter() - start
+        return (f"{d.n_tokens:,} tokens from {len(d.doc_starts):,} documents ({', '.join(d.sources)}) in "
+                f"{seconds / 60:.1f} min ({d.n_tokens / seconds:,.0f} tokens/s, {args.workers} passes at once) "
+                f"-> {out} ({out.stat().st_size / 2**20:.1f} MiB)")
+
+    return run_script("build_dictionary", build)
+
+
+def run_script(name: str, build: Callable[[float], str]) -> int:
+    """A build script's run: `build(start time)` returns the line to print; a missing model or
+    file is one line on stderr and exit status 1."""
+    try:
+        print(f"{name}: {build(time.perf_counter())}")
     except (FileNotFoundError, gguf_loader.ModelUnavailable) as err:
-        print(f"build_dictionary: {err}", file=sys.stderr)
+        print(f"{name}: {err}", file=sys.stderr)
         return 1
-    seconds = time.perf_counter() - start
-    print(f"build_dictionary: {d.n_tokens:,} tokens from {len(d.doc_starts):,} documents "
-          f"({', '.join(d.sources)}) in {seconds / 60:.1f} min ({d.n_tokens / seconds:,.0f} tokens/s, "
-          f"{args.workers} passes at once) -> {out} ({out.stat().st_size / 2**20:.1f} MiB)")
     return 0
 
 

@@ -58,21 +58,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="where to write it (default: the shipped file)")
     args = parser.parse_args(argv)
-    start = time.perf_counter()
-    try:
+    def build(start: float) -> str:
         lm = gguf_loader.load()
         d = build_dictionary.load_builtin(lm.source)
         if d is None:
             raise FileNotFoundError("no dictionary of this model: run python -m model.lm.build_dictionary first")
         out = args.out or shipped_path(lm.source)
         e = build_builtin(lm, d, out, build_dictionary.progress_bar("explanations"))
-    except (FileNotFoundError, gguf_loader.ModelUnavailable) as err:
-        print(f"build_explanations: {err}", file=sys.stderr)
-        return 1
-    print(f"build_explanations: {e.family.shape[1] * e.family.shape[2]:,} neurons explained on "
-          f"{int(e.n_train):,} tokens, scored on {int(e.n_held_out):,} held-out tokens, in "
-          f"{(time.perf_counter() - start) / 60:.1f} min -> {out} ({out.stat().st_size / 2**20:.1f} MiB)")
-    return 0
+        return (f"{e.family.shape[1] * e.family.shape[2]:,} neurons explained on {int(e.n_train):,} tokens, scored "
+                f"on {int(e.n_held_out):,} held-out tokens, in {(time.perf_counter() - start) / 60:.1f} min -> {out} "
+                f"({out.stat().st_size / 2**20:.1f} MiB)")
+
+    return build_dictionary.run_script("build_explanations", build)
 
 
 if __name__ == "__main__":
