@@ -41,7 +41,8 @@ PAGES: list[PageInfo] = [
              "Search every neuron for one that writes months, numbers, pronouns or your own words; a gallery.",
              charts=False),
     PageInfo("lessons/neurons.py", "Neuron dictionary", ":material/menu_book:", "neurons", "Real model",
-             "Every neuron's top contexts over a corpus, its promoted tokens, and search by token."),
+             "Every neuron in words with held-out scores, its top contexts over a corpus, and search by token "
+             "or word."),
     PageInfo("lessons/anatomy.py", "Inside a real FFN", ":material/biotech:", "anatomy", "Real model",
              "The super weight, massive activations and kinds of neurons, found live on a trained model."),
     PageInfo("lessons/quiz.py", "Takeaways and quiz", ":material/quiz:", "quiz", "Review",
