@@ -137,7 +137,9 @@ def test_page_shows_a_neuron_card_from_the_url():
     assert "Layer 24, neuron 1005" in text and "m = +" in text and "m = -" in text and "it ranges from" in text
     assert "encyclopaedic" in " ".join(c.value for c in at.caption)
     found = tables(at)
-    assert len(found) == 2 and list(found[0]) == ["layer", "neuron", "of its peak", "mean m", "card", "hrefs"]
+    # the token search's two tables and the search by words' (the page opens on 'months'), each neuron explained
+    assert len(found) == 3 and list(found[0]) == ["layer", "neuron", "of its peak", "mean m", "explanation",
+                                                  "held-out r (this line)", "card", "hrefs"]
     assert found[0]["card"][0] == "open card" and found[0]["hrefs"][0].startswith("neurons?layer=")
     assert found[0]["of its peak"][0].endswith("%")
     at = run_page("neurons", layer="77", token="")
