@@ -4,6 +4,7 @@ scores as a figure (model/lm/explanations.py makes them, model/lm/explanation_wo
 """
 from __future__ import annotations
 
+import atexit
 from pathlib import Path
 
 import numpy as np
@@ -73,13 +74,34 @@ def word_index(lm: LoadedModel, e: ex.Explanations) -> ew.WordIndex:
     return _word_index(lm, e, str(lm.source), str(e.dictionary))
 
 
+class Stopped(Exception):
+    pass
+
+
 class ExplainJob(dictionary_views.BuildJob):
     """The explanations of a model for which none ship, built in the server's background once its
     dictionary is there, like the dictionary itself (one per model file and server process)."""
 
+    cancelled = False
+
     def start_with(self, lm: LoadedModel, d: NeuronDictionary) -> None:
         self.dictionary = d
+        if self._thread is None:
+            atexit.register(self.stop)
         self.start(lm)
+
+    def progress(self, done: int, total: int) -> None:
+        super().progress(done, total)
+        if self.cancelled:
+            raise Stopped("the server is stopping")
+
+    def stop(self, seconds: float = 60.0) -> None:
+        """At exit: end the build at its next window, so that no thread is inside torch while the
+        interpreter shuts down (which aborts the process)."""
+        self.cancelled = True
+        thread = self._thread
+        if thread is not None:
+            thread.join(seconds)
 
     def _run(self, lm: LoadedModel) -> None:
         try:
