@@ -102,10 +102,8 @@ class BoolParam(Param):
 
 
 @dataclass(frozen=True)
-class MultiChoiceParam(Param):
+class MultiChoiceParam(ChoiceParam):
     """Comma-separated subset of options; unknown entries are dropped with a notice."""
-
-    options: Sequence[str] = ()
 
     def expected(self) -> str:
         return "a comma-separated list of " + ", ".join(self.options)

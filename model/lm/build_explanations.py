@@ -1,9 +1,9 @@
-"""Build the neuron explanations that ship with FFN Lab: every neuron of the bundled model in
+"""Build the neuron explanations that ship with FFN Lab: every neuron of a bundled model in
 words, with held-out scores (model/lm/explanations.py), over the built-in dictionary's corpus.
 One pass of the model over the corpus: about half an hour on two cores; interrupted, it resumes
 from its last checkpoint.
 
-Run: python -m model.lm.build_explanations  [--out PATH]
+Run: python -m model.lm.build_explanations  [--model KEY_OR_GGUF] [--out PATH]
 Needs the model's dictionary (shipped, or built first by python -m model.lm.build_dictionary).
 """
 from __future__ import annotations
@@ -56,10 +56,11 @@ def build_builtin(lm: gguf_loader.LoadedModel, d: NeuronDictionary, out: Path | 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="a model key (e.g. gemma3-270m) or a .gguf file (default: the bundled model)")
     parser.add_argument("--out", type=Path, help="where to write it (default: the shipped file)")
     args = parser.parse_args(argv)
     def build(start: float) -> str:
-        lm = gguf_loader.load()
+        lm = build_dictionary.load_model(args.model)
         d = build_dictionary.load_builtin(lm.source)
         if d is None:
             raise FileNotFoundError("no dictionary of this model: run python -m model.lm.build_dictionary first")

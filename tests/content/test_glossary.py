@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import html
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -43,11 +44,16 @@ TRACKED = (
 ABBREVIATION = re.compile(r"(?<![\w#%{])[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?![\w}])")
 HEX_COLOUR = re.compile(r"^[0-9A-F]{6}$")
 SOURCES = sorted([*(ROOT / "lessons").glob("*.py"), *(ROOT / "components").rglob("*.py"),
-                  *(p for p in (ROOT / "content").glob("*.py") if p.name != "glossary.py")])
+                  *(p for p in (ROOT / "content").glob("*.py") if p.name != "glossary.py"),
+                  *(ROOT / "content").glob("*.toml")])
 
 
 def shown_strings(path: Path) -> list[str]:
-    """Every string literal of a module except docstrings (which no learner sees)."""
+    """Every string literal of a module except docstrings (which no learner sees); every string of a
+    TOML table."""
+    if path.suffix == ".toml":
+        return [v for rows in tomllib.loads(path.read_text()).values() for row in rows for v in row.values()
+                if isinstance(v, str)]
     tree = ast.parse(path.read_text())
     docs = {id(n.body[0].value) for n in ast.walk(tree)
             if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))

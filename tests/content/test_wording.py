@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LEARNER_FILES = sorted([*ROOT.glob("lessons/*.py"), *ROOT.glob("content/*.py"), *ROOT.glob("components/**/*.py"),
+LEARNER_FILES = sorted([*ROOT.glob("lessons/*.py"), *ROOT.glob("content/*.py"), *ROOT.glob("content/*.toml"),
+                        *ROOT.glob("components/**/*.py"),
                         ROOT / "README.md"])
 
 # (wrong wording, what is true instead)
