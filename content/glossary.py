@@ -371,7 +371,7 @@ def lookup(name: str) -> Term:
 
 def spelled(text: str) -> Term | None:
     """The term that `text` is, all of it, spelled as a use of it counts ('d_model'), or None."""
-    return next((t for p, t in _patterns() if p.fullmatch(text)), None)
+    return next((t for p, t, _ in _patterns() if p.fullmatch(text)), None)
 
 
 def defines(word: str) -> bool:
@@ -386,30 +386,38 @@ def _needs_case(form: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> list[tuple[re.Pattern, Term]]:
-    """One pattern per form, longest first so 'logit lens' wins over 'logit'."""
+def _patterns() -> list[tuple[re.Pattern, Term, str]]:
+    """One pattern per form, longest first so 'logit lens' wins over 'logit', with the form case-folded:
+    a text whose case-folded self lacks it cannot match, and that test is far cheaper than the pattern."""
     forms = sorted(((f, t) for t in TERMS for f in uses(t)), key=lambda ft: -len(ft[0]))
     out = []
     for form, term in forms:
         body = re.escape(form) + (r"(?:s|es)?" if form[-1:].isalpha() else "")
         flags = 0 if _needs_case(form) else re.IGNORECASE
-        out.append((re.compile(r"(?<![\w\-])" + body + r"(?![\w])", flags), term))
+        out.append((re.compile(r"(?<![\w\-])" + body + r"(?![\w])", flags), term, form.casefold()))
     return out
 
 
 def find(text: str) -> list[tuple[int, int, Term]]:
     """(start, end, term) of every term use in `text`, left to right, longer names first where two
     overlap ('logit lens' is one use of the logit lens, not of 'logit')."""
+    return list(_find(text))
+
+
+@lru_cache(maxsize=4096)  # a page's rerun marks the same prose again: its texts' uses are kept
+def _find(text: str) -> tuple[tuple[int, int, Term], ...]:
     taken: list[tuple[int, int, Term]] = []
-    lowered = text.lower()
-    for pattern, term in _patterns():
+    lowered, folded = text.lower(), text.casefold()
+    for pattern, term, needle in _patterns():
+        if needle not in folded:
+            continue
         other = [(i, i + len(p)) for p in term.not_in for i in _all(lowered, p.lower())]
         for m in pattern.finditer(text):
             if any(s <= m.start() and m.end() <= e for s, e in other):
                 continue
             if not any(m.start() < e and s < m.end() for s, e, _ in taken):
                 taken.append((m.start(), m.end(), term))
-    return sorted(taken, key=lambda x: x[0])
+    return tuple(sorted(taken, key=lambda x: x[0]))
 
 
 def _all(text: str, phrase: str) -> list[int]:
