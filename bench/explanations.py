@@ -38,21 +38,18 @@ def main() -> dict:
         print(f"No explanations ship at {path}: run python -m model.lm.build_explanations")
         return {}
     size_mb = path.stat().st_size / 1e6
-    per = ew.by_layer(e)
-    at_08, at_05 = ew.share_at_least(e, 0.8), ew.share_at_least(e, 0.5)
-    shuffled_corr = float(np.median(e.shuffled_corr[0].astype(np.float64)))
-    shuffled_det = float(np.median(e.shuffled_detection.astype(np.float64)))
-    print(f"Explanations of all {e.family.shape[1] * e.family.shape[2]:,} neurons ({int(e.n_train):,} training "
+    s = ew.summary(e)
+    per = s.per
+    print(f"Explanations of all {s.neurons:,} neurons ({int(e.n_train):,} training "
           f"tokens, {int(e.n_held_out):,} held out): file {size_mb:.1f} MB (target ≤ 20), loaded in {load_s:.2f} s")
-    one_line = float((e.corr[1].astype(np.float64) >= 0.8).mean())
-    layer0 = int((e.corr[0, 0].astype(np.float64) >= 0.8).sum())
-    print(f"  held-out correlation ≥ 0.8: {at_08:.2%} of neurons, both lines together (the issue's target: above "
+    print(f"  held-out correlation ≥ 0.8: {s.share_08:.2%} of neurons, both lines together (the issue's target: above "
           f"OpenAI's over {ew.OPENAI_GPT2_XL_SHARE_08:.1%} for GPT-2 XL, a loose comparison)   "
-          f"{'ok' if at_08 > ew.OPENAI_GPT2_XL_SHARE_08 else 'MISSED'}; the m > 0 line alone {one_line:.2%}; "
-          f"{layer0} of the {int(round(at_08 * e.corr[0].size))} in layer 0; ≥ 0.5: {at_05:.1%}; "
-          f"median {float(np.median(e.corr[0].astype(np.float64))):.3f}")
-    print(f"  shuffled baseline: median correlation {shuffled_corr:+.3f}, median detection {shuffled_det:.3f}   "
-          f"{'ok' if abs(shuffled_corr) <= 0.05 and abs(shuffled_det - 0.5) <= 0.05 else 'MISSED'}")
+          f"{'ok' if s.share_08 > ew.OPENAI_GPT2_XL_SHARE_08 else 'MISSED'}; the m > 0 line alone "
+          f"{s.share_08_one_line:.2%}; {s.at_08_in_layer_0} of the {s.at_08} in layer 0; ≥ 0.5: {s.share_05:.1%}; "
+          f"median {s.median:.3f}")
+    print(f"  shuffled baseline: median correlation {s.shuffled_median:+.3f}, median detection "
+          f"{s.shuffled_detection:.3f}   "
+          f"{'ok' if abs(s.shuffled_median) <= 0.05 and abs(s.shuffled_detection - 0.5) <= 0.05 else 'MISSED'}")
     print("  per layer: median correlation / median detection m>0, m<0 / shuffled correlation")
     for layer in range(len(per.median_corr)):
         print(f"    layer {layer:2d}: {per.median_corr[layer]:.3f} / {per.median_detection[0, layer]:.3f}, "
@@ -67,8 +64,8 @@ def main() -> dict:
     card_ms = []
     for layer, neuron in rng.integers(0, (e.family.shape[1], e.family.shape[2]), size=(50, 2)):
         start = time.perf_counter()
-        _ = [(ew.line(e, s, int(layer), int(neuron), vocab), ew.scores(e, s, int(layer), int(neuron)))
-             for s in range(2)]
+        _ = [(ew.line(e, sign, int(layer), int(neuron), vocab), ew.scores(e, sign, int(layer), int(neuron)))
+             for sign in range(2)]
         card_ms.append((time.perf_counter() - start) * 1000)
     start = time.perf_counter()
     index = ew.WordIndex(e, vocab)
@@ -88,9 +85,9 @@ def main() -> dict:
     print(f"  the vocabulary's texts and kinds: {vocab_s:.1f} s; the word index: {index_s:.1f} s (once per server)")
     print("  search by words: " + ", ".join(f"{q!r} {ms:.1f} ms ({n} hits)" for q, (ms, n) in search_ms.items())
           + f" (target ≤ 100)   {'ok' if worst <= 100 else 'MISSED'}")
-    return {"file_mb": size_mb, "load_s": load_s, "share_08": at_08, "share_05": at_05,
+    return {"file_mb": size_mb, "load_s": load_s, "share_08": s.share_08, "share_05": s.share_05,
             "median_corr_per_layer": per.median_corr.tolist(), "median_detection_per_layer": per.median_detection.tolist(),
-            "shuffled_median_corr": shuffled_corr, "shuffled_median_detection": shuffled_det,
+            "shuffled_median_corr": s.shuffled_median, "shuffled_median_detection": s.shuffled_detection,
             "card_ms": card, "card_ms_max": max(card_ms), "index_s": index_s, "vocab_s": vocab_s,
             "search_ms": {q: ms for q, (ms, _) in search_ms.items()}}
 

@@ -82,7 +82,7 @@ else:
     if len(ids) > 1:
         st.caption(f"{query!r} is {len(ids)} tokens; searching its last one, {label!r}.")
     firing, seen = dictionary_views.firing_on(lm, dictionary, dictionary.fingerprint, token)
-    promoting = nd.neurons_promoting(lm.model, token)
+    promoting = dictionary_views.promoting(lm, token)
     # side by side, unless the explanations' column needs the page's width
     c1, c2 = st.columns(2) if explained is None else (st.container(), st.container())
     with c1:
@@ -141,5 +141,5 @@ def card(dictionary: nd.NeuronDictionary) -> None:
 
 card(dictionary)
 if explained is not None:
-    explanation_views.trust_section(explained)
+    explanation_views.trust_section(lm, explained)
 url_state.publish(PAGE, PARAMS)

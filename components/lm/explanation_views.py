@@ -200,27 +200,22 @@ def search_section(lm: LoadedModel, e: ex.Explanations, page: str, neuron_table)
                      [(layer, n) for _, layer, n, _ in found], [1.0 if s == 0 else -1.0 for s, _, _, _ in found])
 
 
-def trust_section(e: ex.Explanations) -> None:
+def trust_section(lm: LoadedModel, e: ex.Explanations) -> None:
     """The per-layer figure, the shares at or above 0.5 and 0.8 beside OpenAI's GPT-2 XL figure,
     and the layers that explain poorly, said plainly."""
     gloss.header("How far to trust the words, layer by layer")
-    n = e.family.shape[1] * e.family.shape[2]
-    at_05, at_08 = ew.share_at_least(e, 0.5), ew.share_at_least(e, 0.8)
-    shuffled = float(np.median(e.shuffled_corr[0].astype(np.float64)))
-    per = ew.by_layer(e)
-    top = e.corr[0].astype(np.float64) >= 0.8
-    one_line = float((e.corr[1].astype(np.float64) >= 0.8).mean())
+    s = summary(lm, e)
+    per = s.per
     gloss.markdown(
-        f"Of all {n:,} neurons, **{at_05:.1%}** have explanations scoring at least 0.5 on held-out text and "
-        f"**{at_08:.2%}** at least 0.8 (median {float(np.median(e.corr[0].astype(np.float64))):.2f}; shuffled "
-        f"explanations: median {shuffled:+.2f}), counting both lines of a neuron together; its m > 0 line alone "
-        f"reaches 0.8 for {one_line:.2%}, and {int(top[0].sum())} of the {int(top.sum())} neurons at 0.8 are in "
-        f"layer 0. OpenAI reported more than 1,000 of GPT-2 XL's 307,200 neurons (over "
-        f"{ew.OPENAI_GPT2_XL_SHARE_08:.1%}) at 0.8 or more (Bills et al. 2023, OpenAI), but the numbers are not "
-        "comparable: their simulator (a language model) read only words and was scored on top-activating and random "
-        "excerpts; ours reads fitted typical values, is scored on every held-out token, and SmolLM2's neurons "
-        "fire with both signs.")
-    plot(layer_figure(e), layer_caption(e))
+        f"Of all {s.neurons:,} neurons, **{s.share_05:.1%}** have explanations scoring at least 0.5 on held-out text "
+        f"and **{s.share_08:.2%}** at least 0.8 (median {s.median:.2f}; shuffled explanations: median "
+        f"{s.shuffled_median:+.2f}), counting both lines of a neuron together; its m > 0 line alone reaches 0.8 for "
+        f"{s.share_08_one_line:.2%}, and {s.at_08_in_layer_0} of the {s.at_08} neurons at 0.8 are in layer 0. "
+        f"OpenAI reported more than 1,000 of GPT-2 XL's 307,200 neurons (over {ew.OPENAI_GPT2_XL_SHARE_08:.1%}) at "
+        "0.8 or more (Bills et al. 2023, OpenAI), but the numbers are not comparable: their simulator (a language "
+        "model) read only words and was scored on top-activating and random excerpts; ours reads fitted typical "
+        "values, is scored on every held-out token, and this model's neurons fire with both signs.")
+    plot(layer_scores_figure(per, s.lower_quartile, s.upper_quartile), layer_caption(per))
     weak = [layer for layer, m in enumerate(per.median_corr) if m < 0.2]
     worst = int(per.median_corr.argmin())
     if weak:
@@ -233,7 +228,7 @@ def trust_section(e: ex.Explanations) -> None:
     gloss.markdown(
         f"**Detection is weak everywhere**: per layer, the median balanced accuracy is "
         f"{per.median_detection.min():.2f}–{per.median_detection.max():.2f} (shuffled: "
-        f"{float(np.median(e.shuffled_detection.astype(np.float64))):.2f}). A line names the groups (tokens, kinds, "
+        f"{s.shuffled_detection:.2f}). A line names the groups (tokens, kinds, "
         "positions, kinds of text) that explain most of the variance of its coefficient, which favours frequent "
         "tokens; and detection counts every token of a neuron's top tenth as a firing, so for a neuron that fires "
         "hard on a few rare tokens (month names) most of that tenth is tokens where it barely fires, and even a "
@@ -250,17 +245,29 @@ def ranges(layers: list[int]) -> str:
     return ", ".join(runs[:-1]) + (" and " if len(runs) > 1 else "") + runs[-1]
 
 
+@st.cache_resource(max_entries=256, ttl=1800, show_spinner=False)
+def _search(_lm: LoadedModel, _e: ex.Explanations, source: str, fingerprint: str, query: str, k: int
+            ) -> list[tuple[int, int, int, float]]:
+    return word_index(_lm, _e).search(query, k)
+
+
 def search(lm: LoadedModel, e: ex.Explanations, query: str, k: int = 20) -> list[tuple[int, int, int, float]]:
-    return word_index(lm, e).search(query, k)
+    """(sign, layer, neuron, score) of the best-scored explanations holding every word of `query`;
+    a query's matches are kept, so a rerun that keeps the words does not search again."""
+    return _search(lm, e, str(lm.source), str(e.dictionary), query, k)
 
 
-def layer_figure(e: ex.Explanations) -> go.Figure:
-    both = e.corr[0].astype(np.float64)
-    return layer_scores_figure(ew.by_layer(e), np.quantile(both, 0.25, axis=1), np.quantile(both, 0.75, axis=1))
+@st.cache_resource(show_spinner=False)
+def _summary(_e: ex.Explanations, source: str, fingerprint: str) -> ew.Summary:
+    return ew.summary(_e)
 
 
-def layer_caption(e: ex.Explanations) -> str:
-    per = ew.by_layer(e)
+def summary(lm: LoadedModel, e: ex.Explanations) -> ew.Summary:
+    """The whole model's scores (medians and shares over every neuron), once per server."""
+    return _summary(e, str(lm.source), str(e.dictionary))
+
+
+def layer_caption(per: ew.LayerScores) -> str:
     worst, best = int(per.median_corr.argmin()), int(per.median_corr.argmax())
     return (f"Per layer, the held-out correlation of every neuron's explanation: the median (line) with the middle "
             f"half of neurons shaded, bars for the shares at or above 0.5 and 0.8, and the median of shuffled "
