@@ -84,8 +84,8 @@ def loads(path: str, threads: int) -> dict:
 
 
 def server_memory() -> dict:
-    """Memory (PSS, as bench.model_speed.server_memory: the server and its trace workers, pages they
-    share counted once) of a real server after a browser opens the key-value page (SmolLM2 loaded,
+    """Memory (as bench.model_speed.server_memory: the server's RSS and its trace workers' own pages,
+    loadtest.run.rss_mb) of a real server after a browser opens the key-value page (SmolLM2 loaded,
     one analysis, its trace worker), then its "Two models" view (Gemma 3 270M loaded beside it, one
     analysis, a second trace worker); and the resident memory (RSS) of each process."""
     import psutil
@@ -167,7 +167,7 @@ def main(memory: bool = True) -> dict:
     if memory:
         out["memory"] = server_memory()
         m = out["memory"]
-        print(f"  Server memory (PSS, with trace workers): {m['one_model_mb']:.0f} MB with SmolLM2 and one analysis, "
+        print(f"  Server memory (server RSS + its trace workers' own pages): {m['one_model_mb']:.0f} MB with SmolLM2 and one analysis, "
               f"{m['two_models_mb']:.0f} MB after the key-value page's 'Two models' view loads Gemma 3 270M beside it "
               f"(+{m['second_model_mb']:.0f} MB); RSS per process: "
               + ", ".join(f"{k} {v:.0f} MB" for k, v in m["rss_two"].items()))

@@ -97,8 +97,8 @@ def analysis_latency() -> dict:
 
 
 def server_memory() -> dict:
-    """Resident memory of a real `streamlit run` server with its children (PSS: pages the trace
-    worker shares with the server count once, see loadtest.run.rss_mb): idle; after a browser
+    """Resident memory of a real `streamlit run` server with its children (loadtest.run.rss_mb: the
+    server's RSS and each trace worker's own pages, whoever else maps the model file): idle; after a browser
     opens the key-value page, which loads the model, analyses the default text and starts the
     trace worker (measured once the worker has loaded its copy); and the largest figure while
     the browser then visits every page of the app in turn."""
@@ -145,7 +145,7 @@ def main() -> dict:
     print(f"Model load in a fresh process (after {ld['from_cache']['import_s']:.1f} s importing torch): from the GGUF "
           f"{ld['cold_from_gguf']['seconds']:.2f} s, from our cache {ld['from_cache']['seconds']:.2f} s (target ≤ 5 s); "
           f"transformers' GGUF load {f['transformers_gguf_load_s']:.1f} s")
-    print(f"Server resident memory (PSS, with the trace worker): {results['memory']['idle_mb']:.0f} MB before the model, "
+    print(f"Server resident memory (server RSS + its trace worker's own pages): {results['memory']['idle_mb']:.0f} MB before the model, "
           f"{results['memory']['loaded_mb']:.0f} MB with it loaded and one analysis done (target ≤ 900 MB), "
           f"at most {results['memory']['every_page_max_mb']:.0f} MB while a browser then visits every page")
     print(f"Key-value page: new {N_TOKENS}-token text {an['new_text_median_ms']:.0f} ms (target ≤ 500), "

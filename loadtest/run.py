@@ -173,18 +173,21 @@ def browser_student(url: str, until: float, rnd: Round, idx: int) -> None:
 
 
 def rss_mb(proc: psutil.Process) -> float:
-    """Resident memory of the server and its children, each page shared between them counted once:
-    the proportional set size (PSS), since the trace worker maps the same model cache file as the
-    server, and summing RSS would count those weights twice. A child may exit while we count."""
-    total = 0
+    """The memory the server and its children hold, as if nothing else ran: the server's resident
+    set plus each child's unique pages (USS; the pages a trace worker shares with the server, the
+    mapped model weights and the libraries, are the server's already). Not the proportional set
+    size (PSS), which splits a shared page among every process that maps it: a benchmark process
+    that had loaded the same model file lowered the server's PSS by a third of the weights (627 MB
+    in the 2026-12-01 report, 969 MB for the same code measured alone; docs/performance.md)."""
     try:
-        family = [proc, *proc.children(recursive=True)]
+        children = proc.children(recursive=True)
+        total = proc.memory_info().rss
     except psutil.NoSuchProcess:
-        family = [proc]
-    for p in family:
+        return 0.0
+    for p in children:
         try:
-            total += p.memory_full_info().pss
-        except psutil.NoSuchProcess:
+            total += p.memory_full_info().uss
+        except psutil.NoSuchProcess:  # a child may exit while we count
             pass
     return total / 2**20
 
