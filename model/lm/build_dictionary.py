@@ -100,10 +100,26 @@ def load_model(name: str | None) -> gguf_loader.LoadedModel:
     return gguf_loader.load(path) if path else gguf_loader.load()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def script_arguments(doc: str) -> argparse.ArgumentParser:
+    """A build script's arguments: which model (--model) and where its file goes (--out)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--model", help="a model key (e.g. gemma3-270m) or a .gguf file (default: the bundled model)")
     parser.add_argument("--out", type=Path, help="where to write it (default: the shipped file)")
+    return parser
+
+
+def model_with_dictionary(name: str | None) -> tuple[gguf_loader.LoadedModel, nd.NeuronDictionary]:
+    """The model (see load_model) and its built-in dictionary, which the explanations and the weight
+    statistics are built over."""
+    lm = load_model(name)
+    d = load_builtin(lm.source)
+    if d is None:
+        raise FileNotFoundError("no dictionary of this model: run python -m model.lm.build_dictionary first")
+    return lm, d
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = script_arguments(__doc__)
     parser.add_argument("--batch", type=int, default=1, help="windows per forward pass (default 1)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="forward passes at once, each on one torch thread (default: one per core)")

@@ -1,5 +1,6 @@
-"""Build the neuron explanations that ship with FFN Lab: every neuron of a bundled model in
-words, with held-out scores (model/lm/explanations.py), over the built-in dictionary's corpus.
+"""Build the neuron explanations that ship with FFN Lab: every neuron in words, with held-out scores.
+
+Explains every neuron of a bundled model (model/lm/explanations.py) over its built-in dictionary's corpus.
 One pass of the model over the corpus: about half an hour on two cores; interrupted, it resumes
 from its last checkpoint.
 
@@ -8,7 +9,6 @@ Needs the model's dictionary (shipped, or built first by python -m model.lm.buil
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -55,15 +55,10 @@ def build_builtin(lm: gguf_loader.LoadedModel, d: NeuronDictionary, out: Path | 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", help="a model key (e.g. gemma3-270m) or a .gguf file (default: the bundled model)")
-    parser.add_argument("--out", type=Path, help="where to write it (default: the shipped file)")
-    args = parser.parse_args(argv)
+    args = build_dictionary.script_arguments(__doc__).parse_args(argv)
+
     def build(start: float) -> str:
-        lm = build_dictionary.load_model(args.model)
-        d = build_dictionary.load_builtin(lm.source)
-        if d is None:
-            raise FileNotFoundError("no dictionary of this model: run python -m model.lm.build_dictionary first")
+        lm, d = build_dictionary.model_with_dictionary(args.model)
         out = args.out or shipped_path(lm.source)
         e = build_builtin(lm, d, out, build_dictionary.progress_bar("explanations"))
         return (f"{e.family.shape[1] * e.family.shape[2]:,} neurons explained on {int(e.n_train):,} tokens, scored "

@@ -113,3 +113,23 @@ def test_the_command_finds_a_model_by_file_or_key_and_refuses_an_unknown_one(tmp
     err = capsys.readouterr().err
     assert "no model 'no-such-model'" in err and "smollm2-135m" in err and "Traceback" not in err
     assert not (tmp_path / "d.npz").exists()
+
+
+def test_the_weight_statistics_command_writes_what_the_anatomy_page_reads(tmp_path, monkeypatch, capsys):
+    """`python -m model.lm.build_kinds --model ...` over the model's dictionary: the file it writes is
+    the statistics computed directly; without a dictionary it stops with what to run first."""
+    from model.lm import build_dictionary, build_kinds, neuron_kinds
+
+    monkeypatch.setenv("FFNLAB_CACHE", str(tmp_path / "cache"))
+    path = write_llama(tmp_path / "Tiny.gguf")
+    out = tmp_path / "kinds.npz"
+    assert build_kinds.main(["--model", str(path), "--out", str(out)]) == 1
+    assert "run python -m model.lm.build_dictionary first" in capsys.readouterr().err and not out.exists()
+    lm = gguf_loader.load(path, use_cache=False)
+    d = nd.build(lm.model, lm.tokenizer, DOCS, model_source=lm.source)
+    d.save(build_dictionary.rebuilt_path(lm.source))
+    assert build_kinds.main(["--model", str(path), "--out", str(out)]) == 0
+    saved = neuron_kinds.WeightStats.load(out)
+    want = neuron_kinds.weight_stats(lm.model, neuron_kinds.token_log_frequency(d.ids, lm.config.vocab_size))
+    for field in ("norm", "skew", "kurtosis", "null_share", "frequency_corr"):
+        np.testing.assert_allclose(getattr(saved, field), getattr(want, field), rtol=1e-5, atol=1e-6)
