@@ -1,6 +1,6 @@
 """One benchmark report with every figure FFN Lab promises, and the machine it ran on.
 
-Run: .venv/bin/python -m bench.report   (after ./run.sh test has installed everything; ~10 minutes)
+Run: .venv/bin/python -m bench.report   (after ./run.sh test has installed everything; about 20 minutes)
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import platform
 import psutil
 import torch
 
-from bench import anatomy, architectures, concurrency, gemma3, insight, model_speed, page_reruns
+from bench import anatomy, architectures, concurrency, dictionary_build, explanations, gemma3, insight, model_speed, page_reruns
 from loadtest import run as loadtest
 from testkit import ARTIFACTS
 
@@ -41,6 +41,10 @@ def main() -> dict:
     report["architectures"] = architectures.main()
     print()
     report["concurrency"] = concurrency.main()
+    print()
+    report["explanations"] = explanations.main()
+    print()
+    report["dictionary_build"] = dictionary_build.main()  # sampled: about 5 minutes
     print()
     # the sweep, then the issue-12 case: 40 students and 2 real browsers on one server, then saturation
     report["load"] = loadtest.main(["--sessions", "9", "19", "29", "40", "--browsers", "2", "--saturate", "40"])
