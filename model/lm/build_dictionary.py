@@ -73,9 +73,9 @@ def default_workers() -> int:
     return max(1, (os.cpu_count() or 1) // torch.get_num_threads())
 
 
-def progress_bar(label: str) -> Callable[[int, int], None]:
-    """The build's progress callback (tokens done, of total) as a tqdm bar with the time left."""
-    bar = tqdm(desc=label, unit="token", unit_scale=True)
+def progress_bar(label: str, unit: str = "token") -> Callable[[int, int], None]:
+    """The build's progress callback (units done, of total) as a tqdm bar with the time left."""
+    bar = tqdm(desc=label, unit=unit, unit_scale=unit == "token")
 
     def show(done: int, total: int) -> None:
         bar.total = total

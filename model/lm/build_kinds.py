@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     def build(start: float) -> str:
         lm, d = build_dictionary.model_with_dictionary(args.model)
         out = args.out or neuron_kinds.stats_path(lm.source, build_dictionary.SHIPPED)[0]
-        bar = build_dictionary.progress_bar("weight statistics")
+        bar = build_dictionary.progress_bar("weight statistics", unit="layer")
         stats = neuron_kinds.weight_stats(lm.model, neuron_kinds.token_log_frequency(d.ids, lm.config.vocab_size),
                                           progress=bar)
         stats.save(out)
