@@ -75,6 +75,23 @@ def sampled(lm, chunks, threads: int, workers: int, every: int = EVERY, batch: i
             "load": os.getloadavg()[0]}
 
 
+def matmul_rate(dtype: torch.dtype, tokens: int = 256, d_model: int = 576, d_ff: int = 1536, n: int = 300) -> float:
+    """GFLOP/s of one torch thread on a window's FFN-sized product (SmolLM2's shapes): the ceiling a
+    build's passes run against."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        x, w = torch.randn(tokens, d_model, dtype=dtype), torch.randn(d_ff, d_model, dtype=dtype)
+        for _ in range(10):
+            torch.nn.functional.linear(x, w)
+        start = time.process_time()
+        for _ in range(n):
+            torch.nn.functional.linear(x, w)
+        return 2 * tokens * d_model * d_ff * n / (time.process_time() - start) / 1e9
+    finally:
+        torch.set_num_threads(before)
+
+
 class _Enough(Exception):
     pass
 
@@ -121,6 +138,8 @@ def models():
 
 def main() -> dict:
     out = {}
+    fp32, bf16 = matmul_rate(torch.float32), matmul_rate(torch.bfloat16)
+    out["matmul_gflops"] = {"float32": fp32, "bfloat16": bf16}
     for label, lm in models():
         chunks, prep = corpus_windows(lm)
         params = sum(p.numel() for p in lm.model.blocks.parameters())
@@ -134,6 +153,10 @@ def main() -> dict:
               f"min on {cores} idle cores (here, at load average {r['load']:.1f}: {r['s_per_1k']:.2f} s per 1,000 "
               f"tokens, {r['build_min']:.0f} min; the accumulator took {r['accumulate_s_per_1k']:.2f} s beside the "
               f"passes)")
+        passes = r["cpu_s_per_1k"] - r["accumulate_s_per_1k"]
+        print(f"  the passes run at {2 * params * 1000 / passes / 1e9:.0f} GFLOP/s per core (two FLOPs per block "
+              f"weight per token; attention's scores aside) against {fp32:.0f} for one float32 product of a window's "
+              f"FFN shape on one thread ({bf16:.0f} in bfloat16, which this CPU computes natively)")
         if label in TARGET_MIN:
             idle = r["build_cpu_min"] / cores
             print(f"  target ≤ {TARGET_MIN[label]} min ({TARGET_CLASS[label]}): about {idle:.0f} min on idle cores   "
