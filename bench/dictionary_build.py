@@ -156,7 +156,7 @@ def main() -> dict:
         passes = r["cpu_s_per_1k"] - r["accumulate_s_per_1k"]
         print(f"  the passes run at {2 * params * 1000 / passes / 1e9:.0f} GFLOP/s per core (two FLOPs per block "
               f"weight per token; attention's scores aside) against {fp32:.0f} for one float32 product of a window's "
-              f"FFN shape on one thread ({bf16:.0f} in bfloat16, which this CPU computes natively)")
+              f"FFN shape on one thread ({bf16:.0f} in bfloat16)")
         if label in TARGET_MIN:
             idle = r["build_cpu_min"] / cores
             print(f"  target ≤ {TARGET_MIN[label]} min ({TARGET_CLASS[label]}): about {idle:.0f} min on idle cores   "
