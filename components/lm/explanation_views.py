@@ -7,8 +7,6 @@ from __future__ import annotations
 import atexit
 from pathlib import Path
 
-import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from components.lm import dictionary_views

@@ -281,11 +281,6 @@ def by_layer(e: ex.Explanations) -> LayerScores:
                        np.median(e.shuffled_detection.astype(np.float64), axis=2))
 
 
-def share_at_least(e: ex.Explanations, floor: float) -> float:
-    """The share of all neurons whose explanation (both signs) scores at least `floor` held out."""
-    return float((e.corr[0].astype(np.float64) >= floor).mean())
-
-
 @dataclass(frozen=True)
 class Summary:
     """What the pages and the benchmark say of all of a model's explanations (held-out scores; both
@@ -296,19 +291,22 @@ class Summary:
     upper_quartile: np.ndarray
     median: float
     share_05: float
-    share_08: float
     share_08_one_line: float  # the m > 0 line alone
     at_08: int
     at_08_in_layer_0: int
     shuffled_median: float
     shuffled_detection: float
 
+    @property
+    def share_08(self) -> float:
+        return self.at_08 / self.neurons
+
 
 def summary(e: ex.Explanations) -> Summary:
     both = e.corr[0].astype(np.float64)
     top = both >= 0.8
     return Summary(both.size, by_layer(e), np.quantile(both, 0.25, axis=1), np.quantile(both, 0.75, axis=1),
-                   float(np.median(both)), share_at_least(e, 0.5), share_at_least(e, 0.8),
+                   float(np.median(both)), float((both >= 0.5).mean()),
                    float((e.corr[1].astype(np.float64) >= 0.8).mean()), int(top.sum()), int(top[0].sum()),
                    float(np.median(e.shuffled_corr[0].astype(np.float64))),
                    float(np.median(e.shuffled_detection.astype(np.float64))))
