@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 LEARNER_FILES = sorted([*ROOT.glob("lessons/*.py"), *ROOT.glob("content/*.py"), *ROOT.glob("content/*.toml"),
                         *ROOT.glob("components/**/*.py"),
-                        ROOT / "README.md"])
+                        ROOT / "README.md", *ROOT.glob("docs/*.md")])
 
 # (wrong wording, what is true instead)
 WRONG = [
