@@ -7,7 +7,9 @@ from components.shared import url_state
 from components.shared.params import BoolParam, ChoiceParam, MultiChoiceParam, NumberParam
 from components.shared.tables import shape_table
 from components.shared.widgets import page_start, plot
+from content import meanings
 from model.architectures import prose_facts
+from model.demos import glu_results
 from model.ffn.activations import ACTIVATIONS, GLU_LABELS, GLU_VARIANTS, LEAKY_SLOPE
 
 PAGE = "act"
@@ -56,9 +58,11 @@ def curves() -> None:
          + (" The side where ReLU's output and gradient are exactly 0 is shaded." if "relu" in names else ""))
     if "relu" in names:
         gloss.caption("The shaded side is ReLU's dead zone: for a negative input both its output and its gradient are "
-                      "exactly 0. A neuron whose input is negative for every token gets no gradient there and can "
-                      f"stop learning for good, a **dying ReLU**. Leaky ReLU keeps a small slope ({LEAKY_SLOPE}) on that "
-                      "side for this reason (Maas, Hannun and Ng 2013, *ICML* workshop).")
+                      "exactly 0. A neuron whose input is negative for every token is a **dying ReLU**: its own weights "
+                      "get no gradient, so it cannot climb back by itself. It is not dead for good, though: the layers "
+                      "before it still learn, and if they shift its input above 0 for some token, it revives. Leaky ReLU "
+                      f"keeps a small slope ({LEAKY_SLOPE}) on that side so the neuron's own weights always get some "
+                      "gradient (Maas, Hannun and Ng 2013, *ICML* workshop).")
     with st.expander("Formulas and where each is used", expanded=False):
         for name in names:
             a = ACTIVATIONS[name]
@@ -77,10 +81,14 @@ with right:
     plot(near_zero, "ReLU and GELU for x from −3 to 2, with the gap between the two curves shaded.")
 gloss.caption(prose_facts.fill(
     "The two GELUs differ by at most {gelu_tanh_max_gap} on [−8, 8]. GPT-2's code uses the tanh form, which "
-    "Hendrycks and Gimpel (2016, arXiv) gave as a faster approximation. GELU lies below ReLU by |x|·Φ(−|x|), "
-    "the same on both sides of zero: GELU − ReLU is {gelu_minus_relu_1} at x = ±1, {gelu_minus_relu_2} at ±2 "
-    "and {gelu_minus_relu_4} at ±4. So they differ most near zero, where GELU is curved and lets small "
-    "negative values through."))
+    "Hendrycks and Gimpel (2016, arXiv) gave as a faster approximation."))
+gloss.markdown(prose_facts.fill(
+    "**How far GELU is from ReLU.** GELU lies below ReLU by |x|·Φ(−|x|), the same on both sides of zero. The gap "
+    "is {gelu_minus_relu_0} at x = 0 itself, grows to its largest, {gelu_relu_gap_peak}, near |x| ≈ "
+    "{gelu_relu_gap_peak_x}, and then fades: GELU − ReLU is {gelu_minus_relu_1} at x = ±1, {gelu_minus_relu_2} "
+    "at ±2 and {gelu_minus_relu_4} at ±4. Below zero the curves dip and come back: GELU's lowest value is "
+    "{gelu_min} at x ≈ {gelu_min_x}, SiLU's {silu_min} at x ≈ {silu_min_x}."))
+gloss.markdown(meanings.RELU_VS_GELU.format_map(glu_results.relu_vs_gelu()))
 
 gloss.header("Gated units: act(g) · u")
 

@@ -135,6 +135,13 @@ def help_for(*names: str) -> str:
     return "\n\n".join(t.hover for t in terms)
 
 
+def help_all(text: str) -> str | None:
+    """Hover help for every term `text` uses, first on the page or not: for an element drawn into a
+    place above text that ran before it (a page's conclusion, stated once its model is loaded)."""
+    names = [t.name for t in glossary.terms_in(text)]
+    return help_for(*names) if names else None
+
+
 def help_in(text: str, own: str | None = None) -> str | None:
     """Hover help for the terms a label, title or text uses first on this page, after the element's
     `own` help if it has one (None if neither): for an element that cannot hold marks, or whose text

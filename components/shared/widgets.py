@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import html
+from pathlib import Path
 from typing import Callable, Sequence
 
 import plotly.graph_objects as go
@@ -27,19 +28,43 @@ def weights_badge(weights: str) -> None:
     st.badge(label, color=colour, help=why)
 
 
-def page_header(title: str, intro: str, weights: str) -> None:
-    """Title, the weights label and a one-paragraph intro, with hover help on the glossary terms
-    they use first (components/shared/glossary.py)."""
+def page_header(title: str, intro: str, weights: str, conclusion: str | None = None):
+    """Title, the weights label, the page's one-sentence conclusion and a one-paragraph intro, with
+    hover help on the glossary terms they use first (components/shared/glossary.py). Returns the
+    conclusion's place, for a page that can state it only once its model is loaded (`conclude`)."""
     glossary.title(title)
     weights_badge(weights)
+    slot = st.container()
+    if conclusion is not None:
+        conclude(slot, conclusion)
     glossary.markdown(intro)
+    return slot
 
 
-def page_start(page: str, title: str, intro: str, weights: str, params: Sequence[Param] = ()) -> Callable[[str], str]:
+def conclude(slot, sentence: str) -> None:
+    """The page's one-sentence conclusion (content/meanings.py), in `slot`, above its controls. The
+    sentence may quote the model's tokens, so it is rendered without HTML."""
+    # drawn into its place after the intro has run, so it carries every term it uses in its help
+    slot.markdown(f"> :material/lightbulb: **{sentence}**", help=glossary.help_all(sentence))
+
+
+SUPERPOSITION_PAGE = Path(__file__).resolve().parents[2] / "lessons" / "superposition.py"
+
+
+def meaning(sentence: str) -> None:
+    """What a view shows and where it stops (content/meanings.py), under the view; a sentence that
+    points to the superposition lesson links it once that page exists."""
+    glossary.plain_markdown(f":material/lightbulb: {sentence}")
+    if "superposition lesson" in sentence and SUPERPOSITION_PAGE.exists():
+        st.page_link("lessons/superposition.py", label="The superposition lesson", icon=":material/layers:")
+
+
+def page_start(page: str, title: str, intro: str, weights: str, params: Sequence[Param] = (),
+               conclusion: str | None = None) -> Callable[[str], str]:
     """A lesson page's start: its header (page_header), its controls' values restored from the URL
     (`params`; a page that restores them another way passes none), and the function that names a
     control's session-state key on this page (`k("d_ff")`)."""
-    page_header(title, intro, weights)
+    page_header(title, intro, weights, conclusion)
     if params:
         url_state.restore(page, params)
     return functools.partial(url_state.key, page)

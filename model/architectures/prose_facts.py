@@ -33,6 +33,27 @@ def max_gap(a: str, b: str, limit: float = 8.0, n: int = 16001) -> float:
     return float((activations.apply(a, x) - activations.apply(b, x)).abs().max())
 
 
+def _refine(f, lo: float, hi: float, n: int = 2001, rounds: int = 4) -> tuple[float, float]:
+    """(x, f(x)) at the smallest f on [lo, hi]: a grid, narrowed around its best point a few times."""
+    for _ in range(rounds):
+        x = torch.linspace(lo, hi, n, dtype=torch.float64)
+        i = int(f(x).argmin())
+        lo, hi = float(x[max(i - 1, 0)]), float(x[min(i + 1, n - 1)])
+    best = (lo + hi) / 2
+    return best, float(f(torch.tensor([best], dtype=torch.float64)))
+
+
+def minimum(name: str, limit: float = 8.0) -> tuple[float, float]:
+    """(x, value) where the activation is lowest on [−limit, 0] (GELU's and SiLU's dip below zero)."""
+    return _refine(lambda x: activations.apply(name, x), -limit, 0.0)
+
+
+def largest_gap(a: str, b: str, limit: float = 8.0) -> tuple[float, float]:
+    """(x ≥ 0, |a(x) − b(x)|) where the two curves lie farthest apart on [0, limit]."""
+    x, negative = _refine(lambda x: -(activations.apply(a, x) - activations.apply(b, x)).abs(), 0.0, limit)
+    return x, -negative
+
+
 QUADRANTS = {"g > 0, u > 0": (1, 1), "g > 0, u < 0": (1, -1), "g < 0, u > 0": (-1, 1), "g < 0, u < 0": (-1, -1)}
 
 
@@ -90,7 +111,13 @@ def share_range(non_embedding: bool = False) -> tuple[float, str, float, str]:
 def values() -> dict[str, str]:
     """Every placeholder the course wording may use, formatted."""
     low, low_name, high, high_name = share_range()
+    (gelu_min_x, gelu_min), (silu_min_x, silu_min) = minimum("gelu"), minimum("silu")
+    gap_x, gap_size = largest_gap("gelu", "relu")
     return {
+        "gelu_min": f"{gelu_min:.3f}", "gelu_min_x": f"{gelu_min_x:.3f}",
+        "silu_min": f"{silu_min:.3f}", "silu_min_x": f"{silu_min_x:.3f}",
+        "gelu_relu_gap_peak": f"{gap_size:.2f}", "gelu_relu_gap_peak_x": f"{gap_x:.2f}",
+        "gelu_minus_relu_0": f"{abs(gap('gelu', 'relu', 0.0)):.0f}",
         "silu_minus_relu_2": f"{gap('silu', 'relu', 2.0):+.2f}",
         "silu_minus_relu_4": f"{gap('silu', 'relu', 4.0):+.3f}",
         "gelu_minus_relu_1": f"{gap('gelu', 'relu', 1.0):+.3f}",

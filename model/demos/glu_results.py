@@ -44,3 +44,11 @@ def gain_over_baseline(row: GLUResult) -> float:
 def worst_gated_beats_best_ungated() -> bool:
     """After the full run, is every gated FFN better than every ungated one?"""
     return max(r.full for r in TABLE_1 if r.gated) < min(r.full for r in TABLE_1 if not r.gated)
+
+
+def relu_vs_gelu() -> dict[str, str]:
+    """ReLU's and GELU's rows, formatted for the sentences that quote them (the activations page)."""
+    relu, gelu = (next(r for r in TABLE_1 if r.ffn.startswith(f"FFN_{name}")) for name in ("ReLU", "GELU"))
+    return {"relu_short": f"{relu.short:.3f}", "gelu_short": f"{gelu.short:.3f}",
+            "short_spread": f"{max(relu.short_spread, gelu.short_spread):.3f}",
+            "relu_full": f"{relu.full:.3f}", "gelu_full": f"{gelu.full:.3f}"}

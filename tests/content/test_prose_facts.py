@@ -82,4 +82,54 @@ def test_activation_page_captions_follow_the_variant():
         captions = " ".join(c.value for c in at.caption)
         assert f"negative in {count} of the four quadrants" in captions, glu
         assert ("exactly zero for every g < 0" in captions) == (glu == "reglu")
-        assert pf.values()["gelu_minus_relu_2"] + " at ±2" in captions
+        text = " ".join(m.value for m in at.markdown)
+        assert pf.values()["gelu_minus_relu_2"] + " at ±2" in text
+
+
+def _bisect(f, lo: float, hi: float) -> float:
+    """The root of f on [lo, hi], where f changes sign."""
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if (f(lo) < 0) == (f(mid) < 0) else (lo, mid)
+    return (lo + hi) / 2
+
+
+def test_minima_and_the_gelu_relu_gap_are_computed():
+    """GELU's and SiLU's lowest points and where GELU − ReLU is widest, against their own calculus:
+    GELU′ = Φ(x) + xφ(x) = 0 and SiLU′ = σ(x)(1 + x(1 − σ(x))) = 0; the gap |x|Φ(−|x|) peaks where GELU dips."""
+    phi = lambda x: math.exp(-x * x / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    sig = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
+    gx = _bisect(lambda x: _Phi(x) + x * phi(x), -3, -0.1)
+    sx = _bisect(lambda x: sig(x) * (1 + x * (1 - sig(x))), -3, -0.1)
+    (gelu_x, gelu_min), (silu_x, silu_min) = pf.minimum("gelu"), pf.minimum("silu")
+    assert gelu_x == pytest.approx(gx, abs=1e-6) and gelu_min == pytest.approx(gx * _Phi(gx), abs=1e-9)
+    assert silu_x == pytest.approx(sx, abs=1e-6) and silu_min == pytest.approx(sx * sig(sx), abs=1e-9)
+    v = pf.values()
+    assert (v["gelu_min"], v["gelu_min_x"], v["silu_min"], v["silu_min_x"]) == ("-0.170", "-0.752", "-0.278", "-1.278")
+    peak_x, peak = pf.largest_gap("gelu", "relu")
+    assert peak_x == pytest.approx(-gx, abs=1e-6) and peak == pytest.approx(-gx * _Phi(gx), abs=1e-9)
+    assert v["gelu_minus_relu_0"] == "0" and (v["gelu_relu_gap_peak"], v["gelu_relu_gap_peak_x"]) == ("0.17", "0.75")
+
+
+def test_activations_page_and_tour_state_the_computed_minima():
+    v = pf.values()
+    text = " ".join(m.value for m in run_page("activations").markdown)
+    for name in ("gelu_min", "gelu_min_x", "silu_min", "silu_min_x", "gelu_relu_gap_peak", "gelu_relu_gap_peak_x"):
+        assert v[name] in text, name
+    assert "differ most near zero" not in text
+    from components.tour.views import fill as tour_fill
+    step = tour_fill(next(s for s in STEPS if s.view == "activations").text)
+    assert v["gelu_min"] in step and v["silu_min_x"] in step and v["gelu_relu_gap_peak"] in step
+
+
+def test_relu_vs_gelu_quotes_shazeers_table_as_the_gating_page_shows_it():
+    from model.demos import glu_results
+    figures = glu_results.relu_vs_gelu()
+    relu, gelu = glu_results.TABLE_1[0], glu_results.TABLE_1[1]
+    assert (figures["relu_full"], figures["gelu_full"]) == (f"{relu.full:.3f}", f"{gelu.full:.3f}")
+    text = " ".join(m.value for m in run_page("activations").markdown)
+    assert f"{figures['gelu_full']} against {figures['relu_full']}" in text and "Shazeer (2020, arXiv)" in text
+    from testkit.apptest import tables
+    shazeer = next(t for t in tables(run_page("gating")) if "524,288 steps" in t)
+    rows = dict(zip(shazeer["FFN"], shazeer["524,288 steps"]))
+    assert float(rows[relu.ffn]) == float(figures["relu_full"]) and float(rows[gelu.ffn]) == float(figures["gelu_full"])

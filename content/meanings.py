@@ -1,0 +1,140 @@
+"""What each result means and where it stops (issue 29): the one-sentence conclusion each real-model
+page opens with, and the sentence each view carries. Plain data, so a teacher can edit the words
+without touching code; `{name}` is a figure the page computes live and fills in."""
+from __future__ import annotations
+
+RELU_VS_GELU = (
+    "**Does the smoother curve train better?** Not clearly. In the one comparison at matched cost that this course "
+    "shows, table 1 of Shazeer (2020, arXiv) on the [gating page](gating), T5-base with a GELU FFN reached a "
+    "held-out log-perplexity of {gelu_short} after 65,536 steps against ReLU's {relu_short} (runs vary by up to "
+    "{short_spread}), and {gelu_full} against {relu_full} after the full run. Gating the FFN mattered more than "
+    "the choice of curve.")
+
+# --- where a token ranks in what a neuron writes (key-value page, tour step 7)
+IN_TOP = "in its top {share}"
+OUTSIDE_TOP = "outside its top {share}, so it writes a wider theme"
+TOP_SHARE = (
+    "**{n} of these {rows} neurons rank {target} in their top {share}** (among the {count} of the {vocab} tokens each "
+    "writes most). That is not being specific to it: each of them writes hundreds of other tokens as strongly. "
+    "Over all {rows} the median rank is {median} of {vocab}: most write a wider theme, which their promoted tokens "
+    "show.")
+
+# --- the one-sentence conclusion each real-model page (and the budget page) opens with
+CONCLUSIONS = {
+    "kv_memory": (
+        "On “{text}”, {model}'s FFN neurons wrote {ffn} of {target}'s centred logit and attention {attention}, and "
+        "the {rows} neurons that wrote most rank {target} at a median {median} of {vocab} in what they write: each "
+        "neuron fires on a pattern (its key) and writes a broad theme (its value), many of them together write the "
+        "answer, and that shows who writes it, not where a fact is stored."),
+    "concept_neurons": (
+        "Some neurons' value vectors promote a whole family of words, as layer {layer} neuron {neuron} ranks "
+        "{in_top} of the {size} months in its top 1%, but ranking a set in its top 1% is not being specific to it: "
+        "most neurons are polysemantic and write several themes at once."),
+    "concept_neurons_none": (
+        "Some neurons' value vectors promote a whole family of words, but ranking a set in a neuron's top 1% is "
+        "not being specific to it: most neurons are polysemantic and write several themes at once."),
+    "neurons": (
+        "A one-line explanation predicts a neuron's coefficient on held-out text with a correlation of 0.8 or more "
+        "for only {share_08} of this model's neurons ({share_05} reach 0.5): most neurons are polysemantic, so a "
+        "line is a hypothesis about a neuron, not its function."),
+    "neurons_unexplained": (
+        "A neuron's top contexts and what its value vector writes are evidence about it, not its function: most "
+        "neurons are polysemantic, firing on several unrelated patterns."),
+    "anatomy": (
+        "On this text one weight, layer {layer}'s W_down[{row}, {col}], writes the massive activation in residual "
+        "dimension {dim}: the super weight of section 1 and the massive activation of section 2 are one phenomenon "
+        "shown twice, and the kinds of section 3 are labels for weight and corpus statistics, with thresholds of "
+        "FFN Lab's own."),
+    "anatomy_apart": (
+        "On this text the super weight candidate (layer {layer}'s W_down[{row}, {col}]) and the largest massive "
+        "activation (dimension {dim}) are not the same write, so sections 1 and 2 show two findings; the kinds of "
+        "section 3 are labels for weight and corpus statistics, with thresholds of FFN Lab's own."),
+    "anatomy_none": (
+        "On this text the page does not find both a super weight and a massive activation: they are findings in "
+        "particular models on particular tokens, and the kinds of section 3 are labels for weight and corpus "
+        "statistics, with thresholds of FFN Lab's own."),
+    "budget": (
+        "Across the {n} published models here the FFN holds from {low} to {high} of all parameters: two thirds of "
+        "each block at d_ff = 4·d_model, less of the whole where the embeddings are large, far more where experts "
+        "multiply it."),
+}
+
+# --- one sentence per view: what it shows, and where it stops
+VIEWS = {
+    # key-value memory
+    "keys": (
+        "What a neuron fires on in one text is a clue, not its function: a label given from one sentence is not "
+        "the neuron's function, and most neurons are polysemantic, firing on several unrelated patterns (Elhage et "
+        "al. 2022, Anthropic; Bricken et al. 2023, Anthropic); see the superposition lesson."),
+    "check": (
+        "The sum matches to {gap} (float32 rounding): reading the FFN as keys and values is its own computation "
+        "rewritten, not an approximation of it."),
+    "attribution": (
+        "Direct effect at position {position} shows who writes {target} there, not where the fact is stored: "
+        "recall starts earlier, at the subject's tokens (Meng et al. 2022, NeurIPS; Geva et al. 2023, EMNLP), and "
+        "where a fact is localised need not be where it is best edited (Hase et al. 2023, NeurIPS)."),
+    "lens": (
+        "The lens shows when {target} becomes readable through the final norm and unembedding, not when the "
+        "model first holds it: earlier layers can carry it in a form the lens cannot read."),
+    "intervene": (
+        "A change here shows what this prediction needs on this text; where little moves, other neurons may do "
+        "the same work, and a neuron's effect on one text is not its role on every text."),
+    "labour": (
+        "The lines show how much each sub-layer writes, not how much of it matters: the loss without them, "
+        "above, is the stronger test."),
+    "contexts": (
+        "The same token gets different coefficients because an FFN reads the whole residual vector, which "
+        "attention has filled with the context: its keys see the word in its context, not the word alone."),
+    "compare": (
+        "The two models' neurons do not correspond one to one: compare what each does on the text, not neuron "
+        "numbers."),
+    # concept neurons
+    "gallery": (
+        "Each story rests on one sentence and one switch-off: a label given from one sentence is not the "
+        "neuron's function."),
+    "concept_search": (
+        "A set in a neuron's top 1% (among the {count} of {vocab} tokens it writes most) means the neuron ranks "
+        "it in its top 1%, not that it is specific to the set: most neurons are polysemantic (Elhage et al. 2022, "
+        "Anthropic; Bricken et al. 2023, Anthropic); see the superposition lesson."),
+    # neuron dictionary
+    "token_search": (
+        "Firing on a token is what a neuron's key detects; promoting it is what its value writes: the two lists "
+        "answer different questions, and neither names the neuron's function."),
+    "card": (
+        "Top contexts are where a neuron fires hardest, not all it does: most neurons are polysemantic, and a "
+        "label read off a few contexts is a hypothesis about the neuron, not its function."),
+    # inside a real FFN
+    "super_weight": (
+        "Super weights are a finding in particular large language models (Yu et al. 2024, arXiv, found them in "
+        "Llama, Mistral and other models), not a part every model has: zeroing one shows what this model needs on "
+        "these texts."),
+    "massive_same": (
+        "Dimension {dim} is the super weight's output row: layer {layer}'s W_down[{row}, {col}], fed by neuron {col}, "
+        "writes it (Yu et al. 2024, arXiv). Sections 1 and 2 show one phenomenon twice."),
+    "massive_apart": (
+        "Dimension {dim} is not the super weight candidate's output row ({row}) on this text: here the two "
+        "findings are separate writes."),
+    "kinds": (
+        "A kind is a label for a statistic, read with FFN Lab's own thresholds, not proof of what a neuron does: "
+        "the check by mean ablation below tests it."),
+}
+
+# --- the neuron card's "What the scores mean", as short bullets
+WHAT_SCORES_MEAN = (
+    "- **The split.** Each line was chosen on the training part of the corpus and scored on a held-out part it "
+    "never saw: a seeded random 1 in {hold_out} of each kind of text's documents (arithmetic comes from the same "
+    "templates in both parts, so it carries over more easily).\n"
+    "- **Correlation.** A simulator reads only what the line names, with the typical coefficient listed for each "
+    "group, and predicts the coefficient at every held-out token: 1 means its predictions rise and fall exactly "
+    "with the neuron's, 0 that they carry no linear information about it. Labels: strong ≥ 0.8 (OpenAI's "
+    "threshold), fair ≥ 0.5, weak ≥ 0.3, poor below (FFN Lab's own cut-offs).\n"
+    "- **Detection.** How well the line tells the neuron's top tenth of held-out tokens (bottom tenth for m < 0) "
+    "from the rest, as balanced accuracy, after Paulo et al. (2024, arXiv; EleutherAI's delphi), per token and "
+    "without a language model: 0.5 is a coin toss. A correct line can score near 0.5 for a neuron that fires "
+    "hard on a few rare tokens.\n"
+    "- **The baseline.** Each score stands beside the same neuron scored with another neuron's line from its "
+    "layer: near 0 and 0.5 on average, but one draw, so ±0.2 by chance.\n"
+    "- **What the scores cannot tell.** They score the line's “fires on” part only, on this corpus; what it "
+    "*writes* is read from the value vector through the unembedding, not scored (and means little in early "
+    "layers). A high score says the line predicts the coefficient here, not that it is the neuron's function: "
+    "most neurons are polysemantic.")
