@@ -26,40 +26,51 @@ class GalleryNeuron:
 
 GALLERY: tuple[GalleryNeuron, ...] = (
     GalleryNeuron("A neuron that writes “his”", "pronouns", 27, 1199, "John lost", " his", "lowers",
-                  "It writes {written}: {count} pronouns stand in the top 1% of what it writes. "
-                  "After “John lost” it fires {fires}, and without it the model is {change} that{token} comes next."),
-    GalleryNeuron("A counting neuron", "numbers", 26, 1519, "One, two, three,", " four", "lowers",
-                  "It writes {written}; {count} number words stand in the top 1% of what it "
-                  "writes. Counting “One, two, three,” it fires {fires}, and without it the model is {change} "
-                  "that{token} comes next."),
-    GalleryNeuron("A months neuron", "months", 22, 610, "Christmas is celebrated on the 25th of", " December",
-                  "lowers", "It writes {written}; {count} months stand in the top 1% of what it "
-                  "writes. Here it fires {fires}, and switching it off leaves the model {change} that{token} comes "
+                  "It writes {written}: {count} pronouns stand in the top 1% of what it writes, {fit}. "
+                  "After “John lost” it fires {fires}, and without it{token} becomes {change} to come next."),
+    GalleryNeuron("A neuron that writes number words", "numbers", 26, 1519, "One, two, three,", " four", "lowers",
+                  "It writes {written}; {count} number words stand in the top 1% of what it writes, {fit}. "
+                  "Counting “One, two, three,” it fires {fires}, and without it{token} becomes {change} to come "
                   "next."),
+    GalleryNeuron("A months neuron", "months", 22, 610, "Christmas is celebrated on the 25th of", " December",
+                  "lowers", "It writes {written}; {count} months stand in the top 1% of what it writes, {fit}. "
+                  "Here it fires {fires}, and switching it off makes{token} {change} to come next."),
     GalleryNeuron("A brake on months", "months", 29, 240, "Christmas is celebrated on the 25th of", " December",
-                  "raises", "Another months neuron ({count} in its top 1%), in the last layer. "
-                  "Here it fires {fires}: switch it off and the model is {change} that{token} comes next. "
+                  "raises", "Another months neuron ({count} in its top 1%, {fit}), in the last layer. "
+                  "Here it fires {fires}: switch it off and{token} becomes {change} to come next. "
                   "Gurnee et al. (2024, TMLR) found such suppression neurons gathering in GPT-2's last layers."),
-    GalleryNeuron("A brake on “French”", "capital cities", 29, 864, "The capital of France is", " Paris", "raises",
-                  "It writes {written}; {count} capital cities stand in the top 1% of what it "
-                  "writes. After “The capital of France is” it fires {fires}: without it the model is {change} "
-                  "that{token} comes next."),
+    GalleryNeuron("A brake on France's words, found by the capital-cities search", "capital cities", 29, 864,
+                  "The capital of France is", " Paris", "raises",
+                  "It writes {written}. The capital-cities search lists it, but {count} capital cities stand in the "
+                  "top 1% of what it writes, {fit}: it writes France's words, not capitals. After “The capital of "
+                  "France is” it fires {fires}: without it{token} becomes {change} to come next."),
     GalleryNeuron("A days neuron", "days", 29, 1242, "Most people do not work on Saturday and", " Sunday", "raises",
-                  "It writes {written}; {count} weekdays stand in the top 1% of what it writes. "
-                  "Here it fires {fires}, and without it the model is {change} that{token} comes next."),
+                  "It writes {written}; {count} weekdays stand in the top 1% of what it writes, {fit}. "
+                  "Here it fires {fires}, and without it{token} becomes {change} to come next."),
 )
 
 
 def change_words(p0: float, p1: float) -> str:
     """How switching a neuron off moved a probability, in words, judged on the log-odds (a move from
-    77% to 93% counts as much as one from 4% to 13%): 'much less sure' … 'much more sure'."""
+    77% to 93% counts as much as one from 4% to 13%): 'much less likely' … 'much more likely'."""
     def log_odds(p: float) -> float:
         p = min(max(p, 1e-9), 1 - 1e-9)
         return math.log(p / (1 - p))
 
     shift = log_odds(p1) - log_odds(p0)
     size = "much " if abs(shift) >= 0.8 else "" if abs(shift) >= 0.3 else "a little "
-    return size + ("less sure" if shift < 0 else "more sure")
+    return size + ("less likely" if shift < 0 else "more likely")
+
+
+def good_fit(in_top: int, set_size: int) -> bool:
+    """The concept page's rule: a set fits a neuron when most of its words sit in the neuron's top 1%."""
+    return in_top > set_size / 2
+
+
+def fit_words(in_top: int, set_size: int) -> str:
+    """The rule's verdict, in words."""
+    return ("most of the set: a good fit by this page's rule" if good_fit(in_top, set_size)
+            else "fewer than half of the set: not a good fit by this page's rule")
 
 
 def count_words(n: int, total: int) -> str:
@@ -86,4 +97,4 @@ def story(entry: GalleryNeuron, written: list[str], in_top: int, set_size: int, 
     fires = ("the way that promotes them" if (m >= 0) == (z >= 0) else
              "the other way, so it holds them back")
     return entry.story.format(written=written_words(written), count=count_words(in_top, set_size), fires=fires,
-                              change=change_words(p0, p1), token=entry.token)
+                              change=change_words(p0, p1), token=entry.token, fit=fit_words(in_top, set_size))

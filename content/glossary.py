@@ -95,6 +95,17 @@ TERMS: tuple[Term, ...] = (
     _t(BASICS, "convex mix", "A weighted sum whose weights are all ≥ 0 and add up to 1: it always lies inside "
        "the convex hull of the vectors mixed. Attention's softmax weights make its sum of value vectors such a mix.",
        "", "convex hull", "convex combination"),
+    _t(BASICS, "output projection", "The matrix W_O that joins an attention layer's heads: their outputs are "
+       "concatenated and multiplied by W_O before joining the residual stream. Each head's output lies in the "
+       "convex hull of its values; after W_O the layer's output lies in no such hull.", "W_O", "W_O"),
+    _t(BASICS, "rank collapse", "What stacked attention does without FFNs and skip connections: every token's "
+       "vector converges to the same one, doubly exponentially fast with depth (Dong, Cordonnier and Loukas 2021, "
+       "ICML).", "", "loses rank"),
+    _t(BASICS, "parallel block", "A block that computes attention and the FFN side by side from the same input "
+       "and adds both to the residual stream, as in GPT-J and PaLM, instead of one after the other.", "",
+       "in parallel"),
+    _t(BASICS, "allclose", "Equal up to floating-point rounding: torch.allclose(a, b) is true when every entry "
+       "satisfies |a − b| ≤ 1e-8 + 1e-5·|b|, its default tolerances.", "", "torch.allclose"),
     _t(BASICS, "position-wise", "Applied to every position (token) separately, with the same weights. The FFN "
        "is position-wise; attention is not, since it mixes positions.", "", "positionwise"),
 
@@ -248,17 +259,24 @@ TERMS: tuple[Term, ...] = (
     _t(READING, "ablation", "Switching a part off (a neuron's coefficient, or a whole FFN's output, set to "
        "zero, or to its mean over a corpus in a mean ablation) and running the model again to see what "
        "changes.", "", "switch off", "switching off", "switched off", "ablate", "mean ablation"),
-    _t(READING, "super weight", "A single scalar in one FFN's down projection that a model cannot lose: zeroing "
-       "it wrecks the model's predictions, while zeroing thousands of other large weights does little (Yu et al. "
-       "2024, arXiv).", "", "super weights"),
+    _t(READING, "super weight", "A single scalar in one FFN's down projection that some large language models "
+       "cannot lose: zeroing it wrecked their predictions, while zeroing thousands of other large weights did "
+       "little (Yu et al. 2024, arXiv). It writes the massive activation.", "", "super weights"),
     _t(READING, "massive activation", "One of a few residual-stream values thousands of times larger than the "
-       "median, on the first token or a delimiter, written by one early FFN and then kept almost constant (Sun et "
-       "al. 2024, COLM).", "", "massive activations"),
-    _t(READING, "neuron kinds", "Kinds of neurons read from the weights alone (Gurnee et al. 2024, TMLR; Stolfo "
-       "et al. 2024, NeurIPS): prediction and suppression neurons promote or suppress a few tokens, entropy "
-       "neurons change the model's confidence, token-frequency neurons write along log token frequency, and "
-       "dormant neurons barely fire.", "", "prediction neuron", "suppression neuron", "entropy neuron",
+       "median, on the first token or a delimiter, appearing after one layer and then kept almost constant (Sun "
+       "et al. 2024, COLM); a super weight in that layer's down projection writes it (Yu et al. 2024, arXiv).",
+       "", "massive activations"),
+    _t(READING, "neuron kinds", "Kinds of neurons read from their weights, and for token frequency from a corpus "
+       "too (Gurnee et al. 2024, TMLR; Stolfo et al. 2024, NeurIPS): prediction and suppression neurons promote "
+       "or suppress a few tokens, entropy neurons change the model's confidence, token-frequency neurons write "
+       "along log token frequency. FFN Lab adds dormant neurons, which barely fire on its corpus, and sets every "
+       "threshold itself.", "", "prediction neuron", "suppression neuron", "entropy neuron",
        "token frequency neuron", "dormant", "prediction and suppression"),
+    _t(READING, "polysemantic", "Said of a neuron that fires on several unrelated patterns, or writes several "
+       "unrelated themes; most neurons are. Models store more features than they have neurons by overlapping "
+       "them (Elhage et al. 2022, Anthropic; Bricken et al. 2023, Anthropic).", "", "polysemanticity"),
+    _t(READING, "superposition", "Storing more features than there are dimensions or neurons, as overlapping "
+       "directions: the reason most neurons are polysemantic (Elhage et al. 2022, Anthropic).", ""),
     _t(READING, "kurtosis", "How heavy-tailed a distribution is; excess kurtosis is 0 for a normal distribution. "
        "A value vector's readout with high excess kurtosis singles out a few tokens.", "", "excess kurtosis"),
     _t(READING, "entropy", "How unsure a prediction is: −Σ p log p over the vocabulary, in nats; 0 when one "

@@ -1,4 +1,5 @@
 """Concept neurons: search all FFN neurons for ones that write a set of words, with a gallery."""
+import functools
 
 import streamlit as st
 
@@ -9,28 +10,34 @@ from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span
-from components.shared.widgets import page_start
+from components.shared.widgets import conclude, meaning, page_header
+from content import meanings
 from content.gallery import GALLERY, story
 from content.gallery import MODEL as GALLERY_MODEL
 from model.lm import concepts
 from model.lm import kv_memory as kv
-from model.lm import registry
+from model.lm import readout, registry
 
 PAGE = "concepts"
 CUSTOM = "your own list"
 PARAMS = [ChoiceParam("concept", "months", options=[*concepts.CONCEPTS, CUSTOM]),
           TextParam("words", "red, green, blue, yellow, black, white", max_chars=600),
           NumberParam("hit", 0, lo=0, hi=11)]
-k = page_start(
-    PAGE, "Concept neurons",
+opening = page_header(
+    "Concept neurons",
     "Geva et al. (2022, EMNLP) found, reading GPT-2, that an FFN neuron's value vector often promotes a recognisable *concept* in the "
     "vocabulary: months, numbers, pronouns. Pick a set of words, and every FFN neuron of the model is "
     "scored by how much more its value vector promotes the set than an average token (a z-score over the whole "
     "vocabulary). Then switch a neuron off and watch a prediction change.",
     weights="trained",
 )
+k = functools.partial(url_state.key, PAGE)
 MODEL, lm, _ = require_model(PAGE, PARAMS)
 dictionary = dictionary_views.builtin_dictionary(lm)
+months, _, _ = concept_views.search(MODEL, tuple(concepts.CONCEPTS["months"]))
+conclude(opening, meanings.CONCLUSIONS["concept_neurons"].format(
+    layer=months[0].layer, neuron=months[0].neuron, in_top=months[0].in_top, size=months[0].set_size)
+         if months else meanings.CONCLUSIONS["concept_neurons_none"])
 
 
 def tokens_line(ids: list[int]) -> str:
@@ -53,7 +60,7 @@ def kv_link(text: str, layer: int, neuron: int) -> str:
 if MODEL == registry.BUNDLED and lm.source.stem == GALLERY_MODEL:
     gloss.header("Gallery: concept neurons of SmolLM2-135M")
     gloss.caption("Found with the search below. Every number here, and every word that describes one (which way a "
-                  "neuron fires, how sure the model becomes), is computed now, on this model.")
+                  "neuron fires, how likely the next token becomes), is computed now, on this model.")
     for entry in GALLERY:
         hit, (p0, p1, m) = concept_views.gallery_evidence(entry)
         with st.container(border=True):
@@ -78,6 +85,7 @@ if MODEL == registry.BUNDLED and lm.source.stem == GALLERY_MODEL:
             gloss.caption("Where it fires hardest that way in the corpus: its key, the input side, which need not "
                           "look like what it writes.")
             contexts(entry.layer, entry.neuron, -1 if hit is not None and hit.z < 0 else 1, n=2)
+    meaning(meanings.VIEWS["gallery"])
 
 gloss.header("Search")
 st.pills("Concept", [*concepts.CONCEPTS, CUSTOM], key=k("concept"), required=True)
@@ -123,4 +131,6 @@ contexts(chosen.layer, chosen.neuron, -1 if chosen.z < 0 else 1, n=5)
 gloss.caption("A z of 5 means the set's words score, on average, 5 standard deviations above the vocabulary's mean in what the neuron "
               "writes. Most neurons are broad: they promote a theme, and a set is a good fit when most of its words "
               "sit in the neuron's top 1%.")
+meaning(meanings.VIEWS["concept_search"].format(count=f"{readout.specific_count(lm.config.vocab_size):,}",
+                                                vocab=f"{lm.config.vocab_size:,}"))
 url_state.publish(PAGE, PARAMS)

@@ -7,18 +7,18 @@ import string
 
 import pytest
 
-from content.gallery import GALLERY, MODEL, change_words, count_words, story, written_words
+from content.gallery import GALLERY, MODEL, change_words, count_words, fit_words, good_fit, story, written_words
 from model.lm import attribution as at
 from model.lm import concepts
 from model.lm import kv_memory as kv
 
-FIELDS = {"written", "count", "fires", "change", "token"}
+FIELDS = {"written", "count", "fires", "change", "token", "fit"}
 
 
 def test_stories_are_templates_without_fixed_counts():
     for entry in GALLERY:
         used = {name for _, name, _, _ in string.Formatter().parse(entry.story) if name}
-        assert used <= FIELDS and {"fires", "change"} <= used, (entry.title, used)
+        assert used <= FIELDS and {"fires", "change", "fit"} <= used, (entry.title, used)
         # a count or a verdict written out would drift from the model: they come from the fields
         # a citation's year is not a count, and "top 1%" is the search's definition (checked below)
         words = re.sub(r"\(\d{4}, [A-Za-z]+\)|top 1%|GPT-2", "", entry.story)
@@ -36,10 +36,13 @@ def test_top_share_is_the_searchs():
 
 
 def test_change_words_follow_the_probabilities():
-    assert change_words(0.4, 0.1) == "much less sure" and change_words(0.4, 0.3) == "less sure"
-    assert change_words(0.4, 0.38) == "a little less sure" and change_words(0.4, 0.41) == "a little more sure"
-    assert change_words(0.2, 0.3) == "more sure" and change_words(0.1, 0.5) == "much more sure"
-    assert change_words(0.77, 0.93) == "much more sure"  # judged on the log-odds, not the ratio 1.2
+    assert change_words(0.4, 0.1) == "much less likely" and change_words(0.4, 0.3) == "less likely"
+    assert change_words(0.4, 0.38) == "a little less likely" and change_words(0.4, 0.41) == "a little more likely"
+    assert change_words(0.2, 0.3) == "more likely" and change_words(0.1, 0.5) == "much more likely"
+    assert change_words(0.77, 0.93) == "much more likely"  # judged on the log-odds, not the ratio 1.2
+    assert change_words(0.044, 0.018) == "much less likely"  # a probability moves, not the model's certainty
+    assert good_fit(7, 12) and not good_fit(6, 12) and not good_fit(7, 25)
+    assert "not a good fit" in fit_words(7, 25) and "not" not in fit_words(12, 12)
     assert count_words(12, 12) == "all 12" and count_words(9, 14) == "9 of the 14"
     assert written_words([" his", "his", " him", " He", " he", " himself"]) == "his, him, He and himself"
     assert written_words([" one"]) == "one"
@@ -77,7 +80,11 @@ def test_each_gallery_neuron_does_what_it_says(lm, stats, entry):
     written = [kv.token_text(lm.tokenizer, i) for i in hit.promoted]
     text = story(entry, written, hit.in_top, hit.set_size, hit.z, m, p0, p1)
     assert "{" not in text and count_words(hit.in_top, hit.set_size) in text
-    assert ("less sure" in text) == (entry.effect == "lowers") == (p1 < p0)
+    assert ("less likely" in text) == (entry.effect == "lowers") == (p1 < p0)
+    # the label follows the measured fit: a neuron that fails the page's good-fit rule says so
+    assert fit_words(hit.in_top, hit.set_size) in text
+    if not good_fit(hit.in_top, hit.set_size):
+        assert "not a good fit" in text and entry.concept not in entry.title.lower(), entry.title
     # a neuron that lowers its token when switched off fires the way that writes its concept here
     assert ("the way that promotes them" in text) == (entry.effect == "lowers"), (m, hit.z)
     if "{written}" in entry.story:
