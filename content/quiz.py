@@ -20,19 +20,20 @@ QUESTIONS: tuple[Question, ...] = (
     Question("linearity", "Attention outputs a softmax-weighted sum of value vectors. What can that sum never do?",
              ("Mix information from several tokens", "Leave the convex hull of the value vectors",
               "Depend on the query", "Change when the keys change"), 1,
-             "Non-negative weights summing to 1 make a convex combination, so for given weights the output stays "
-             "inside the hull of the value vectors: a blend. The weights depend on the tokens through softmax, which "
-             "is non-linear, but the per-token, element-wise non-linearity comes from the FFN."),
+             "Non-negative weights summing to 1 make a convex combination, so for given weights each head's output "
+             "stays inside the hull of its value vectors: a blend (the heads' outputs, joined and projected by W_O, "
+             "lie in no such hull). The weights depend on the tokens through softmax, which is non-linear, but the "
+             "per-token, element-wise non-linearity comes from the FFN."),
     Question("expansion", "In GPT-2 and BERT, d_ff is how many times d_model?", ("1×", "2×", "4×", "8×"), 2,
              "768 → 3,072 in GPT-2 small and BERT-base, and 4× in every GPT-2 size: the classic expansion."),
     Question("gated_width", "LLaMA's SwiGLU FFN uses d_ff ≈ 8/3 · d_model instead of 4 · d_model. Why 8/3?",
              ("Gating needs fewer neurons to converge", "Three matrices instead of two: 8/3 keeps the parameter count of a 4× dense FFN",
               "Because SiLU is cheaper than GELU", "To fit GPU tile sizes"), 1,
-             "3 · d · (8/3)d = 8d² = 2 · d · 4d: the budget of a 4× dense FFN; Shazeer (2020, arXiv) shrank d_ff by "
+             "Writing d for d_model: 3 · d · (8/3)d = 8d² = 2 · d · 4d, the budget of a 4× dense FFN; Shazeer (2020, arXiv) shrank d_ff by "
              "2/3 the same way. It is a choice, not a rule: {gated_ratios}."),
     Question("share", "About what share of GPT-2's non-embedding parameters sit in its FFNs?",
              ("One tenth", "One third", "Two thirds", "All of them"), 2,
-             "Per block, attention has 4d² weights and the FFN 8d²: 8/12 = 2/3."),
+             "Writing d for d_model: per block, attention has 4d² weights and the FFN 8d², so 8/12 = 2/3."),
     Question("positionwise", "In a causal (GPT-style) Transformer you change token 3 of a sentence. In the first "
              "block, which positions' FFN outputs change?",
              ("All of them", "Only position 3's", "Positions 3 and later", "None"), 2,
@@ -55,7 +56,8 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 TAKEAWAYS = (
-    "For given weights, attention's output is a convex mix of value vectors: it blends what tokens carry. The FFN "
+    "For given weights, each attention head's output is a convex mix of its value vectors: it blends what tokens "
+    "carry. The FFN "
     "supplies the per-token, element-wise non-linearity (softmax and the norms are non-linear too, but they weight "
     "and rescale whole vectors).",
     "Two Linear layers with nothing between them collapse into one matrix; the activation is what makes the wide "
@@ -65,7 +67,8 @@ TAKEAWAYS = (
     "It widens d_model to d_ff and back: 4× in GPT-2 and BERT, about 8/3× in LLaMA's gated FFN (the parameters of a "
     "4× dense one), and other ratios in other gated models ({gated_ratios}). At 4× it holds two thirds of a block's weights.",
     "Read as a key-value memory, as Geva et al. (2021, EMNLP) proposed, each neuron's key detects a pattern and its "
-    "value writes a direction that promotes some tokens and suppresses others.",
+    "value writes a direction; the values agree with the next token mainly in the upper layers (Geva et al. 2021, "
+    "EMNLP), and each promotes some tokens and suppresses others (Geva et al. 2022, EMNLP).",
     "Gated FFNs (SwiGLU) multiply two projections; their coefficients can be negative.",
     "Mixture of Experts keeps many FFNs and routes each token to a few: total parameters grow with the number of "
     "experts, compute per token with k, the number of experts each token uses.",

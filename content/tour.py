@@ -21,16 +21,23 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("Where the FFN sits", "Every block is attention, then an FFN, each wrapped in a residual connection.",
+    Step("Where the FFN sits", "Every block is attention, then an FFN, each wrapped in a residual connection; the "
+         "FFN applies the same weights at every position, with no mixing between positions.",
          "You know attention: each token looks at the others and gathers information. Right after it, every "
          "block runs a feed-forward network on each token. Here are the shapes through one GPT-2 block: "
          "the FFN widens each token from 768 to 3,072 numbers and back.", "block", "random", {"d_model": "768", "d_ff": "3072",
                                                                                  "n_heads": "12", "activation": "gelu_tanh"}, "block"),
-    Step("Attention only averages", "A softmax-weighted sum stays inside the hull of the value vectors.",
-         "Attention's output is a weighted average of value vectors, with weights that are non-negative and sum to "
-         "one: softmax gives such weights. Here they are toy numbers divided by their sum; move them on the full "
-         "page and the output never leaves the shaded region. The weights depend on the tokens, but for given "
-         "weights the output is a blend of what tokens carry, not a new feature computed from it.", "why_ffn",
+    Step("Attention blends; it bends no feature", "Each head's softmax-weighted sum stays inside the hull of its "
+         "value vectors.",
+         "Each attention head outputs a weighted average of value vectors, with weights that are non-negative and sum "
+         "to one: softmax gives such weights. Here they are toy numbers divided by their sum; move them on the full "
+         "page and the output never leaves the shaded region. The weights depend on the tokens, so attention is "
+         "non-linear in its input, but it has no per-token, per-feature non-linearity: for given weights a head "
+         "blends what tokens carry. The hull holds per head, before the output projection W_O; the heads' "
+         "outputs, joined and projected, lie in no hull of the values. Nor do stacked attention layers collapse into "
+         "one linear map, as some course notes say: the softmax weights change with the input. Without FFNs and "
+         "skip connections, though, they lose rank doubly exponentially with depth, every token's vector drifting "
+         "towards the same one (Dong, Cordonnier and Loukas 2021, ICML).", "why_ffn",
          "illustrative", {}, "mixing"),
     Step("Non-linearity is the point", "Without an activation, two layers are one matrix and XOR is impossible.",
          "A tiny FFN trained live on XOR from random weights, {xor_steps} steps each: on the left with no activation "
@@ -39,13 +46,17 @@ STEPS: tuple[Step, ...] = (
          "why_ffn", "trained_here", {"activation": "none"}, "xor"),
     Step("The activation functions", "ReLU switches a neuron off; GELU and SiLU bend smoothly and let small "
          "negative values through.",
-         "They differ most near zero, but not only there: SiLU − ReLU is {silu_minus_relu_2} at x = ±2 and "
+         "Below zero GELU dips to {gelu_min} at x ≈ {gelu_min_x} and SiLU to {silu_min} at x ≈ {silu_min_x}. Their "
+         "gap to ReLU is 0 at x = 0 itself and largest a little away from it (GELU's {gelu_relu_gap_peak} near "
+         "|x| ≈ {gelu_relu_gap_peak_x}), and SiLU's fades slowly: SiLU − ReLU is {silu_minus_relu_2} at x = ±2 and "
          "{silu_minus_relu_4} at ±4, GELU − ReLU {gelu_minus_relu_2} at ±2. ReLU's slope is exactly 0 for every "
-         "negative input, so a neuron that is off gets no gradient. GELU's and SiLU's slopes are not exactly 0 there, "
+         "negative input, so a neuron that is off for every token gets no gradient on its own weights (the layers "
+         "before it can still move its input back above 0). GELU's and SiLU's slopes are not exactly 0 there, "
          "but they fade: at x = −4 GELU′ is {gelu_slope_minus_4} and SiLU′ {silu_slope_minus_4}.", "activations",
          "illustrative", {"derivative": "true"}, "activations"),
     Step("Where the parameters are", "With d_ff = 4·d_model the FFN holds two thirds of each block's weights.",
-         "The FFN has 8·d² weights per block against attention's 4·d². In GPT-2 small that is "
+         "Writing d for d_model, the FFN has 8·d² weights per block (two d × 4d matrices) against attention's 4·d² "
+         "(four d × d ones). In GPT-2 small that is "
          "{gpt2_small_ffn_share_non_embedding} of the parameters outside the embeddings, but {gpt2_small_ffn_share} "
          "of all of them, since its embedding matrix is large. Across the presets on the full page the FFN's share of "
          "all parameters runs from {ffn_share_low} to {ffn_share_high}.", "budget", "analytic",
@@ -60,5 +71,15 @@ STEPS: tuple[Step, ...] = (
          "Geva et al. (2021, EMNLP) read FFN neurons as key-value memories. Here are the neurons of SmolLM2-135M that "
          "wrote ' Paris' after 'The capital of France is', measured on its centred logit (what lifts every "
          "token at once counts zero). Open the full page to try your own text and switch neurons off, or the "
-         "concept-neurons page for neurons that write months, numbers or pronouns.", "kv_memory", "trained", {"view": "attribution"}, "memory"),
+         "concept-neurons page for neurons that write months, numbers or pronouns.", "kv_memory", "trained",
+         {"view": "attribution"}, "memory"),
 )
+
+# What step 7's chart means and where it stops: writing the answer is not storing the fact.
+MEMORY_MEANING = (
+    "**What the chart means.** These neurons *write* {target} at the last position. That is not where the fact "
+    "is stored. Meng et al. (2022, NeurIPS) traced recall of a fact to middle-layer FFNs at the subject's last "
+    "token; Geva et al. (2023, EMNLP) found early FFNs enriching the subject at its own positions and attention "
+    "then extracting the attribute from there to the last position; and Hase et al. (2023, NeurIPS) found that where a fact is "
+    "localised does not tell which layer is best to edit. The neurons that write the answer are not necessarily "
+    "where the fact is kept.")

@@ -1,4 +1,6 @@
 """Inside a real FFN: the super weight, massive activations and the kinds of neurons, live."""
+import functools
+
 import streamlit as st
 
 from components.lm import anatomy_figures, anatomy_views, kv_views
@@ -8,7 +10,8 @@ from components.shared import url_state
 from components.shared.params import BoolParam, ChoiceParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span
-from components.shared.widgets import page_start, plot, text_or_stop
+from components.shared.widgets import conclude, meaning, page_header, plot, text_or_stop
+from content import meanings
 from model.lm import massive, neuron_kinds, super_weight
 from model.lm.kv_memory import token_text
 
@@ -16,16 +19,20 @@ PAGE = "anatomy"
 PARAMS = [TextParam("text", "My favourite condiment is mustard. The capital of France is", max_chars=1000),
           ChoiceParam("kind", "prediction", options=list(neuron_kinds.KINDS)),
           BoolParam("zero", False), BoolParam("massive", False), BoolParam("ablate", False)]
-k = page_start(
-    PAGE, "Inside a real FFN",
-    "Three facts about FFNs found in 2024, measured here on a trained model: a single weight in one down "
-    "projection that the model cannot do without (the super weight); a few residual-stream values thousands "
-    "of times larger than the rest (massive activations); and kinds of neurons that the weights alone reveal. "
-    "Every number is computed now; switching anything off changes only your own view, never the model other "
-    "visitors use.",
+opening = page_header(
+    "Inside a real FFN",
+    "Three findings about FFNs from 2024, measured here on a trained model: a single weight in one down "
+    "projection that some large models cannot do without (the super weight); a few residual-stream values "
+    "thousands of times larger than the rest (massive activations); and kinds of neurons, read from their weights "
+    "and, for two kinds, from their coefficients over a corpus. Every number is computed now; switching anything "
+    "off changes only your own view, never the model other visitors use.",
     weights="trained",
 )
+k = functools.partial(url_state.key, PAGE)
 MODEL, lm, _ = require_model(PAGE, PARAMS)
+start_text = url_state.value(PAGE, "text") or PARAMS[0].default
+conclude(opening, anatomy_views.conclusion(anatomy_views.spikes(MODEL, start_text)[1],
+                                           anatomy_views.massive_found(MODEL, start_text)))
 text = text_or_stop(PAGE, PARAMS, "Your text", max_chars=1000, height=70,
                     help="The super weight and massive activations are found from one forward pass over this text.",
                     when_empty="Type a sentence to look inside the model.")
@@ -45,9 +52,9 @@ def continuation(ids: list[int]) -> str:
 
 gloss.header("1 · The super weight")
 gloss.markdown(
-    "Yu et al. (2024, arXiv 2411.07191) found single scalars in an early-to-middle layer's down projection that a "
-    "model cannot lose: zeroing one sends perplexity up by orders of magnitude in 7B models, while zeroing "
-    "thousands of other large weights does little. Their recipe needs one forward pass and no data: find the layer "
+    "Yu et al. (2024, arXiv 2411.07191) found, in several large language models, single scalars in one layer's "
+    "down projection that the model could not lose: zeroing one sent perplexity up by orders of magnitude in 7B "
+    "models, while zeroing thousands of other large weights did little. Their recipe needs one forward pass and no data: find the layer "
     "where down_proj's largest input and largest output spike on the same token; the super weight connects that "
     "input channel (a neuron) to that output dimension.")
 spikes, cand = anatomy_views.spikes(MODEL, text)
@@ -69,6 +76,7 @@ else:
     neuron_link = link("kv_memory", MODEL, text=text, view="intervene", off=f"L{w.layer}n{w.col}")
     gloss.markdown(f"On the key-value page: [zero this one weight]({zero_link}) or [switch off its whole neuron]"
                    f"({neuron_link}) (the weight is one of the neuron's {lm.config.d_model} outputs) on your text.")
+    meaning(meanings.VIEWS["super_weight"])
     st.toggle("Zero it, beside the layer's other largest weights and random ones", key=k("zero"),
               help="Each weight is zeroed in your view of the model only, one at a time.")
     if url_state.value(PAGE, "zero"):
@@ -80,7 +88,7 @@ else:
                "perplexity": [f"{r.scores.perplexity:,.1f}" for r in study.rows],
                "× as it is": [f"{r.scores.perplexity / base:,.2f}" for r in study.rows]})
         ratio = study.rows[0].scores.perplexity / base
-        verdict = ("The model cannot do without it." if ratio >= 2 else
+        verdict = ("On these texts this model cannot do without it." if ratio >= 2 else
                    "On this model no single weight changes perplexity much: here the recipe finds a large weight, "
                    "not a super weight.")
         gloss.markdown(f"Perplexity on {texts_label}: {base:,.1f} as the model is, {study.rows[0].scores.perplexity:,.1f} "
@@ -92,9 +100,10 @@ else:
 gloss.header("2 · Massive activations")
 gloss.markdown(
     "Sun et al. (2024, COLM) found a few residual-stream values thousands of times larger than the median, on the "
-    "first token or a delimiter, written by one early FFN and then kept almost constant: they act as fixed biases. "
-    f"Here a value is massive when it is at least {massive.RATIO:,.0f} times its layer's median and above "
-    f"{massive.FLOOR:,.0f}, as they define it.")
+    "first token or a delimiter, appearing abruptly after one layer and then kept almost constant: they act as "
+    "fixed biases. Yu et al. (2024, arXiv) traced where they come from: a super weight in that layer's down "
+    f"projection writes them. Here a value is massive when it is at least {massive.RATIO:,.0f} times its layer's "
+    f"median and above {massive.FLOOR:,.0f}, as Sun et al. define it.")
 found = anatomy_views.massive_found(MODEL, text)
 if not found:
     gloss.markdown("No value in this text's residual stream is massive by that rule.")
@@ -111,10 +120,13 @@ else:
          f"{pieces[top.position]!r}, and the median absolute value of the residual stream.")
     ffn, attn, writers = massive.writers(lm.model, a.trace, top)
     gloss.markdown(
-        f"In layer {top.first_layer}, the FFN added {ffn:+,.1f} to dimension {top.dim} on {tok(top.position)} and "
+        f"In layer {top.first_layer} of {lm.config.n_layers}, the FFN added {ffn:+,.1f} to dimension {top.dim} on {tok(top.position)} and "
         f"attention {attn:+,.1f}. The FFN's largest writers: " +
         ", ".join(f"[n{w.neuron}]({link('kv_memory', MODEL, text=text, view='intervene', off=f'L{w.layer}n{w.neuron}')})"
                   f" ({w.part:+,.1f})" for w in writers) + " (each opens the key-value page with it switched off).")
+    said = anatomy_views.massive_meaning(cand, top)
+    if said:
+        meaning(said)
     st.toggle("Set them to zero, then to their mean, and predict", key=k("massive"))
     if url_state.value(PAGE, "massive"):
         with st.spinner("Running your text three ways…"):
@@ -128,11 +140,13 @@ else:
 
 gloss.header("3 · Kinds of neurons")
 gloss.markdown(
-    "Gurnee et al. (2024, TMLR) and Stolfo et al. (2024, NeurIPS) sorted neurons by what their weights do. Read a "
-    "neuron's value vector over the vocabulary: a heavy-tailed readout skewed to the right promotes a few tokens "
-    "(prediction neuron), skewed to the left suppresses a few (suppression neuron). A large value vector lying in the "
-    "directions the unembedding reads least changes the model's confidence instead of any token (entropy neuron). A "
-    "readout along the tokens' log frequency pushes towards or away from common tokens (token-frequency neuron).")
+    "Gurnee et al. (2024, TMLR) and Stolfo et al. (2024, NeurIPS) sorted neurons by what they do. From the weights "
+    "alone: read a neuron's value vector over the vocabulary, and a heavy-tailed readout skewed to the right "
+    "promotes a few tokens (prediction neuron), skewed to the left suppresses a few (suppression neuron); a large "
+    "value vector lying in the directions the unembedding reads least changes the model's confidence instead of "
+    "any token (entropy neuron). With a corpus too: a readout along the tokens' log frequency in the corpus pushes "
+    "towards or away from common tokens (token-frequency neuron). FFN Lab adds a fifth label of its own, not one "
+    "these papers define: dormant, a neuron that never fires strongly on the corpus.")
 masks = anatomy_views.kind_masks(MODEL)
 if masks is None:
     st.info("The neuron dictionary of this model is being built; the kinds need its corpus statistics.")
@@ -142,13 +156,15 @@ else:
          "Stacked bars, one per layer: how many of its neurons fall in each kind ("
          + ", ".join(f"{kind} {sum(c):,} in all" for kind, c in counts.items()) + ").")
     gloss.caption(
-        f"Rules: prediction and suppression, excess kurtosis ≥ {neuron_kinds.KURTOSIS:g} with skew ≥ "
+        f"Rules, with thresholds of FFN Lab's own (the papers rank neurons rather than cut them off): prediction and "
+        f"suppression, excess kurtosis ≥ {neuron_kinds.KURTOSIS:g} with skew ≥ "
         f"{neuron_kinds.SKEW:g} or ≤ −{neuron_kinds.SKEW:g}; entropy, a value vector among the largest "
         f"{neuron_kinds.NORM_TOP:.0%} by norm with ≥ {neuron_kinds.NULL_SHARE:.0%} of its squared norm in the "
         f"unembedding's {neuron_kinds.NULL_DIRECTIONS:.0%} least-read directions; token frequency, |correlation| ≥ "
-        f"{neuron_kinds.FREQUENCY:g} with log token frequency in the corpus; dormant, |m| never reaching "
-        f"{neuron_kinds.DORMANT:g} on any corpus token (SiLU never gives an exact zero). Counts: "
+        f"{neuron_kinds.FREQUENCY:g} with log token frequency in the corpus; dormant (FFN Lab's own kind), |m| "
+        f"never reaching {neuron_kinds.DORMANT:g} on any corpus token (SiLU never gives an exact zero). Counts: "
         + ", ".join(f"{kind} {int(mask.sum()):,}" for kind, mask in masks.items()) + ".")
+    meaning(meanings.VIEWS["kinds"])
     st.segmented_control("Check a kind", list(neuron_kinds.KINDS), key=k("kind"), required=True)
     kind = url_state.value(PAGE, "kind")
     stats = anatomy_views.weight_stats(MODEL)

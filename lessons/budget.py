@@ -7,6 +7,7 @@ from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.tables import shape_table, table
 from components.shared.widgets import page_start, plot
+from content import meanings
 from model.architectures import accounting
 from model.architectures.families import ffn_label
 from model.architectures.presets import PRESETS, PUBLISHED_TOTALS
@@ -15,11 +16,15 @@ from model.ffn.activations import ACTIVATIONS
 from model.util.formatting import bytes_, si
 
 PAGE = "budget"
+LLAMA_ROUNDING = (f"LLaMA's rule: take 2/3 · 4 · d_model and round it up to a multiple of 256 (d_model 4,096 gives "
+                  f"{accounting.llama_d_ff(4096):,}, LLaMA-7B's d_ff).")
 k = page_start(
     PAGE, "Parameter budget",
     "Pick a published model or build your own. Every number below is counted tensor by tensor from "
     "the configuration, and checked against a real PyTorch model built from it.",
     weights="analytic",
+    conclusion=meanings.CONCLUSIONS["budget"].format(
+        n=len(PRESETS), low=prose_facts.values()["ffn_share_low"], high=prose_facts.values()["ffn_share_high"]),
 )
 url_state.restore(PAGE, [PRESET_PARAM])
 url_state.restore(PAGE, FIELDS, defaults=preset_values(url_state.value(PAGE, "preset")))
@@ -76,7 +81,7 @@ ratio_cols[1].button("4×", key=k("btn_4x"), on_click=set_d_ff, args=(4 * d_mode
 ratio_cols[2].button("8/3×", key=k("btn_83"), on_click=set_d_ff, args=(accounting.parameter_matched_d_ff(d_model),),
                      width="stretch")
 ratio_cols[3].button("LLaMA rounding", key=k("btn_llama"), on_click=set_d_ff, args=(accounting.llama_d_ff(d_model),),
-                     width="stretch", help="2/3·4·d_model rounded up to a multiple of 256.")
+                     width="stretch", help=LLAMA_ROUNDING)
 
 cfg = config_from(preset, values)
 problems = cfg.problems()

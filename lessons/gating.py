@@ -19,7 +19,9 @@ PARAMS = [ChoiceParam("glu", "swiglu", options=list(GLU_VARIANTS)), NumberParam(
 k = page_start(
     PAGE, "SwiGLU and gating",
     "LLaMA, Mistral and SmolLM2 replace `down(act(up·x))` with `down(act(gate·x) ⊙ up·x)`: the FFN makes "
-    "**two** projections of the token and multiplies them, neuron by neuron. The activated gate *scales* each "
+    "**two** projections of the token and multiplies them, neuron by neuron. Mind the names: in the dense FFN the "
+    "projection that goes through the activation was up; here it is renamed **gate**, and up is the new, plain "
+    "projection that the gate scales. The activated gate *scales* each "
     "neuron's up-projection: near 0 for a very negative gate, about the gate's own value for a large one "
     f"(silu(3) = {prose_facts.value('silu', 3.0):.2f}), so it is a scale, not a 0–1 valve.",
     weights="random", params=PARAMS,
@@ -48,7 +50,9 @@ table({
     "d_ff": [f"{widths['dense'].d_ff:,} (4×)", f"{matched:,} (8/3×)", f"{widths['llama'].d_ff:,}"],
     "parameters": [f"{w.params:,}" for w in widths.values()],
 })
-gloss.caption(BIAS_RULE)
+gloss.caption(f"LLaMA rounding: LLaMA takes 2/3 · 4 · d_model and rounds it up to a multiple of 256 "
+              f"(here {widths['llama'].d_ff:,} against {matched:,}; for d_model 4,096, "
+              f"LLaMA-7B's {accounting.llama_d_ff(4096):,}). " + BIAS_RULE)
 gloss.caption(f"A gated FFN has three d_model × d_ff matrices instead of two, so to cost what a 4× dense FFN costs it "
               f"needs 2/3 of the width: 2/3 · 4 = 8/3. At d_model = {d:,}: standard {dense:,} vs "
               f"{GLU_LABELS[v['glu']]} ({matched:,}) {gated:,}. Shazeer (2020, arXiv) compared the GLU variants this "

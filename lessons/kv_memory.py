@@ -12,7 +12,8 @@ from components.shared import url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span, coloured_tokens
-from components.shared.widgets import page_header, plot, text_or_stop
+from components.shared.widgets import conclude, meaning, page_header, plot, text_or_stop
+from content import meanings
 from model.architectures.config import ModelConfig
 from content.examples import KV_EXAMPLES
 from model.lm import attribution as at
@@ -102,6 +103,7 @@ def keys_view(q: Question) -> None:
     rank = kv_views.readout_rank(MODEL, layer, neuron, 1.0 if m_here >= 0 else -1.0, q.target)
     gloss.plain_markdown(f"Where {code_span(q.target_label)} stands in what it writes: **rank {rank + 1:,}** of "
                          f"{lm.config.vocab_size:,} ({kv_views.rank_verdict(rank, lm.config.vocab_size)}).")
+    meaning(meanings.VIEWS["keys"])
 
     q.heading("The check behind the picture")
     total, ffn_out = kv_views.kv.sub_update_sum(lm.model, a.trace, layer, position)
@@ -117,6 +119,7 @@ def keys_view(q: Question) -> None:
                             f"post-norm): at this token the whole output is multiplied by {scale:.3g} (1/its rms), then by the "
                             "norm's weights. One number per token, so the sum still splits neuron by neuron: here vᵢ is the "
                             "down projection's column times those weights, and each mᵢ is taken times that number.")
+    meaning(meanings.VIEWS["check"].format(gap=f"{gap:.1e}"))
 
 
 def attribution_view(q: Question) -> None:
@@ -144,6 +147,7 @@ def attribution_view(q: Question) -> None:
                **explanation_views.lines(lm, explanation_views.of_model(lm), [(lay, neu, m) for lay, neu, _, m
                                                                                in attr.rows])})
     gloss.plain_markdown(kv_views.specificity_summary(attr, target_label))
+    meaning(meanings.VIEWS["attribution"].format(position=position, target=repr(target_label)))
 
     q.heading("Check by switching them off")
     st.slider("Switch off the top", 1, 20, key=k("k_off"), format="%d neurons",
@@ -174,6 +178,7 @@ def lens_view(q: Question) -> None:
     gloss.plain_markdown(kv_views.lens_summary(lens, q.target_label))
     plot(figure, f"Top: the probability of {q.target_label!r} if the model stopped after each sub-layer (log "
                  "scale); bottom: bars of what each layer's attention and FFN wrote into its centred logit.")
+    meaning(meanings.VIEWS["lens"].format(target=repr(q.target_label)))
 
 
 def intervene_view(q: Question) -> None:
@@ -215,6 +220,7 @@ def intervene_view(q: Question) -> None:
                  f"{len(figure.data[0].y)} tokens in the top 10 before or after.")
     b_tok, a_tok = kv_views.token_labels(MODEL, [before[0], after[0]])
     gloss.plain_markdown(f"Top prediction before: **{b_tok!r}** ({before[1]:.1%}) · after: **{a_tok!r}** ({after[1]:.1%})")
+    meaning(meanings.VIEWS["intervene"])
 
 
 def labour_view(q: Question) -> None:
@@ -235,6 +241,7 @@ def labour_view(q: Question) -> None:
                           ("Without any attention, where each token sees only itself, they become: ", no_attention)):
         labels = kv_views.token_labels(MODEL, [i for i, _ in guesses])
         gloss.plain_markdown(what + ", ".join(f"{code_span(t)} ({p:.1%})" for t, (_, p) in zip(labels, guesses)))
+    meaning(meanings.VIEWS["labour"])
 
 
 def contexts_view(q: Question) -> None:
@@ -255,10 +262,12 @@ def contexts_view(q: Question) -> None:
            "m in A": [x for _, _, x, _ in diff], "m in B": [y for _, _, _, y in diff]})
     gloss.plain_caption("The neurons whose coefficients on the word differ most: the same token, read in "
                         "different contexts, opens different memories.")
+    meaning(meanings.VIEWS["contexts"])
 
 
 def compare_view(q: Question) -> None:
     compare_views.view(PAGE, MODEL, lm, text, q.heading)
+    meaning(meanings.VIEWS["compare"])
 
 
 @dataclass(frozen=True)
@@ -305,7 +314,7 @@ def page_params(cfg: ModelConfig) -> list:
 
 k = lambda name: url_state.key(PAGE, name)  # noqa: E731
 
-page_header(
+opening = page_header(
     "Key-value memory",
     "Geva et al. (2021, EMNLP), reading a 16-layer language model trained on WikiText-103, read an FFN as a "
     "memory: each of its hidden neurons has a **key** (a pattern in the "
@@ -314,6 +323,7 @@ page_header(
     weights="trained",
 )
 MODEL, lm, PARAMS = require_model(PAGE, page_params)
+conclude(opening, kv_views.headline(MODEL, lm.config.name))
 
 
 def use_example() -> None:

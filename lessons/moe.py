@@ -43,7 +43,10 @@ with right:
     st.metric("Routed token slots", f"{int(routing.load.sum())} = {len(routing.tokens)} tokens × {v['top_k']}",
               help=gloss.help_in("Routed token slots"))
 gloss.caption("Random router and word vectors: the assignments illustrate the mechanism, not what a trained "
-              "router learns (trained routers also get a load-balancing loss so no expert starves).")
+              "router learns (trained routers also get a load-balancing loss so no expert starves). Nor is a trained "
+              "expert a topic specialist: Mixtral's authors found no clear pattern in which experts serve which topic "
+              "(arXiv papers, biology, philosophy), only some by syntax, such as indentation in code going to the "
+              "same experts and consecutive tokens often sharing them (Jiang et al. 2024, arXiv, §5).")
 
 gloss.header("Total vs active parameters")
 mix = PRESETS["mixtral-8x7b"]

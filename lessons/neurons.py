@@ -10,7 +10,8 @@ from components.shared.histogram import signed_histogram
 from components.shared.params import NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span
-from components.shared.widgets import page_header, plot
+from components.shared.widgets import conclude, meaning, page_header, plot
+from content import meanings
 from model.architectures.config import ModelConfig
 from model.lm import kv_memory as kv
 from model.lm import neuron_dictionary as nd
@@ -39,7 +40,7 @@ def neuron_table(rows: dict[str, list], cards: list[tuple[int, int]], signs: lis
           links={"card": "open card"})
 
 
-page_header(
+opening = page_header(
     "Neuron dictionary",
     "Every FFN neuron of a trained model, with the corpus contexts that make it fire hardest "
     "(its key, seen from the data) and the tokens its value vector promotes. The built-in corpus mixes "
@@ -67,6 +68,12 @@ if dictionary is None:
 st.caption(dictionary_views.caption(dictionary, source))
 explained = (explanation_views.built_or_building(lm, dictionary) if upload is None
              else explanation_views.explanations(lm, dictionary))
+if explained is None:
+    conclude(opening, meanings.CONCLUSIONS["neurons_unexplained"])
+else:
+    scores = explanation_views.summary(lm, explained)
+    conclude(opening, meanings.CONCLUSIONS["neurons"].format(share_08=f"{scores.share_08:.2%}",
+                                                             share_05=f"{scores.share_05:.1%}"))
 
 gloss.header("Search by token")
 st.text_input("Token (a leading space matters: ' Paris' is the word, 'Paris' the start of a line)",
@@ -94,6 +101,7 @@ else:
     with c2:
         gloss.plain_markdown(f"**Promote {code_span(label)}** (value vector · its unembedding)")
         neuron_table({"score": [r[2] for r in promoting]}, [(r[0], r[1]) for r in promoting])
+    meaning(meanings.VIEWS["token_search"])
 
 if explained is not None:
     explanation_views.search_section(lm, explained, PAGE, neuron_table)
@@ -125,6 +133,7 @@ def card(dictionary: nd.NeuronDictionary) -> None:
         gloss.markdown(f"*{heading}*")
         for value, position in firings[:6]:
             st.markdown(dictionary_views.context_line(lm, dictionary, value, position), unsafe_allow_html=True)
+    meaning(meanings.VIEWS["card"])
     reading = readout.read_value(lm.model, layer, neuron)
     words = lambda pairs: " ".join(code_span(kv.token_text(lm.tokenizer, i)) for i, _ in pairs)  # noqa: E731
     c1, c2 = st.columns(2)

@@ -47,6 +47,9 @@ m[1].metric("Attention: other positions unchanged?", "yes, allclose" if result.a
             help=gloss.help_in("Attention: other positions unchanged?"))
 st.code(f"torch.allclose(ffn(x_new)[:, others], ffn(x)[:, others])    # {result.ffn_others_equal}\n"
         f"torch.allclose(attn(x_new)[:, others], attn(x)[:, others])  # {result.attn_others_equal}", language="python")
+gloss.caption("allclose: equal up to floating-point rounding. torch.allclose(a, b) is true when every entry has "
+              "|a − b| ≤ 1e-8 + 1e-5·|b| (its default tolerances), so a change too small to be more than rounding "
+              "counts as none.")
 gloss.caption("That is why the FFN can run on all positions as one big matrix multiply, and why it is the "
               "place for per-token processing, while attention is the place where tokens communicate.")
 

@@ -56,6 +56,15 @@ gloss.markdown(f"Attention's softmax makes its weights non-negative and sum to 1
                "sliders you choose. In a real model the weights depend on the tokens (softmax is non-linear), but "
                "for given weights attention blends what tokens carry: it applies no non-linearity to a token's "
                "features, such as one that is on when exactly one of two inputs is. The FFN does.")
+gloss.markdown("**Where the picture stops.** The hull holds per head, before the output projection W_O: a layer's "
+               "heads are joined and projected, and that output lies in no hull of the values. Attention is "
+               "non-linear in its input through the softmax weights; what it lacks is a per-token, per-feature "
+               "non-linearity. So a common line in course notes, that without FFNs “multiple attention layers would "
+               "collapse into a single linear transformation”, is wrong: the weights change with the input, so the "
+               "layers do not multiply into one matrix. What does happen is worse: attention alone, without FFNs and "
+               "skip connections, loses rank doubly exponentially with depth, every token's vector converging to the "
+               "same one (Dong, Cordonnier and Loukas 2021, ICML); in their analysis the skip "
+               "connections counter it and the FFNs slow it.")
 
 gloss.markdown("**Attention and the FFN side by side**")
 table({

@@ -14,6 +14,7 @@ import streamlit as st
 import torch
 
 from components.lm import dictionary_views, kv_views
+from content import meanings
 from model.lm import build_dictionary, massive, neuron_kinds, super_weight
 from model.lm.interventions import TextScores, edited, greedy, score_texts
 from serving import forward_pass, waiting
@@ -166,3 +167,29 @@ def kind_line(model_key: str, layer: int, neuron: int) -> str | None:
     if masks is None:
         return None
     return neuron_kinds.describe(weight_stats(model_key, compute=False), masks, layer, neuron)
+
+
+def same_write(cand: super_weight.Candidate | None, top: massive.Massive | None) -> bool:
+    """Whether the super weight candidate writes the largest massive activation: its output row is the
+    massive dimension, and its layer is the one after which the value is first massive."""
+    return (cand is not None and top is not None and cand.weight.row == top.dim
+            and cand.weight.layer == top.first_layer)
+
+
+def conclusion(cand: super_weight.Candidate | None, found: list[massive.Massive]) -> str:
+    """The page's one-sentence conclusion on this text (content/meanings.py), from its own results."""
+    top = found[0] if found else None
+    if cand is None or top is None:
+        return meanings.CONCLUSIONS["anatomy_none"]
+    w = cand.weight
+    key = "anatomy" if same_write(cand, top) else "anatomy_apart"
+    return meanings.CONCLUSIONS[key].format(layer=w.layer, row=w.row, col=w.col, dim=top.dim)
+
+
+def massive_meaning(cand: super_weight.Candidate | None, top: massive.Massive) -> str | None:
+    """What the massive activation is, set against the super weight found above (None without one)."""
+    if cand is None:
+        return None
+    w = cand.weight
+    key = "massive_same" if same_write(cand, top) else "massive_apart"
+    return meanings.VIEWS[key].format(layer=w.layer, row=w.row, col=w.col, dim=top.dim)

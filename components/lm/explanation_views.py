@@ -15,6 +15,7 @@ from components.shared import glossary as gloss
 from components.shared import url_state
 from components.shared.widgets import plot
 from components.lm.explanation_figures import layer_scores_figure
+from content import meanings
 from model.lm import build_explanations
 from model.lm import explanation_words as ew
 from model.lm import explanations as ex
@@ -22,26 +23,6 @@ from model.lm.gguf_loader import LoadedModel
 from model.lm.kv_memory import token_text
 from model.lm.neuron_dictionary import NeuronDictionary
 from serving import forward_pass
-
-WHAT_SCORES_MEAN = (
-    f"**How far to trust it.** The line was chosen on the training part of the corpus and scored on a held-out "
-    f"part it never saw: a seeded random 1 in {ex.HOLD_OUT} of the documents of each kind of text (the "
-    "arithmetic of both parts comes from the same templates, so it carries over more easily than the rest). "
-    "*Correlation*: a simulator reads only what the line names, with the typical coefficient listed under it for "
-    "each (the training average, pulled towards the neuron's overall average where a group is small), and "
-    "predicts the coefficient at every held-out token; 1 means its predictions rise and fall exactly with the "
-    "neuron's coefficient, 0 that they carry no linear information about it. Our labels: strong ≥ 0.8 (OpenAI's "
-    "threshold), fair ≥ 0.5, weak ≥ 0.3, poor below (our own cut-offs). *Detection*: how well the line tells the "
-    "held-out tokens in the neuron's top tenth (bottom tenth for m < 0) from the rest, as balanced accuracy, the "
-    "metric of the detection score of Paulo et al. (2024, arXiv; EleutherAI's delphi), adapted here: per token, "
-    "without a language model. 0.5 is a coin toss; below 0.5, the line matches the rest of the text more often "
-    "than the top tenth. A correct line can still score near 0.5: for a neuron that fires hard on a few rare "
-    "tokens, most of its top tenth is tokens where it barely fires. Both scores are shown beside the same neuron "
-    "scored with a shuffled explanation (another neuron's of its layer): on average near 0 and 0.5, but one "
-    "draw per neuron, so a single shuffled score can be ±0.2 by chance. What a line says it *writes* is read "
-    "from the neuron's value vector through the unembedding (the direct readout, which ignores later layers and "
-    "means little in early ones), not scored.")
-
 
 @st.cache_resource(show_spinner=False)
 def _builtin(_d: NeuronDictionary, source: str, fingerprint: str) -> ex.Explanations | None:
@@ -163,7 +144,7 @@ def card(lm: LoadedModel, e: ex.Explanations, layer: int, neuron: int) -> None:
     gloss.markdown(f"Both lines together predict its coefficient on held-out text with correlation "
                    f"**{both:+.2f}** ({ew.trust(both)}).")
     with st.expander("What the scores mean"):
-        gloss.markdown(WHAT_SCORES_MEAN)
+        gloss.markdown(meanings.WHAT_SCORES_MEAN.format(hold_out=ex.HOLD_OUT))
 
 
 def across_range(lm: LoadedModel, d: NeuronDictionary, e: ex.Explanations, layer: int, neuron: int) -> None:
@@ -192,7 +173,8 @@ def search_section(lm: LoadedModel, e: ex.Explanations, page: str, neuron_table)
         st.info(f"No neuron's explanation holds all of {query.strip()!r}. Try fewer or other words.")
     else:
         gloss.caption(f"The {len(found)} best-scored neurons whose explanation holds every word, in what makes it "
-                      "fire or in what it writes (the score is the held-out correlation of the line's first half); "
+                      "fire or in what it writes (the score is the held-out correlation of the line's “fires on” part, before "
+                      "the semicolon; what it writes is not scored); "
                       "'month' also finds 'months', and a kind of token is found by its name or related words.")
         neuron_table({"sign": ["m > 0" if s == 0 else "m < 0" for s, _, _, _ in found]},
                      [(layer, n) for _, layer, n, _ in found], [1.0 if s == 0 else -1.0 for s, _, _, _ in found])

@@ -14,6 +14,7 @@ import streamlit as st
 
 import serving
 from components.lm import kv_figures
+from content import meanings
 from model.architectures.transformer import ModelTrace
 from model.lm import attribution as at
 from model.lm import kv_memory as kv
@@ -142,9 +143,9 @@ def attribution(model_key: str, text: str, position: int, token: int, contrast: 
 
 
 def rank_verdict(rank: int, vocab: int) -> str:
-    """'top 0.04%: specific' or 'top 3.6%: broad'."""
-    verdict = "specific to it" if ro.is_specific(rank, vocab) else "broad, it writes a wider theme"
-    return f"top {(rank + 1) / vocab:.2%}: {verdict}"
+    """'top 0.04%: in its top 1%' or 'top 3.6%: outside its top 1%, …' (content/meanings.py)."""
+    words = meanings.IN_TOP if ro.is_specific(rank, vocab) else meanings.OUTSIDE_TOP
+    return f"top {(rank + 1) / vocab:.2%}: " + words.format(share=f"{ro.SPECIFIC:.0%}")
 
 
 def attribution_summary(a: Attribution, target: str, contrast: str | None, position: int) -> str:
@@ -170,10 +171,9 @@ def attribution_summary(a: Attribution, target: str, contrast: str | None, posit
 
 def specificity_summary(a: Attribution, target: str) -> str:
     ranks = sorted(a.ranks)
-    median = ranks[len(ranks) // 2] + 1
-    return (f"**{a.specific} of these {len(a.rows)} neurons are specific to {target!r}**: it stands in the top "
-            f"{ro.SPECIFIC:.0%} of what they write. For the others it ranks lower (median rank {median:,} of "
-            f"{a.vocab:,}): they are broad and write a wider theme, which their promoted tokens show.")
+    return meanings.TOP_SHARE.format(
+        n=a.specific, rows=len(a.rows), target=repr(target), share=f"{ro.SPECIFIC:.0%}",
+        count=f"{ro.specific_count(a.vocab):,}", vocab=f"{a.vocab:,}", median=f"{ranks[len(ranks) // 2] + 1:,}")
 
 
 def lens_summary(lens, target: str) -> str:
@@ -259,3 +259,19 @@ def two_contexts(model_key: str, text_a: str, text_b: str, word: str, k: int = 1
     if pa is None or pb is None:
         return None
     return kv.context_difference(a.trace, pa, b.trace, pb, k)
+
+
+HEADLINE_TEXT = "The capital of France is"  # the sentence the key-value page's conclusion and tour step 7 read
+
+
+def headline(model_key: str, model_name: str) -> str:
+    """The key-value page's one-sentence conclusion (content/meanings.py), measured on HEADLINE_TEXT:
+    who wrote the model's top prediction, and where it ranks in what its top writers write."""
+    position = len(analysis(model_key, HEADLINE_TEXT).enc.ids) - 1
+    preds, labels, _ = predictions(model_key, HEADLINE_TEXT, position)
+    a = attribution(model_key, HEADLINE_TEXT, position, preds[0][0])
+    ranks = sorted(a.ranks)
+    return meanings.CONCLUSIONS["kv_memory"].format(
+        text=HEADLINE_TEXT, model=model_name, target=repr(labels[0]), ffn=f"{float(a.parts.ffn.sum()):+.1f}",
+        attention=f"{float(a.parts.attention.sum()):+.1f}", rows=len(a.rows),
+        median=f"{ranks[len(ranks) // 2] + 1:,}", vocab=f"{a.vocab:,}")

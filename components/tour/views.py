@@ -11,6 +11,7 @@ from components.concepts import views as concept_views
 from components.shared import glossary as gloss
 from components.shared.tables import shape_table
 from components.shared.widgets import plot
+from content.tour import MEMORY_MEANING
 from model.architectures import prose_facts
 from model.architectures.presets import PRESETS
 
@@ -73,7 +74,7 @@ def _memory() -> None:
 
     if get_model(BUNDLED) is None:
         return
-    text = "The capital of France is"
+    text = kv_views.HEADLINE_TEXT
     position = len(kv_views.analysis(BUNDLED, text).enc.ids) - 1
     preds, labels, _ = kv_views.predictions(BUNDLED, text, position)
     attr = kv_views.attribution(BUNDLED, text, position, preds[0][0], k=10)
@@ -87,10 +88,11 @@ def _memory() -> None:
                          f"{neuron}, writes mostly {', '.join(repr(t) for t in attr.promoted[0][:4])}; {labels[0]!r} stands at "
                          f"rank {attr.ranks[0] + 1:,} of {attr.vocab:,} in what it writes "
                          f"({kv_views.rank_verdict(attr.ranks[0], attr.vocab)}). {attr.specific} of these {n} neurons "
-                         f"{'is' if attr.specific == 1 else 'are'} specific to it. Switch all {n} off and {labels[0]!r} goes "
-                         f"from {p0:.0%} to **{p1:.0%}**.")
+                         f"{'ranks' if attr.specific == 1 else 'rank'} {labels[0]!r} in {'its' if attr.specific == 1 else 'their'} "
+                         f"top 1%. Switch all {n} off and {labels[0]!r} goes from {p0:.0%} to **{p1:.0%}**.")
     plot(attr.figure, f"Horizontal bars, one per neuron (L layer, n neuron): the {n} that wrote most of "
                       f"{labels[0]!r}, each bar its {attr.figure.layout.xaxis.title.text}.")
+    gloss.plain_markdown(MEMORY_MEANING.format(target=repr(labels[0])))
 
 
 VIEWS: dict[str, Callable[[], None]] = {

@@ -22,14 +22,17 @@ def test_default_view_predicts_paris_and_opens_on_the_neuron_that_wrote_it():
     assert titles == ["Top 10 next tokens", "Layer 24: the most active neurons (keys) on each token"]
     text = " ".join(m.value for m in at.markdown)
     assert "Layer 24, neuron 1005" in text and "largest difference" in text and "Promotes" in text
-    assert "rank 1,766** of 49,152" in text and "broad" in text  # honest about how specific it is
+    assert "rank 1,766** of 49,152" in text and "outside its top 1%" in text  # honest about how specific it is
     assert _v(at.query_params["layer"]) == "24" and _v(at.query_params["neuron"]) == "1005"
 
 
 def test_attribution_is_centred_and_says_how_specific_each_neuron_is():
     at = run_page("kv_memory", view="attribution")
     text = " ".join(m.value for m in at.markdown)
-    assert "centred logit of ' Paris'" in text and "of these 20 neurons are specific to ' Paris'" in text
+    assert "centred logit of ' Paris'" in text and "of these 20 neurons rank ' Paris' in their top 1%" in text
+    assert "specific to ' Paris'" not in text  # the top 1% of 49,152 is 491 tokens: not "specific"
+    # what the view shows and where it stops, with the page's own position and token
+    assert "shows who writes ' Paris' there, not where the fact is stored" in text
     ranked, comparison = tables(at)
     assert ranked["neuron"][0] == "L24 n1005" and "rank of ' Paris'" in ranked
     after = dict(zip(comparison["ranked by"], comparison["p(' Paris') after"]))

@@ -42,6 +42,10 @@ def test_memory_step_verdict_follows_the_rank():
     found = re.search(r"rank ([\d,]+) of ([\d,]+) in what it writes \(top [\d.]+%: ([^)]+)\)", text)
     assert found, text
     rank, vocab = int(found[1].replace(",", "")), int(found[2].replace(",", ""))
-    assert (found[3] == "specific to it") == is_specific(rank - 1, vocab), found[0]  # the text's rank counts from 1
-    specific = re.search(r"(\d+) of these (\d+) neurons (is|are) specific", text)
-    assert specific and int(specific[1]) <= int(specific[2])
+    assert (found[3] == "in its top 1%") == is_specific(rank - 1, vocab), found[0]  # the text's rank counts from 1
+    in_top = re.search(r"(\d+) of these (\d+) neurons ranks? ' Paris' in (its|their) top 1%", text)
+    assert in_top and int(in_top[1]) <= int(in_top[2])
+    # what the chart means: writing the answer is not storing the fact, with its three sources
+    assert "not necessarily where the fact is kept" in text
+    for source in ("Meng et al. (2022, NeurIPS)", "Geva et al. (2023, EMNLP)", "Hase et al. (2023, NeurIPS)"):
+        assert source in text

@@ -36,11 +36,27 @@ WRONG = [
     ("12 of the 16", "the gallery's counts come from the search"),
     ("Geva et al. (2020)", "Geva et al. (2021, EMNLP) read a 16-layer WikiText-103 model; GPT-2 came in 2022"),
     ("Softmax makes the weights non-negative and sum to 1 (here", "the sliders are divided by their sum"),
+    # issue 29: a teacher's read-through
+    ("differ most near zero", "the GELU − ReLU gap is 0 at 0 and peaks near |x| ≈ 0.75: computed"),
+    ("less sure", "switching a neuron off moves a probability: 'much less likely'"),
+    ("A counting neuron", "it writes number words"),
+    ("A brake on “French”", "its capital-cities fit fails the page's good-fit rule: relabelled from the fit"),
+    ("that the weights alone reveal", "token-frequency and dormant kinds need a corpus"),
+    ("a model cannot lose", "the super weight is a finding in particular large language models"),
+    ("early-to-middle layer", "layer 11 of 30 is not early; the page states the layer"),
+    ("written by one early FFN", "the massive activation's origin in down_proj is Yu et al.'s; layer 11 of 30"),
+    ("The model cannot do without it", "on these texts this model cannot: a finding, not a law"),
+    ("neurons are specific to", "a target in the top 1% (491 of 49,152) is 'ranked in its top 1%'"),
+    ("line's first half", "the score is of the line's “fires on” part"),
+    ("Attention only averages", "attention is non-linear through softmax; it lacks a per-feature non-linearity"),
+    ("not a new feature computed from it", "per head, for given weights, a blend; W_O leaves the hull"),
+    ("gets no gradient.", "its own weights get no gradient; earlier layers can still revive it"),
+    ("can stop learning for good", "earlier layers can still revive a dead ReLU"),
 ]
 
 # author -> {year: venue}: one year and venue per source, however it is cited
 SOURCES = {
-    "Geva et al.": {"2021": "EMNLP", "2022": "EMNLP"},
+    "Geva et al.": {"2021": "EMNLP", "2022": "EMNLP", "2023": "EMNLP"},
     "Shazeer": {"2020": "arXiv"},
     "Hendrycks and Gimpel": {"2016": "arXiv"},
     "Gurnee et al.": {"2024": "TMLR"},
@@ -50,6 +66,12 @@ SOURCES = {
     "Stolfo et al.": {"2024": "NeurIPS"},
     "Bills et al.": {"2023": "OpenAI"},
     "Paulo et al.": {"2024": "arXiv"},
+    "Meng et al.": {"2022": "NeurIPS"},
+    "Hase et al.": {"2023": "NeurIPS"},
+    "Elhage et al.": {"2022": "Anthropic"},
+    "Bricken et al.": {"2023": "Anthropic"},
+    "Dong, Cordonnier and Loukas": {"2021": "ICML"},
+    "Jiang et al.": {"2024": "arXiv"},
 }
 
 
