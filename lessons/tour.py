@@ -31,14 +31,16 @@ weights_badge(step.weights)
 gloss.markdown(f"> **{step.idea}**\n\n{fill(step.text)}")
 if step.view:
     VIEWS[step.view]()
-st.page_link(f"lessons/{step.page}.py", label="Open the full interactive view", icon=":material/open_in_new:",
+st.page_link(f"lessons/{step.page}.py", label="Open the full page", icon=":material/open_in_new:",
              query_params=step.query or None)
-c1, _, c2 = st.columns([1, 3, 1])
-c1.button("Previous", on_click=move, args=(-1,), disabled=n == 1, key="tour.prev", shortcut="Left",
-          icon=":material/arrow_back:", width="stretch")
-c2.button("Next" if n < len(STEPS) else "Finish: take the quiz", on_click=move, args=(1,), disabled=False,
-          key="tour.next", shortcut="Right", icon=":material/arrow_forward:", width="stretch",
-          type="primary")
+# a row that wraps, with buttons as wide as their labels: a label is never cut short, at a projector's
+# 1,024 px, on a phone or in presentation mode (tests/browser/test_control_labels.py)
+with st.container(horizontal=True, horizontal_alignment="distribute", wrap=True):
+    st.button("Previous", on_click=move, args=(-1,), disabled=n == 1, key="tour.prev", shortcut="Left",
+              icon=":material/arrow_back:", width="content")
+    st.button("Next" if n < len(STEPS) else "Finish: take the quiz", on_click=move, args=(1,), disabled=False,
+              key="tour.next", shortcut="Right", icon=":material/arrow_forward:", width="content",
+              type="primary")
 if n == len(STEPS):
     st.page_link("lessons/quiz.py", label="Key takeaways and quiz", icon=":material/quiz:")
 url_state.publish(PAGE, [STEP])
