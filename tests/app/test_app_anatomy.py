@@ -27,6 +27,42 @@ def test_the_page_finds_smollm2s_super_weight_and_its_massive_activation(page):
     assert "view=intervene" in text and "off=L11n1229" in text and "zero=L11r507c1229" in text
 
 
+def test_the_page_says_its_two_findings_are_one_write_from_its_own_results(page):
+    """The conclusion and the massive view name the super weight and the massive dimension as the page
+    found them (read back from the candidate line and the massive table), not as typed."""
+    import re
+    text = _text(page)
+    layer, row, col = re.search(r"Candidate: layer (\d+), W_down\[(\d+), (\d+)\]", text).groups()
+    dim = next(t for t in tables(page) if "dimension" in t)["dimension"][0]
+    assert row == dim  # on SmolLM2 the super weight's output row is the massive dimension
+    opening = next(m.value for m in page.markdown if "lightbulb: **" in m.value)  # the first: the conclusion
+    assert (f"layer {layer}'s W_down[{row}, {col}], writes the massive activation in residual dimension {dim}"
+            in opening and "one phenomenon shown twice" in opening)
+    assert f"Dimension {dim} is the super weight's output row: layer {layer}'s W_down[{row}, {col}]" in text
+    assert "Sections 1 and 2 show one phenomenon twice." in text
+    # the corrections of issue 29: Yu et al. for the origin, the layer's place, FFN Lab's own thresholds
+    assert "Yu et al. (2024, arXiv) traced where they come from" in text and f"In layer {layer} of 30" in text
+    captions = " ".join(c.value for c in page.caption)
+    assert "thresholds of FFN Lab's own" in captions and "dormant (FFN Lab's own kind)" in captions
+
+
+def test_conclusion_follows_whether_the_two_findings_coincide():
+    from components.lm.anatomy_views import conclusion, massive_meaning, same_write
+    from model.lm.interventions import ZeroWeight
+    from model.lm.massive import Massive
+    from model.lm.super_weight import Candidate
+
+    cand = Candidate(ZeroWeight(11, 507, 1229), 5.9, 0, 615.0)
+    here = Massive(507, 0, 11, 27, 23738.0, 13143.0, 1.8)
+    elsewhere = Massive(300, 0, 11, 27, 23738.0, 13143.0, 1.8)
+    assert same_write(cand, here) and not same_write(cand, elsewhere) and not same_write(None, here)
+    assert "W_down[507, 1229], writes the massive activation in residual dimension 507" in conclusion(cand, [here])
+    assert "are not the same write" in conclusion(cand, [elsewhere])
+    assert "does not find both" in conclusion(None, [here]) and "does not find both" in conclusion(cand, [])
+    assert "one phenomenon twice" in massive_meaning(cand, here) and "separate" in massive_meaning(cand, elsewhere)
+    assert massive_meaning(None, here) is None
+
+
 def test_zeroing_the_super_weight_wrecks_perplexity_and_the_large_and_random_ones_do_not(page):
     page.toggle(key="anatomy.zero").set_value(True).run(timeout=300)
     assert not page.exception

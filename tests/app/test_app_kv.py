@@ -40,6 +40,23 @@ def test_attribution_is_centred_and_says_how_specific_each_neuron_is():
     assert pct["Total effect (gradient × activation)"] < pct["Direct effect on the raw logit"]
 
 
+def test_the_page_opens_with_its_conclusion_measured_by_the_attribution_view():
+    """The opening sentence's figures are the attribution view's own, on the same sentence: the FFN's and
+    attention's parts of the centred logit, and the median rank of the target in the top writers' readouts."""
+    at = run_page("kv_memory", view="attribution")
+    markdown = [m.value for m in at.markdown]
+    opening = next(m for m in markdown if "lightbulb: **" in m)
+    assert markdown.index(opening) < next(i for i, m in enumerate(markdown) if "Geva et al." in m)  # before the intro
+    text = " ".join(markdown)
+    attention, ffn = re.search(r"all attention layers \(([+-][\d.]+)\) and all FFN neurons \(([+-][\d.]+)\)",
+                               text).groups()
+    ranks = [int(r.replace(",", "")) for r in tables(at)[0]["rank of ' Paris'"]]
+    expected = (f"wrote {float(ffn):+.1f} of ' Paris''s centred logit and attention {float(attention):+.1f}, and the "
+                f"{len(ranks)} neurons that wrote most rank ' Paris' at a median {sorted(ranks)[len(ranks) // 2]:,} of 49,152")
+    assert expected in opening, opening
+    assert "not where a fact is stored" in opening
+
+
 @pytest.mark.parametrize("query, expect", [
     ({"measure": "total"}, "one backward pass"),
     ({"vs": " London"}, "logit difference ' Paris' − ' London'"),
