@@ -22,10 +22,9 @@ TOP_SHARE = (
 # --- the one-sentence conclusion each real-model page (and the budget page) opens with
 CONCLUSIONS = {
     "kv_memory": (
-        "On “{text}”, {model}'s FFN neurons wrote {ffn} of {target}'s centred logit and attention {attention}, and "
-        "the {rows} neurons that wrote most rank {target} at a median {median} of {vocab} in what they write: each "
-        "neuron fires on a pattern (its key) and writes a broad theme (its value), many of them together write the "
-        "answer, and that shows who writes it, not where a fact is stored."),
+        "On “{text}”, {model}'s FFN neurons wrote {ffn} of the centred logit of {target} and attention {attention}, "
+        "and the {rows} neurons that wrote most rank {target} at a median {median} of {vocab} in what they write: "
+        "many broad neurons together write the answer, which shows who writes it, not where a fact is stored."),
     "concept_neurons": (
         "Some neurons' value vectors promote a whole family of words, as layer {layer} neuron {neuron} ranks "
         "{in_top} of the {size} months in its top 1%, but ranking a set in its top 1% is not being specific to it: "

@@ -73,15 +73,16 @@ values = url_state.values(PAGE, FIELDS)
 preset = url_state.value(PAGE, "preset")
 d_model, d_ff = values["d_model"], values["d_ff"]
 gated = values["ffn"] != "dense"
-ratio_cols = st.columns([3, 1, 1, 1])
+ratio_cols = st.columns([3, 2])
 ratio_cols[0].markdown(gloss.mark(f"**d_ff / d_model = {d_ff / d_model:.3f}** — 4× in GPT-2 and BERT; LLaMA's gated "
                                   f"FFN uses ≈ 8/3× so its three matrices cost what two did at 4×. A choice, not a "
                                   f"rule: the gated presets use {prose_facts.gated_ratios()}."), unsafe_allow_html=True)
-ratio_cols[1].button("4×", key=k("btn_4x"), on_click=set_d_ff, args=(4 * d_model,), width="stretch")
-ratio_cols[2].button("8/3×", key=k("btn_83"), on_click=set_d_ff, args=(accounting.parameter_matched_d_ff(d_model),),
-                     width="stretch")
-ratio_cols[3].button("LLaMA rounding", key=k("btn_llama"), on_click=set_d_ff, args=(accounting.llama_d_ff(d_model),),
-                     width="stretch", help=LLAMA_ROUNDING)
+with ratio_cols[1].container(horizontal=True, wrap=True):  # buttons as wide as their labels: none is cut short
+    st.button("4×", key=k("btn_4x"), on_click=set_d_ff, args=(4 * d_model,), width="content")
+    st.button("8/3×", key=k("btn_83"), on_click=set_d_ff, args=(accounting.parameter_matched_d_ff(d_model),),
+              width="content")
+    st.button("LLaMA rounding", key=k("btn_llama"), on_click=set_d_ff, args=(accounting.llama_d_ff(d_model),),
+              width="content", help=LLAMA_ROUNDING)
 
 cfg = config_from(preset, values)
 problems = cfg.problems()

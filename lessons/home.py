@@ -27,8 +27,8 @@ to run at large scale (about 15% faster training in PaLM's case).
 
 Small as it looks, at 4× the FFN holds **two thirds** of each block's weights, and across the models on
 the budget page it holds {ffn_share_low} to {ffn_share_high} of all parameters. For given attention
-weights, attention's output is a convex mix of value vectors; the FFN supplies the per-token,
-element-wise non-linearity. Geva et al. (2021, EMNLP) showed that it can also be read as a key–value
+weights, each attention head's output is a convex mix of its value vectors; the FFN supplies the
+per-token, element-wise non-linearity. Geva et al. (2021, EMNLP) showed that it can also be read as a key–value
 memory: each neuron's key detects patterns in the input, and its value, read through the output
 embedding, favours the tokens that tend to follow them, mainly in the upper layers.
 """

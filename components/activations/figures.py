@@ -63,7 +63,7 @@ def near_zero(data: dict[str, np.ndarray]) -> go.Figure:
     ]
     note = dict(x=x[i], y=data["gelu"][i], text=f"min {data['gelu'][i]:.3f} at x = {x[i]:.2f}",
                 showarrow=True, ay=40)
-    return go.Figure(traces, layout("Zoom near zero: where GELU and ReLU differ most", height=340,
+    return go.Figure(traces, layout("Zoom near zero: GELU dips below ReLU", height=340,
                                     xaxis=dict(title=dict(text="x")),
                                     annotations=[note]))
 
