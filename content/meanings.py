@@ -108,8 +108,12 @@ VIEWS = {
         "Llama, Mistral and other models), not a part every model has: zeroing one shows what this model needs on "
         "these texts."),
     "massive_same": (
-        "Dimension {dim} is the super weight's output row: layer {layer}'s W_down[{row}, {col}], fed by neuron {col}, "
-        "writes it (Yu et al. 2024, arXiv). Sections 1 and 2 show one phenomenon twice."),
+        "Dimension {dim} is the super weight's output row: through layer {layer}'s W_down[{row}, {col}], neuron {col} "
+        "writes {part} of the {value} there, {share} of it (Yu et al. 2024, arXiv). Sections 1 and 2 show one "
+        "phenomenon twice."),
+    "massive_same_plain": (
+        "Dimension {dim} is the super weight's output row: layer {layer}'s W_down[{row}, {col}] writes into it (Yu et "
+        "al. 2024, arXiv). Sections 1 and 2 show one phenomenon twice."),
     "massive_apart": (
         "Dimension {dim} is not the super weight candidate's output row ({row}) on this text: here the two "
         "findings are separate writes."),

@@ -124,7 +124,7 @@ else:
         f"attention {attn:+,.1f}. The FFN's largest writers: " +
         ", ".join(f"[n{w.neuron}]({link('kv_memory', MODEL, text=text, view='intervene', off=f'L{w.layer}n{w.neuron}')})"
                   f" ({w.part:+,.1f})" for w in writers) + " (each opens the key-value page with it switched off).")
-    said = anatomy_views.massive_meaning(cand, top)
+    said = anatomy_views.massive_meaning(cand, top, writers)
     if said:
         meaning(said)
     st.toggle("Set them to zero, then to their mean, and predict", key=k("massive"))

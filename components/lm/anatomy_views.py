@@ -186,10 +186,18 @@ def conclusion(cand: super_weight.Candidate | None, found: list[massive.Massive]
     return meanings.CONCLUSIONS[key].format(layer=w.layer, row=w.row, col=w.col, dim=top.dim)
 
 
-def massive_meaning(cand: super_weight.Candidate | None, top: massive.Massive) -> str | None:
-    """What the massive activation is, set against the super weight found above (None without one)."""
+def massive_meaning(cand: super_weight.Candidate | None, top: massive.Massive,
+                    writers: list[massive.Writer] = ()) -> str | None:
+    """What the massive activation is, set against the super weight found above (None without one),
+    with how much of the value the super weight's neuron wrote (from `writers`, massive.writers')."""
     if cand is None:
         return None
     w = cand.weight
-    key = "massive_same" if same_write(cand, top) else "massive_apart"
-    return meanings.VIEWS[key].format(layer=w.layer, row=w.row, col=w.col, dim=top.dim)
+    part = next((x.part for x in writers if (x.layer, x.neuron) == (w.layer, w.col)), None)
+    if not same_write(cand, top):
+        return meanings.VIEWS["massive_apart"].format(row=w.row, dim=top.dim)
+    if part is None:  # its neuron is not among the top writers given
+        return meanings.VIEWS["massive_same_plain"].format(layer=w.layer, row=w.row, col=w.col, dim=top.dim)
+    return meanings.VIEWS["massive_same"].format(layer=w.layer, row=w.row, col=w.col, dim=top.dim,
+                                                 part=f"{part:+,.0f}", value=f"{top.value:+,.0f}",
+                                                 share=f"{part / top.value:.0%}")

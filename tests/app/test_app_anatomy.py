@@ -38,7 +38,15 @@ def test_the_page_says_its_two_findings_are_one_write_from_its_own_results(page)
     opening = next(m.value for m in page.markdown if "lightbulb: **" in m.value)  # the first: the conclusion
     assert (f"layer {layer}'s W_down[{row}, {col}], writes the massive activation in residual dimension {dim}"
             in opening and "one phenomenon shown twice" in opening)
-    assert f"Dimension {dim} is the super weight's output row: layer {layer}'s W_down[{row}, {col}]" in text
+    said = re.search(rf"Dimension {dim} is the super weight's output row: through layer {layer}'s "
+                     rf"W_down\[{row}, {col}\], neuron {col} writes ([+-][\d,]+) of the ([+-][\d,]+) there, (\d+)% of it",
+                     text)
+    assert said, text
+    part, value, share = (float(g.replace(",", "")) for g in said.groups())
+    written = re.search(rf"\[n{col}\]\([^)]*\) \(([+-][\d,.]+)\)", text)  # the writers' list above it
+    assert written and abs(float(written.group(1).replace(",", "")) - part) <= 1
+    massive_value = float(next(t for t in tables(page) if "dimension" in t)["value"][0].replace(",", ""))
+    assert value == massive_value and share == round(100 * part / value) and share > 50
     assert "Sections 1 and 2 show one phenomenon twice." in text
     # the corrections of issue 29: Yu et al. for the origin, the layer's place, FFN Lab's own thresholds
     assert "Yu et al. (2024, arXiv) traced where they come from" in text and f"In layer {layer} of 30" in text
@@ -59,7 +67,11 @@ def test_conclusion_follows_whether_the_two_findings_coincide():
     assert "W_down[507, 1229], writes the massive activation in residual dimension 507" in conclusion(cand, [here])
     assert "are not the same write" in conclusion(cand, [elsewhere])
     assert "does not find both" in conclusion(None, [here]) and "does not find both" in conclusion(cand, [])
-    assert "one phenomenon twice" in massive_meaning(cand, here) and "separate" in massive_meaning(cand, elsewhere)
+    from model.lm.massive import Writer
+    said = massive_meaning(cand, here, [Writer(11, 1229, 17169.3), Writer(11, 1487, 6434.7)])
+    assert "neuron 1229 writes +17,169 of the +23,738 there, 72% of it" in said and "one phenomenon twice" in said
+    assert "separate" in massive_meaning(cand, elsewhere)
+    assert "W_down[507, 1229] writes into it" in massive_meaning(cand, here, [Writer(11, 1487, 6434.7)])
     assert massive_meaning(None, here) is None
 
 
