@@ -23,16 +23,17 @@ def new_token() -> None:
     url_state.set_values(PAGE, {"draw": (url_state.value(PAGE, "draw") + 1) % 10000})
 
 
-c = st.columns([2, 2, 2, 1])
+c = st.columns(2)
 c[0].slider("Sequence length", 2, 16, key=k("seq"))
 seq = url_state.value(PAGE, "seq")
 if url_state.value(PAGE, "changed") >= seq:
     url_state.set_values(PAGE, {"changed": seq - 1})
 c[1].slider("Position to change", 0, seq - 1, key=k("changed"))
-c[2].toggle("Causal attention (GPT-style)", key=k("causal"),
-            help="With a causal mask a change only reaches later positions.")
-c[3].button("New random token", on_click=new_token, key=k("again"), icon=":material/casino:",
-            help=gloss.help_in("New random token"))
+with st.container(horizontal=True, vertical_alignment="center", wrap=True):  # labels whole at any width
+    st.toggle("Causal attention (GPT-style)", key=k("causal"), width="content",
+              help="With a causal mask a change only reaches later positions.")
+    st.button("New random token", on_click=new_token, key=k("again"), icon=":material/casino:", width="content",
+              help=gloss.help_in("New random token"))
 v = url_state.values(PAGE, PARAMS)
 result, figure, after_figure = concept_views.positionwise_view(v["seq"], v["changed"], v["causal"], v["draw"])
 plot(figure, f"Grouped bars over the {v['seq']} positions: how far the FFN's output and attention's output "

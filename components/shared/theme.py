@@ -51,7 +51,15 @@ _ON_PRIMARY = ["[data-testid=stBaseButton-primary]", "[data-testid=stMultiSelect
 _ON_PRIMARY_CSS = (", ".join(_ON_PRIMARY)
                    + " { color: rgb(from currentColor calc(255 - r) calc(255 - g) calc(255 - b)); }\n"
                    + ", ".join(f"{sel} *" for sel in _ON_PRIMARY) + " { color: inherit; }")
-PAGE_CSS = f"<style>\n{_CODE_CSS}\n{_ON_PRIMARY_CSS}\n</style>"
+# A label is read whole (issue 29): Streamlit cuts a control's or a metric's label that does not fit
+# its column with an ellipsis ("← Pre…" on the tour at a projector's 1,024 px); here it wraps onto
+# another line instead. tests/browser/test_control_labels.py checks it.
+_WHOLE_LABELS = ["[data-testid=stMain] button", "[data-testid=stMain] [data-testid=stPageLink] a",
+                 "[data-testid=stWidgetLabel]", "[data-testid=stMetricLabel]"]
+_WHOLE_LABELS_CSS = (", ".join(f"{sel} *" for sel in _WHOLE_LABELS)
+                     + " { white-space: normal !important; overflow: visible !important;"
+                       " text-overflow: clip !important; }")
+PAGE_CSS = f"<style>\n{_CODE_CSS}\n{_ON_PRIMARY_CSS}\n{_WHOLE_LABELS_CSS}\n</style>"
 
 # Offer PNG through plotly's camera button at twice the size, for slides.
 PLOT_CONFIG = {
