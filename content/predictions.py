@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Union
 
+from content.quiz import QUESTIONS as QUIZ
+from content.quiz import Question
+
 Answer = Union[int, float, tuple[int, ...]]
 KINDS = ("choice", "number", "order")
 
@@ -103,6 +106,12 @@ def truth(pid: str) -> Truth:
     return settle(PREDICTIONS[pid])
 
 
+def quiz_prediction(q: Question) -> Prediction:
+    """A quiz question as a prediction (`quiz-<key>`), so the quiz page and a class ask it like any other."""
+    return Prediction(f"quiz-{q.key}", q.prompt, "choice", q.why, figure=q.figure, options=q.options,
+                      answer=q.answer)
+
+
 def _index(*items: Prediction) -> dict[str, Prediction]:
     found: dict[str, Prediction] = {}
     for p in items:
@@ -121,4 +130,68 @@ PREDICTIONS: dict[str, Prediction] = _index(
         why="With no activation the network is one linear map and a threshold, a single straight line: no line "
             "separates XOR's diagonal clusters, and a line can get at most 3 of the 4 right (75%). Trained, it got "
             "{linear}, about chance, while the same network with ReLU got {relu}."),
+    # the real model's pages: SmolLM2-135M on the example each page opens with (components/lm/answers.py)
+    Prediction(
+        "kv-top-writer-rank",
+        "After 'The capital of France is', SmolLM2 predicts ' Paris'. Take the one neuron that wrote most of it. "
+        "Among the tokens its value vector promotes, where does ' Paris' rank?",
+        "choice", figure="components.lm.answers:kv_top_writer_rank",
+        options=("First: it is a ' Paris' neuron", "In its top 10", "In its top 100", "In its top 1,000",
+                 "Below its first 1,000"),
+        why="Layer {layer}, neuron {neuron} wrote the most, yet it ranks ' Paris' {rank} of {vocab} ({verdict}); "
+            "it promotes {promotes}. The answer is written by many neurons adding small pushes, and the one that "
+            "writes most need not be about Paris at all."),
+    Prediction(
+        "kv-paris-lens",
+        "Read SmolLM2's residual stream through its unembedding after every layer, as if it stopped there (the "
+        "logit lens). In which layer does ' Paris' first become the top guess after 'The capital of France is'?",
+        "number", figure="components.lm.answers:kv_paris_lens", lo=0, hi=29, unit="",
+        why="After layer {mid} of {layers}, ' Paris' still ranks {mid_rank} of {vocab}; it enters the top 100 "
+            "after {top100} and first tops the lens after {stage}, on its way to {p}. The lens shows where the "
+            "prediction becomes readable, not where the fact is stored."),
+    Prediction(
+        "kv-paris-ffn-share",
+        "' Paris' gets a centred logit (its logit minus the mean logit) from the token embedding, every attention "
+        "layer and every FFN neuron. What share of it did the FFN neurons write directly?",
+        "number", figure="components.lm.answers:kv_paris_ffn_share", unit="%", decimals=1, step=0.5,
+        why="Of its centred logit of {explained}, the {neurons} FFN neurons wrote {ffn}, attention {attention} and "
+            "the embedding {embedding}. A direct effect at the last position shows who writes the answer there, not "
+            "where the fact is stored: that can be earlier, at other tokens (Geva et al. 2023, EMNLP)."),
+    Prediction(
+        "tour-paris-ablation",
+        "SmolLM2 gives ' Paris' {p0} after 'The capital of France is'. Switch off the {n} neurons that wrote most "
+        "of it: what will its probability be?",
+        "number", figure="components.lm.answers:tour_paris_ablation", unit="%", decimals=1, step=0.5,
+        why="With those {n} of its {all} neurons off, {token} goes from {p0} to {p1}. Yet {specific} of the {n} "
+            "have it in the top {top} of what they write: the others write broad themes that add up to the answer."),
+    Prediction(
+        "anatomy-super-weight",
+        "Zero one single weight of SmolLM2-135M: the super weight found above. What happens to the model's "
+        "perplexity on held-out text?",
+        "choice", figure="components.lm.answers:anatomy_super_weight",
+        options=("Hardly anything (less than 1.1×)", "It rises a little (1.1× to 2×)",
+                 "It rises several-fold (2× to 10×)", "It explodes (more than 10×)"),
+        why="Perplexity on {texts} goes from {base} to {zeroed} ({ratio}×) with {weight} zeroed, while zeroing "
+            "the layer's next-largest weights gives {large} and random ones {random}: it is this weight, not its "
+            "size, that the model relies on."),
+    Prediction(
+        "dict-explained-share",
+        "Every neuron has an explanation in words (a line for m > 0 and one for m < 0), scored on held-out text by "
+        "how well it predicts the neuron's coefficient. What share of SmolLM2's {neurons} neurons have "
+        "explanations that reach a correlation of 0.5?",
+        "number", figure="components.lm.answers:dict_explained_share", unit="%", decimals=1, step=0.5,
+        why="{share_05} reach 0.5 and {share_08} reach 0.8 (median {median}; shuffled explanations: {shuffled}). "
+            "A low score says the line misses much of what the neuron does: most neurons respond to several "
+            "unrelated things (polysemantic; Elhage et al. 2022, Bricken et al. 2023)."),
+    Prediction(
+        "concepts-months-depth",
+        "Read every FFN neuron's value vector against the vocabulary. Where in SmolLM2's {layers} layers sit the "
+        "{k} neurons that write month names most strongly?",
+        "choice", figure="components.lm.answers:concepts_months_depth",
+        options=("Mostly in the first third", "Mostly in the middle third", "Mostly in the last third",
+                 "Spread over all three"),
+        why="{last} of the {k} sit in layers {last_range}, {middle} in {middle_range} and {first} in the first "
+            "third (the lowest in layer {lowest}). Geva et al. (2021, EMNLP) found that what value vectors write "
+            "agrees with the next token mainly in the upper layers."),
+    *(quiz_prediction(q) for q in QUIZ),
 )

@@ -1,6 +1,7 @@
 """The guided tour's live views, one per step of content/tour.py, by the key the step names."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import streamlit as st
@@ -11,6 +12,7 @@ from components.concepts import views as concept_views
 from components.shared import glossary as gloss
 from components.shared.tables import shape_table
 from components.shared.widgets import plot
+from content.examples import KV_EXAMPLES
 from model.architectures import prose_facts
 from model.architectures.presets import PRESETS
 
@@ -66,6 +68,37 @@ def _gating() -> None:
          "up·x, and their product, the coefficient fed to the down projection.")
 
 
+PARIS_TEXT = KV_EXAMPLES[0]  # "The capital of France is", the key-value page's default
+
+
+@dataclass(frozen=True)
+class ParisMemory:
+    """Step 7's figures: SmolLM2's prediction after PARIS_TEXT, the neurons that wrote most of it
+    (kv_views.attribution) and its probability before and after switching them all off."""
+    label: str  # the predicted token, ' Paris'
+    attr: object  # kv_views.Attribution of its top `n` writers
+    p0: float
+    p1: float
+
+    @property
+    def n(self) -> int:
+        return len(self.attr.rows)
+
+
+def paris_memory(k: int = 10) -> ParisMemory:
+    """The one computation behind step 7's view and its prediction (tour-paris-ablation): every
+    part is a cached kv_views call, shared with the key-value page."""
+    from components.lm import kv_views
+    from model.lm.registry import BUNDLED
+
+    position = len(kv_views.analysis(BUNDLED, PARIS_TEXT).enc.ids) - 1
+    preds, labels, _ = kv_views.predictions(BUNDLED, PARIS_TEXT, position)
+    attr = kv_views.attribution(BUNDLED, PARIS_TEXT, position, preds[0][0], k=k)
+    _, _, p0, p1 = kv_views.ablation_check(BUNDLED, PARIS_TEXT, position, preds[0][0], None,
+                                           tuple((lay, n) for lay, n, _, _ in attr.rows))
+    return ParisMemory(labels[0], attr, p0, p1)
+
+
 def _memory() -> None:
     from components.lm import kv_views
     from components.lm.model_resource import get_model
@@ -73,24 +106,19 @@ def _memory() -> None:
 
     if get_model(BUNDLED) is None:
         return
-    text = "The capital of France is"
-    position = len(kv_views.analysis(BUNDLED, text).enc.ids) - 1
-    preds, labels, _ = kv_views.predictions(BUNDLED, text, position)
-    attr = kv_views.attribution(BUNDLED, text, position, preds[0][0], k=10)
+    f = paris_memory()
+    attr, label, n = f.attr, f.label, f.n
     layer, neuron, _, _ = attr.rows[0]
-    _, _, p0, p1 = kv_views.ablation_check(BUNDLED, text, position, preds[0][0], None,
-                                           tuple((lay, n) for lay, n, _, _ in attr.rows))
-    n = len(attr.rows)
-    gloss.plain_markdown(f"SmolLM2 predicts **{labels[0]!r}** ({p0:.0%}). Of its centred logit ({attr.explained:.1f}), the "
+    gloss.plain_markdown(f"SmolLM2 predicts **{label!r}** ({f.p0:.0%}). Of its centred logit ({attr.explained:.1f}), the "
                          f"FFNs wrote {float(attr.parts.ffn.sum()):+.1f}, attention {float(attr.parts.attention.sum()):+.1f} "
                          f"and the token embedding {attr.parts.embedding:+.1f}. The neuron that wrote most, layer {layer} neuron "
-                         f"{neuron}, writes mostly {', '.join(repr(t) for t in attr.promoted[0][:4])}; {labels[0]!r} stands at "
+                         f"{neuron}, writes mostly {', '.join(repr(t) for t in attr.promoted[0][:4])}; {label!r} stands at "
                          f"rank {attr.ranks[0] + 1:,} of {attr.vocab:,} in what it writes "
                          f"({kv_views.rank_verdict(attr.ranks[0], attr.vocab)}). {attr.specific} of these {n} neurons "
-                         f"{'is' if attr.specific == 1 else 'are'} specific to it. Switch all {n} off and {labels[0]!r} goes "
-                         f"from {p0:.0%} to **{p1:.0%}**.")
+                         f"{'is' if attr.specific == 1 else 'are'} specific to it. Switch all {n} off and {label!r} goes "
+                         f"from {f.p0:.0%} to **{f.p1:.0%}**.")
     plot(attr.figure, f"Horizontal bars, one per neuron (L layer, n neuron): the {n} that wrote most of "
-                      f"{labels[0]!r}, each bar its {attr.figure.layout.xaxis.title.text}.")
+                      f"{label!r}, each bar its {attr.figure.layout.xaxis.title.text}.")
 
 
 VIEWS: dict[str, Callable[[], None]] = {

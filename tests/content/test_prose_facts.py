@@ -6,7 +6,7 @@ import string
 import pytest
 
 from components.shared.registry import PAGES
-from content.quiz import QUESTIONS, TAKEAWAYS
+from content.quiz import TAKEAWAYS  # the questions' reveals are checked in test_predictions.py
 from content.tour import STEPS
 from model.architectures import prose_facts as pf
 from model.architectures.presets import PRESETS
@@ -61,7 +61,6 @@ def test_ffn_share_range_is_computed():
 
 def _templates():
     yield from (s.text for s in STEPS)
-    yield from (q.why for q in QUESTIONS)
     yield from TAKEAWAYS
     yield from (p.blurb for p in PAGES)
 
