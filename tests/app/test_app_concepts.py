@@ -5,7 +5,9 @@ import pytest
 
 from content.gallery import GALLERY
 from content.tour import STEPS
-from testkit.apptest import plotly_figures, run_page, tables
+from content.predictions import PREDICTIONS, truth
+from content.quiz import QUESTIONS
+from testkit.apptest import answer, plotly_figures, revealed, run_page, tables
 
 
 def _v(value):
@@ -70,12 +72,28 @@ def test_moe_page_routes_and_counts():
 
 
 def test_quiz_feedback():
+    """The questions come first, each a prediction; the takeaways after, closed until all are answered."""
     at = run_page("quiz")
-    at.radio(key="quiz.expansion").set_value(2).run()
-    assert "Right." in at.success[0].value
-    at.radio(key="quiz.share").set_value(0).run()
-    assert "the answer is “Two thirds”" in at.error[0].value
-    assert at.metric[0].value == "1 / 8"
+    assert not at.get("badge")  # a quiz has no numbers to label
+    assert [h.value for h in at.header] == ["Quiz", "Key takeaways"]
+    assert [r.key for r in at.radio] == [f"predict.quiz-{q.key}.input" for q in QUESTIONS]
+    assert at.expander[0].proto.expanded is False
+    answer(at, "quiz-expansion", 2)
+    assert "Right." in at.success[0].value and "4×" in at.success[0].value
+    answer(at, "quiz-share", 0)
+    assert "The answer, computed:** Two thirds" in at.error[0].value
+    assert at.metric[0].value == "1 / 8" and "2 answered" in str(at.metric[0].proto)
+    for q in QUESTIONS:
+        if f"quiz-{q.key}" not in ("quiz-expansion", "quiz-share"):
+            answer(at, f"quiz-{q.key}", truth(f"quiz-{q.key}").answer)
+    assert at.metric[0].value == "7 / 8" and at.expander[0].proto.expanded is True
+    assert len(at.success) == 7 and len(at.error) == 1
+
+
+def test_reveal_all_shows_every_quiz_answer():
+    at = run_page("quiz", reveal="all")
+    assert not at.radio and all(PREDICTIONS[f"quiz-{q.key}"].options[truth(f"quiz-{q.key}").answer] in revealed(at)
+                                for q in QUESTIONS)
 
 
 @pytest.mark.parametrize("step", range(1, len(STEPS)))  # the last step loads the real model: see test_tour_last_step
@@ -98,7 +116,7 @@ def test_tour_navigation_buttons():
 
 @pytest.mark.model
 def test_tour_last_step():
-    at = run_page("tour", step="7")
+    at = run_page("tour", step="7", reveal="all")
     assert "' Paris'" in " ".join(m.value for m in at.markdown)
     assert any("Paris" in t for t in _titles(at))
 
@@ -114,8 +132,20 @@ def test_presentation_mode_from_url_enlarges_figures():
 
 
 @pytest.mark.model
-def test_concept_page_shows_the_gallery_and_searches_a_typed_list():
+def test_concept_page_asks_where_month_neurons_sit_before_it_shows_them():
     at = run_page("concept_neurons", timeout=300)
+    assert not tables(at) and "Gallery" not in " ".join(h.value for h in at.header)
+    answer(at, "concepts-months-depth", 0)
+    t = truth("concepts-months-depth")
+    [hits] = tables(at)
+    layers = [int(n.split()[0][1:]) for n in hits["neuron"]]
+    assert str(sum(layer >= 20 for layer in layers)) == t.values["last"] and t.values["last_range"] == "20–29"
+    assert t.answer == 2 and "Mostly in the last third" in revealed(at)  # 10 of 12 in layers 20–29
+
+
+@pytest.mark.model
+def test_concept_page_shows_the_gallery_and_searches_a_typed_list():
+    at = run_page("concept_neurons", timeout=300, reveal="all")
     text = " ".join(m.value for m in at.markdown)
     assert "A neuron that writes “his”" in text and "goes from **4.4%** to **1.8%**" in text
     # every gallery entry says that the contexts under it are its key, not what it writes
@@ -123,7 +153,7 @@ def test_concept_page_shows_the_gallery_and_searches_a_typed_list():
     [hits] = tables(at)
     assert hits["neuron"][0] == "L29 n240" and hits["set in its top 1%"][0] == "12 of 12"
     assert all(h.startswith("kv_memory?") and "off=L" in h for h in hits["hrefs"][1::2])
-    at = run_page("concept_neurons", timeout=300, concept="your own list", words="red, green, blue, Xyzzyplugh", hit="1")
+    at = run_page("concept_neurons", timeout=300, reveal="all", concept="your own list", words="red, green, blue, Xyzzyplugh", hit="1")
     assert "Xyzzyplugh" in " ".join(c.value for c in at.caption)
     [hits] = tables(at)
     assert any("red" in w or "green" in w for w in hits["writes"][:3])
