@@ -138,14 +138,14 @@ PREDICTIONS: dict[str, Prediction] = _index(
         "choice", figure="components.lm.answers:kv_top_writer_rank",
         options=("First: it is a ' Paris' neuron", "In its top 10", "In its top 100", "In its top 1,000",
                  "Below its first 1,000"),
-        why="Layer {layer}, neuron {neuron} wrote the most, yet it ranks ' Paris' {rank} of {vocab} ({verdict}); "
+        why="Layer {layer}, neuron {neuron} wrote the most, yet it puts ' Paris' at rank {rank} of {vocab} ({verdict}); "
             "it promotes {promotes}. The answer is written by many neurons adding small pushes, and the one that "
             "writes most need not be about Paris at all."),
     Prediction(
         "kv-paris-lens",
         "Read SmolLM2's residual stream through its unembedding after every layer, as if it stopped there (the "
         "logit lens). In which layer does ' Paris' first become the top guess after 'The capital of France is'?",
-        "number", figure="components.lm.answers:kv_paris_lens", lo=0, hi=29, unit="",
+        "number", figure="components.lm.answers:kv_paris_lens", lo=0, hi=29,  # SmolLM2's layers (a test checks)
         why="After layer {mid} of {layers}, ' Paris' still ranks {mid_rank} of {vocab}; it enters the top 100 "
             "after {top100} and first tops the lens after {stage}, on its way to {p}. The lens shows where the "
             "prediction becomes readable, not where the fact is stored."),

@@ -1,6 +1,8 @@
 """The figures that settle the real-model pages' predictions (content/predictions.py), each computed
 on the bundled SmolLM2-135M by the same cached view function that draws the view it settles, on
-the example the page opens with, so the reveal reuses the view's cache (and the view the reveal's)."""
+the example the page opens with, so the reveal reuses the view's cache (and the view the reveal's):
+each cached call is made with the arguments the view passes, as it passes them (Streamlit keys an
+entry by the arguments as given, defaults left out)."""
 from __future__ import annotations
 
 from components.lm import anatomy_views, concept_views, explanation_views, kv_views
@@ -69,7 +71,8 @@ def kv_paris_lens() -> Truth:
 def kv_paris_ffn_share() -> Truth:
     """The FFN neurons' direct share of ' Paris's centred logit, as the attribution view splits it."""
     position, token = paris_question()
-    attr = kv_views.attribution(BUNDLED, KV_TEXT, position, token)
+    # called as the attribution view calls it: a cache entry is keyed by the arguments as passed
+    attr = kv_views.attribution(BUNDLED, KV_TEXT, position, token, None, kv_views.DEFAULT_MEASURE)
     p = attr.parts
     ffn, attention = float(p.ffn.sum()), float(p.attention.sum())
     return Truth(round(100 * ffn / attr.explained, 1), {
