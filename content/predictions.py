@@ -146,7 +146,7 @@ PREDICTIONS: dict[str, Prediction] = _index(
         "Read SmolLM2's residual stream through its unembedding after every layer, as if it stopped there (the "
         "logit lens). In which layer does ' Paris' first become the top guess after 'The capital of France is'?",
         "number", figure="components.lm.answers:kv_paris_lens", lo=0, hi=29,  # SmolLM2's layers (a test checks)
-        why="After layer {mid} of {layers}, ' Paris' still ranks {mid_rank} of {vocab}; it enters the top 100 "
+        why="Halfway up, after layer {mid}, ' Paris' still ranks {mid_rank} of {vocab}; it enters the top 100 "
             "after {top100} and first tops the lens after {stage}, on its way to {p}. The lens shows where the "
             "prediction becomes readable, not where the fact is stored."),
     Prediction(

@@ -63,7 +63,8 @@ def kv_paris_lens() -> Truth:
     n_layers = len(lens.ffn)
     mid = n_layers // 2 - 1
     return Truth((first - 1) // 2, {
-        "stage": stage_words(lens.stages[first]), "top100": stage_words(lens.stages[top100]), "mid": str(mid),
+        "stage": stage_words(lens.stages[first]) + (", the model's very last sub-layer" if first == len(ranks) - 1
+                                                     else ""), "top100": stage_words(lens.stages[top100]), "mid": str(mid),
         "mid_rank": f"{ranks[2 * mid + 2] + 1:,}", "p": f"{float(lens.prob[-1]):.0%}", "layers": str(n_layers),
         "vocab": f"{load_model(BUNDLED).config.vocab_size:,}"})
 
