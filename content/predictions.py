@@ -182,7 +182,7 @@ PREDICTIONS: dict[str, Prediction] = _index(
         "number", figure="components.lm.answers:dict_explained_share", unit="%", decimals=1, step=0.5,
         why="{share_05} reach 0.5 and {share_08} reach 0.8 (median {median}; shuffled explanations: {shuffled}). "
             "A low score says the line misses much of what the neuron does: most neurons respond to several "
-            "unrelated things (polysemantic; Elhage et al. 2022, Bricken et al. 2023)."),
+            "unrelated things at once (Elhage et al. 2022, Bricken et al. 2023)."),
     Prediction(
         "concepts-months-depth",
         "Read every FFN neuron's value vector against the vocabulary. Where in SmolLM2's {layers} layers sit the "

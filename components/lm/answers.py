@@ -6,7 +6,6 @@ entry by the arguments as given, defaults left out)."""
 from __future__ import annotations
 
 from components.lm import anatomy_views, concept_views, explanation_views, kv_views
-from components.tour.views import paris_memory
 from content.examples import ANATOMY_EXAMPLE, KV_EXAMPLES
 from content.predictions import Truth
 from model.lm import concepts, readout
@@ -83,7 +82,7 @@ def kv_paris_ffn_share() -> Truth:
 
 def tour_paris_ablation() -> Truth:
     """p(' Paris') with the neurons that wrote most of it switched off: the tour's step 7 view."""
-    f = paris_memory()
+    f = kv_views.writers_off(BUNDLED, KV_TEXT)  # as the tour's step 7 view calls it
     cfg = load_model(BUNDLED).config
     return Truth(round(100 * f.p1, 1), {"p0": f"{f.p0:.0%}", "p1": f"{f.p1:.1%}", "n": str(f.n),
                                          "all": f"{cfg.n_layers * cfg.d_ff:,}", "specific": str(f.attr.specific),

@@ -1,7 +1,6 @@
 """The guided tour's live views, one per step of content/tour.py, by the key the step names."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import streamlit as st
@@ -71,34 +70,6 @@ def _gating() -> None:
 PARIS_TEXT = KV_EXAMPLES[0]  # "The capital of France is", the key-value page's default
 
 
-@dataclass(frozen=True)
-class ParisMemory:
-    """Step 7's figures: SmolLM2's prediction after PARIS_TEXT, the neurons that wrote most of it
-    (kv_views.attribution) and its probability before and after switching them all off."""
-    label: str  # the predicted token, ' Paris'
-    attr: object  # kv_views.Attribution of its top `n` writers
-    p0: float
-    p1: float
-
-    @property
-    def n(self) -> int:
-        return len(self.attr.rows)
-
-
-def paris_memory(k: int = 10) -> ParisMemory:
-    """The one computation behind step 7's view and its prediction (tour-paris-ablation): every
-    part is a cached kv_views call, shared with the key-value page."""
-    from components.lm import kv_views
-    from model.lm.registry import BUNDLED
-
-    position = len(kv_views.analysis(BUNDLED, PARIS_TEXT).enc.ids) - 1
-    preds, labels, _ = kv_views.predictions(BUNDLED, PARIS_TEXT, position)
-    attr = kv_views.attribution(BUNDLED, PARIS_TEXT, position, preds[0][0], k=k)
-    _, _, p0, p1 = kv_views.ablation_check(BUNDLED, PARIS_TEXT, position, preds[0][0], None,
-                                           tuple((lay, n) for lay, n, _, _ in attr.rows))
-    return ParisMemory(labels[0], attr, p0, p1)
-
-
 def _memory() -> None:
     from components.lm import kv_views
     from components.lm.model_resource import get_model
@@ -106,7 +77,7 @@ def _memory() -> None:
 
     if get_model(BUNDLED) is None:
         return
-    f = paris_memory()
+    f = kv_views.writers_off(BUNDLED, PARIS_TEXT)  # as components/lm/answers.py's tour_paris_ablation
     attr, label, n = f.attr, f.label, f.n
     layer, neuron, _, _ = attr.rows[0]
     gloss.plain_markdown(f"SmolLM2 predicts **{label!r}** ({f.p0:.0%}). Of its centred logit ({attr.explained:.1f}), the "
