@@ -44,12 +44,13 @@ def continuation(ids: list[int]) -> str:
     return code_span("".join(token_text(lm.tokenizer, i) for i in ids))
 
 
-def zeroing_section() -> None:
+def zeroing_section(at_once: bool) -> None:
     """Zeroing the candidate beside the layer's other largest weights and random ones, on the
-    held-out texts (drawn once the super-weight prediction is answered)."""
-    st.toggle("Zero it, beside the layer's other largest weights and random ones", key=k("zero"),
-              help="Each weight is zeroed in your view of the model only, one at a time.")
-    if url_state.value(PAGE, "zero"):
+    held-out texts: `at_once` once the super-weight prediction's reveal has run it, else on a toggle."""
+    if not at_once:
+        st.toggle("Zero it, beside the layer's other largest weights and random ones", key=k("zero"),
+                  help="Each weight is zeroed in your view of the model only, one at a time.")
+    if at_once or url_state.value(PAGE, "zero"):
         with st.spinner("Running the texts with each weight zeroed in turn…"):
             study = anatomy_views.zeroing(MODEL, text, frozen)
         base = study.base.perplexity
@@ -96,8 +97,10 @@ else:
                    f"({neuron_link}) (the weight is one of the neuron's {lm.config.d_model} outputs) on your text.")
     # the prediction is about the bundled model's super weight, as the page's default text finds it
     known = MODEL == registry.BUNDLED and w == anatomy_views.spikes(MODEL, ANATOMY_EXAMPLE)[1].weight
-    if not known or predict.ask("anatomy-super-weight"):
-        zeroing_section()
+    if not known:
+        zeroing_section(at_once=False)
+    elif predict.ask("anatomy-super-weight"):
+        zeroing_section(at_once=True)
 
 gloss.header("2 · Massive activations")
 gloss.markdown(

@@ -29,8 +29,7 @@ def test_the_page_finds_smollm2s_super_weight_and_its_massive_activation(page):
 
 
 def test_zeroing_the_super_weight_wrecks_perplexity_and_the_large_and_random_ones_do_not(page):
-    page.toggle(key="anatomy.zero").set_value(True).run(timeout=300)
-    assert not page.exception
+    assert not page.exception  # revealed, the zeroing table shows at once (the reveal has run it)
     study = next(t for t in tables(page) if "weight zeroed" in t)
     ratios = dict(zip(study["weight zeroed"], (float(r.replace(",", "")) for r in study["× as it is"])))
     sw = next(v for k, v in ratios.items() if k.startswith("super weight"))
@@ -41,11 +40,10 @@ def test_zeroing_the_super_weight_wrecks_perplexity_and_the_large_and_random_one
 
 def test_the_super_weight_question_comes_before_the_zeroing_and_its_answer_is_the_tables():
     at = run_page("anatomy", timeout=180)
-    assert not [t for t in at.toggle if t.key == "anatomy.zero"]  # the zeroing waits for the answer
+    assert not any("weight zeroed" in t for t in tables(at))  # the zeroing waits for the answer
     answer(at, "anatomy-super-weight", 0, timeout=600)
     t = truth("anatomy-super-weight")
     assert "Not quite." in revealed(at) and PREDICTIONS["anatomy-super-weight"].options[t.answer] in revealed(at)
-    at.toggle(key="anatomy.zero").set_value(True).run(timeout=600)
     study = next(t for t in tables(at) if "weight zeroed" in t)
     rows = dict(zip(study["weight zeroed"], study["perplexity"]))
     zeroed = next(float(v.replace(",", "")) for k, v in rows.items() if k.startswith("super weight"))
