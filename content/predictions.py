@@ -162,8 +162,8 @@ PREDICTIONS: dict[str, Prediction] = _index(
         "SmolLM2 gives ' Paris' {p0} after 'The capital of France is'. Switch off the {n} neurons that wrote most "
         "of it: what will its probability be?",
         "number", figure="components.lm.answers:tour_paris_ablation", unit="%", decimals=1, step=0.5,
-        why="With those {n} of its {all} neurons off, {token} goes from {p0} to {p1}. Yet {specific} of the {n} "
-            "have it in the top {top} of what they write: the others write broad themes that add up to the answer."),
+        why="With those {n} of its {all} neurons off, {token} goes from {p0} to {p1}. In what they write, "
+            "{specific} in the top {top}: the others write broad themes that add up to the answer."),
     Prediction(
         "anatomy-super-weight",
         "Zero one single weight of SmolLM2-135M: the super weight found above. What happens to the model's "

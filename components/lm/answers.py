@@ -85,7 +85,7 @@ def tour_paris_ablation() -> Truth:
     f = kv_views.writers_off(BUNDLED, KV_TEXT)  # as the tour's step 7 view calls it
     cfg = load_model(BUNDLED).config
     return Truth(round(100 * f.p1, 1), {"p0": f"{f.p0:.0%}", "p1": f"{f.p1:.1%}", "n": str(f.n),
-                                         "all": f"{cfg.n_layers * cfg.d_ff:,}", "specific": str(f.attr.specific),
+                                         "all": f"{cfg.n_layers * cfg.d_ff:,}", "specific": f"{f.attr.specific} of them rank{'s' if f.attr.specific == 1 else ''} it",
                                          "top": f"{readout.SPECIFIC:.0%}",
                                          "token": repr(f.label)})
 
