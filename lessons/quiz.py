@@ -18,7 +18,7 @@ for i, q in enumerate(QUESTIONS, 1):
 right, answered = score(predict.answers())
 st.metric("Score", f"{right} / {len(QUESTIONS)}", f"{answered} answered", delta_color="off")
 
-done = answered == len(QUESTIONS)
+done = answered == len(QUESTIONS) or predict.reveal_all()  # a teacher's ?reveal=all opens them too
 gloss.header("Key takeaways")
 with st.expander("The ideas to keep" if done else f"The ideas to keep (they give the answers away: open them once "
                  f"you have answered all {len(QUESTIONS)})", expanded=done, icon=":material/lightbulb:"):

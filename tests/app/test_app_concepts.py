@@ -92,6 +92,7 @@ def test_quiz_feedback():
 
 def test_reveal_all_shows_every_quiz_answer():
     at = run_page("quiz", reveal="all")
+    assert at.expander[0].proto.expanded is True
     assert not at.radio and all(PREDICTIONS[f"quiz-{q.key}"].options[truth(f"quiz-{q.key}").answer] in revealed(at)
                                 for q in QUESTIONS)
 
