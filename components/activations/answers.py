@@ -1,0 +1,23 @@
+"""The figures that settle the activations predictions (content/predictions.py), computed with
+model.ffn.activations, which draws the curves the page shows."""
+from __future__ import annotations
+
+from content.predictions import PREDICTIONS, Truth
+from model.architectures import prose_facts
+
+ORDER_AT = -1.0  # the input the order question asks about
+
+
+def _signed(x: float) -> str:
+    return "0" if x == 0 else f"{x:.3f}".replace("-", "−")
+
+
+def tour_activation_order() -> Truth:
+    """ReLU, GELU and SiLU ordered by their output at x = −1, lowest first; the options name them
+    (their lower-case names are the activations' keys)."""
+    names = [o.lower() for o in PREDICTIONS["tour-activation-order"].options]
+    outputs = {n: prose_facts.value(n, ORDER_AT) for n in names}
+    order = tuple(sorted(range(len(names)), key=lambda i: outputs[names[i]]))
+    return Truth(order, {**{n: _signed(y) for n, y in outputs.items()},
+                         # silu(x) = x·σ(x) and gelu(x) = x·Φ(x): at x = −1 the factors are −silu, −gelu
+                         "sigma": f"{-outputs['silu']:.3f}", "Phi": f"{-outputs['gelu']:.3f}"})
