@@ -115,15 +115,20 @@ def _index(*items: Prediction) -> dict[str, Prediction]:
     return found
 
 
+def _percent(pid: str, prompt: str, figure: str, why: str) -> Prediction:
+    """A number question whose answer is a percentage, answered and shown to a tenth."""
+    return Prediction(pid, prompt, "number", why, figure=figure, unit="%", decimals=1, step=0.5)
+
+
 PREDICTIONS: dict[str, Prediction] = _index(
-    Prediction(
+    _percent(
         "xor-no-activation",
         "A tiny FFN with **no activation** between its two layers trains for 300 steps on XOR's four clusters. "
         "What share of the points will it classify right?",
-        "number", figure="components.concepts.answers:xor_no_activation", unit="%", decimals=1, step=0.5,
-        why="With no activation the network is one linear map and a threshold, a single straight line: no line "
-            "separates XOR's diagonal clusters, and a line can get at most 3 of the 4 right (75%). Trained, it got "
-            "{linear}, about chance, while the same network with ReLU got {relu}."),
+        "components.concepts.answers:xor_no_activation",
+        "With no activation the network is one linear map and a threshold, a single straight line: no line "
+        "separates XOR's diagonal clusters, and a line can get at most 3 of the 4 right (75%). Trained, it got "
+        "{linear}, about chance, while the same network with ReLU got {relu}."),
     # the concept and mechanics pages, and the tour steps that show their views
     Prediction(
         "tour-mixing-positions",
@@ -175,14 +180,14 @@ PREDICTIONS: dict[str, Prediction] = _index(
         why="SwiGLU has three d_model × d_ff matrices (gate, up, down) to the dense FFN's two, so it holds {gated} "
             "parameters to {dense} ({exact}×), each counted as its models have it: the dense FFN with its two bias "
             "vectors (GPT-2, BERT), SwiGLU without (LLaMA)."),
-    Prediction(
+    _percent(
         "moe-active-share",
         "Mixtral-8x7B has {n_experts} experts in every block and sends each token to {top_k} of them. What share of "
         "its {total} parameters does one token use?",
-        "number", figure="components.architectures.answers:moe_active_share", unit="%", decimals=1, step=0.5,
-        why="Only the FFN is split into experts, while attention, the embeddings and the norms ({shared} parameters) "
-            "serve every token, so a token uses {active} of {total}, a little more than the {k_over_n} that "
-            "{top_k} of {n_experts} experts alone would give."),
+        "components.architectures.answers:moe_active_share",
+        "Only the FFN is split into experts, while attention, the embeddings and the norms ({shared} parameters) "
+        "serve every token, so a token uses {active} of {total}, a little more than the {k_over_n} that "
+        "{top_k} of {n_experts} experts alone would give."),
     Prediction(
         "tour-activation-order",
         "In what order do ReLU, GELU and SiLU come by their output at x = −1, lowest first?",
@@ -191,18 +196,18 @@ PREDICTIONS: dict[str, Prediction] = _index(
         why="ReLU(−1) is exactly {relu}, while GELU(x) = x·Φ(x), Φ(x) being the chance that a standard normal "
             "variable lies below x, gives {gelu}, and SiLU(x) = x·σ(x), σ the sigmoid, gives {silu}: both let a small "
             "negative value through, SiLU more, since σ(−1) = {sigma} is larger than Φ(−1) = {Phi} (Hendrycks and "
-            "Gimpel 2016, arXiv; Elfwing, Uchibe and Doya 2018, Neural Networks)."),
-    Prediction(
+            "Gimpel 2016, arXiv; Elfwing, Uchibe and Doya 2018, *Neural Networks*)."),
+    _percent(
         "budget-ffn-share",
-        "What share of all GPT-2 small's {total} parameters sit in its {n_layers} FFNs?",
-        "number", figure="components.architectures.answers:budget_ffn_share", unit="%", decimals=1, step=0.5,
-        why="The FFN is {block_share} of every block, but the token and position embeddings hold {embeddings} of "
-            "the {total}, so over the whole model the FFNs' {ffn} are {share}."),
-    Prediction(
+        "What share of all of GPT-2 small's {total} parameters sit in its {n_layers} FFNs?",
+        "components.architectures.answers:budget_ffn_share",
+        "The FFN is {block_share} of every block, but the token and position embeddings hold {embeddings} of "
+        "the {total}, so over the whole model the FFNs' {ffn} are {share}."),
+    _percent(
         "tour-ffn-share",
         "Leave out GPT-2 small's embeddings: what share of the {non_embedding} parameters left sit in its FFNs?",
-        "number", figure="components.architectures.answers:tour_ffn_share", unit="%", decimals=1, step=0.5,
-        why="In every block the FFN's two matrices hold 2 · d_model · 4·d_model = 8·d_model² weights against "
-            "attention's four d_model × d_model ones, 4·d_model², so the FFNs hold {share_non_embedding} of the "
-            "{non_embedding} parameters outside the embeddings ({ffn})."),
+        "components.architectures.answers:tour_ffn_share",
+        "In every block the FFN's two matrices hold 2 · d_model · 4·d_model = 8·d_model² weights against "
+        "attention's four d_model × d_model ones, 4·d_model², so the FFNs hold {share_non_embedding} of the "
+        "{non_embedding} parameters outside the embeddings ({ffn})."),
 )
