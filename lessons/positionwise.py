@@ -11,10 +11,9 @@ PAGE = "pos"
 PARAMS = [NumberParam("seq", 6, lo=2, hi=16), NumberParam("changed", 2, lo=0, hi=15),
           BoolParam("causal", False), NumberParam("draw", 1, lo=0, hi=9999)]
 k = page_start(
-    PAGE, "Position-wise: every token on its own",
-    "The FFN is applied to each position separately, with the same weights: `FFN(x₁), FFN(x₂), …`. "
-    "Attention, by contrast, lets every position read the others (in a causal model, the earlier ones). "
-    "Change one token and watch which outputs of each sub-layer, run on its own, move.",
+    PAGE, "Position-wise: what moves when one token changes",
+    "Change one token of a sequence and watch which outputs move: the FFN's and attention's, each run on its "
+    "own, and the FFN's as it runs in a real model, after attention.",
     weights="random", params=PARAMS,
 )
 
@@ -25,7 +24,9 @@ def new_token() -> None:
 
 def changes() -> None:
     """Both views (the FFN alone beside attention alone, then the FFN after causal attention), drawn
-    once their prediction is answered."""
+    once their prediction is answered (the first sentence is the answer's first half)."""
+    gloss.markdown("The FFN is applied to each position separately, with the same weights: `FFN(x₁), FFN(x₂), …`. "
+                   "Attention, by contrast, lets every position read the others (in a causal model, the earlier ones).")
     c = st.columns([2, 2, 2, 1])
     c[0].slider("Sequence length", 2, 16, key=k("seq"))
     seq = url_state.value(PAGE, "seq")
