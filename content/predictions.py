@@ -159,9 +159,10 @@ PREDICTIONS: dict[str, Prediction] = _index(
                  "FFN alone: position 2 only; after causal attention: positions 2 to 5",
                  "FFN alone: position 2 only; after causal attention: positions 0 to 2",
                  "FFN alone: positions 2 to 5; after causal attention: positions 2 to 5"),
-        why="The FFN reads only its own position, so alone it moves position {changed} and no other (allclose "
-            "elsewhere: {alone_equal}), but causal attention first carries position {changed} into the input of every "
-            "later position and of none before it, so after attention positions {changed} to {last} move."),
+        why="The FFN reads only its own position, so alone it moves position {changed} and no other "
+            "(torch.allclose on the others: {alone_equal}), but causal attention first carries position {changed} into "
+            "the input of every later position and of none before it, so after attention positions {changed} to "
+            "{last} move."),
     Prediction(
         "block-first-linear",
         "A batch of {batch} sequences of {seq} tokens, each token a vector of d_model = {d_model} numbers, enters a "
