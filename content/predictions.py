@@ -199,6 +199,14 @@ PREDICTIONS: dict[str, Prediction] = _index(
             "negative value through, SiLU more, since σ(−1) = {sigma} is larger than Φ(−1) = {Phi} (Hendrycks and "
             "Gimpel 2016, arXiv; Elfwing, Uchibe and Doya 2018, *Neural Networks*)."),
     _percent(
+        "activations-relu-zeros",
+        "A freshly initialised FFN with ReLU (d_model = {d_model}, d_ff = {d_ff}) reads {tokens} random tokens. What "
+        "share of its {n} hidden coefficients are exactly zero?",
+        "components.activations.answers:relu_zeros",
+        "ReLU outputs exactly 0 for every negative input, and with random weights and inputs a neuron's input is "
+        "about as often negative as positive, so {zero} of the coefficients are exactly zero, while GELU, which "
+        "lets small negative values through, leaves {gelu_zero} at zero and {gelu_negative} negative."),
+    _percent(
         "budget-ffn-share",
         "What share of all of GPT-2 small's {total} parameters sit in its {n_layers} FFNs?",
         "components.architectures.answers:budget_ffn_share",

@@ -117,7 +117,7 @@ def live_ffn() -> None:
     c4.slider("Tokens", 1, 256, key=k("tokens"), help=gloss.help_in("Tokens"))
     c5.number_input("Seed", 0, 9999, key=k("seed"))
     v = url_state.values(PAGE, PARAMS)
-    title = f"Hidden coefficients of {v['tokens']} random tokens ({label(v['ffn_activation'])})"
+    title = views.live_title(v["tokens"], v["ffn_activation"])
     stats, histogram = views.random_ffn(v["d_model"], v["d_ff"], v["ffn_activation"], v["tokens"], v["seed"], title)
     m1, m2, m3 = st.columns(3)
     m1.metric("Exactly zero", f"{stats.frac_zero:.1%}", help="ReLU-style sparsity: these neurons are off.")
@@ -134,5 +134,6 @@ def live_ffn() -> None:
         shape_table(stats.shapes)
 
 
-live_ffn()
+if predict.ask("activations-relu-zeros"):
+    live_ffn()
 url_state.publish(PAGE, PARAMS)

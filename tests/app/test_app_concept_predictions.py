@@ -17,7 +17,7 @@ ASKED = {  # page: the predictions it asks, in order
     "block": ["block-first-linear"],
     "gating": ["gating-parameters"],
     "moe": ["moe-active-share"],
-    "activations": ["tour-activation-order"],
+    "activations": ["tour-activation-order", "activations-relu-zeros"],
     "budget": ["budget-ffn-share", "tour-ffn-share"],
 }
 
@@ -101,6 +101,13 @@ def test_activation_curves_cross_x_minus_1_in_the_answers_order():
     assert set(at_minus_1) == {"ReLU", "GELU", "SiLU"}
     order = sorted(at_minus_1, key=at_minus_1.get)
     assert " → ".join(order) == _answer_text("tour-activation-order") == "SiLU → GELU → ReLU"
+
+
+def test_live_ffn_counts_the_zeros_its_answer_names():
+    asking = run_page("activations")
+    assert "Exactly zero" not in [m.label for m in asking.metric]
+    metrics = {m.label: m.value for m in run_page("activations", reveal="all").metric}
+    assert metrics["Exactly zero"] == _answer_text("activations-relu-zeros") == "50.2%"
 
 
 def test_tour_hull_step_draws_the_output_where_its_answer_puts_it():

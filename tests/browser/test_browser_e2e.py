@@ -71,7 +71,7 @@ class Case:
 
 
 CASES = [
-    Case("activations", press_slider("d_ff"), "d_ff", "1040", slider_value("d_ff")),
+    Case("activations", press_slider("d_ff"), "d_ff", "1040", slider_value("d_ff"), query="?reveal=all"),
     Case("budget", choose("Start from a published model", "Mixtral-8x7B"), "preset", "mixtral-8x7b",
          selected("Start from a published model")),
     Case("why_ffn", press_slider("Attention to “cat”"), "w_cat", "0.65", slider_value("Attention to “cat”")),
