@@ -46,7 +46,7 @@ def widths_and_evidence() -> None:
     d = url_state.value(PAGE, "d_model")
     widths = accounting.dense_vs_gated(d)
     matched, dense, gated = widths["gated"].d_ff, widths["dense"].params, widths["gated"].params
-    glu = GLU_LABELS[v["glu"]]
+    glu = GLU_LABELS[url_state.value(PAGE, "glu")]
     table({
         "FFN": ["standard (2 matrices + biases)", f"{glu} at the same width (3 matrices, no biases)",
                 f"{glu} (3 matrices, no biases)", f"{glu}, LLaMA rounding"],

@@ -50,6 +50,7 @@ def parameters() -> None:
     """Total against active parameters, Mixtral's and for the sliders' setting, and the later designs:
     drawn once the prediction is answered."""
     gloss.header("Total vs active parameters")
+    v = url_state.values(PAGE, PARAMS)
     mix = PRESETS["mixtral-8x7b"]
     b = accounting.budget(mix)
     this = accounting.budget(mix.with_(n_experts=v["n_experts"], top_k=v["top_k"]))
