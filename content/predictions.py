@@ -138,8 +138,8 @@ PREDICTIONS: dict[str, Prediction] = _index(
                  "Yes, at the positions after it, as causal attention does",
                  "No: each position's output depends on that position alone"),
         why="The FFN applies the same weights to each position separately and reads no other: replacing the token "
-            "at position {changed} of {seq} moved its output there by {delta} and at the other {others} positions by {others_max}, "
-            "while attention's output moved at {attn_moved} of them."),
+            "at position {changed} of a random {seq}-token input moved its output there by {delta} and at the other "
+            "{others} positions by {others_max}, while attention's output moved at {attn_moved} of them."),
     Prediction(
         "tour-hull",
         "Attention puts weights of {weights} on four value vectors and adds them up. Where does its output land?",
