@@ -21,6 +21,7 @@ from content.quiz import Question
 
 Answer = Union[int, float, tuple[int, ...]]
 KINDS = ("choice", "number", "order")
+TIGHT_UNITS = ("%", "×")  # written without a space: 45.5%, 1.50×
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,11 @@ class Prediction:
         if self.kind == "choice":
             return self.options[int(answer)]
         if self.kind == "number":
-            text = f"{float(answer):,.{self.decimals}f}"
-            return text + self.unit if self.unit == "%" else f"{text} {self.unit}".rstrip()
+            return self._with_unit(f"{float(answer):,.{self.decimals}f}")
         return " → ".join(self.options[i] for i in answer)
+
+    def _with_unit(self, text: str) -> str:
+        return text + self.unit if self.unit in TIGHT_UNITS else f"{text} {self.unit}".rstrip()
 
     def correct(self, given: Answer, true: Answer) -> bool:
         """Right, for a choice or an order; for a number, within a twentieth of its range."""
@@ -86,7 +89,7 @@ class Prediction:
         if self.unit == "%":
             size = f"{abs(off):,.{self.decimals}f} percentage points"
         else:
-            size = f"{abs(off):,.{self.decimals}f} {self.unit}".rstrip()
+            size = self._with_unit(f"{abs(off):,.{self.decimals}f}")
         if round(off, self.decimals) == 0:
             return "Spot on."
         return f"You were {size} too {'high' if off > 0 else 'low'}."
@@ -121,15 +124,110 @@ def _index(*items: Prediction) -> dict[str, Prediction]:
     return found
 
 
+def _percent(pid: str, prompt: str, figure: str, why: str) -> Prediction:
+    """A number question whose answer is a percentage, answered and shown to a tenth."""
+    return Prediction(pid, prompt, "number", why, figure=figure, unit="%", decimals=1, step=0.5)
+
+
 PREDICTIONS: dict[str, Prediction] = _index(
-    Prediction(
+    _percent(
         "xor-no-activation",
         "A tiny FFN with **no activation** between its two layers trains for 300 steps on XOR's four clusters. "
         "What share of the points will it classify right?",
-        "number", figure="components.concepts.answers:xor_no_activation", unit="%", decimals=1, step=0.5,
-        why="With no activation the network is one linear map and a threshold, a single straight line: no line "
-            "separates XOR's diagonal clusters, and a line can get at most 3 of the 4 right (75%). Trained, it got "
-            "{linear}, about chance, while the same network with ReLU got {relu}."),
+        "components.concepts.answers:xor_no_activation",
+        "With no activation the network is one linear map and a threshold, a single straight line: no line "
+        "separates XOR's diagonal clusters, and a line can get at most 3 of the 4 right (75%). Trained, it got "
+        "{linear}, about chance, while the same network with ReLU got {relu}."),
+    # the concept and mechanics pages, and the tour steps that show their views
+    Prediction(
+        "tour-mixing-positions",
+        "Change one token of a sentence. Does the FFN's output change at the **other** positions?",
+        "choice", figure="components.concepts.answers:tour_mixing_positions",
+        options=("Yes, at every position: the FFN mixes the whole sequence",
+                 "Yes, at the positions after it, as causal attention does",
+                 "No: each position's output depends on that position alone"),
+        why="The FFN applies the same weights to each position separately and reads no other: replacing the token "
+            "at position {changed} of a random {seq}-token input moved its output there by {delta} and at the other "
+            "{others} positions by {others_max}, while attention's output moved at {attn_moved} of them."),
+    Prediction(
+        "tour-hull",
+        "Attention puts weights of {weights} on four value vectors and adds them up. Where does its output land?",
+        "choice", figure="components.concepts.answers:tour_hull",
+        options=("Inside the region the four vectors enclose",
+                 "Outside it, beyond the vector with the largest weight",
+                 "Exactly on the vector with the largest weight"),
+        why="Softmax weights are non-negative and sum to 1, so the output, {point}, is a convex combination of the "
+            "value vectors and stays inside their hull for any such weights; this holds within each head, before "
+            "W_O combines the heads, whose sum need not lie in any hull of the values."),
+    Prediction(
+        "positionwise-change",
+        "In a sequence of {seq} tokens, replace the token at position {changed} (counting from 0). At which positions "
+        "does the FFN's output change, run on its own and run after causal attention?",
+        "choice", figure="components.concepts.answers:positionwise_change",
+        options=("FFN alone: position 2 only; after causal attention: position 2 only",
+                 "FFN alone: position 2 only; after causal attention: positions 2 to 5",
+                 "FFN alone: position 2 only; after causal attention: positions 0 to 2",
+                 "FFN alone: positions 2 to 5; after causal attention: positions 2 to 5"),
+        why="The FFN reads only its own position, so alone it moves position {changed} and no other "
+            "(torch.allclose on the others: {alone_equal}), but causal attention first carries position {changed} into "
+            "the input of every later position and of none before it, so after attention positions {changed} to "
+            "{last} move."),
+    Prediction(
+        "block-first-linear",
+        "A batch of {batch} sequences of {seq} tokens, each token a vector of d_model = {d_model} numbers, enters a "
+        "block whose FFN has d_ff = {d_ff}. What shape comes out of the FFN's first Linear layer?",
+        "choice", figure="components.architectures.answers:block_first_linear",
+        options=("(2, 8, 64)", "(2, 8, 256)", "(2, 256)", "(2, 4, 8, 16)"),
+        why="The FFN works on each token's last axis alone: its first Linear maps d_model = {d_model} numbers to "
+            "d_ff = {d_ff} and leaves the batch and sequence axes as they are, and its second maps them back to "
+            "{d_model}, so that the residual connection can add the result to the token."),
+    Prediction(
+        "gating-parameters",
+        "At the same width d_ff = 4·d_model (d_model = {d_model}), how many times the dense FFN's parameters does a "
+        "SwiGLU FFN hold?",
+        "number", figure="components.architectures.answers:gating_parameters",
+        lo=0.5, hi=3.0, step=0.01, unit="×", decimals=2,
+        why="SwiGLU has three d_model × d_ff matrices (gate, up, down) to the dense FFN's two, so it holds {gated} "
+            "parameters to {dense} ({exact}×), each counted as its models have it: the dense FFN with its two bias "
+            "vectors (GPT-2, BERT), SwiGLU without (LLaMA)."),
+    _percent(
+        "moe-active-share",
+        "Mixtral-8x7B has {n_experts} experts in every block and sends each token to {top_k} of them. What share of "
+        "its {total} parameters does one token use?",
+        "components.architectures.answers:moe_active_share",
+        "Only the FFN is split into experts, while attention, the embeddings and the norms ({shared} parameters) "
+        "serve every token, so a token uses {active} of {total}, a little more than the {k_over_n} that "
+        "{top_k} of {n_experts} experts alone would give."),
+    Prediction(
+        "tour-activation-order",
+        "In what order do ReLU, GELU and SiLU come by their output at x = −1, lowest first?",
+        "order", figure="components.activations.answers:tour_activation_order",
+        options=("ReLU", "GELU", "SiLU"),
+        why="ReLU(−1) is exactly {relu}, while GELU(x) = x·Φ(x), Φ(x) being the chance that a standard normal "
+            "variable lies below x, gives {gelu}, and SiLU(x) = x·σ(x), σ the sigmoid, gives {silu}: both let a small "
+            "negative value through, SiLU more, since σ(−1) = {sigma} is larger than Φ(−1) = {Phi} (Hendrycks and "
+            "Gimpel 2016, arXiv; Elfwing, Uchibe and Doya 2018, *Neural Networks*)."),
+    _percent(
+        "activations-relu-zeros",
+        "A freshly initialised FFN with ReLU (d_model = {d_model}, d_ff = {d_ff}) reads {tokens} random tokens. What "
+        "share of its {n} hidden coefficients are exactly zero?",
+        "components.activations.answers:relu_zeros",
+        "ReLU outputs exactly 0 for every negative input, and with random weights and inputs a neuron's input is "
+        "about as often negative as positive, so {zero} of the coefficients are exactly zero, while GELU, which "
+        "lets small negative values through, leaves {gelu_zero} at zero and {gelu_negative} negative."),
+    _percent(
+        "budget-ffn-share",
+        "What share of all of GPT-2 small's {total} parameters sit in its {n_layers} FFNs?",
+        "components.architectures.answers:budget_ffn_share",
+        "The FFN is {block_share} of every block, but the token and position embeddings hold {embeddings} of "
+        "the {total}, so over the whole model the FFNs' {ffn} are {share}."),
+    _percent(
+        "tour-ffn-share",
+        "Leave out GPT-2 small's embeddings: what share of the {non_embedding} parameters left sit in its FFNs?",
+        "components.architectures.answers:tour_ffn_share",
+        "In every block the FFN's two matrices hold 2 · d_model · 4·d_model = 8·d_model² weights against "
+        "attention's four d_model × d_model ones, 4·d_model², so the FFNs hold {share_non_embedding} of the "
+        "{non_embedding} parameters outside the embeddings ({ffn})."),
     # the real model's pages: SmolLM2-135M on the example each page opens with (components/lm/answers.py)
     Prediction(
         "kv-top-writer-rank",

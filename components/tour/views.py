@@ -14,6 +14,7 @@ from components.shared.widgets import plot
 from content.examples import KV_EXAMPLES
 from model.architectures import prose_facts
 from model.architectures.presets import PRESETS
+from model.demos import mixing
 
 XOR_STEPS = 300  # the XOR step trains each network this long (its text quotes it)
 
@@ -29,7 +30,7 @@ def _block() -> None:
 
 
 def _mixing() -> None:
-    weights, _, inside, figure = concept_views.mixing_view((0.6, 0.3, 0.1, 0.0))
+    weights, _, inside, figure = concept_views.mixing_view(mixing.EXAMPLE_WEIGHTS)
     plot(figure, f"The {len(weights)} value vectors as labelled points, the dotted outline of everything a "
                  f"weighted average of them can reach, and the weighted sum with weights "
                  f"{', '.join(f'{w:.0%}' for w in weights)} as a star, {'inside' if inside else 'outside'} the outline.")

@@ -39,7 +39,7 @@ def test_why_ffn_url_state_restored():
 
 
 def test_positionwise_page():
-    at = run_page("positionwise", seq="4", changed="9")
+    at = run_page("positionwise", seq="4", changed="9", reveal="all")
     assert at.slider(key="pos.changed").value == 3
     assert [m.value for m in at.metric] == ["yes, allclose", "no, they moved"]
     at.button(key="pos.again").click().run()
@@ -47,25 +47,25 @@ def test_positionwise_page():
 
 
 def test_block_page_shapes_and_code():
-    at = run_page("block", d_model="32", d_ff="80", n_heads="4", ffn="gated", activation="silu", seq="5")
+    at = run_page("block", d_model="32", d_ff="80", n_heads="4", ffn="gated", activation="silu", seq="5", reveal="all")
     shapes = tables(at)[0]
     assert "(2, 5, 80)" in shapes["shape"] and "gate_proj(x)" in shapes["after"]
     assert "nn.Linear(32, 80" in at.code[0].value and "F.silu(h)" in at.code[0].value
-    post = run_page("block", norm_position="post")
+    post = run_page("block", norm_position="post", reveal="all")
     assert "Post-norm block" in " ".join(m.value for m in post.markdown)
-    at = run_page("block", d_model="30", n_heads="4")
+    at = run_page("block", d_model="30", n_heads="4", reveal="all")
     assert "divisible" in at.error[0].value
 
 
 def test_gating_page_table_matches_the_tutorial_numbers():
-    at = run_page("gating")
+    at = run_page("gating", reveal="all")
     table = tables(at)[0]
-    assert table["parameters"][:2] == ["525,568", "523,776"] and table["d_ff"][1].startswith("682")
+    assert table["parameters"][::2] == ["525,568", "523,776"] and table["d_ff"][2].startswith("682")
     assert any("gated FFN" in t for t in _titles(at))
 
 
 def test_moe_page_routes_and_counts():
-    at = run_page("moe", n_experts="4", top_k="9")
+    at = run_page("moe", n_experts="4", top_k="9", reveal="all")
     assert at.slider(key="moe.top_k").value == 4
     assert "13 tokens × 4" in at.metric[0].value
     assert tables(at)[0]["total"][0] == "46,702,792,704"
@@ -99,11 +99,16 @@ def test_reveal_all_shows_every_quiz_answer():
 
 @pytest.mark.parametrize("step", range(1, len(STEPS)))  # the last step loads the real model: see test_tour_last_step
 def test_tour_step(step):
-    at = run_page("tour", step=str(step))
+    def shown(at) -> str:
+        return re.sub(r"<abbr[^>]*>|</abbr>", "", " ".join(m.value for m in at.markdown))  # glossary hover marks
+
+    asking = run_page("tour", step=str(step))  # the step's idea waits for the prediction
+    assert "Predict first" in shown(asking) and STEPS[step - 1].idea not in shown(asking)
+    at = run_page("tour", step=str(step), reveal="all")
     assert at.header[0].value == f"{step}. {STEPS[step - 1].title}"
-    assert (step == 1) == bool(at.info) and (not at.info or "8–10 minutes" in at.info[0].value)
-    shown = re.sub(r"<abbr[^>]*>|</abbr>", "", " ".join(m.value for m in at.markdown))  # glossary hover marks
-    assert STEPS[step - 1].idea in shown
+    intro = [i.value for i in at.info if "minutes" in i.value]  # the other info box is the prediction's reveal
+    assert (step == 1) == bool(intro) and (not intro or "8–10 minutes" in intro[0])
+    assert STEPS[step - 1].idea in shown(at)
 
 
 def test_tour_navigation_buttons():

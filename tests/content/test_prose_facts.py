@@ -77,7 +77,7 @@ def test_every_template_fills_from_live_values():
 
 def test_activation_page_captions_follow_the_variant():
     for glu, count in (("swiglu", 2), ("geglu", 2), ("reglu", 1)):
-        at = run_page("activations", glu=glu)
+        at = run_page("activations", glu=glu, reveal="all")
         captions = " ".join(c.value for c in at.caption)
         assert f"negative in {count} of the four quadrants" in captions, glu
         assert ("exactly zero for every g < 0" in captions) == (glu == "reglu")
