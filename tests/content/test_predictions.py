@@ -69,7 +69,7 @@ def _params():
         yield pytest.param(pid, marks=marks, id=pid)
 
 
-@pytest.mark.parametrize("pid", _params())
+@pytest.mark.parametrize("pid", list(_params()))
 def test_the_answer_is_computed_valid_and_quoted(pid):
     p = PREDICTIONS[pid]
     t = settle(p)
