@@ -19,7 +19,7 @@ def _titles(at):
 
 
 def test_why_ffn_sections_and_controls():
-    at = run_page("why_ffn")
+    at = run_page("why_ffn", reveal="all")  # every view drawn, as for a teacher
     assert "yes" in " ".join(m.value for m in at.markdown if "hull" in m.value)
     assert at.metric[0].value == "100%" and at.metric[3].value == "yes"
     at.selectbox(key="why.activation").set_value("none").run()
@@ -31,7 +31,7 @@ def test_why_ffn_sections_and_controls():
 
 
 def test_why_ffn_url_state_restored():
-    at = run_page("why_ffn", dataset="spirals", hidden="32", steps="5000", w_cat="2")
+    at = run_page("why_ffn", dataset="spirals", hidden="32", steps="5000", w_cat="2", reveal="all")
     assert at.selectbox(key="why.dataset").value == "spirals"
     assert at.slider(key="why.steps").value == 2000 and at.slider(key="why.w_cat").value == 1.0
     assert any(t.startswith("spirals") for t in _titles(at))
