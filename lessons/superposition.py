@@ -3,6 +3,7 @@ and a toy FFN computing in superposition has polysemantic neurons; the bridge to
 neuron dictionary."""
 import streamlit as st
 
+from components.concepts import superposition_figures as sf
 from components.concepts import superposition_views as views
 from components.shared import glossary as gloss
 from components.shared import url_state
@@ -53,11 +54,11 @@ with st.spinner("Training the toy model at every sparsity (a second or two, once
     view = views.toy_view(v["n"], v["m"], float(v["decay"]), float(v["sparsity"]))
 t = view.model
 shown = st.columns(4)
-shown[0].metric("Features represented", f"{int(t.represented.sum())} of {t.n}",
+shown[0].metric("Represented", f"{int(t.represented.sum())} of {t.n}",
                 help=f"‖Wᵢ‖ ≥ {sp.REPRESENTED}: the model can read the feature back.")
-shown[1].metric("Of them in superposition", int(t.shared.sum()),
+shown[1].metric("In superposition", int(t.shared.sum()),
                 help=f"Σⱼ≠ᵢ (Ŵᵢ·Wⱼ)² ≥ {sp.SHARED}: other features' directions overlap this one's.")
-shown[2].metric("Dimensions per feature", f"{t.dims_per_feature:.2f}", help="m / ‖W‖²: 1 when every represented "
+shown[2].metric("Dims per feature", f"{t.dims_per_feature:.2f}", help="m / ‖W‖²: 1 when every represented "
                 "feature has a dimension of its own, 0.5 for pairs pointing in opposite directions, 0.4 for five "
                 "in two dimensions.")
 shown[3].metric("Loss", f"{t.loss:.4f}", help="Σᵢ Iᵢ (xᵢ − x′ᵢ)², on fresh samples after training.")
@@ -132,11 +133,11 @@ with st.spinner("Training the toy FFN (a second, once per setting)…"):
     weights_fig, response_fig = views.abs_figures(v["a_n"], v["a_m"], float(v["a_sparsity"]), v["neuron"])
 baseline = sp.one_per_neuron_loss(a.n, a.m, a.sparsity)
 shown = st.columns(4)
-shown[0].metric("Signed cases computed", f"{int(a.computed.sum())} of {2 * a.n}",
+shown[0].metric("Cases computed", f"{int(a.computed.sum())} of {2 * a.n}",
                 help="A feature alone at +1 or at −1, output within 0.25 of |x| = 1.")
-shown[1].metric("Most without superposition", f"{min(a.m, 2 * a.n)}",
+shown[1].metric("Without sharing, at most", f"{min(a.m, 2 * a.n)}",
                 help="A neuron that reads one feature fires for one sign of it: one case per neuron.")
-shown[2].metric("Polysemantic neurons", f"{int(a.polysemantic.sum())} of {a.m}",
+shown[2].metric("Polysemantic", f"{int(a.polysemantic.sum())} of {a.m}",
                 help=f"Neurons that fire ≥ {sp.FIRES} for two or more different features alone.")
 shown[3].metric("Loss", f"{a.loss:.3f}", delta=f"{a.loss - baseline:+.3f} vs one case per neuron", delta_color="inverse",
                 help=f"Σᵢ (|xᵢ| − y′ᵢ)² on fresh samples. The best model whose neurons each carry one sign of one feature "
@@ -154,7 +155,7 @@ firings = a.top_firings(v["neuron"])
 gloss.markdown(f"**Neuron {v['neuron']}'s card.** As the neuron dictionary lists a real neuron's strongest contexts, "
                "here are the inputs, from 4,096 samples of the training data, on which this neuron fires hardest:")
 table({"activation": [f"{h:.2f}" for h, _ in firings],
-       "features on in that input": [", ".join(f"x{i} = {x:+.2f}" for i, x in on.items()) for _, on in firings]})
+       "features on in that input": [", ".join(f"x{i} = {sf.signed(x)}" for i, x in on.items()) for _, on in firings]})
 gloss.caption(f"The model computes {int(a.computed.sum())} of the {2 * a.n} signed cases with {a.m} neurons, where "
               f"neurons that each read one feature could cover at most {min(a.m, 2 * a.n)}; "
               f"{int(a.polysemantic.sum())} of its {a.m} neurons fire for two or more unrelated features. Try "

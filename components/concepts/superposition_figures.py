@@ -80,13 +80,19 @@ def phase_change(points: list[PhasePoint], chosen: float) -> go.Figure:
     return go.Figure(traces, layout("The phase change: from dropping features to superposition", height=400,
                                     barmode="stack", xaxis=dict(title=dict(text="sparsity S"), type="category"),
                                     yaxis=dict(title=dict(text="features")),
-                                    yaxis2=dict(title=dict(text="m / ‖W‖²"), overlaying="y", side="right",
-                                                range=[0, 1.05], showgrid=False),
-                                    legend=dict(orientation="h", y=-0.25)))
+                                    yaxis2=dict(title=dict(text="dimensions per feature, m / ‖W‖²"), overlaying="y",
+                                                side="right", range=[0, 1.05], tickmode="linear", tick0=0,
+                                                dtick=0.2, showgrid=False),
+                                    legend=dict(orientation="h", y=-0.25, traceorder="normal")))
 
 
 def _feature_labels(n: int) -> list[str]:
     return [f"x{i} = +1" for i in range(n)] + [f"x{i} = −1" for i in range(n)]
+
+
+def signed(x: float) -> str:
+    """+0.42 or −0.42, with a true minus sign."""
+    return f"{x:+.2f}".replace("-", "−")
 
 
 def abs_weights(a: AbsModel) -> go.Figure:
@@ -101,10 +107,12 @@ def abs_weights(a: AbsModel) -> go.Figure:
 def neuron_response(a: AbsModel, neuron: int) -> go.Figure:
     """The neuron's activation for each feature alone at +1 and at −1, with the FIRES line."""
     r = a.response[neuron]
-    bar = go.Bar(x=_feature_labels(a.n), y=r, marker=dict(color=[POSITIVE if v >= FIRES else NEGATIVE for v in r]),
-                 hovertemplate="%{x} alone: neuron fires %{y:.2f}<extra></extra>", showlegend=False)
-    return go.Figure([bar], layout(f"Neuron {neuron}: what makes it fire, one feature at a time", height=320,
-                                   yaxis=dict(title=dict(text="ReLU activation"), rangemode="tozero"),
-                                   xaxis=dict(type="category", tickangle=-45),
-                                   shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=FIRES, y1=FIRES,
+    bar = go.Bar(y=_feature_labels(a.n), x=r, orientation="h",
+                 marker=dict(color=[POSITIVE if v >= FIRES else NEGATIVE for v in r]),
+                 hovertemplate="%{y} alone: neuron fires %{x:.2f}<extra></extra>", showlegend=False)
+    return go.Figure([bar], layout(f"Neuron {neuron}: what makes it fire, one feature at a time",
+                                   height=120 + 16 * 2 * a.n,
+                                   xaxis=dict(title=dict(text="ReLU activation"), rangemode="tozero"),
+                                   yaxis=dict(type="category", autorange="reversed"),
+                                   shapes=[dict(type="line", yref="paper", y0=0, y1=1, x0=FIRES, x1=FIRES,
                                                 line=dict(dash="dot", color="#666666"))]))
