@@ -121,4 +121,13 @@ PREDICTIONS: dict[str, Prediction] = _index(
         why="With no activation the network is one linear map and a threshold, a single straight line: no line "
             "separates XOR's diagonal clusters, and a line can get at most 3 of the 4 right (75%). Trained, it got "
             "{linear}, about chance, while the same network with ReLU got {relu}."),
+    Prediction(
+        "superposition-five-in-two",
+        "Five features, each zero 90% of the time, must pass through just **two** hidden dimensions and back "
+        "(importance decay 0.9). After training, how many of the five can the model read back?",
+        "number", figure="components.concepts.answers:superposition_five_in_two", lo=0, hi=5, step=1,
+        unit="features",
+        why="Trained here, it represents {represented}, with lengths {norms} and neighbours {angles} apart: a "
+            "pentagon. Sparse features are rarely on together, so overlapping directions cost little; with dense "
+            "features the same model keeps only {dense}, one per dimension."),
 )

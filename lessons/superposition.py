@@ -6,7 +6,7 @@ import streamlit as st
 from components.concepts import superposition_figures as sf
 from components.concepts import superposition_views as views
 from components.shared import glossary as gloss
-from components.shared import url_state
+from components.shared import predict, url_state
 from components.shared.params import ChoiceParam, NumberParam
 from components.shared.tables import table
 from components.shared.widgets import page_start, plot
@@ -17,8 +17,9 @@ SPARSITIES = [f"{s:g}" for s in sp.SPARSITIES]
 DECAYS = ["0.5", "0.6", "0.7", "0.8", "0.9", "0.95", "1"]
 N_MAX, M_MAX, ABS_MAX = 32, 10, 16
 PARAMS = [
-    NumberParam("n", 5, lo=2, hi=N_MAX), NumberParam("m", 2, lo=1, hi=M_MAX),
-    ChoiceParam("sparsity", "0.9", options=SPARSITIES), ChoiceParam("decay", "0.9", options=DECAYS),
+    NumberParam("n", views.OPENING.n, lo=2, hi=N_MAX), NumberParam("m", views.OPENING.m, lo=1, hi=M_MAX),
+    ChoiceParam("sparsity", f"{views.OPENING.sparsity:g}", options=SPARSITIES),
+    ChoiceParam("decay", f"{views.OPENING.decay:g}", options=DECAYS),
     NumberParam("a_n", 10, lo=2, hi=ABS_MAX), NumberParam("a_m", 5, lo=1, hi=ABS_MAX),
     ChoiceParam("a_sparsity", "0.9", options=SPARSITIES), NumberParam("neuron", 0, lo=0, hi=ABS_MAX - 1),
 ]
@@ -40,77 +41,87 @@ gloss.markdown(
     "between 0 and 1 otherwise. Training minimises Σᵢ Iᵢ (xᵢ − x′ᵢ)²: feature i has importance Iᵢ = decayⁱ, so "
     "feature 0 matters most. Adam trains one model per sparsity on the chart below, side by side, from a fixed "
     f"seed ({sp.STEPS:,} steps of {sp.BATCH} samples).")
-c = st.columns(4)
-c[0].slider("Features n", 2, N_MAX, key=k("n"), help=gloss.help_in("Features n"))
-n = url_state.value(PAGE, "n")
-if url_state.value(PAGE, "m") > min(M_MAX, n):
-    url_state.set_values(PAGE, {"m": min(M_MAX, n)})
-c[1].slider("Hidden dimensions m", 1, min(M_MAX, n), key=k("m"))
-c[2].select_slider("Sparsity S", SPARSITIES, key=k("sparsity"), help="The probability that a feature is 0.")
-c[3].select_slider("Importance decay", DECAYS, key=k("decay"), help="Feature i's importance is decayⁱ; 1 makes all "
-                   "features equally important.")
-v = url_state.values(PAGE, PARAMS)
-with st.spinner("Training the toy model at every sparsity (a second or two, once per setting)…"):
-    view = views.toy_view(v["n"], v["m"], float(v["decay"]), float(v["sparsity"]))
-t = view.model
-shown = st.columns(4)
-shown[0].metric("Represented", f"{int(t.represented.sum())} of {t.n}",
-                help=f"‖Wᵢ‖ ≥ {sp.REPRESENTED}: the model can read the feature back.")
-shown[1].metric("In superposition", int(t.shared.sum()),
-                help=f"Σⱼ≠ᵢ (Ŵᵢ·Wⱼ)² ≥ {sp.SHARED}: other features' directions overlap this one's.")
-shown[2].metric("Dims per feature", f"{t.dims_per_feature:.2f}", help="m / ‖W‖²: 1 when every represented "
-                "feature has a dimension of its own, 0.5 for pairs pointing in opposite directions, 0.4 for five "
-                "in two dimensions.")
-shown[3].metric("Loss", f"{t.loss:.4f}", help="Σᵢ Iᵢ (xᵢ − x′ᵢ)², on fresh samples after training.")
-left, right = st.columns(2)
-with left:
+
+
+def toy_model_sections() -> None:
+    """Sections 1 and 2: the toy model at the chosen setting and its phase change, drawn once the
+    prediction is answered."""
+    c = st.columns(4)
+    c[0].slider("Features n", 2, N_MAX, key=k("n"), help=gloss.help_in("Features n"))
+    n = url_state.value(PAGE, "n")
+    if url_state.value(PAGE, "m") > min(M_MAX, n):
+        url_state.set_values(PAGE, {"m": min(M_MAX, n)})
+    c[1].slider("Hidden dimensions m", 1, min(M_MAX, n), key=k("m"))
+    c[2].select_slider("Sparsity S", SPARSITIES, key=k("sparsity"), help="The probability that a feature is 0.")
+    c[3].select_slider("Importance decay", DECAYS, key=k("decay"), help="Feature i's importance is decayⁱ; 1 makes all "
+                       "features equally important.")
+    v = url_state.values(PAGE, PARAMS)
+    with st.spinner("Training the toy model at every sparsity (a second or two, once per setting)…"):
+        view = views.toy_view(v["n"], v["m"], float(v["decay"]), float(v["sparsity"]))
+    t = view.model
+    shown = st.columns(4)
+    shown[0].metric("Represented", f"{int(t.represented.sum())} of {t.n}",
+                    help=f"‖Wᵢ‖ ≥ {sp.REPRESENTED}: the model can read the feature back.")
+    shown[1].metric("In superposition", int(t.shared.sum()),
+                    help=f"Σⱼ≠ᵢ (Ŵᵢ·Wⱼ)² ≥ {sp.SHARED}: other features' directions overlap this one's.")
+    shown[2].metric("Dims per feature", f"{t.dims_per_feature:.2f}", help="m / ‖W‖²: 1 when every represented "
+                    "feature has a dimension of its own, 0.5 for pairs pointing in opposite directions, 0.4 for five "
+                    "in two dimensions.")
+    shown[3].metric("Loss", f"{t.loss:.4f}", help="Σᵢ Iᵢ (xᵢ − x′ᵢ)², on fresh samples after training.")
+    left, right = st.columns(2)
+    with left:
+        if view.directions is not None:
+            angles = t.angles()
+            plot(view.directions, f"Arrows: the {t.n} features' directions Wᵢ in the 2 hidden dimensions, "
+                                  f"{int(t.represented.sum())} of them of length ≥ {sp.REPRESENTED}"
+                                  + (f", {', '.join(f'{a:.0f}°' for a in angles)} apart going round." if len(angles) > 1
+                                     else "."))
+        else:
+            plot(view.norms, f"Bars: ‖Wᵢ‖ for each of the {t.n} features, most important first; "
+                             f"{int(t.represented.sum())} reach the dotted line at {sp.REPRESENTED} (represented), "
+                             f"{int(t.shared.sum())} of them in superposition.")
+    with right:
+        plot(view.gram, f"Heat map: WᵀW, {t.n} × {t.n}. The diagonal is each feature's ‖Wᵢ‖²; an off-diagonal cell "
+                        f"is how much two features' directions overlap (red alike, blue opposite, white orthogonal); "
+                        f"the largest overlap here is {t.max_overlap:.2f}.")
     if view.directions is not None:
-        angles = t.angles()
-        plot(view.directions, f"Arrows: the {t.n} features' directions Wᵢ in the 2 hidden dimensions, "
-                              f"{int(t.represented.sum())} of them of length ≥ {sp.REPRESENTED}"
-                              + (f", {', '.join(f'{a:.0f}°' for a in angles)} apart going round." if len(angles) > 1
-                                 else "."))
-    else:
         plot(view.norms, f"Bars: ‖Wᵢ‖ for each of the {t.n} features, most important first; "
                          f"{int(t.represented.sum())} reach the dotted line at {sp.REPRESENTED} (represented), "
                          f"{int(t.shared.sum())} of them in superposition.")
-with right:
-    plot(view.gram, f"Heat map: WᵀW, {t.n} × {t.n}. The diagonal is each feature's ‖Wᵢ‖²; an off-diagonal cell "
-                    f"is how much two features' directions overlap (red alike, blue opposite, white orthogonal); "
-                    f"the largest overlap here is {t.max_overlap:.2f}.")
-if view.directions is not None:
-    plot(view.norms, f"Bars: ‖Wᵢ‖ for each of the {t.n} features, most important first; "
-                     f"{int(t.represented.sum())} reach the dotted line at {sp.REPRESENTED} (represented), "
-                     f"{int(t.shared.sum())} of them in superposition.")
-gloss.caption("Blue: a feature with a dimension to itself. Orange: a feature in superposition, sharing its "
-              f"dimensions (Σⱼ≠ᵢ (Ŵᵢ·Wⱼ)² ≥ {sp.SHARED}, the paper's measure: how much the other features project "
-              "onto its direction; hover a bar for it). Grey: dropped. The negative bias b lets the ReLU filter out "
-              "the small overlaps a sparse input leaves on the features that are off.")
+    gloss.caption("Blue: a feature with a dimension to itself. Orange: a feature in superposition, sharing its "
+                  f"dimensions (Σⱼ≠ᵢ (Ŵᵢ·Wⱼ)² ≥ {sp.SHARED}, the paper's measure: how much the other features project "
+                  "onto its direction; hover a bar for it). Grey: dropped. The negative bias b lets the ReLU filter out "
+                  "the small overlaps a sparse input leaves on the features that are off.")
 
-gloss.header("2 · The phase change")
-phase = view.phase
-first, last = phase[0], phase[-1]
-plot(view.phase_figure,
-     f"Stacked bars: at each sparsity, how many of the {t.n} features get a dimension of their own, share "
-     f"dimensions in superposition, or are dropped; the line is dimensions per feature. At S = {first.sparsity:g}: "
-     f"{first.alone} own, {first.shared} shared, {first.dropped} dropped; at S = {last.sparsity:g}: {last.alone} own, "
-     f"{last.shared} shared, {last.dropped} dropped. The arrow marks the sparsity chosen above.")
-gloss.markdown(
-    "With dense features, two features that overlap would disturb each other on almost every input, so the model "
-    "keeps the m most important ones, one dimension each, and drops the rest: the best a linear model can do. "
-    "As features get sparser, two of them are rarely on together, the overlap costs little, and the model packs "
-    "in more of them. The switch is abrupt, a phase change in the paper's words: first pairs pointing in opposite "
-    "directions (½ dimension each), then larger shapes, such as five features in a pentagon in two dimensions.")
+    gloss.header("2 · The phase change")
+    phase = view.phase
+    first, last = phase[0], phase[-1]
+    plot(view.phase_figure,
+         f"Stacked bars: at each sparsity, how many of the {t.n} features get a dimension of their own, share "
+         f"dimensions in superposition, or are dropped; the line is dimensions per feature. At S = {first.sparsity:g}: "
+         f"{first.alone} own, {first.shared} shared, {first.dropped} dropped; at S = {last.sparsity:g}: {last.alone} own, "
+         f"{last.shared} shared, {last.dropped} dropped. The arrow marks the sparsity chosen above.")
+    gloss.markdown(
+        "With dense features, two features that overlap would disturb each other on almost every input, so the model "
+        "keeps the m most important ones, one dimension each, and drops the rest: the best a linear model can do. "
+        "As features get sparser, two of them are rarely on together, the overlap costs little, and the model packs "
+        "in more of them. The switch is abrupt, a phase change in the paper's words: first pairs pointing in opposite "
+        "directions (½ dimension each), then larger shapes, such as five features in a pentagon in two dimensions.")
 
-default = views.toy_view(5, 2, 0.9, 0.9).model, views.toy_view(5, 2, 0.9, 0.0).model
-pentagon, dense = default
-gloss.markdown("**The paper's results, reproduced.** Its two checks, on the page's opening setting "
-               "(n = 5, m = 2, decay 0.9), trained live:")
-table({"sparsity": [f"S = {pentagon.sparsity:g}", f"S = {dense.sparsity:g}"],
-       "‖Wᵢ‖, features 0 to 4": [", ".join(f"{x:.2f}" for x in tm.norms) for tm in default],
-       "represented": [f"{int(tm.represented.sum())} of 5" for tm in default],
-       "angles between neighbours": [", ".join(f"{a:.0f}°" for a in tm.angles()) for tm in default],
-       "the paper": ["all five, as a pentagon (72° apart)", "only the m = 2 most important"]})
+    default = views.opening(), views.opening(sparsity=0.0)
+    pentagon, dense = default
+    o = views.OPENING
+    gloss.markdown("**The paper's results, reproduced.** Its two checks, on the page's opening setting "
+                   f"(n = {o.n}, m = {o.m}, decay {o.decay:g}), trained live:")
+    table({"sparsity": [f"S = {pentagon.sparsity:g}", f"S = {dense.sparsity:g}"],
+           f"‖Wᵢ‖, features 0 to {o.n - 1}": [", ".join(f"{x:.2f}" for x in tm.norms) for tm in default],
+           "represented": [f"{int(tm.represented.sum())} of {tm.n}" for tm in default],
+           "angles between neighbours": [", ".join(f"{a:.0f}°" for a in tm.angles()) for tm in default],
+           "the paper": ["all five, as a pentagon (72° apart)", f"only the m = {o.m} most important"]})
+
+
+if predict.ask("superposition-five-in-two"):
+    toy_model_sections()
 
 gloss.header("3 · Computing in superposition: polysemantic neurons")
 gloss.markdown(

@@ -2,6 +2,7 @@
 by the same cached view function that draws the view it settles."""
 from __future__ import annotations
 
+from components.concepts import superposition_views
 from components.concepts import views as concept_views
 from content.predictions import Truth
 
@@ -16,3 +17,14 @@ def xor_accuracy(activation: str) -> float:
 def xor_no_activation() -> Truth:
     linear, relu = xor_accuracy("none"), xor_accuracy("relu")
     return Truth(round(100 * linear, 1), {"linear": f"{linear:.1%}", "relu": f"{relu:.1%}"})
+
+
+def superposition_five_in_two() -> Truth:
+    """How many of 5 features the opening toy model (m = 2, S = 0.9) represents, from the view it draws."""
+    sparse, dense = superposition_views.opening(), superposition_views.opening(sparsity=0.0)
+    o = superposition_views.OPENING
+    return Truth(int(sparse.represented.sum()), {
+        "represented": f"{int(sparse.represented.sum())} of {sparse.n}",
+        "norms": ", ".join(f"{x:.2f}" for x in sparse.norms),
+        "angles": ", ".join(f"{a:.0f}°" for a in sparse.angles()),
+        "dense": f"{int(dense.represented.sum())}", "m": str(o.m)})

@@ -12,6 +12,17 @@ from components.concepts import superposition_figures as sf
 from model.demos import superposition as sp
 
 
+@dataclass(frozen=True)
+class Setting:
+    n: int
+    m: int
+    decay: float
+    sparsity: float
+
+
+OPENING = Setting(5, 2, 0.9, 0.9)  # the page's opening view, its prediction and its table of the paper's checks
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)
 def sweep(n: int, m: int, decay: float) -> tuple[sp.ToyModel, ...]:
     """One ReLU output model per sparsity of sp.SPARSITIES (trained side by side, in one run)."""
@@ -35,6 +46,11 @@ def toy_view(n: int, m: int, decay: float, sparsity: float) -> ToyView:
     phase = sp.phase_change(models)
     return ToyView(t, phase, sf.directions(t) if m == 2 else None, sf.gram(t), sf.norms(t),
                    sf.phase_change(phase, sparsity))
+
+
+def opening(sparsity: float = OPENING.sparsity) -> sp.ToyModel:
+    """The opening setting's trained model at `sparsity` (one of sp.SPARSITIES)."""
+    return toy_view(OPENING.n, OPENING.m, OPENING.decay, sparsity).model
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

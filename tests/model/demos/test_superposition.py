@@ -79,16 +79,17 @@ def test_training_is_seeded_and_deterministic():
 
 def test_the_largest_setting_trains_within_five_seconds_on_one_thread():
     """The page's slider maxima (n = 32, m = 10) and the computation model's (16 and 16), as one server
-    thread runs them (deploy/server.env), the whole sparsity sweep in one training."""
+    thread runs them (deploy/server.env), the whole sparsity sweep in one training. CPU time, not wall
+    time: on a shared machine the wall clock also counts other processes' turns."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        start = time.perf_counter()
+        start = time.process_time()
         sp.train_sweep(32, 10, 0.9)
-        sweep = time.perf_counter() - start
-        start = time.perf_counter()
+        sweep = time.process_time() - start
+        start = time.process_time()
         sp.train_abs(16, 16, 0.9)
-        computation = time.perf_counter() - start
+        computation = time.process_time() - start
     finally:
         torch.set_num_threads(threads)
     assert sweep <= 5.0 and computation <= 5.0, (sweep, computation)
