@@ -125,7 +125,7 @@ PREDICTIONS: dict[str, Prediction] = _index(
         "superposition-five-in-two",
         "Five features, each zero 90% of the time, must pass through just **two** hidden dimensions and back "
         "(importance decay 0.9). After training, how many of the five can the model read back?",
-        "number", figure="components.concepts.answers:superposition_five_in_two", lo=0, hi=5, step=1,
+        "number", figure="components.concepts.answers:five_features_in_two_dimensions", lo=0, hi=5, step=1,
         unit="features",
         why="Trained here, it represents {represented}, with lengths {norms} and neighbours {angles} apart: a "
             "pentagon. Sparse features are rarely on together, so overlapping directions cost little; with dense "

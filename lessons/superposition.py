@@ -67,7 +67,7 @@ def toy_model_sections() -> None:
     shown[2].metric("Dims per feature", f"{t.dims_per_feature:.2f}", help="m / ‖W‖²: 1 when every represented "
                     "feature has a dimension of its own, 0.5 for pairs pointing in opposite directions, 0.4 for five "
                     "in two dimensions.")
-    shown[3].metric("Loss", f"{t.loss:.4f}", help="Σᵢ Iᵢ (xᵢ − x′ᵢ)², on fresh samples after training.")
+    shown[3].metric("Weighted error", f"{t.loss:.4f}", help="Σᵢ Iᵢ (xᵢ − x′ᵢ)², the quantity training minimises, on fresh samples.")
     left, right = st.columns(2)
     with left:
         if view.directions is not None:
@@ -150,7 +150,7 @@ shown[1].metric("Without sharing, at most", f"{min(a.m, 2 * a.n)}",
                 help="A neuron that reads one feature fires for one sign of it: one case per neuron.")
 shown[2].metric("Polysemantic", f"{int(a.polysemantic.sum())} of {a.m}",
                 help=f"Neurons that fire ≥ {sp.FIRES} for two or more different features alone.")
-shown[3].metric("Loss", f"{a.loss:.3f}", delta=f"{a.loss - baseline:+.3f} vs one case per neuron", delta_color="inverse",
+shown[3].metric("Squared error", f"{a.loss:.3f}", delta=f"{a.loss - baseline:+.3f} vs one case per neuron", delta_color="inverse",
                 help=f"Σᵢ (|xᵢ| − y′ᵢ)² on fresh samples. The best model whose neurons each carry one sign of one feature "
                      f"exactly, leaving the other cases at 0, scores {baseline:.3f}.")
 left, right = st.columns(2)

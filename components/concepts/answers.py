@@ -19,7 +19,7 @@ def xor_no_activation() -> Truth:
     return Truth(round(100 * linear, 1), {"linear": f"{linear:.1%}", "relu": f"{relu:.1%}"})
 
 
-def superposition_five_in_two() -> Truth:
+def five_features_in_two_dimensions() -> Truth:
     """How many of 5 features the opening toy model (m = 2, S = 0.9) represents, from the view it draws."""
     sparse, dense = superposition_views.opening(), superposition_views.opening(sparsity=0.0)
     o = superposition_views.OPENING
