@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -48,22 +49,28 @@ def importance(n: int, decay: float) -> np.ndarray:
 # ------------------------------------------------------------------ the ReLU output model
 
 
+class _Sizes:
+    """n features into m hidden dimensions (or neurons), read off the (m, n) matrix named `encoder`."""
+    encoder: ClassVar[str]
+
+    @property
+    def n(self) -> int:
+        return getattr(self, self.encoder).shape[1]
+
+    @property
+    def m(self) -> int:
+        return getattr(self, self.encoder).shape[0]
+
+
 @dataclass(frozen=True)
-class ToyModel:
+class ToyModel(_Sizes):
     """One trained ReLU output model x' = ReLU(WᵀWx + b)."""
+    encoder: ClassVar[str] = "W"
     sparsity: float
     decay: float
     W: np.ndarray  # (m, n): column i is feature i's direction in the hidden space
     b: np.ndarray  # (n,)
     loss: float  # the importance-weighted loss on a fresh batch after training
-
-    @property
-    def n(self) -> int:
-        return self.W.shape[1]
-
-    @property
-    def m(self) -> int:
-        return self.W.shape[0]
 
     @cached_property
     def norms(self) -> np.ndarray:
@@ -177,21 +184,14 @@ def phase_change(models: tuple[ToyModel, ...]) -> list[PhasePoint]:
 
 
 @dataclass(frozen=True)
-class AbsModel:
+class AbsModel(_Sizes):
     """h = ReLU(W₁x), y' = ReLU(W₂h + b), trained to output |x| for sparse x in [−1, 1]ⁿ."""
+    encoder: ClassVar[str] = "W1"
     sparsity: float
     W1: np.ndarray  # (m, n): row k is neuron k's weights on the n features
     W2: np.ndarray  # (n, m)
     b: np.ndarray  # (n,)
     loss: float
-
-    @property
-    def n(self) -> int:
-        return self.W1.shape[1]
-
-    @property
-    def m(self) -> int:
-        return self.W1.shape[0]
 
     def hidden(self, x: np.ndarray) -> np.ndarray:
         return np.maximum(x @ self.W1.T, 0.0)
