@@ -54,8 +54,8 @@ def opening(sparsity: float = OPENING.sparsity) -> sp.ToyModel:
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def abs_model(n: int, m: int, sparsity: float) -> sp.AbsModel:
-    return sp.train_abs(n, m, sparsity)
+def abs_model(n: int, m: int, sparsity: float, monosemantic: bool = False) -> sp.AbsModel:
+    return sp.train_abs(n, m, sparsity, monosemantic=monosemantic)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

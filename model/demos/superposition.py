@@ -235,26 +235,28 @@ class AbsModel(_Sizes):
         return [(float(h[r]), {int(i): float(x[r, i]) for i in np.flatnonzero(x[r])}) for r in rows if h[r] > 0]
 
 
-def one_per_neuron_loss(n: int, m: int, sparsity: float) -> float:
-    """The loss of the absolute-value task's best answer without sharing, all features equally important:
-    m neurons each carrying one sign of one feature exactly (|x| = ReLU(x) + ReLU(−x)), and 0 output for
-    the 2n − m signed cases left. Each case left costs P(on) · ½ · E[x²] = (1 − S) / 6."""
-    return max(2 * n - m, 0) * (1.0 - sparsity) / 6.0
-
-
 def _abs_batch(rng: np.random.Generator, p_on: float, shape: tuple[int, int]) -> np.ndarray:
     on = rng.random(shape) < p_on
     return np.where(on, rng.uniform(-1.0, 1.0, shape), 0.0)
 
 
+def one_feature_per_neuron(n: int, m: int) -> np.ndarray:
+    """(m, n) mask: neuron k may read feature k mod n only (the baseline without superposition)."""
+    mask = np.zeros((m, n))
+    mask[np.arange(m), np.arange(m) % n] = 1.0
+    return mask
+
+
 def train_abs(n: int, m: int, sparsity: float, decay: float = 1.0, steps: int = 3000, batch: int = BATCH,
-              lr: float = LR, seed: int = 0) -> AbsModel:
-    """The absolute-value model at one sparsity, from a seeded start."""
+              lr: float = LR, seed: int = 0, monosemantic: bool = False) -> AbsModel:
+    """The absolute-value model at one sparsity, from a seeded start. `monosemantic`: W₁ is held to
+    one_feature_per_neuron, so no neuron can share: the same model without superposition."""
     if not (1 <= m and 1 <= n and 0 < decay <= 1 and 0 <= sparsity < 1):
         raise ValueError(f"need n, m >= 1, 0 < decay <= 1 and sparsity in [0, 1); got {n}, {m}, {decay}, {sparsity}")
     g = torch.Generator().manual_seed(seed)
     std = (2.0 / (m + n)) ** 0.5
-    W1 = torch.empty(m, n).normal_(0.0, std, generator=g).requires_grad_(True)
+    mask = torch.from_numpy(one_feature_per_neuron(n, m)).float() if monosemantic else torch.ones(m, n)
+    W1 = (torch.empty(m, n).normal_(0.0, std, generator=g) * mask).requires_grad_(True)
     W2 = torch.empty(n, m).normal_(0.0, std, generator=g).requires_grad_(True)
     b = torch.zeros(n, requires_grad=True)
     weight = torch.from_numpy(importance(n, decay)).float()
@@ -274,6 +276,9 @@ def train_abs(n: int, m: int, sparsity: float, decay: float = 1.0, steps: int = 
         opt.zero_grad()
         ((forward(x) - x.abs()) ** 2 * weight).sum(-1).mean().backward()
         opt.step()
+        if monosemantic:
+            with torch.no_grad():
+                W1.mul_(mask)  # Adam's update can leave the mask; put the weights back on it
     with torch.no_grad():
         x = batch_of(4 * batch)
         loss = float(((forward(x) - x.abs()) ** 2 * weight).sum(-1).mean())

@@ -102,9 +102,11 @@ def abs_model():
 
 def test_computing_absolute_values_with_fewer_neurons_than_features(abs_model):
     a = abs_model
-    # better than the best answer with one signed case per neuron, which leaves 15 of 20 at 0
-    assert sp.one_per_neuron_loss(10, 5, 0.9) == pytest.approx(15 * 0.1 / 6)
-    assert a.loss < 0.85 * sp.one_per_neuron_loss(10, 5, 0.9) < sp.train_abs(10, 5, 0.9, steps=0).loss
+    # better than the same model held to one feature per neuron
+    alone = sp.train_abs(10, 5, 0.9, monosemantic=True)
+    assert a.loss < 0.85 * alone.loss < 0.85 * sp.train_abs(10, 5, 0.9, steps=0).loss
+    assert np.count_nonzero(alone.W1) <= alone.m and not alone.polysemantic.any()
+    assert alone.computed.sum() <= alone.m
     # more signed cases computed than neurons that each read one feature could cover
     assert a.computed.sum() > a.m
     assert a.polysemantic.sum() >= 3
@@ -113,20 +115,15 @@ def test_computing_absolute_values_with_fewer_neurons_than_features(abs_model):
     assert len({f for f, _ in fires}) >= 2 and all(a.response[k, f if s > 0 else a.n + f] >= sp.FIRES for f, s in fires)
 
 
-def test_the_one_per_neuron_loss_is_what_such_a_model_scores():
-    """Build the answer the baseline describes (neuron k = ReLU(±x_f), read back into |x_f|) and
-    measure its loss on samples: it matches the formula."""
-    n, m, s = 4, 3, 0.5
-    cases = [(0, 1), (0, -1), (1, 1)]
-    W1 = np.zeros((m, n))
-    W2 = np.zeros((n, m))
-    for k, (f, sign) in enumerate(cases):
-        W1[k, f], W2[f, k] = sign, 1.0
-    a = sp.AbsModel(s, W1, W2, np.zeros(n), 0.0)
-    x = sp._abs_batch(np.random.default_rng(0), 1 - s, (200_000, n))
-    measured = ((a.output(x) - np.abs(x)) ** 2).sum(-1).mean()
-    assert measured == pytest.approx(sp.one_per_neuron_loss(n, m, s), rel=0.02)
-    assert a.computed.sum() == 3 and not a.polysemantic.any()
+def test_the_mask_gives_each_neuron_one_feature():
+    mask = sp.one_feature_per_neuron(3, 5)
+    assert mask.tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0]]
+
+
+def test_dense_features_get_no_polysemantic_neurons():
+    """At sparsity 0 sharing costs more than it saves: each neuron reads one feature."""
+    a = sp.train_abs(10, 5, 0.0)
+    assert not a.polysemantic.any() and a.computed.sum() <= a.m
 
 
 def test_a_neurons_top_firings_are_real_inputs_strongest_first(abs_model):
