@@ -22,8 +22,8 @@ PARAMS = [
     NumberParam("n", views.OPENING.n, lo=2, hi=N_MAX), NumberParam("m", views.OPENING.m, lo=1, hi=M_MAX),
     ChoiceParam("sparsity", f"{views.OPENING.sparsity:g}", options=SPARSITIES),
     ChoiceParam("decay", f"{views.OPENING.decay:g}", options=DECAYS),
-    NumberParam("a_n", 10, lo=2, hi=ABS_MAX), NumberParam("a_m", 5, lo=1, hi=ABS_MAX),
-    ChoiceParam("a_sparsity", "0.9", options=SPARSITIES), NumberParam("neuron", 0, lo=0, hi=ABS_MAX - 1),
+    NumberParam("a_n", views.ABS_OPENING.n, lo=2, hi=ABS_MAX), NumberParam("a_m", views.ABS_OPENING.m, lo=1, hi=ABS_MAX),
+    ChoiceParam("a_sparsity", f"{views.ABS_OPENING.sparsity:g}", options=SPARSITIES), NumberParam("neuron", 0, lo=0, hi=ABS_MAX - 1),
 ]
 
 k = page_start(
@@ -125,6 +125,53 @@ def toy_model_sections() -> None:
 if predict.ask("superposition-five-in-two"):
     toy_model_sections()
 
+
+def computation_section() -> None:
+    """Section 3's toy FFN, drawn once its prediction is answered."""
+    c = st.columns(4)
+    c[0].slider("Features", 2, ABS_MAX, key=k("a_n"))
+    c[1].slider("Hidden neurons", 1, ABS_MAX, key=k("a_m"), help=gloss.help_in("Hidden neurons"))
+    c[2].select_slider("Sparsity", SPARSITIES, key=k("a_sparsity"), help="The probability that a feature is 0.")
+    a_m = url_state.value(PAGE, "a_m")
+    if url_state.value(PAGE, "neuron") > a_m - 1:
+        url_state.set_values(PAGE, {"neuron": a_m - 1})
+    c[3].number_input("Neuron to inspect", 0, a_m - 1, key=k("neuron"))
+    v = url_state.values(PAGE, PARAMS)
+    with st.spinner("Training the toy FFN, and the same with one feature per neuron (seconds, once per setting)…"):
+        a = views.abs_model(v["a_n"], v["a_m"], float(v["a_sparsity"]))
+        alone = views.abs_model(v["a_n"], v["a_m"], float(v["a_sparsity"]), monosemantic=True)
+        weights_fig, response_fig = views.abs_figures(v["a_n"], v["a_m"], float(v["a_sparsity"]), v["neuron"])
+    shown = st.columns(4)
+    shown[0].metric("Cases computed", f"{int(a.computed.sum())} of {2 * a.n}",
+                    help="A feature alone at +1 or at −1, output within 0.25 of |x| = 1.")
+    shown[1].metric("Without sharing, at most", f"{min(a.m, 2 * a.n)}",
+                    help="A neuron that reads one feature fires for one sign of it: one case per neuron.")
+    shown[2].metric("Polysemantic", f"{int(a.polysemantic.sum())} of {a.m}",
+                    help=f"Neurons that fire ≥ {sp.FIRES} for two or more different features alone.")
+    shown[3].metric("Squared error", f"{a.loss:.3f}", delta=f"{a.loss - alone.loss:+.3f} vs one feature per neuron",
+                    delta_color="inverse",
+                    help=f"Σᵢ (|xᵢ| − y′ᵢ)² on fresh samples. The same model trained the same way, but with each neuron "
+                         f"allowed to read only one feature (no sharing), scores {alone.loss:.3f}.")
+    left, right = st.columns(2)
+    with left:
+        plot(weights_fig, f"Heat map: W₁, the weight with which each of the {a.m} hidden neurons (rows) reads each of "
+                          f"the {a.n} features (columns); red positive, blue negative.")
+    with right:
+        fires = a.fires_for(v["neuron"])
+        named = ", ".join(f"x{f} {'> 0' if s > 0 else '< 0'}" for f, s in fires) or "no single feature"
+        plot(response_fig, f"Bars: neuron {v['neuron']}'s activation when one feature alone is +1 or −1. It reaches the "
+                           f"dotted line at {sp.FIRES} for {named}.")
+    firings = a.top_firings(v["neuron"])
+    gloss.markdown(f"**Neuron {v['neuron']}'s card.** As the neuron dictionary lists a real neuron's strongest contexts, "
+                   "here are the inputs, from 4,096 samples of the training data, on which this neuron fires hardest:")
+    table({"activation": [f"{h:.2f}" for h, _ in firings],
+           "features on in that input": [", ".join(f"x{i} = {sf.signed(x)}" for i, x in on.items()) for _, on in firings]})
+    gloss.caption(f"The model computes {int(a.computed.sum())} of the {2 * a.n} signed cases with {a.m} neurons, where "
+                  f"neurons that each read one feature could cover at most {min(a.m, 2 * a.n)}; "
+                  f"{int(a.polysemantic.sum())} of its {a.m} neurons fire for two or more unrelated features. Try "
+                  "sparsity 0: with dense features sharing costs too much.")
+
+
 gloss.header("3 · Computing in superposition: polysemantic neurons")
 gloss.markdown(
     "Storing is not all: the paper's section *Computation in Superposition* trains a layer with hidden ReLU "
@@ -132,48 +179,8 @@ gloss.markdown(
     "feature, with each feature 0 with probability S and uniform between −1 and 1 otherwise (all equally "
     "important). |x| = ReLU(x) + ReLU(−x) takes two neurons per feature, one for each sign; "
     "with fewer neurons than features the model must share them.")
-c = st.columns(4)
-c[0].slider("Features", 2, ABS_MAX, key=k("a_n"))
-c[1].slider("Hidden neurons", 1, ABS_MAX, key=k("a_m"), help=gloss.help_in("Hidden neurons"))
-c[2].select_slider("Sparsity", SPARSITIES, key=k("a_sparsity"), help="The probability that a feature is 0.")
-a_m = url_state.value(PAGE, "a_m")
-if url_state.value(PAGE, "neuron") > a_m - 1:
-    url_state.set_values(PAGE, {"neuron": a_m - 1})
-c[3].number_input("Neuron to inspect", 0, a_m - 1, key=k("neuron"))
-v = url_state.values(PAGE, PARAMS)
-with st.spinner("Training the toy FFN, and the same with one feature per neuron (seconds, once per setting)…"):
-    a = views.abs_model(v["a_n"], v["a_m"], float(v["a_sparsity"]))
-    alone = views.abs_model(v["a_n"], v["a_m"], float(v["a_sparsity"]), monosemantic=True)
-    weights_fig, response_fig = views.abs_figures(v["a_n"], v["a_m"], float(v["a_sparsity"]), v["neuron"])
-shown = st.columns(4)
-shown[0].metric("Cases computed", f"{int(a.computed.sum())} of {2 * a.n}",
-                help="A feature alone at +1 or at −1, output within 0.25 of |x| = 1.")
-shown[1].metric("Without sharing, at most", f"{min(a.m, 2 * a.n)}",
-                help="A neuron that reads one feature fires for one sign of it: one case per neuron.")
-shown[2].metric("Polysemantic", f"{int(a.polysemantic.sum())} of {a.m}",
-                help=f"Neurons that fire ≥ {sp.FIRES} for two or more different features alone.")
-shown[3].metric("Squared error", f"{a.loss:.3f}", delta=f"{a.loss - alone.loss:+.3f} vs one feature per neuron",
-                delta_color="inverse",
-                help=f"Σᵢ (|xᵢ| − y′ᵢ)² on fresh samples. The same model trained the same way, but with each neuron "
-                     f"allowed to read only one feature (no sharing), scores {alone.loss:.3f}.")
-left, right = st.columns(2)
-with left:
-    plot(weights_fig, f"Heat map: W₁, the weight with which each of the {a.m} hidden neurons (rows) reads each of "
-                      f"the {a.n} features (columns); red positive, blue negative.")
-with right:
-    fires = a.fires_for(v["neuron"])
-    named = ", ".join(f"x{f} {'> 0' if s > 0 else '< 0'}" for f, s in fires) or "no single feature"
-    plot(response_fig, f"Bars: neuron {v['neuron']}'s activation when one feature alone is +1 or −1. It reaches the "
-                       f"dotted line at {sp.FIRES} for {named}.")
-firings = a.top_firings(v["neuron"])
-gloss.markdown(f"**Neuron {v['neuron']}'s card.** As the neuron dictionary lists a real neuron's strongest contexts, "
-               "here are the inputs, from 4,096 samples of the training data, on which this neuron fires hardest:")
-table({"activation": [f"{h:.2f}" for h, _ in firings],
-       "features on in that input": [", ".join(f"x{i} = {sf.signed(x)}" for i, x in on.items()) for _, on in firings]})
-gloss.caption(f"The model computes {int(a.computed.sum())} of the {2 * a.n} signed cases with {a.m} neurons, where "
-              f"neurons that each read one feature could cover at most {min(a.m, 2 * a.n)}; "
-              f"{int(a.polysemantic.sum())} of its {a.m} neurons fire for two or more unrelated features. Try "
-              "sparsity 0: with dense features sharing costs too much.")
+if predict.ask("polysemantic-neurons"):
+    computation_section()
 
 gloss.header("4 · Back to the real model")
 median = views.explanation_median()

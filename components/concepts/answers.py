@@ -28,3 +28,15 @@ def five_features_in_two_dimensions() -> Truth:
         "norms": ", ".join(f"{x:.2f}" for x in sparse.norms),
         "angles": ", ".join(f"{a:.0f}°" for a in sparse.angles()),
         "dense": f"{int(dense.represented.sum())}", "m": str(o.m)})
+
+
+def polysemantic_neurons() -> Truth:
+    """How many of the computation section's opening neurons fire for two or more features."""
+    o = superposition_views.ABS_OPENING
+    free = superposition_views.abs_model(o.n, o.m, o.sparsity)
+    held = superposition_views.abs_model(o.n, o.m, o.sparsity, monosemantic=True)
+    dense = superposition_views.abs_model(o.n, o.m, 0.0)
+    poly = int(free.polysemantic.sum())
+    return Truth(poly, {"poly": f"{poly} of {free.m}", "computed": f"{int(free.computed.sum())} of {2 * free.n}",
+                        "free": f"{free.loss:.3f}", "held": f"{held.loss:.3f}",
+                        "dense": str(int(dense.polysemantic.sum()))})

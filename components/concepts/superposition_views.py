@@ -21,6 +21,7 @@ class Setting:
 
 
 OPENING = Setting(5, 2, 0.9, 0.9)  # the page's opening view, its prediction and its table of the paper's checks
+ABS_OPENING = Setting(10, 5, 1.0, 0.9)  # the computation section's: 10 features, 5 neurons, equal importance
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

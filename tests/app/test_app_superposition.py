@@ -2,6 +2,8 @@
 import time
 
 from components.concepts import superposition_views as views
+from content.predictions import PREDICTIONS, settle
+from model.demos import superposition as sp
 from testkit.apptest import plotly_figures, run_page, tables
 
 PID = "superposition-five-in-two"
@@ -15,22 +17,32 @@ def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def test_the_prediction_comes_before_the_toy_model_and_its_answer_is_the_view():
-    at = run_page("superposition", timeout=120)
-    titles = _titles(at)
-    # sections 3 and 4 draw at once; the toy model waits for the prediction
-    assert titles == ["W₁: what each hidden neuron reads", "Neuron 0: what makes it fire, one feature at a time"]
-    assert "Represented" not in _metrics(at)
-    at.number_input(key=f"predict.{PID}.input").set_value(3)
-    next(b for b in at.button if b.label == "Lock in my prediction").click().run()
+def _answer(at, pid: str, value: int) -> None:
+    at.number_input(key=f"predict.{pid}.input").set_value(value)
+    next(b for b in at.button if b.label == "Lock in my prediction" and pid in b.form_id).click().run()
     assert not at.exception
+
+
+def test_each_prediction_comes_before_its_view_and_its_answer_is_the_view():
+    at = run_page("superposition", timeout=120)
+    assert _titles(at) == [] and not at.metric  # both views wait for their predictions
+    assert len([e for e in at.button if e.label == "Lock in my prediction"]) == 2
+    _answer(at, PID, 3)
     reveal = " ".join(e.value for e in at.error)  # a wrong answer's reveal
     assert "You predicted: 3 features" in reveal and "The answer, computed:** 5 features" in reveal
     assert "72°" in reveal and "keeps only 2" in reveal
-    assert _titles(at)[:4] == ["5 features in 2 dimensions at sparsity 0.9",
-                               "WᵀW: how much each pair of features overlaps", "Which features are represented: ‖Wᵢ‖",
-                               "The phase change: from dropping features to superposition"]
-    assert _metrics(at)["Represented"] == "5 of 5"
+    assert _titles(at) == ["5 features in 2 dimensions at sparsity 0.9",
+                           "WᵀW: how much each pair of features overlaps", "Which features are represented: ‖Wᵢ‖",
+                           "The phase change: from dropping features to superposition"]
+    assert _metrics(at)["Represented"] == "5 of 5" and "Polysemantic" not in _metrics(at)
+    _answer(at, "polysemantic-neurons", 5)
+    right = " ".join(e.value for e in at.success)
+    figures = settle(PREDICTIONS["polysemantic-neurons"]).values  # as the page's cached views computed them
+    assert "You predicted: 5 neurons" in right and f"{figures['held']} instead of {figures['free']}" in right
+    assert float(figures["held"]) > float(figures["free"]) and f"{figures['computed']} signed cases" in right
+    assert _titles(at)[4:] == ["W₁: what each hidden neuron reads",
+                               "Neuron 0: what makes it fire, one feature at a time"]
+    assert _metrics(at)["Polysemantic"] == "5 of 5"
 
 
 def test_default_figures_and_the_papers_checks_with_every_answer_shown():
@@ -49,9 +61,21 @@ def test_default_figures_and_the_papers_checks_with_every_answer_shown():
     bridge = " ".join(m.value for m in at.markdown if "Towards" in m.value)
     assert f"is {views.explanation_median():.2f}" in bridge and "Dunefsky" in bridge and "Gao et al. 2024" in bridge
     assert any(link.proto.page.endswith("neurons") or "neurons" in link.proto.page for link in at.get("page_link"))
+
+
+def test_a_rerun_trains_nothing(monkeypatch):
+    """The default view's models come from the cache on a rerun (and for every later visitor)."""
+    at = run_page("superposition", timeout=120, reveal="all")
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again")
+
+    monkeypatch.setattr(sp, "train_sweep", no_training)
+    monkeypatch.setattr(sp, "train_abs", no_training)
     start = time.perf_counter()
-    at.run()  # a rerun reads every trained model from the cache
-    assert time.perf_counter() - start < 3.0 and not at.exception
+    at.run()
+    assert not at.exception and len(_titles(at)) == 6
+    assert time.perf_counter() - start < 5.0  # what is left: drawing (about 0.05 s on an idle machine)
 
 
 def test_controls_change_the_view_and_land_in_the_url():
