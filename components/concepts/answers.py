@@ -30,7 +30,7 @@ def five_features_in_two_dimensions() -> Truth:
         "dense": f"{int(dense.represented.sum())}", "m": str(o.m)})
 
 
-def polysemantic_neurons() -> Truth:
+def neurons_firing_for_several_features() -> Truth:
     """How many of the computation section's opening neurons fire for two or more features."""
     o = superposition_views.ABS_OPENING
     free = superposition_views.abs_model(o.n, o.m, o.sparsity)
