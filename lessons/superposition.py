@@ -22,7 +22,8 @@ PARAMS = [
     NumberParam("n", views.OPENING.n, lo=2, hi=N_MAX), NumberParam("m", views.OPENING.m, lo=1, hi=M_MAX),
     ChoiceParam("sparsity", f"{views.OPENING.sparsity:g}", options=SPARSITIES),
     ChoiceParam("decay", f"{views.OPENING.decay:g}", options=DECAYS),
-    NumberParam("a_n", views.ABS_OPENING.n, lo=2, hi=ABS_MAX), NumberParam("a_m", views.ABS_OPENING.m, lo=1, hi=ABS_MAX),
+    NumberParam("a_n", views.ABS_OPENING.n, lo=2, hi=ABS_MAX),
+    NumberParam("a_m", views.ABS_OPENING.m, lo=1, hi=ABS_MAX),
     ChoiceParam("a_sparsity", f"{views.ABS_OPENING.sparsity:g}", options=SPARSITIES), NumberParam("neuron", 0, lo=0, hi=ABS_MAX - 1),
 ]
 
@@ -69,7 +70,8 @@ def toy_model_sections() -> None:
     shown[2].metric("Dims per feature", f"{t.dims_per_feature:.2f}", help="m / ‖W‖²: 1 when every represented "
                     "feature has a dimension of its own, 0.5 for pairs pointing in opposite directions, 0.4 for five "
                     "directions of length 1 in two dimensions (less when they are longer).")
-    shown[3].metric("Weighted error", f"{t.loss:.4f}", help="Σᵢ Iᵢ (xᵢ − x′ᵢ)², the quantity training minimises, on fresh samples.")
+    shown[3].metric("Weighted error", f"{t.loss:.4f}",
+                    help="Σᵢ Iᵢ (xᵢ − x′ᵢ)², the quantity training minimises, on fresh samples.")
     left, right = st.columns(2)
     with left:
         if view.directions is not None:
@@ -163,7 +165,8 @@ def computation_section() -> None:
                            f"dotted line at {sp.FIRES} for {named}.")
     firings = a.top_firings(v["neuron"])
     gloss.markdown(f"**Neuron {v['neuron']}'s card.** As the neuron dictionary lists a real neuron's strongest contexts, "
-                   "here are the inputs, from 4,096 samples of the training data, on which this neuron fires hardest:")
+                   f"here are the inputs, from {sp.SAMPLES:,} samples of the training data, on which this neuron "
+                   "fires hardest:")
     table({"activation": [f"{h:.2f}" for h, _ in firings],
            "features on in that input": [", ".join(f"x{i} = {sf.signed(x)}" for i, x in on.items()) for _, on in firings]})
     gloss.caption(f"The model computes {int(a.computed.sum())} of the {2 * a.n} signed cases with {a.m} neurons, where "
@@ -186,11 +189,11 @@ gloss.header("4 · Back to the real model")
 median = views.explanation_median()
 gloss.markdown(
     f"SmolLM2-135M's FFN has {SMOLLM2.d_ff:,} neurons per layer, and the text it reads holds far more than "
-    f"{SMOLLM2.d_ff:,} things worth tracking: if its features are sparse, the toy model says they are stored in superposition, and each neuron "
-    "mixes several of them. That is why a neuron's explanation on the neuron dictionary explains little of it: one "
-    "line names one thing, and the neuron fires for several"
+    f"{SMOLLM2.d_ff:,} things worth tracking. If those features are sparse, the toy model suggests they are "
+    "stored in superposition, each neuron mixing several of them. That is one reason a neuron's explanation on "
+    "the neuron dictionary explains little of it: one line names one thing, and the neuron fires for several"
     + (f" (the median held-out correlation of SmolLM2's explanations is {median:.2f})." if median is not None else ".")
-    + " So the field stopped reading neurons one by one and trains sparse dictionaries instead: a sparse "
+    + " So the field turned from reading neurons one by one to training sparse dictionaries: a sparse "
     "autoencoder rewrites a layer's activations as a few of many more directions, each trained to be on rarely, "
     "and these read far more like single features than the neurons do (Bricken et al. 2023, *Towards "
     "Monosemanticity*, on a one-layer model's MLP). A transcoder does the same for the whole FFN: a wider, sparse "

@@ -33,6 +33,7 @@ STEPS, BATCH, LR = 2000, 256, 1e-2  # Adam at LR, decayed linearly to a tenth ov
 REPRESENTED = 0.5  # ‖Wᵢ‖ from which a feature counts as represented (trained norms sit near 0 or 1)
 SHARED = 0.1  # Σⱼ≠ᵢ (Ŵᵢ·Wⱼ)² from which a represented feature counts as sharing its dimensions
 FIRES = 0.5  # a neuron responds to a feature when that feature alone at ±1 drives it to at least this
+SAMPLES = 4096  # inputs drawn to find a toy neuron's strongest firings
 
 
 def _schedule(step: int, steps: int) -> float:
@@ -224,7 +225,7 @@ class AbsModel(_Sizes):
         """(m,) bool: the neurons that fire for two or more different features."""
         return np.array([len({f for f, _ in self.fires_for(k)}) >= 2 for k in range(self.m)])
 
-    def top_firings(self, neuron: int, samples: int = 4096, top: int = 8, seed: int = 1
+    def top_firings(self, neuron: int, samples: int = SAMPLES, top: int = 8, seed: int = 1
                     ) -> list[tuple[float, dict[int, float]]]:
         """The inputs, from a seeded sample of the training distribution, on which `neuron` fires
         hardest: (its activation, {feature: value} of the features that were on), strongest first.
