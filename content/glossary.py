@@ -183,8 +183,9 @@ TERMS: tuple[Term, ...] = (
     _t(GATED, "sign pair", "In a gated FFN, the signs of gate·x and up·x for one neuron on one token: four "
        "combinations (++, +−, −+, −−). The coefficient's sign is set by both, so a neuron can write its value "
        "vector or its negative.", "(sign gate·x, sign up·x)", "sign pairs", "gate/up sign"),
-    _t(GATED, "sparsity", "The share of a layer's coefficients that are exactly zero on the tokens shown. "
-       "ReLU gives many exact zeros; GELU and SiLU almost none, so 'quiet' needs a stated threshold.", ""),
+    _t(GATED, "sparsity", "How often values are exactly zero: the share of a layer's coefficients that are 0 on "
+       "the tokens shown, or on the superposition page the probability S that a feature is 0. ReLU gives many exact "
+       "zeros; GELU and SiLU almost none, so 'quiet' needs a stated threshold.", ""),
 
     # --- key-value memory
     _t(MEMORY, "key-value memory", "Reading an FFN as a memory (Geva et al. 2021, EMNLP): each neuron's key "

@@ -132,8 +132,8 @@ PREDICTIONS: dict[str, Prediction] = _index(
             "features the same model keeps only {dense}, one per dimension."),
     Prediction(
         "polysemantic-neurons",
-        "Ten features, each zero 90% of the time, and only **five** hidden ReLU neurons to compute all ten absolute "
-        "values. After training, how many of the five neurons fire for two or more different features?",
+        "Ten features, each zero 90% of the time, and only **five** hidden ReLU neurons to output |xᵢ| for each of "
+        "the ten. After training, how many of the five neurons fire for two or more different features?",
         "number", figure="components.concepts.answers:neurons_firing_for_several_features", lo=0, hi=5, step=1, unit="neurons",
         why="{poly} fire for several unrelated features, and the model gets {computed} signed cases right, more than "
             "the five that neurons each reading one feature could cover; held to one feature per neuron, its squared "
