@@ -129,6 +129,11 @@ def _percent(pid: str, prompt: str, figure: str, why: str) -> Prediction:
     return Prediction(pid, prompt, "number", why, figure=figure, unit="%", decimals=1, step=0.5)
 
 
+def _count(pid: str, prompt: str, figure: str, why: str, of: int, unit: str) -> Prediction:
+    """A number question whose answer is a whole count from 0 to `of`."""
+    return Prediction(pid, prompt, "number", why, figure=figure, lo=0, hi=of, step=1, unit=unit)
+
+
 PREDICTIONS: dict[str, Prediction] = _index(
     _percent(
         "xor-no-activation",
@@ -291,5 +296,22 @@ PREDICTIONS: dict[str, Prediction] = _index(
         why="{last} of the {k} sit in layers {last_range}, {middle} in {middle_range} and {first} in the first "
             "third (the lowest in layer {lowest}). Geva et al. (2021, EMNLP) found that what value vectors write "
             "agrees with the next token mainly in the upper layers."),
+    _count(
+        "superposition-five-in-two",
+        "Five features, each zero 90% of the time, must pass through just **two** hidden dimensions and back "
+        "(importance decay 0.9). After training, how many of the five can the model read back?",
+        "components.concepts.answers:five_features_in_two_dimensions",
+        "Trained here, it represents {represented}, with lengths {norms} and neighbours {angles} apart: a "
+            "pentagon. Sparse features are rarely on together, so overlapping directions cost little; with dense "
+            "features the same model keeps only {dense}, one per dimension.", of=5, unit="features"),
+    _count(
+        "polysemantic-neurons",
+        "Ten features, each zero 90% of the time, and only **five** hidden ReLU neurons to output |xᵢ| for each of "
+        "the ten. After training, how many of the five neurons fire for two or more different features?",
+        "components.concepts.answers:neurons_firing_for_several_features",
+        "{poly} fire for several unrelated features, and the model gets {computed} signed cases right, more than "
+            "the five that neurons each reading one feature could cover; held to one feature per neuron, its squared "
+            "error is {held} instead of {free}. With dense features (sparsity 0) it has {dense} polysemantic neurons.",
+        of=5, unit="neurons"),
     *(quiz_prediction(q) for q in QUIZ),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from components.concepts import superposition_views
 from components.concepts import views as concept_views
 from content.predictions import PREDICTIONS, Truth
 from model.demos import mixing
@@ -72,3 +73,25 @@ def tour_hull() -> Truth:
     return Truth(2 if on_a_vector else 0 if inside else 1,
                  {"weights": ", ".join(f"{w:.0%}" for w in weights[:-1]) + f" and {weights[-1]:.0%}",
                   "point": f"({out[0]:.2f}, {out[1]:.2f})"})
+
+
+def five_features_in_two_dimensions() -> Truth:
+    """How many of 5 features the opening toy model (m = 2, S = 0.9) represents, from the view it draws."""
+    sparse, dense = superposition_views.opening(), superposition_views.opening(sparsity=0.0)
+    return Truth(int(sparse.represented.sum()), {
+        "represented": f"{int(sparse.represented.sum())} of {sparse.n}",
+        "norms": ", ".join(f"{x:.2f}" for x in sparse.norms),
+        "angles": ", ".join(f"{a:.0f}°" for a in sparse.angles()),
+        "dense": f"{int(dense.represented.sum())}"})
+
+
+def neurons_firing_for_several_features() -> Truth:
+    """How many of the computation section's opening neurons fire for two or more features."""
+    o = superposition_views.ABS_OPENING
+    free = superposition_views.abs_model(o.n, o.m, o.sparsity)
+    held = superposition_views.abs_model(o.n, o.m, o.sparsity, monosemantic=True)
+    dense = superposition_views.abs_model(o.n, o.m, 0.0)
+    poly = int(free.polysemantic.sum())
+    return Truth(poly, {"poly": f"{poly} of {free.m}", "computed": f"{int(free.computed.sum())} of {2 * free.n}",
+                        "free": f"{free.loss:.3f}", "held": f"{held.loss:.3f}",
+                        "dense": str(int(dense.polysemantic.sum()))})

@@ -76,10 +76,11 @@ def undefined(text: str) -> set[str]:
 
 
 def test_the_lint_catches_new_jargon():
-    """The lint is real: a KV cache or an SAE slipped into a page is caught, defined terms are not."""
+    """The lint is real: a KV cache or an LSH index slipped into a page is caught, defined terms are not."""
     assert undefined("Attention reuses the KV cache of earlier tokens.") == {"KV", "KV cache"}
-    assert undefined("An SAE splits the residual stream into features.") == {"SAE"}
-    assert undefined("Features live in superposition; a polysemantic neuron.") == {"superposition", "polysemantic"}
+    assert undefined("An LSH index splits the residual stream into features.") == {"LSH"}
+    assert undefined("A soft cap on the logits; dead neurons.") == {"soft cap"}
+    assert undefined("An SAE finds features in superposition; a polysemantic neuron; a transcoder.") == set()
     assert undefined("GQA shares keys; FLOPs per token; RMSNorm, MoE, BOS and GGUF; GPT-2 and SmolLM2.") == set()
     assert undefined("The logit lens reads the residual stream through the final norm.") == set()
 
