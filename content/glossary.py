@@ -52,6 +52,7 @@ def uses(term: Term) -> tuple[str, ...]:
 BASICS, FFN, GATED, MEMORY, READING, SIZES, MOE = (
     "Transformer basics", "The FFN", "Activations and gated FFNs", "The FFN as a key-value memory",
     "Reading a real model", "Sizes, numbers and files", "Mixture of Experts")
+SUPERPOSITION = "Superposition and features"
 
 TERMS: tuple[Term, ...] = (
     # --- Transformer basics
@@ -193,8 +194,9 @@ TERMS: tuple[Term, ...] = (
     _t(GATED, "sign pair", "In a gated FFN, the signs of gate·x and up·x for one neuron on one token: four "
        "combinations (++, +−, −+, −−). The coefficient's sign is set by both, so a neuron can write its value "
        "vector or its negative.", "(sign gate·x, sign up·x)", "sign pairs", "gate/up sign"),
-    _t(GATED, "sparsity", "The share of a layer's coefficients that are exactly zero on the tokens shown. "
-       "ReLU gives many exact zeros; GELU and SiLU almost none, so 'quiet' needs a stated threshold.", ""),
+    _t(GATED, "sparsity", "How often values are exactly zero: the share of a layer's coefficients that are 0 on "
+       "the tokens shown, or on the superposition page the probability S that a feature is 0. ReLU gives many exact "
+       "zeros; GELU and SiLU almost none, so 'quiet' needs a stated threshold.", ""),
 
     # --- key-value memory
     _t(MEMORY, "key-value memory", "Reading an FFN as a memory (Geva et al. 2021, EMNLP): each neuron's key "
@@ -272,11 +274,6 @@ TERMS: tuple[Term, ...] = (
        "along log token frequency. FFN Lab adds dormant neurons, which barely fire on its corpus, and sets every "
        "threshold itself.", "", "prediction neuron", "suppression neuron", "entropy neuron",
        "token frequency neuron", "dormant", "prediction and suppression"),
-    _t(READING, "polysemantic", "Said of a neuron that fires on several unrelated patterns, or writes several "
-       "unrelated themes; most neurons are. Models store more features than they have neurons by overlapping "
-       "them (Elhage et al. 2022, Anthropic; Bricken et al. 2023, Anthropic).", "", "polysemanticity"),
-    _t(READING, "superposition", "Storing more features than there are dimensions or neurons, as overlapping "
-       "directions: the reason most neurons are polysemantic (Elhage et al. 2022, Anthropic).", ""),
     _t(READING, "kurtosis", "How heavy-tailed a distribution is; excess kurtosis is 0 for a normal distribution. "
        "A value vector's readout with high excess kurtosis singles out a few tokens.", "", "excess kurtosis"),
     _t(READING, "entropy", "How unsure a prediction is: −Σ p log p over the vocabulary, in nats; 0 when one "
@@ -358,6 +355,22 @@ TERMS: tuple[Term, ...] = (
        "load per expert", "load balance"),
     _t(MOE, "active parameters", "The parameters used for one token: in an MoE model only the k chosen "
        "experts' FFNs count, so they are far fewer than the total.", "", "total parameters"),
+
+    # --- superposition and features
+    _t(SUPERPOSITION, "feature", "A property of the input that a model tracks, such as 'this token is a month'; in "
+       "the superposition page's toy model, one input number xᵢ, zero most of the time. In a shape such as "
+       "(batch, tokens, features) the word only counts a vector's numbers.", "xᵢ", "features"),
+    _t(SUPERPOSITION, "superposition", "Storing more features than a layer has dimensions, each as a direction, "
+       "with directions that overlap: it pays when features are rarely on together (Elhage et al. 2022, "
+       "Transformer Circuits Thread).", "", "in superposition"),
+    _t(SUPERPOSITION, "polysemantic", "A neuron is polysemantic when it fires for several unrelated features, "
+       "and monosemantic when it fires for one.", "", "polysemanticity", "monosemantic", "monosemanticity"),
+    _t(SUPERPOSITION, "sparse autoencoder", "A wide layer trained to rewrite a model's activations as a sum of a "
+       "few of many learned directions, each meant to read as one feature (Bricken et al. 2023, Towards "
+       "Monosemanticity).", "", "sparse autoencoders", "SAE", "SAEs", "sparse dictionary", "sparse dictionaries"),
+    _t(SUPERPOSITION, "transcoder", "A wide, sparse FFN trained to reproduce an FFN's output from its input, whose "
+       "hidden units are read as features in place of the FFN's neurons (Dunefsky, Chlenski & Nanda 2024, "
+       "NeurIPS).", "", "transcoders"),
 )
 
 # Abbreviations spelled out in the pages' sense, for the lint: every all-caps word a page writes

@@ -21,24 +21,22 @@ TOP_SHARE = (
 
 # --- the one-sentence conclusion each real-model page (and the budget page) opens with
 CONCLUSIONS = {
+    # the real-model pages' conclusions quote no figure that one of their predictions asks for
     "kv_memory": (
-        "On “{text}”, {model}'s FFN neurons wrote {ffn} of the centred logit of {target} and attention {attention}, "
-        "and the {rows} neurons that wrote most rank {target} at a median {median} of {vocab} in what they write: "
-        "many broad neurons together write the answer, which shows who writes it, not where a fact is stored."),
+        "Each FFN neuron fires on a pattern in the token (its key) and adds a direction (its value); on a real "
+        "prediction many neurons that write broad themes together write the answer, and the views below show who "
+        "writes it at the last position, not where a fact is stored."),
     "concept_neurons": (
-        "Some neurons' value vectors promote a whole family of words, as layer {layer} neuron {neuron} ranks "
-        "{in_top} of the {size} months in its top 1%, but ranking a set in its top 1% is not being specific to it: "
-        "most neurons are polysemantic and write several themes at once."),
+        "Some neurons' value vectors promote a whole family of words, as {full} of the {k} neurons the months "
+        "search lists first rank all {size} months in their top 1%, but ranking a set in its top 1% is not being "
+        "specific to it: most neurons are polysemantic and write several themes at once."),
     "concept_neurons_none": (
         "Some neurons' value vectors promote a whole family of words, but ranking a set in a neuron's top 1% is "
         "not being specific to it: most neurons are polysemantic and write several themes at once."),
     "neurons": (
-        "A one-line explanation predicts a neuron's coefficient on held-out text with a correlation of 0.8 or more "
-        "for only {share_08} of this model's neurons ({share_05} reach 0.5): most neurons are polysemantic, so a "
-        "line is a hypothesis about a neuron, not its function."),
-    "neurons_unexplained": (
-        "A neuron's top contexts and what its value vector writes are evidence about it, not its function: most "
-        "neurons are polysemantic, firing on several unrelated patterns."),
+        "A neuron's top contexts, what its value vector writes and a line in words scored on held-out text are "
+        "evidence about it, not its function: most neurons are polysemantic, firing on several unrelated patterns, "
+        "so a line is a hypothesis about a neuron that its scores test."),
     "anatomy": (
         "On this text one weight, layer {layer}'s W_down[{row}, {col}], writes the massive activation in residual "
         "dimension {dim}: the super weight of section 1 and the massive activation of section 2 are one phenomenon "
@@ -63,8 +61,8 @@ VIEWS = {
     # key-value memory
     "keys": (
         "What a neuron fires on in one text is a clue, not its function: a label given from one sentence is not "
-        "the neuron's function, and most neurons are polysemantic, firing on several unrelated patterns (Elhage et "
-        "al. 2022, Anthropic; Bricken et al. 2023, Anthropic); see the superposition lesson."),
+        "the neuron's function, and most neurons are polysemantic, firing on several unrelated patterns (Elhage et al. "
+        "2022; Bricken et al. 2023, Transformer Circuits Thread); see the superposition lesson."),
     "check": (
         "The sum matches to {gap} (float32 rounding): reading the FFN as keys and values is its own computation "
         "rewritten, not an approximation of it."),
@@ -93,8 +91,8 @@ VIEWS = {
         "neuron's function."),
     "concept_search": (
         "A set in a neuron's top 1% (among the {count} of {vocab} tokens it writes most) means the neuron ranks "
-        "it in its top 1%, not that it is specific to the set: most neurons are polysemantic (Elhage et al. 2022, "
-        "Anthropic; Bricken et al. 2023, Anthropic); see the superposition lesson."),
+        "it in its top 1%, not that it is specific to the set: most neurons are polysemantic (Elhage et al. 2022; "
+        "Bricken et al. 2023, Transformer Circuits Thread); see the superposition lesson."),
     # neuron dictionary
     "token_search": (
         "Firing on a token is what a neuron's key detects; promoting it is what its value writes: the two lists "

@@ -5,17 +5,17 @@ import streamlit as st
 from components.lm import anatomy_views, dictionary_views, explanation_views
 from components.lm.model_resource import link, require_model
 from components.shared import glossary as gloss
-from components.shared import url_state
+from components.shared import predict, url_state
 from components.shared.histogram import signed_histogram
 from components.shared.params import NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span
-from components.shared.widgets import conclude, meaning, page_header, plot
+from components.shared.widgets import meaning, page_header, plot
 from content import meanings
 from model.architectures.config import ModelConfig
 from model.lm import kv_memory as kv
 from model.lm import neuron_dictionary as nd
-from model.lm import readout
+from model.lm import readout, registry
 
 PAGE = "dict"
 
@@ -40,14 +40,14 @@ def neuron_table(rows: dict[str, list], cards: list[tuple[int, int]], signs: lis
           links={"card": "open card"})
 
 
-opening = page_header(
+page_header(
     "Neuron dictionary",
     "Every FFN neuron of a trained model, with the corpus contexts that make it fire hardest "
     "(its key, seen from the data) and the tokens its value vector promotes. The built-in corpus mixes "
     "encyclopaedic definitions, quotations and dialogue, essays, arithmetic and some code; or upload your own. "
     "Each neuron also has an explanation in words for each sign of its coefficient, scored on held-out text: "
     "its card says what the scores mean.",
-    weights="trained",
+    weights="trained", conclusion=meanings.CONCLUSIONS["neurons"],
 )
 MODEL, lm, PARAMS = require_model(PAGE, page_params)
 
@@ -68,12 +68,6 @@ if dictionary is None:
 st.caption(dictionary_views.caption(dictionary, source))
 explained = (explanation_views.built_or_building(lm, dictionary) if upload is None
              else explanation_views.explanations(lm, dictionary))
-if explained is None:
-    conclude(opening, meanings.CONCLUSIONS["neurons_unexplained"])
-else:
-    scores = explanation_views.summary(lm, explained)
-    conclude(opening, meanings.CONCLUSIONS["neurons"].format(share_08=f"{scores.share_08:.2%}",
-                                                             share_05=f"{scores.share_05:.1%}"))
 
 gloss.header("Search by token")
 st.text_input("Token (a leading space matters: ' Paris' is the word, 'Paris' the start of a line)",
@@ -150,5 +144,8 @@ def card(dictionary: nd.NeuronDictionary) -> None:
 
 card(dictionary)
 if explained is not None:
-    explanation_views.trust_section(lm, explained)
+    gloss.header("How far to trust the words, layer by layer")
+    # the prediction is about the bundled model's explanations over its built-in corpus
+    if MODEL != registry.BUNDLED or upload is not None or predict.ask("dict-explained-share"):
+        explanation_views.trust_section(lm, explained)
 url_state.publish(PAGE, PARAMS)

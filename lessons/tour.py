@@ -2,7 +2,7 @@
 import streamlit as st
 
 from components.shared import glossary as gloss
-from components.shared import url_state
+from components.shared import predict, url_state
 from components.shared.params import NumberParam
 from components.shared.widgets import weights_badge
 from components.tour.views import VIEWS, fill
@@ -28,9 +28,11 @@ if n == 1:
 st.progress(n / len(STEPS), text=f"Step {n} of {len(STEPS)}")
 gloss.header(f"{n}. {step.title}")
 weights_badge(step.weights)
-gloss.markdown(f"> **{step.idea}**\n\n{fill(step.text)}")
-if step.view:
-    VIEWS[step.view]()
+# the step's idea gives the answer away: it comes after the learner has predicted
+if predict.ask(step.prediction):
+    gloss.markdown(f"> **{step.idea}**\n\n{fill(step.text)}")
+    if step.view:
+        VIEWS[step.view]()
 st.page_link(f"lessons/{step.page}.py", label="Open the full page", icon=":material/open_in_new:",
              query_params=step.query or None)
 # a row that wraps, with buttons as wide as their labels: a label is never cut short, at a projector's
@@ -42,5 +44,5 @@ with st.container(horizontal=True, horizontal_alignment="distribute", wrap=True)
               key="tour.next", shortcut="Right", icon=":material/arrow_forward:", width="content",
               type="primary")
 if n == len(STEPS):
-    st.page_link("lessons/quiz.py", label="Key takeaways and quiz", icon=":material/quiz:")
+    st.page_link("lessons/quiz.py", label="Quiz and key takeaways", icon=":material/quiz:")
 url_state.publish(PAGE, [STEP])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.lm import kv_views
+from content import meanings
 from content.gallery import GalleryNeuron
 from model.lm import attribution as at
 from model.lm import concepts, registry
@@ -48,3 +49,13 @@ def gallery_evidence(entry: GalleryNeuron):
     hits, _, _ = search(registry.BUNDLED, tuple(concepts.CONCEPTS[entry.concept]), 30)
     hit = next((h for h in hits if (h.layer, h.neuron) == (entry.layer, entry.neuron)), None)
     return hit, switch_off_effect(registry.BUNDLED, entry.sentence, entry.token, ((entry.layer, entry.neuron),))
+
+
+def conclusion(model_key: str) -> str:
+    """The concept page's one-sentence conclusion (content/meanings.py): how many of the neurons the
+    months search lists first rank every month in their top 1% (not where they sit: a prediction asks)."""
+    hits, kept, _ = search(model_key, tuple(concepts.CONCEPTS["months"]))
+    full = sum(h.in_top == h.set_size for h in hits)
+    if not hits or not full:
+        return meanings.CONCLUSIONS["concept_neurons_none"]
+    return meanings.CONCLUSIONS["concept_neurons"].format(full=full, k=len(hits), size=len(kept))

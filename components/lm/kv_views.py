@@ -202,6 +202,31 @@ def ablation_check(model_key: str, text: str, position: int, token: int, contras
         return at.ablate(_load(model_key).model, ids, position, at.Target(token, contrast), list(neurons))
 
 
+@dataclass(frozen=True)
+class WritersOff:
+    """The prediction after a text's last token, the neurons that wrote most of it, and its
+    probability before and after switching them all off."""
+    label: str  # the predicted token's text
+    attr: Attribution  # its top writers (direct effect on the centred logit)
+    p0: float
+    p1: float
+
+    @property
+    def n(self) -> int:
+        return len(self.attr.rows)
+
+
+def writers_off(model_key: str, text: str, k: int = 10) -> WritersOff:
+    """Switch off the k neurons that wrote most of the prediction after `text`: the tour's step 7
+    view and its prediction share this one computation (each part a cached call of this module)."""
+    position = len(analysis(model_key, text).enc.ids) - 1
+    preds, labels, _ = predictions(model_key, text, position)
+    attr = attribution(model_key, text, position, preds[0][0], k=k)
+    _, _, p0, p1 = ablation_check(model_key, text, position, preds[0][0], None,
+                                  tuple((layer, n) for layer, n, _, _ in attr.rows))
+    return WritersOff(labels[0], attr, p0, p1)
+
+
 @st.cache_resource(max_entries=16, ttl=TTL, show_spinner=False)
 def ranking_comparison(model_key: str, text: str, position: int, token: int,
                        k: int = 10) -> list[tuple[str, float, float]]:
@@ -259,19 +284,3 @@ def two_contexts(model_key: str, text_a: str, text_b: str, word: str, k: int = 1
     if pa is None or pb is None:
         return None
     return kv.context_difference(a.trace, pa, b.trace, pb, k)
-
-
-HEADLINE_TEXT = "The capital of France is"  # the sentence the key-value page's conclusion and tour step 7 read
-
-
-def headline(model_key: str, model_name: str) -> str:
-    """The key-value page's one-sentence conclusion (content/meanings.py), measured on HEADLINE_TEXT:
-    who wrote the model's top prediction, and where it ranks in what its top writers write."""
-    position = len(analysis(model_key, HEADLINE_TEXT).enc.ids) - 1
-    preds, labels, _ = predictions(model_key, HEADLINE_TEXT, position)
-    a = attribution(model_key, HEADLINE_TEXT, position, preds[0][0])
-    ranks = sorted(a.ranks)
-    return meanings.CONCLUSIONS["kv_memory"].format(
-        text=HEADLINE_TEXT, model=model_name, target=repr(labels[0]), ffn=f"{float(a.parts.ffn.sum()):+.1f}",
-        attention=f"{float(a.parts.attention.sum()):+.1f}", rows=len(a.rows),
-        median=f"{ranks[len(ranks) // 2] + 1:,}", vocab=f"{a.vocab:,}")

@@ -28,12 +28,14 @@ def weights_badge(weights: str) -> None:
     st.badge(label, color=colour, help=why)
 
 
-def page_header(title: str, intro: str, weights: str, conclusion: str | None = None):
-    """Title, the weights label, the page's one-sentence conclusion and a one-paragraph intro, with
-    hover help on the glossary terms they use first (components/shared/glossary.py). Returns the
-    conclusion's place, for a page that can state it only once its model is loaded (`conclude`)."""
+def page_header(title: str, intro: str, weights: str | None, conclusion: str | None = None):
+    """Title, the weights label (None: a page with no numbers to label, such as the quiz), the page's
+    one-sentence conclusion and a one-paragraph intro, with hover help on the glossary terms they use
+    first (components/shared/glossary.py). Returns the conclusion's place, for a page that can state
+    it only once its model is loaded (`conclude`)."""
     glossary.title(title)
-    weights_badge(weights)
+    if weights is not None:
+        weights_badge(weights)
     slot = st.container()
     if conclusion is not None:
         conclude(slot, conclusion)
@@ -59,7 +61,7 @@ def meaning(sentence: str) -> None:
         st.page_link("lessons/superposition.py", label="The superposition lesson", icon=":material/layers:")
 
 
-def page_start(page: str, title: str, intro: str, weights: str, params: Sequence[Param] = (),
+def page_start(page: str, title: str, intro: str, weights: str | None, params: Sequence[Param] = (),
                conclusion: str | None = None) -> Callable[[str], str]:
     """A lesson page's start: its header (page_header), its controls' values restored from the URL
     (`params`; a page that restores them another way passes none), and the function that names a

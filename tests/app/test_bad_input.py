@@ -31,6 +31,7 @@ PAGE_PARAMS = {
     "block": ["norm_position", "d_model", "d_ff", "n_heads", "ffn", "activation", "bias", "batch", "seq"],
     "gating": ["glu", "neurons", "seed", "d_model"],
     "moe": ["sentence", "n_experts", "top_k"],
+    "superposition": ["n", "m", "sparsity", "decay", "a_n", "a_m", "a_sparsity", "neuron"],
     "tour": ["step"],
     "kv_memory": ["text", "view", "pos", "layer", "neuron", "factor", "n_off", "off_layers", "ctx_a", "ctx_b", "word",
                   "target", "vs", "measure", "k_off", "off", "zero", "model", "compare"],
@@ -39,7 +40,7 @@ PAGE_PARAMS = {
     "anatomy": ["text", "kind", "model"],  # its toggles each run the model over a dozen texts: left out
 }
 GLOBAL = ["present", "download"]
-CASES_PER_PAGE = {"kv_memory": 50, "neurons": 30, "why_ffn": 45, "concept_neurons": 30, "anatomy": 25}  # the rest: 55 each
+CASES_PER_PAGE = {"superposition": 30, "kv_memory": 50, "neurons": 30, "why_ffn": 45, "concept_neurons": 30, "anatomy": 25}  # the rest: 55 each
 
 
 def test_every_page_with_parameters_is_covered():

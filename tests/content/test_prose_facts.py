@@ -6,7 +6,7 @@ import string
 import pytest
 
 from components.shared.registry import PAGES
-from content.quiz import QUESTIONS, TAKEAWAYS
+from content.quiz import TAKEAWAYS  # the questions' reveals are checked in test_predictions.py
 from content.tour import STEPS
 from model.architectures import prose_facts as pf
 from model.architectures.presets import PRESETS
@@ -61,7 +61,6 @@ def test_ffn_share_range_is_computed():
 
 def _templates():
     yield from (s.text for s in STEPS)
-    yield from (q.why for q in QUESTIONS)
     yield from TAKEAWAYS
     yield from (p.blurb for p in PAGES)
 
@@ -78,7 +77,7 @@ def test_every_template_fills_from_live_values():
 
 def test_activation_page_captions_follow_the_variant():
     for glu, count in (("swiglu", 2), ("geglu", 2), ("reglu", 1)):
-        at = run_page("activations", glu=glu)
+        at = run_page("activations", glu=glu, reveal="all")
         captions = " ".join(c.value for c in at.caption)
         assert f"negative in {count} of the four quadrants" in captions, glu
         assert ("exactly zero for every g < 0" in captions) == (glu == "reglu")
@@ -113,7 +112,7 @@ def test_minima_and_the_gelu_relu_gap_are_computed():
 
 def test_activations_page_and_tour_state_the_computed_minima():
     v = pf.values()
-    text = " ".join(m.value for m in run_page("activations").markdown)
+    text = " ".join(m.value for m in run_page("activations", reveal="all").markdown)
     for name in ("gelu_min", "gelu_min_x", "silu_min", "silu_min_x", "gelu_relu_gap_peak", "gelu_relu_gap_peak_x"):
         assert v[name] in text, name
     assert "differ most near zero" not in text
@@ -127,9 +126,9 @@ def test_relu_vs_gelu_quotes_shazeers_table_as_the_gating_page_shows_it():
     figures = glu_results.relu_vs_gelu()
     relu, gelu = glu_results.TABLE_1[0], glu_results.TABLE_1[1]
     assert (figures["relu_full"], figures["gelu_full"]) == (f"{relu.full:.3f}", f"{gelu.full:.3f}")
-    text = " ".join(m.value for m in run_page("activations").markdown)
+    text = " ".join(m.value for m in run_page("activations", reveal="all").markdown)
     assert f"{figures['gelu_full']} against {figures['relu_full']}" in text and "Shazeer (2020, arXiv)" in text
     from testkit.apptest import tables
-    shazeer = next(t for t in tables(run_page("gating")) if "524,288 steps" in t)
+    shazeer = next(t for t in tables(run_page("gating", reveal="all")) if "524,288 steps" in t)
     rows = dict(zip(shazeer["FFN"], shazeer["524,288 steps"]))
     assert float(rows[relu.ffn]) == float(figures["relu_full"]) and float(rows[gelu.ffn]) == float(figures["gelu_full"])

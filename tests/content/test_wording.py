@@ -68,8 +68,6 @@ SOURCES = {
     "Paulo et al.": {"2024": "arXiv"},
     "Meng et al.": {"2022": "NeurIPS"},
     "Hase et al.": {"2023": "NeurIPS"},
-    "Elhage et al.": {"2022": "Anthropic"},
-    "Bricken et al.": {"2023": "Anthropic"},
     "Dong, Cordonnier and Loukas": {"2021": "ICML"},
     "Jiang et al.": {"2024": "arXiv"},
 }
