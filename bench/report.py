@@ -12,7 +12,8 @@ import platform
 import psutil
 import torch
 
-from bench import anatomy, architectures, concurrency, dictionary_build, explanations, gemma3, insight, model_speed, page_reruns
+from bench import (anatomy, architectures, concurrency, dictionary_build, explanations, gemma3, insight, model_speed,
+                   page_reruns, superposition)
 from loadtest import run as loadtest
 from testkit import ARTIFACTS
 
@@ -39,6 +40,8 @@ def main() -> dict:
     report["anatomy"] = anatomy.main()
     print()
     report["architectures"] = architectures.main()
+    print()
+    report["superposition"] = superposition.main()
     print()
     report["concurrency"] = concurrency.main()
     print()
