@@ -2,12 +2,13 @@
 import streamlit as st
 
 import serving
-from components.shared import glossary, presentation
+from components.shared import glossary, predict, presentation
 from components.shared.registry import PAGES
 
 # a few scripts at a time, the others wait their turn blocked (serving.page_run)
 with serving.page_run():
     presenting = presentation.init()
+    predict.reveal_all()  # ?reveal=all, read once per session
     st.set_page_config(page_title="FFN Lab", page_icon=":material/hub:", layout="wide",
                        initial_sidebar_state="collapsed" if presenting else "auto")
 
@@ -27,3 +28,4 @@ with serving.page_run():
     current.run()
     glossary.terms_panel()  # the terms the page marked, after its content
     presentation.publish()
+    predict.publish()

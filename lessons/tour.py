@@ -2,7 +2,7 @@
 import streamlit as st
 
 from components.shared import glossary as gloss
-from components.shared import url_state
+from components.shared import predict, url_state
 from components.shared.params import NumberParam
 from components.shared.widgets import weights_badge
 from components.tour.views import VIEWS, fill
@@ -28,9 +28,11 @@ if n == 1:
 st.progress(n / len(STEPS), text=f"Step {n} of {len(STEPS)}")
 gloss.header(f"{n}. {step.title}")
 weights_badge(step.weights)
-gloss.markdown(f"> **{step.idea}**\n\n{fill(step.text)}")
-if step.view:
-    VIEWS[step.view]()
+# the step's idea gives the answer away: it comes after the learner has predicted
+if predict.ask(step.prediction):
+    gloss.markdown(f"> **{step.idea}**\n\n{fill(step.text)}")
+    if step.view:
+        VIEWS[step.view]()
 st.page_link(f"lessons/{step.page}.py", label="Open the full interactive view", icon=":material/open_in_new:",
              query_params=step.query or None)
 c1, _, c2 = st.columns([1, 3, 1])

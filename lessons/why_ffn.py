@@ -3,7 +3,7 @@ import streamlit as st
 
 from components.concepts import views as concept_views
 from components.shared import glossary as gloss
-from components.shared import url_state
+from components.shared import predict, url_state
 from components.shared.params import ChoiceParam, NumberParam
 from components.shared.tables import table
 from components.shared.widgets import page_start, plot
@@ -71,77 +71,85 @@ table({
 })
 
 gloss.header("2 · XOR needs a non-linearity: train a tiny FFN live")
-c = st.columns(6)
-c[0].selectbox("Data", list(DATASETS), key=k("dataset"))
-c[1].slider("Hidden width", 1, 64, key=k("hidden"))
-c[2].selectbox("Activation", list(ACTIVATIONS), format_func=label, key=k("activation"),
-               help=gloss.help_in("Activation"))
-c[3].select_slider("Learning rate", LEARNING_RATES, key=k("lr"))
-c[4].slider("Steps", 10, 2000, step=10, key=k("steps"), help="Move it to step through training.")
-c[5].number_input("Seed", 0, 999, key=k("seed"))
-v = url_state.values(PAGE, PARAMS)
-result, boundary, losses = concept_views.xor_view(v["dataset"], v["hidden"], v["activation"], float(v["lr"]),
-                                                   v["steps"], v["seed"])
-left, right = st.columns([3, 2])
-with left:
-    plot(boundary, f"The plane shaded by the trained network's probability of class 1, with the {v['dataset']} "
-                   f"training points of both classes on top: {result.accuracy:.0%} of them classified right after "
-                   f"{v['steps']} steps (width {v['hidden']}, {label(v['activation'])}).")
-with right:
-    plot(losses, f"Line: the training loss (binary cross-entropy) at every step, from {result.losses[0]:.3f} "
-                 f"at the start to {result.losses[-1]:.3f} at the end.")
-    st.metric("Training accuracy", f"{result.accuracy:.0%}")
-if v["activation"] == "none" and v["dataset"] == "xor":
-    st.warning("With no activation the network is one linear map followed by a threshold: a single straight "
-               "line. No line separates XOR's diagonal clusters, so it can never get more than 3 of the 4 "
-               "clusters right (75%), however wide or long you train.")
-else:
-    gloss.caption("Every hidden neuron bends the input space along one line; the output layer combines the bent "
-                  "pieces. Try 'none (identity)' to see the boundary stay straight.")
 
-gloss.markdown("**How wide must it be?** A network with one hidden layer and enough neurons can approximate any "
-               "continuous function on a closed, bounded region as closely as you like: proved for S-shaped "
-               "activations by Cybenko (1989, *Mathematics of Control, Signals and Systems*) and Hornik, Stinchcombe "
-               "and White (1989, *Neural Networks*), and for every activation that is not a polynomial, ReLU "
-               "included, by Leshno, Lin, Pinkus and Schocken (1993, *Neural Networks*). The theorem does not say "
-               "how many neurons a task needs. Measured here, for the activation you chose:")
-if v["activation"] == "none":
-    st.info("With no activation the network is linear at any width (section 3), so no width solves XOR, "
-            "circles or spirals. Pick an activation to measure the smallest widths.")
-else:
-    with st.spinner("Training every width until each dataset is solved (a few seconds, once per activation)…"):
-        searches = concept_views.width_search_view(v["activation"])
 
-    def width_text(width: int | None) -> str:
-        return f"none up to {max(WIDTHS)}" if width is None else str(width)
+def xor_section() -> None:
+    """Section 2's live training and width search, drawn once its prediction is answered."""
+    c = st.columns(6)
+    c[0].selectbox("Data", list(DATASETS), key=k("dataset"))
+    c[1].slider("Hidden width", 1, 64, key=k("hidden"))
+    c[2].selectbox("Activation", list(ACTIVATIONS), format_func=label, key=k("activation"),
+                   help=gloss.help_in("Activation"))
+    c[3].select_slider("Learning rate", LEARNING_RATES, key=k("lr"))
+    c[4].slider("Steps", 10, 2000, step=10, key=k("steps"), help="Move it to step through training.")
+    c[5].number_input("Seed", 0, 999, key=k("seed"))
+    v = url_state.values(PAGE, PARAMS)
+    result, boundary, losses = concept_views.xor_view(v["dataset"], v["hidden"], v["activation"], float(v["lr"]),
+                                                       v["steps"], v["seed"])
+    left, right = st.columns([3, 2])
+    with left:
+        plot(boundary, f"The plane shaded by the trained network's probability of class 1, with the {v['dataset']} "
+                       f"training points of both classes on top: {result.accuracy:.0%} of them classified right after "
+                       f"{v['steps']} steps (width {v['hidden']}, {label(v['activation'])}).")
+    with right:
+        plot(losses, f"Line: the training loss (binary cross-entropy) at every step, from {result.losses[0]:.3f} "
+                     f"at the start to {result.losses[-1]:.3f} at the end.")
+        st.metric("Training accuracy", f"{result.accuracy:.0%}")
+    if v["activation"] == "none" and v["dataset"] == "xor":
+        st.warning("With no activation the network is one linear map followed by a threshold: a single straight "
+                   "line. No line separates XOR's diagonal clusters, so it can never get more than 3 of the 4 "
+                   "clusters right (75%), however wide or long you train.")
+    else:
+        gloss.caption("Every hidden neuron bends the input space along one line; the output layer combines the bent "
+                      "pieces. Try 'none (identity)' to see the boundary stay straight.")
 
-    table({"data": list(searches),
-           "smallest width, ≥ 95% right": [width_text(s.smallest[0.95]) for s in searches.values()],
-           "smallest width, 100% right": [width_text(s.smallest[1.0]) for s in searches.values()],
-           "best at width 1": [f"{s.tried[1]:.0%}" for s in searches.values()]})
-    gloss.caption(f"{label(v['activation'])}: widths {', '.join(map(str, WIDTHS))} in turn (stopping when solved), each trained "
-                  f"{STEPS} steps at learning rate {LR} with seeds {', '.join(map(str, SEEDS))}; a width counts as "
-                  "soon as one seed gets there. Set the width slider above to one less and watch it fail.")
+    gloss.markdown("**How wide must it be?** A network with one hidden layer and enough neurons can approximate any "
+                   "continuous function on a closed, bounded region as closely as you like: proved for S-shaped "
+                   "activations by Cybenko (1989, *Mathematics of Control, Signals and Systems*) and Hornik, Stinchcombe "
+                   "and White (1989, *Neural Networks*), and for every activation that is not a polynomial, ReLU "
+                   "included, by Leshno, Lin, Pinkus and Schocken (1993, *Neural Networks*). The theorem does not say "
+                   "how many neurons a task needs. Measured here, for the activation you chose:")
+    if v["activation"] == "none":
+        st.info("With no activation the network is linear at any width (section 3), so no width solves XOR, "
+                "circles or spirals. Pick an activation to measure the smallest widths.")
+    else:
+        with st.spinner("Training every width until each dataset is solved (a few seconds, once per activation)…"):
+            searches = concept_views.width_search_view(v["activation"])
 
-    def try_width(dataset: str, width: int) -> None:
-        url_state.set_values(PAGE, {"dataset": dataset, "hidden": width, "lr": str(LR), "steps": STEPS})
+        def width_text(width: int | None) -> str:
+            return f"none up to {max(WIDTHS)}" if width is None else str(width)
 
-    buttons = st.columns(len(searches))
-    for col, (name, s) in zip(buttons, searches.items()):
-        if s.smallest[1.0] is not None:
-            col.button(f"Train {name} at width {s.smallest[1.0]}", key=k(f"try_{name}"), on_click=try_width,
-                       args=(name, s.smallest[1.0]), help="Sets the data, width, learning rate and steps above.")
+        table({"data": list(searches),
+               "smallest width, ≥ 95% right": [width_text(s.smallest[0.95]) for s in searches.values()],
+               "smallest width, 100% right": [width_text(s.smallest[1.0]) for s in searches.values()],
+               "best at width 1": [f"{s.tried[1]:.0%}" for s in searches.values()]})
+        gloss.caption(f"{label(v['activation'])}: widths {', '.join(map(str, WIDTHS))} in turn (stopping when solved), each trained "
+                      f"{STEPS} steps at learning rate {LR} with seeds {', '.join(map(str, SEEDS))}; a width counts as "
+                      "soon as one seed gets there. Set the width slider above to one less and watch it fail.")
 
-gloss.markdown("**The same idea in words.** Say a token's vector carries two yes/no features: *n*, “this word is "
-               "a noun”, and *p*, “the sentence is in the past tense”. A neuron that should fire only when both "
-               "hold computes AND. A linear score such as n + p − 1 does not stay silent: it is −1 when neither "
-               "holds, so it writes something even when the token has neither feature. One ReLU neuron, relu(n + p − 1), is exactly 1 for "
-               "“both” and 0 otherwise. “Exactly one of the two”, noun but not past or past but not noun, is XOR: "
-               "no single line separates it. Two ReLU neurons compute it: relu(n − p) + relu(p − n).")
-rows = truth_table()
-table({"noun n": [r.noun for r in rows], "past p": [r.past for r in rows],
-       "linear n + p − 1": [int(r.linear_and) for r in rows], "relu(n + p − 1): AND": [int(r.relu_and) for r in rows],
-       "relu(n − p) + relu(p − n): XOR": [int(r.relu_xor) for r in rows]})
+        def try_width(dataset: str, width: int) -> None:
+            url_state.set_values(PAGE, {"dataset": dataset, "hidden": width, "lr": str(LR), "steps": STEPS})
+
+        buttons = st.columns(len(searches))
+        for col, (name, s) in zip(buttons, searches.items()):
+            if s.smallest[1.0] is not None:
+                col.button(f"Train {name} at width {s.smallest[1.0]}", key=k(f"try_{name}"), on_click=try_width,
+                           args=(name, s.smallest[1.0]), help="Sets the data, width, learning rate and steps above.")
+
+    gloss.markdown("**The same idea in words.** Say a token's vector carries two yes/no features: *n*, “this word is "
+                   "a noun”, and *p*, “the sentence is in the past tense”. A neuron that should fire only when both "
+                   "hold computes AND. A linear score such as n + p − 1 does not stay silent: it is −1 when neither "
+                   "holds, so it writes something even when the token has neither feature. One ReLU neuron, relu(n + p − 1), is exactly 1 for "
+                   "“both” and 0 otherwise. “Exactly one of the two”, noun but not past or past but not noun, is XOR: "
+                   "no single line separates it. Two ReLU neurons compute it: relu(n − p) + relu(p − n).")
+    rows = truth_table()
+    table({"noun n": [r.noun for r in rows], "past p": [r.past for r in rows],
+           "linear n + p − 1": [int(r.linear_and) for r in rows], "relu(n + p − 1): AND": [int(r.relu_and) for r in rows],
+           "relu(n − p) + relu(p − n): XOR": [int(r.relu_xor) for r in rows]})
+
+
+if predict.ask("xor-no-activation"):
+    xor_section()
 
 gloss.header("3 · Two linear layers collapse into one")
 c = st.columns(3)
