@@ -3,6 +3,9 @@ concept check (content/concept_check.py). One place validates an answer against 
 from __future__ import annotations
 
 import math
+import tomllib
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from content import concept_check
@@ -50,3 +53,11 @@ def prompt(qid: str) -> str:
     if qid in concept_check.CHECK:
         return concept_check.CHECK[qid].prompt
     return _predictions()[qid].prompt
+
+
+@cache
+def pages() -> frozenset[str]:
+    """The pages a teacher may move a room to (content/pages.toml, the table the router reads)."""
+    table = Path(__file__).resolve().parents[1] / "content" / "pages.toml"
+    with table.open("rb") as f:
+        return frozenset(row["url_path"] for row in tomllib.load(f)["page"])

@@ -235,8 +235,7 @@ def reveal(code: object, secret: object, qid: str, url: str | None = None) -> Ro
 
 def move(code: object, secret: object, page: str, step: int = 0, url: str | None = None) -> RoomState:
     """Send the room to a page (and a tour step); students' pages follow."""
-    from components.shared.registry import PAGES
-    if page not in {p.url_path for p in PAGES} or not isinstance(step, int) or not 0 <= step <= 50:
+    if page not in questions.pages() or not isinstance(step, int) or not 0 <= step <= 50:
         raise ClassError("That is not a page of FFN Lab.")
     return _act(code, secret, url, page=page, step=step)
 

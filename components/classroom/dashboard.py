@@ -73,7 +73,7 @@ def start_or_join() -> None:
     with learn:
         st.subheader("Join")
         with st.form("class-join", border=False):
-            st.text_input("Class code", max_chars=12, key="class.typed", placeholder="e.g. HK4RXP",
+            st.text_input("Class code", max_chars=12, key="class.typed", placeholder="six characters",
                           help="The six characters on your teacher's screen.")
             if st.form_submit_button("Join the class", icon=":material/login:"):
                 if membership.join(st.session_state.get("class.typed", "")):

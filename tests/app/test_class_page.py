@@ -1,0 +1,60 @@
+"""The class page's logic in AppTest, through app.py's router: a teacher's room on SQLite, a join
+link on another page, bad codes, and a database that is down while the rest of FFN Lab works."""
+from __future__ import annotations
+
+import pytest
+
+from classroom import database, rooms
+from testkit.apptest import run_page
+
+
+@pytest.fixture
+def sqlite(tmp_path, monkeypatch):
+    monkeypatch.setenv("FFNLAB_DATABASE_URL", f"sqlite:///{tmp_path / 'rooms.sqlite3'}")
+    yield
+    database.forget()
+
+
+def texts(at) -> str:
+    return " ".join(e.value for kind in ("markdown", "warning", "error", "info", "caption", "success")
+                    for e in at.get(kind) if isinstance(getattr(e, "value", None), str))
+
+
+def test_a_teacher_starts_a_class_and_gets_its_code(sqlite):
+    at = run_page("class")
+    start = next(b for b in at.button if b.label == "Start a class")
+    start.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    code, secret = at.session_state["class.teacher"]
+    assert rooms.is_teacher(code, secret)
+    assert f"`{code}`" in texts(at)  # the code, big, in the class-code box
+    assert at.get("metric")[0].value == "0 of 0"
+
+
+def test_a_join_link_on_any_page_joins_and_the_page_still_asks(sqlite):
+    opened = rooms.create()
+    at = run_page("why_ffn", **{"class": opened.code.lower()})
+    assert rooms.state(opened.code).students == 1
+    assert f"In class **{opened.code}**" in texts(at)
+    assert "class" not in at.query_params  # joined once; the session keeps the room
+
+
+@pytest.mark.parametrize("raw, says", [("<script>x", "That is not a class code"), ("ACEFHJ", "No class is open")])
+def test_a_bad_code_says_why_and_never_echoes_it(sqlite, raw, says):
+    at = run_page("home", **{"class": raw})
+    shown = texts(at)
+    assert says in shown and "<script>" not in shown
+
+
+def test_an_unreachable_database_is_named_and_the_page_works(monkeypatch):
+    monkeypatch.setenv("FFNLAB_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    try:
+        at = run_page("why_ffn", **{"class": "ACEFHJ"})
+        assert "Class mode is unavailable" in texts(at)
+        assert "no activation" in texts(at)  # the page's own prediction is asked, as without a class
+        assert "predict.room" not in at.session_state  # no room joined: answers stay in the session
+        at = run_page("class")
+        next(b for b in at.button if b.label == "Start a class").click().run()
+        assert not at.exception and "Class mode is unavailable" in texts(at)
+    finally:
+        database.forget()
