@@ -29,6 +29,15 @@ def _failed(err: Exception) -> None:
         st.error(str(err), icon=":material/error:")
 
 
+def _act(action, *args) -> None:
+    """A teacher's button: act, share the room's new state with this server's sessions, or say why not."""
+    from classroom.database import Unavailable
+    try:
+        membership.remember(action(*args))
+    except (Unavailable, rooms().ClassError) as err:
+        st.session_state["class.failed"] = str(err)
+
+
 def _try(action, *args, **kwargs):
     """Run a rooms call; a failure is shown, never raised (a traceback never reaches the page)."""
     from classroom.database import Unavailable
@@ -121,6 +130,14 @@ def _truth(qid: str):
         return None
 
 
+def _move(code: str, secret: str, page: str, step: int) -> None:
+    """Move the room, and put the tour step's own prediction on the teacher's screen."""
+    from content.tour import STEPS
+    _act(rooms().move, code, secret, page, step)
+    if page == "tour" and STEPS[step - 1].prediction in _questions():
+        _act(rooms().show, code, secret, STEPS[step - 1].prediction)
+
+
 def move_controls(code: str, secret: str, state) -> None:
     from content.tour import STEPS
     pages = {p.url_path: p.title for p in PAGES if p.url_path != "class"}
@@ -130,13 +147,7 @@ def move_controls(code: str, secret: str, state) -> None:
     step = 0
     if page == "tour":
         step = right.number_input("Tour step", 1, len(STEPS), value=max(1, state.step), key="class.move_step")
-    if st.button("Move the class there", icon=":material/arrow_forward:"):
-        moved = _try(rooms().move, code, secret, page, int(step))
-        if moved:
-            if page == "tour" and STEPS[int(step) - 1].prediction in _questions():
-                moved = _try(rooms().show, code, secret, STEPS[int(step) - 1].prediction) or moved
-            membership.remember(moved)
-            st.toast(f"The class follows you to {pages[page]}.")
+    st.button("Move the class there", icon=":material/arrow_forward:", on_click=_move, args=(code, secret, page, int(step)))
     st.page_link(f"lessons/{page}.py", label=f"Open {pages[page]} here", icon=":material/open_in_new:",
                  query_params={"step": str(step)} if step else None)
 
@@ -186,11 +197,9 @@ def question_controls(code: str, secret: str, state) -> None:
         if shown:
             membership.remember(shown)
     left, right = st.columns(2)
-    if left.button("Reveal the answer", icon=":material/visibility:", type="primary", key="class.reveal",
-                   disabled=qid in state.revealed):
-        revealed = _try(rooms().reveal, code, secret, qid)
-        if revealed:
-            membership.remember(revealed)
+    # callbacks: the action is written before the page reruns, so students see it a rerun sooner
+    left.button("Reveal the answer", icon=":material/visibility:", type="primary", key="class.reveal",
+                disabled=qid in state.revealed, on_click=_act, args=(rooms().reveal, code, secret, qid))
     right.toggle("Hide the answers until the reveal", key="class.hide",
                  help="Peer instruction: let the class commit before it sees what others said.")
 
@@ -238,6 +247,8 @@ def teacher_view(code: str, secret: str) -> None:
             membership.leave()
             st.rerun()
         return
+    if failed := st.session_state.pop("class.failed", None):
+        st.error(failed, icon=":material/error:")
     code_box(code, secret)
     st.caption(f"{state.students} joined · the class ends at {state.expires:%H:%M} UTC, and its answers are deleted then.")
     st.subheader("Live")

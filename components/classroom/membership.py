@@ -24,7 +24,7 @@ TEACHER = "class.teacher"  # (code, secret) of the room this session teaches
 SEEN = "class.seen"  # the room's version this session last followed
 WAITING = "class.waiting"  # questions this session's pages wait on the teacher to reveal
 PROBLEM = "class.problem"  # a message about joining, shown once
-FRESH_S = 0.5  # a room's state is read at most twice a second per server, however many poll it
+FRESH_S = 0.25  # a room's state is read at most four times a second per server, however many poll it
 
 _states: dict[str, tuple[float, object]] = {}
 _states_lock = threading.Lock()
@@ -100,6 +100,8 @@ class Link:
     def submit(self, pid: str, answer) -> None:
         allow("answers")
         rooms().answer(self.code, token(), pid, answer)  # returns once committed
+        if pid not in room_state(self.code).revealed:
+            st.session_state.setdefault(WAITING, set()).add(pid)  # look closely from this run on
 
     def revealed(self, pid: str) -> bool:
         try:
@@ -185,9 +187,8 @@ def _follow_target(state) -> str | None:
     return state.page
 
 
-@serving.fragment(run_every=1)
-def _follow() -> None:
-    """Once a second: where is the room, and has the teacher revealed what this page waits on?"""
+def _look() -> None:
+    """Where is the room, and has the teacher revealed what this page waits on?"""
     here = link()
     if here is None:
         return
@@ -221,10 +222,15 @@ def _follow() -> None:
     st.session_state["class.phase"] = state.phase
 
 
+_follow = serving.fragment(_look, run_every=1)
+# a page whose question waits for the reveal looks twice as often: the moment a class waits for
+_follow_closely = serving.fragment(_look, run_every=0.5)
+
+
 def start() -> None:
     """app.py, every page: read the join link, say what went wrong, and follow the teacher."""
     read_url()
     if problem := st.session_state.pop(PROBLEM, None):
         st.warning(problem, icon=":material/groups:")  # course words and the code's own alphabet only
     if link() is not None:
-        _follow()
+        (_follow_closely if st.session_state.get(WAITING) else _follow)()
