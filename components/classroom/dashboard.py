@@ -97,14 +97,18 @@ def code_box(code: str, secret: str) -> None:
     link = join_link(code)
     big = presentation.is_on()
     with st.container(key="class-code", border=True):
-        words, qr = st.columns([3, 2] if big else [2, 1])
+        words, qr = st.columns([1, 1] if big else [2, 1], vertical_alignment="center")
         with words:
             st.markdown(f"Join at **{base_url()}** with the code")
-            st.markdown(f"# `{code}`")
+            # the code's own alphabet only (codes.ALPHABET), so it is safe as markup
+            size = "clamp(3rem, 6.5vw, 8rem)" if big else "clamp(2rem, 4vw, 3.5rem)"
+            st.html(f'<p class="join-code" style="font: 700 {size}/1.1 monospace; letter-spacing: .12em; '
+                    f'margin: .2em 0">{code}</p>')
             st.markdown("or scan the QR code, or open this link:")
             st.code(link, language=None)
         with qr:
-            st.image(qr_png(link, 14 if big else 8), width=560 if big else 260,
+            # a 33-module code at 14 px a module: about 40% of a projected screen's width
+            st.image(qr_png(link, 14 if big else 8), width="stretch" if big else 260,
                      caption="QR code of the join link")
     with st.expander("Teacher link: reopen this class on another device (keep it private)"):
         st.code(teacher_link(code, secret), language=None)

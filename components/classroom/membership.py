@@ -19,6 +19,7 @@ from components.shared import predict
 
 CODE = "class"  # the join link's parameter, on any page
 TEACH = "teach"  # the teacher link's parameter: the secret, taken out of the URL once read
+ME = "me"  # a student's anonymous id in their page's URL, so a reload is the same student
 TOKEN = "class.token"
 TEACHER = "class.teacher"  # (code, secret) of the room this session teaches
 SEEN = "class.seen"  # the room's version this session last followed
@@ -75,8 +76,17 @@ def _warm(pid: str) -> None:
 
 
 def token() -> str:
-    """This session's anonymous id: 128 random bits, in its memory only."""
+    """This session's anonymous id: 128 random bits, nothing derived from the student."""
     return st.session_state.setdefault(TOKEN, secrets.token_urlsafe(16))
+
+
+def _adopt_url_token() -> None:
+    """A reloaded page starts a new session: the id in its URL makes it the same student, so a
+    reload neither counts twice nor loses the answers already sent."""
+    raw = st.query_params.get(ME)
+    if TOKEN not in st.session_state and raw and 16 <= len(raw) <= 64 and \
+            all(c.isascii() and (c.isalnum() or c in "-_") for c in raw):
+        st.session_state[TOKEN] = raw
 
 
 def _window(name: str, limit: int, seconds: float):
@@ -160,6 +170,9 @@ def teach(code: str, secret: str) -> bool:
 
 def leave() -> None:
     predict.leave()
+    for name in (CODE, ME):
+        if name in st.query_params:
+            del st.query_params[name]
     for key in (TEACHER, SEEN, WAITING):
         st.session_state.pop(key, None)
 
@@ -173,11 +186,24 @@ def read_url() -> None:
         del st.query_params[TEACH]
     if raw is None:
         return
-    del st.query_params[CODE]  # joined once; the session keeps the room across pages
     if secret is not None:
+        del st.query_params[CODE]
         teach(raw, secret)
     elif not (link() and link().code == raw.strip().upper()):
-        join(raw)
+        _adopt_url_token()
+        if not join(raw):
+            del st.query_params[CODE]  # a code that does not work is not kept
+
+
+def publish() -> None:
+    """A student's page keeps ?class=<code>&me=<id> in its URL (on every page they move to), so a
+    reload or a bookmark brings them back as the same anonymous student."""
+    here = link()
+    if here is None:
+        return
+    for name, value in ((CODE, here.code), (ME, token())):
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
 
 
 def _follow_target(state) -> str | None:
@@ -233,4 +259,5 @@ def start() -> None:
     if problem := st.session_state.pop(PROBLEM, None):
         st.warning(problem, icon=":material/groups:")  # course words and the code's own alphabet only
     if link() is not None:
+        publish()
         (_follow_closely if st.session_state.get(WAITING) else _follow)()

@@ -27,7 +27,7 @@ def test_a_teacher_starts_a_class_and_gets_its_code(sqlite):
     assert not at.exception, [e.value for e in at.exception]
     code, secret = at.session_state["class.teacher"]
     assert rooms.is_teacher(code, secret)
-    assert f"`{code}`" in texts(at)  # the code, big, in the class-code box
+    assert any(f'class="join-code"' in h.proto.body and f">{code}<" in h.proto.body for h in at.get("html"))
     assert at.get("metric")[0].value == "0 of 0"
 
 
@@ -36,7 +36,10 @@ def test_a_join_link_on_any_page_joins_and_the_page_still_asks(sqlite):
     at = run_page("why_ffn", **{"class": opened.code.lower()})
     assert rooms.state(opened.code).students == 1
     assert f"In class **{opened.code}**" in texts(at)
-    assert "class" not in at.query_params  # joined once; the session keeps the room
+    me = at.session_state["class.token"]
+    assert at.query_params["class"] == opened.code and at.query_params["me"] == me
+    again = run_page("why_ffn", **{"class": opened.code, "me": me})  # a reload: a new session, the same student
+    assert again.session_state["class.token"] == me and rooms.state(opened.code).students == 1
 
 
 @pytest.mark.parametrize("raw, says", [("<script>x", "That is not a class code"), ("ACEFHJ", "No class is open")])

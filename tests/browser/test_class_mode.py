@@ -36,7 +36,7 @@ def test_a_student_joins_answers_and_sees_the_teachers_reveal(browser, class_ser
     open_page(teacher, class_server + "/class")
     teacher.get_by_role("button", name="Start a class").click()
     teacher.wait_for_selector(".st-key-class-code", timeout=30_000)
-    code = teacher.locator(".st-key-class-code code").first.inner_text().strip()
+    code = teacher.locator(".st-key-class-code .join-code").inner_text().strip()
     assert re.fullmatch(r"[ACEFHJKMNPRTWXY349]{6}", code)
     join = teacher.locator(".st-key-class-code pre code").inner_text().strip()
     assert join.endswith(f"/?class={code}")
