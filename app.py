@@ -25,7 +25,7 @@ with serving.page_run():
         st.caption("FFN Lab — an interactive explainer of the feed-forward half of every Transformer block. "
                    "Every control is saved in the page URL: copy it to share the exact view.")
     presentation.apply()
-    membership.start()  # ?class=<code> joins on any page; a student's page follows the teacher
+    membership.start(current.url_path)  # ?class=<code> joins on any page; a student's page follows the teacher
     glossary.start_page()  # hover help marks each term's first use on this page
     current.run()
     glossary.terms_panel()  # the terms the page marked, after its content

@@ -303,3 +303,24 @@ def check_form(code: str, phase: str) -> None:
     if sent:
         st.success(f"Sent: {len(sent)} of {len(concept_check.CHECK)} answers. You can change them until the "
                    "teacher closes the check.", icon=":material/check:")
+
+
+@serving.fragment(run_every=1)
+def sidebar_panel(code: str, secret: str) -> None:
+    """The teacher's class on every page, in the sidebar: the count for the question on screen and
+    its reveal, while the projector shows the lesson."""
+    from classroom.database import Unavailable
+    try:
+        state = membership.room_state(code, fresh=True)
+        qid = state.question if state.question in _questions() else ""
+        answered = rooms().count(code, qid) if qid else 0
+    except (Unavailable, rooms().ClassError) as err:
+        _failed(err)
+        return
+    st.markdown(f"**Class {code}** · {state.students} joined")
+    if qid:
+        st.caption(f"On screen: {_prompt(qid)}")
+        st.markdown(f"**{answered}** of {state.students} answered")
+        st.button("Reveal the answer", icon=":material/visibility:", key="class.side_reveal",
+                  disabled=qid in state.revealed, on_click=_act, args=(rooms().reveal, code, secret, qid))
+    st.page_link("lessons/class.py", label="Class dashboard", icon=":material/groups:")

@@ -253,11 +253,16 @@ _follow = serving.fragment(_look, run_every=1)
 _follow_closely = serving.fragment(_look, run_every=0.5)
 
 
-def start() -> None:
-    """app.py, every page: read the join link, say what went wrong, and follow the teacher."""
+def start(page: str) -> None:
+    """app.py, every page: read the join link, say what went wrong, and follow the teacher; a
+    teacher's sidebar carries their class on every page but the dashboard itself."""
     read_url()
     if problem := st.session_state.pop(PROBLEM, None):
         st.warning(problem, icon=":material/groups:")  # course words and the code's own alphabet only
+    if (room := teacher()) is not None and page != "class":
+        from components.classroom import dashboard  # imports this module: a late import
+        with st.sidebar:
+            dashboard.sidebar_panel(*room)
     if link() is not None:
         publish()
         (_follow_closely if st.session_state.get(WAITING) else _follow)()

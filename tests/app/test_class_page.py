@@ -61,3 +61,17 @@ def test_an_unreachable_database_is_named_and_the_page_works(monkeypatch):
         assert not at.exception and "Class mode is unavailable" in texts(at)
     finally:
         database.forget()
+
+
+def test_a_teachers_sidebar_carries_the_class_onto_every_page(sqlite):
+    at = run_page("class")
+    next(b for b in at.button if b.label == "Start a class").click().run()
+    code, secret = at.session_state["class.teacher"]
+    rooms.show(code, secret, "xor-no-activation")
+    rooms.answer(code, "student-token-00000001", "xor-no-activation", 40)
+    at.switch_page("lessons/why_ffn.py").run()
+    assert not at.exception
+    side = " ".join(m.value for m in at.sidebar.markdown)
+    assert f"**Class {code}** · 1 joined" in side and "**1** of 1 answered" in side
+    next(b for b in at.sidebar.button if b.label == "Reveal the answer").click().run()
+    assert "xor-no-activation" in rooms.state(code).revealed
