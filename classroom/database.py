@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from model.util import settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# page scripts take turns (serving.page_run), so a replica rarely holds more than two connections;
+# at most 5 keeps the course overlay's 48 replicas within PostgreSQL's max_connections (k8s postgres.yaml)
+POOL_SIZE, MAX_OVERFLOW = 2, 3
 RETRY_AFTER_S = 5.0  # after a failed connection, calls fail at once for this long
 CONNECT_TIMEOUT_S = 3
 
@@ -46,7 +49,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 5})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True, pool_recycle=1800,
+    return create_engine(url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_pre_ping=True, pool_recycle=1800,
                          connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
 
 
