@@ -155,7 +155,9 @@ def main(argv: list[str] | None = None) -> dict:
             wait_healthy(server_url, proc)
         urls = [u for _, u in servers]
         before = server_mb([p.pid for p, _ in servers])
+        cpu = [sum(psutil.Process(p.pid).cpu_times()[:2]) for p, _ in servers]
         asyncio.run(run_class(urls, rooms, args.arrive))
+        cpu = [sum(psutil.Process(p.pid).cpu_times()[:2]) - c for (p, _), c in zip(servers, cpu)]
         after = server_mb([p.pid for p, _ in servers])
         for room in rooms:
             room.stored = storage.count(room.code, PID)
@@ -171,6 +173,9 @@ def main(argv: list[str] | None = None) -> dict:
         "counts_exact": all(r.stored == r.students and r.teacher_count == f"{r.students} of {r.students}" for r in rooms),
         "teacher_counts": sorted({r.teacher_count for r in rooms}), "stored": sorted({r.stored for r in rooms}),
         "server_uss_mb_before": before, "server_uss_mb_after": after,
+        # the servers' CPU over the whole class (joins, polls, answers), per poll: what one polling student costs
+        "server_cpu_s": [round(c, 1) for c in cpu], "polls": len(polls),
+        "cpu_ms_per_poll": round(1000 * sum(cpu) / max(1, len(polls)), 1),
         "load_average": os.getloadavg(),
     }
     name = f"loadtest-class-{args.rooms}x{args.students}-{args.replicas}.json"
