@@ -27,21 +27,23 @@ class Room(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)  # raised by every teacher action: students follow it
 
 
-class Student(Base):
+class InRoom:
+    """A row that belongs to a room and goes when the room goes."""
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+
+
+class Student(InRoom, Base):
     """An anonymous student: a random id from the browser session, nothing else."""
     __tablename__ = "students"
     __table_args__ = (UniqueConstraint("room_id", "token"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
     token: Mapped[str] = mapped_column(String(64))
 
 
-class Answer(Base):
+class Answer(InRoom, Base):
     """One student's current answer to one question in one phase; a changed answer replaces it."""
     __tablename__ = "answers"
     __table_args__ = (UniqueConstraint("student_id", "question", "phase"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
     question: Mapped[str] = mapped_column(String(64))
     phase: Mapped[str] = mapped_column(String(8))
@@ -49,10 +51,8 @@ class Answer(Base):
     answered: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class Reveal(Base):
+class Reveal(InRoom, Base):
     """A question whose answer the teacher has shown the room."""
     __tablename__ = "reveals"
     __table_args__ = (UniqueConstraint("room_id", "question"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
     question: Mapped[str] = mapped_column(String(64))

@@ -131,17 +131,19 @@ def test_a_killed_replica_loses_no_acknowledged_answer(replicas):
         shown = await teacher.open_page("class", f"class={opened.code}&teach={opened.secret}")
         for s in on_a + on_b + again + [teacher]:
             await s.close()
-        return on_a, next(t for t in shown.texts if re.fullmatch(r"\d+ of \d+", t))
+        return tokens, next(t for t in shown.texts if re.fullmatch(r"\d+ of \d+", t))
 
     out: list = []  # in a thread of its own: the browser fixture's Playwright holds this thread's loop
     worker = threading.Thread(target=lambda: out.append(asyncio.run(scenario())))
     worker.start()
     worker.join()
-    _, count = out[0]
+    tokens, count = out[0]
     stored = _stored()
     assert len(acked) >= 7
     for token, value in acked.items():  # every acknowledged answer is there, as acknowledged
         assert stored.get(token) == value, (token, value, stored.get(token))
-    assert len(stored) == len(acked) == rooms.count(opened.code, PID)  # and nobody is counted twice
-    assert rooms.state(opened.code).students == 8
-    assert count == f"{len(acked)} of 8"  # the teacher, on the surviving replica, sees them all
+    # the one answer in flight at the kill may be committed without its acknowledgement reaching
+    # the page; nothing else is stored, and nobody is counted twice
+    assert {t: v for t, v in stored.items() if t not in acked} in ({}, {tokens[2]: 99.0})
+    assert len(stored) == rooms.count(opened.code, PID) and rooms.state(opened.code).students == 8
+    assert count == f"{len(stored)} of 8"  # the teacher, on the surviving replica, sees them all

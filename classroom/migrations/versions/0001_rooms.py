@@ -13,8 +13,11 @@ depends_on = None
 
 
 
-def room() -> sa.ForeignKey:
-    return sa.ForeignKey("rooms.id", ondelete="CASCADE")
+def in_room(name: str, *columns: sa.Column | sa.Constraint) -> None:
+    """A table of rows that belong to a room and go when the room goes (schema.InRoom)."""
+    op.create_table(name, sa.Column("id", sa.Integer, primary_key=True),
+                    sa.Column("room_id", sa.Integer, sa.ForeignKey("rooms.id", ondelete="CASCADE"),
+                              nullable=False, index=True), *columns)
 
 
 def upgrade() -> None:
@@ -33,17 +36,9 @@ def upgrade() -> None:
         sa.Column("phase", sa.String(8), nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
     )
-    op.create_table(
-        "students",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("room_id", sa.Integer, room(), nullable=False, index=True),
-        sa.Column("token", sa.String(64), nullable=False),
-        sa.UniqueConstraint("room_id", "token"),
-    )
-    op.create_table(
+    in_room("students", sa.Column("token", sa.String(64), nullable=False), sa.UniqueConstraint("room_id", "token"))
+    in_room(
         "answers",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("room_id", sa.Integer, room(), nullable=False, index=True),
         sa.Column("student_id", sa.Integer, sa.ForeignKey("students.id", ondelete="CASCADE"), nullable=False),
         sa.Column("question", sa.String(64), nullable=False),
         sa.Column("phase", sa.String(8), nullable=False),
@@ -51,13 +46,8 @@ def upgrade() -> None:
         sa.Column("answered", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("student_id", "question", "phase"),
     )
-    op.create_table(
-        "reveals",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("room_id", sa.Integer, room(), nullable=False, index=True),
-        sa.Column("question", sa.String(64), nullable=False),
-        sa.UniqueConstraint("room_id", "question"),
-    )
+    in_room("reveals", sa.Column("question", sa.String(64), nullable=False),
+            sa.UniqueConstraint("room_id", "question"))
 
 
 def downgrade() -> None:
