@@ -5,7 +5,6 @@ What students send is stored as validated numbers and shown only as counts and c
 """
 from __future__ import annotations
 
-import io
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -63,24 +62,24 @@ def teacher_link(code: str, secret: str) -> str:
     return f"{base_url()}/class?{membership.CODE}={code}&{membership.TEACH}={secret}"
 
 
-def qr_png(text: str, scale: int) -> bytes:
+def qr_uri(text: str) -> str:
+    """The link's QR code as an SVG data URI: sharp at any size (a projector's, a phone camera's)
+    and on white in dark mode too. The link is only path geometry in it, never markup."""
     import segno
-    out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="png", scale=scale, border=3)
-    return out.getvalue()
+    return segno.make(text, error="m").svg_data_uri(omitsize=True, border=3, light="#fff", dark="#000")
 
 
 def start_or_join() -> None:
     teach, learn = st.columns(2, gap="large")
     with teach:
-        st.subheader("Teach")
+        st.header("Teach")
         st.markdown("Open a room for your class: you get a join code, a link and a QR code to project.")
         if st.button("Start a class", icon=":material/co_present:", type="primary"):
             opened = _try(lambda: (membership.allow("rooms"), rooms().create())[1])
             if opened and membership.teach(opened.code, opened.secret):
                 st.rerun()
     with learn:
-        st.subheader("Join")
+        st.header("Join")
         with st.form("class-join", border=False):
             st.text_input("Class code", max_chars=12, key="class.typed", placeholder="six characters",
                           help="The six characters on your teacher's screen.")
@@ -107,9 +106,10 @@ def code_box(code: str, secret: str) -> None:
             st.markdown("or scan the QR code, or open this link:")
             st.code(link, language=None)
         with qr:
-            # a 33-module code at 14 px a module: about 40% of a projected screen's width
-            st.image(qr_png(link, 14 if big else 8), width="stretch" if big else 260,
-                     caption="QR code of the join link")
+            # presenting: the column's whole width, about 40% of a projected screen
+            width = "100%" if big else "260px"
+            st.html(f'<img class="join-qr" alt="QR code of the join link" src="{qr_uri(link)}" '
+                    f'style="width: {width}; max-width: 100%; display: block">')
     with st.expander("Teacher link: reopen this class on another device (keep it private)"):
         st.code(teacher_link(code, secret), language=None)
         st.caption("Anyone with this link has the teacher's rights. It is not stored anywhere readable: "
@@ -255,12 +255,12 @@ def teacher_view(code: str, secret: str) -> None:
         st.error(failed, icon=":material/error:")
     code_box(code, secret)
     st.caption(f"{state.students} joined · the class ends at {state.expires:%H:%M} UTC, and its answers are deleted then.")
-    st.subheader("Live")
+    st.header("Live")
     question_controls(code, secret, state)
     live(code, secret)
-    st.subheader("Where the class is")
+    st.header("Where the class is")
     move_controls(code, secret, state)
-    st.subheader("Concept check and learning gain")
+    st.header("Concept check and learning gain")
     check_controls(code, secret, state)
     with st.expander("End the class"):
         close_controls(code, secret)
@@ -284,7 +284,7 @@ def student_view(code: str) -> None:
 
 def check_form(code: str, phase: str) -> None:
     sent = st.session_state.setdefault(f"class.check.{code}.{phase}", {})
-    st.subheader("Concept check, before the tour" if phase == "pre" else "Concept check, after the quiz")
+    st.header("Concept check, before the tour" if phase == "pre" else "Concept check, after the quiz")
     with st.form(f"class-check-{phase}"):
         for i, (qid, q) in enumerate(concept_check.CHECK.items(), 1):
             st.radio(f"**{i}.** {q.prompt}", range(len(q.options)), format_func=lambda j, q=q: q.options[j],

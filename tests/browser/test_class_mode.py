@@ -40,7 +40,9 @@ def test_a_student_joins_answers_and_sees_the_teachers_reveal(browser, class_ser
     assert re.fullmatch(r"[ACEFHJKMNPRTWXY349]{6}", code)
     join = teacher.locator(".st-key-class-code pre code").inner_text().strip()
     assert join.endswith(f"/?class={code}")
-    teacher.locator(".st-key-class-code img").wait_for(timeout=10_000)  # the QR code
+    teacher.locator(".st-key-class-code img.join-qr[alt]").wait_for(timeout=10_000)  # the QR code
+    from components.classroom.dashboard import qr_uri
+    assert teacher.locator("img.join-qr").get_attribute("src") == qr_uri(join)  # the QR code is of this link
     count = teacher.locator(".st-key-class-count")
     count.get_by_text("0 of 0").wait_for(timeout=10_000)
 
@@ -56,6 +58,14 @@ def test_a_student_joins_answers_and_sees_the_teachers_reveal(browser, class_ser
 
     count.get_by_text("1 of 1").wait_for(timeout=5_000)
     wait_until_idle(teacher)
+    # the teacher's dashboard, with its live answers, passes axe as every page's default view does
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.browser.test_accessibility import classify
+    found = Axe().run(teacher).response["violations"]
+    ours, _ = classify(teacher, found)
+    bad = [row for row in ours if row[1] in ("serious", "critical") or row[0] == "heading-order"]
+    assert not bad, bad
     teacher.get_by_role("button", name="Reveal the answer").click()
     clicked = time.monotonic()
     student.wait_for_selector(f".st-key-reveal-{PID}", timeout=20_000)
