@@ -215,6 +215,8 @@ def check_controls(code: str, secret: str, state) -> None:
                                  default=state.phase, key="class.phase_pick", required=True)
     if phase != state.phase:
         changed = _try(rooms().phase, code, secret, phase)
+        if changed and phase != "live":  # the check is answered on this page: the students come here
+            changed = _try(rooms().move, code, secret, "class") or changed
         if changed:
             membership.remember(changed)
     rows = _try(rooms().results, code, secret)

@@ -75,3 +75,20 @@ def test_a_teachers_sidebar_carries_the_class_onto_every_page(sqlite):
     assert f"**Class {code}** · 1 joined" in side and "**1** of 1 answered" in side
     next(b for b in at.sidebar.button if b.label == "Reveal the answer").click().run()
     assert "xor-no-activation" in rooms.state(code).revealed
+
+
+def test_opening_the_check_brings_the_students_to_it_and_their_answers_count(sqlite):
+    at = run_page("class")
+    next(b for b in at.button if b.label == "Start a class").click().run()
+    code, secret = at.session_state["class.teacher"]
+    student = run_page("why_ffn", **{"class": code})
+    at.segmented_control(key="class.phase_pick").set_value("pre").run()
+    state = rooms.state(code)
+    assert (state.phase, state.page) == ("pre", "class")  # the students' pages follow to /class
+    student.switch_page("lessons/class.py").run()
+    assert any(h.value == "Concept check, before the tour" for h in student.header)
+    for r in student.radio:
+        r.set_value(0)
+    next(b for b in student.button if b.label == "Send my answers").click().run()
+    assert "Sent: 6 of 6 answers" in texts(student)
+    assert [r.pre.answered for r in rooms.results(code, secret)] == [1] * 6
