@@ -1,4 +1,5 @@
-"""Every page opened from its URL in a real browser, in light, dark and presentation mode: it renders
+"""Every page opened from its URL in a real browser, in light, dark and presentation mode, with its
+predictions asked (as a learner first sees it) and with every answer shown (?reveal=all): it renders
 (the whole app, every chart drawn, a screenshot in artifacts/screenshots/), and axe-core finds in FFN
 Lab's own markup and theme no serious or critical violation and no skipped heading level, and every
 chart has its caption right below it.
@@ -41,10 +42,14 @@ STREAMLIT_OWNED = [
 ]
 
 MODES = {  # browser context options, query string
+    # a page as a learner first sees it: its predictions asked, the views they settle not yet drawn
     "light": ({"color_scheme": "light"}, ""),
-    "dark": ({"color_scheme": "dark"}, ""),  # the app follows the system's theme (config.toml)
-    "presentation": ({"color_scheme": "light"}, "?present=true"),
+    "dark-predicting": ({"color_scheme": "dark"}, ""),  # the app follows the system's theme (config.toml)
+    # every answer shown (?reveal=all, as a teacher prepares a class): every view drawn
+    "dark": ({"color_scheme": "dark"}, "?reveal=all"),
+    "presentation": ({"color_scheme": "light"}, "?present=true&reveal=all"),
 }
+REVEALED = {mode for mode, (_, query) in MODES.items() if "reveal=all" in query}
 
 # For each violating node: the first Streamlit-owned element it sits in, or null (ours).
 _OWNER_JS = """([targets, owned]) => targets.map(t => {
@@ -133,8 +138,8 @@ def test_every_page_renders_with_no_serious_violation_from_our_markup(tab_in, ax
         assert info.title in nav.inner_text()
     background = page.evaluate("getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
     dark = sum(int(c) for c in re.findall(r"\d+", background)[:3]) < 3 * 128
-    assert dark == (mode == "dark"), f"{info.url_path} in {mode} mode has background {background}"
-    if info.charts:
+    assert dark == mode.startswith("dark"), f"{info.url_path} in {mode} mode has background {background}"
+    if info.charts and mode in REVEALED:
         traces = plot_trace_counts(page)
         assert traces and all(n > 0 for n in traces), traces
     uncaptioned = page.evaluate(_UNCAPTIONED_JS)
