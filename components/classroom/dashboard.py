@@ -14,6 +14,7 @@ from components.classroom import figures, membership
 from components.classroom.membership import rooms
 from components.shared import presentation
 from components.shared.registry import PAGES
+from components.shared.tables import table
 from components.shared.widgets import plot
 from content import concept_check
 
@@ -225,11 +226,12 @@ def check_controls(code: str, secret: str, state) -> None:
     from classroom.gain import overall
     pct = lambda x: "—" if x is None else f"{x:.0f}%"  # noqa: E731
     g = lambda x: "—" if x is None else f"{x:+.2f}"  # noqa: E731
-    table = [{"Question": concept_check.CHECK[r.qid].prompt, "Before": f"{pct(r.pre.percent)} of {r.pre.answered}",
-              "After": f"{pct(r.post.percent)} of {r.post.answered}", "⟨g⟩": g(r.gain)} for r in rows]
     pre, post, gain = overall(rows)
-    table.append({"Question": "All questions", "Before": pct(pre), "After": pct(post), "⟨g⟩": g(gain)})
-    st.dataframe(table, hide_index=True, width="stretch")
+    # escaped HTML, not st.dataframe: pandas and pyarrow would cost the server 67 MB (tables.py)
+    table({"Question": [concept_check.CHECK[r.qid].prompt for r in rows] + ["All questions"],
+           "Before": [f"{pct(r.pre.percent)} of {r.pre.answered}" for r in rows] + [pct(pre)],
+           "After": [f"{pct(r.post.percent)} of {r.post.answered}" for r in rows] + [pct(post)],
+           "⟨g⟩": [g(r.gain) for r in rows] + [g(gain)]})
     csv = _try(rooms().export_csv, code, secret)
     if csv is not None:
         st.download_button("Download the class's answers (CSV, counts only)", csv, file_name=f"ffnlab-class-{code}.csv",

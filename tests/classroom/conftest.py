@@ -1,17 +1,10 @@
 """Class mode's storage runs every test twice: on SQLite, and on a real PostgreSQL server that the
-run starts itself from Debian's package (testkit/postgres.py)."""
+run starts itself from Debian's package (tests/conftest.py's postgres_url, testkit/postgres.py)."""
 from __future__ import annotations
 
 import pytest
 
 from classroom import database
-from testkit import postgres
-
-
-@pytest.fixture(scope="session")
-def postgres_url():
-    with postgres.running() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
