@@ -65,6 +65,7 @@ SWITCH_OFF_CASE = Case("kv_memory", "switch-off count (runs the model)",
 
 def measure(case: Case, reruns: int = RERUNS) -> list[float]:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params["reveal"] = "all"  # the views behind predictions are drawn, as a learner sees them once answered
     for name, value in case.query:
         at.query_params[name] = value
     at.switch_page(f"lessons/{case.page}.py")

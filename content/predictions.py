@@ -16,8 +16,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Union
 
+from content.quiz import QUESTIONS as QUIZ
+from content.quiz import Question
+
 Answer = Union[int, float, tuple[int, ...]]
 KINDS = ("choice", "number", "order")
+TIGHT_UNITS = ("%", "×")  # written without a space: 45.5%, 1.50×
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,11 @@ class Prediction:
         if self.kind == "choice":
             return self.options[int(answer)]
         if self.kind == "number":
-            text = f"{float(answer):,.{self.decimals}f}"
-            return text + self.unit if self.unit == "%" else f"{text} {self.unit}".rstrip()
+            return self._with_unit(f"{float(answer):,.{self.decimals}f}")
         return " → ".join(self.options[i] for i in answer)
+
+    def _with_unit(self, text: str) -> str:
+        return text + self.unit if self.unit in TIGHT_UNITS else f"{text} {self.unit}".rstrip()
 
     def correct(self, given: Answer, true: Answer) -> bool:
         """Right, for a choice or an order; for a number, within a twentieth of its range."""
@@ -83,7 +89,7 @@ class Prediction:
         if self.unit == "%":
             size = f"{abs(off):,.{self.decimals}f} percentage points"
         else:
-            size = f"{abs(off):,.{self.decimals}f} {self.unit}".rstrip()
+            size = self._with_unit(f"{abs(off):,.{self.decimals}f}")
         if round(off, self.decimals) == 0:
             return "Spot on."
         return f"You were {size} too {'high' if off > 0 else 'low'}."
@@ -103,6 +109,12 @@ def truth(pid: str) -> Truth:
     return settle(PREDICTIONS[pid])
 
 
+def quiz_prediction(q: Question) -> Prediction:
+    """A quiz question as a prediction (`quiz-<key>`), so the quiz page and a class ask it like any other."""
+    return Prediction(f"quiz-{q.key}", q.prompt, "choice", q.why, figure=q.figure, options=q.options,
+                      answer=q.answer)
+
+
 def _index(*items: Prediction) -> dict[str, Prediction]:
     found: dict[str, Prediction] = {}
     for p in items:
@@ -112,13 +124,172 @@ def _index(*items: Prediction) -> dict[str, Prediction]:
     return found
 
 
+def _percent(pid: str, prompt: str, figure: str, why: str) -> Prediction:
+    """A number question whose answer is a percentage, answered and shown to a tenth."""
+    return Prediction(pid, prompt, "number", why, figure=figure, unit="%", decimals=1, step=0.5)
+
+
 PREDICTIONS: dict[str, Prediction] = _index(
-    Prediction(
+    _percent(
         "xor-no-activation",
         "A tiny FFN with **no activation** between its two layers trains for 300 steps on XOR's four clusters. "
         "What share of the points will it classify right?",
-        "number", figure="components.concepts.answers:xor_no_activation", unit="%", decimals=1, step=0.5,
-        why="With no activation the network is one linear map and a threshold, a single straight line: no line "
-            "separates XOR's diagonal clusters, and a line can get at most 3 of the 4 right (75%). Trained, it got "
-            "{linear}, about chance, while the same network with ReLU got {relu}."),
+        "components.concepts.answers:xor_no_activation",
+        "With no activation the network is one linear map and a threshold, a single straight line: no line "
+        "separates XOR's diagonal clusters, and a line can get at most 3 of the 4 right (75%). Trained, it got "
+        "{linear}, about chance, while the same network with ReLU got {relu}."),
+    # the concept and mechanics pages, and the tour steps that show their views
+    Prediction(
+        "tour-mixing-positions",
+        "Change one token of a sentence. Does the FFN's output change at the **other** positions?",
+        "choice", figure="components.concepts.answers:tour_mixing_positions",
+        options=("Yes, at every position: the FFN mixes the whole sequence",
+                 "Yes, at the positions after it, as causal attention does",
+                 "No: each position's output depends on that position alone"),
+        why="The FFN applies the same weights to each position separately and reads no other: replacing the token "
+            "at position {changed} of a random {seq}-token input moved its output there by {delta} and at the other "
+            "{others} positions by {others_max}, while attention's output moved at {attn_moved} of them."),
+    Prediction(
+        "tour-hull",
+        "Attention puts weights of {weights} on four value vectors and adds them up. Where does its output land?",
+        "choice", figure="components.concepts.answers:tour_hull",
+        options=("Inside the region the four vectors enclose",
+                 "Outside it, beyond the vector with the largest weight",
+                 "Exactly on the vector with the largest weight"),
+        why="Softmax weights are non-negative and sum to 1, so the output, {point}, is a convex combination of the "
+            "value vectors and stays inside their hull for any such weights; this holds within each head, before "
+            "W_O combines the heads, whose sum need not lie in any hull of the values."),
+    Prediction(
+        "positionwise-change",
+        "In a sequence of {seq} tokens, replace the token at position {changed} (counting from 0). At which positions "
+        "does the FFN's output change, run on its own and run after causal attention?",
+        "choice", figure="components.concepts.answers:positionwise_change",
+        options=("FFN alone: position 2 only; after causal attention: position 2 only",
+                 "FFN alone: position 2 only; after causal attention: positions 2 to 5",
+                 "FFN alone: position 2 only; after causal attention: positions 0 to 2",
+                 "FFN alone: positions 2 to 5; after causal attention: positions 2 to 5"),
+        why="The FFN reads only its own position, so alone it moves position {changed} and no other "
+            "(torch.allclose on the others: {alone_equal}), but causal attention first carries position {changed} into "
+            "the input of every later position and of none before it, so after attention positions {changed} to "
+            "{last} move."),
+    Prediction(
+        "block-first-linear",
+        "A batch of {batch} sequences of {seq} tokens, each token a vector of d_model = {d_model} numbers, enters a "
+        "block whose FFN has d_ff = {d_ff}. What shape comes out of the FFN's first Linear layer?",
+        "choice", figure="components.architectures.answers:block_first_linear",
+        options=("(2, 8, 64)", "(2, 8, 256)", "(2, 256)", "(2, 4, 8, 16)"),
+        why="The FFN works on each token's last axis alone: its first Linear maps d_model = {d_model} numbers to "
+            "d_ff = {d_ff} and leaves the batch and sequence axes as they are, and its second maps them back to "
+            "{d_model}, so that the residual connection can add the result to the token."),
+    Prediction(
+        "gating-parameters",
+        "At the same width d_ff = 4·d_model (d_model = {d_model}), how many times the dense FFN's parameters does a "
+        "SwiGLU FFN hold?",
+        "number", figure="components.architectures.answers:gating_parameters",
+        lo=0.5, hi=3.0, step=0.01, unit="×", decimals=2,
+        why="SwiGLU has three d_model × d_ff matrices (gate, up, down) to the dense FFN's two, so it holds {gated} "
+            "parameters to {dense} ({exact}×), each counted as its models have it: the dense FFN with its two bias "
+            "vectors (GPT-2, BERT), SwiGLU without (LLaMA)."),
+    _percent(
+        "moe-active-share",
+        "Mixtral-8x7B has {n_experts} experts in every block and sends each token to {top_k} of them. What share of "
+        "its {total} parameters does one token use?",
+        "components.architectures.answers:moe_active_share",
+        "Only the FFN is split into experts, while attention, the embeddings and the norms ({shared} parameters) "
+        "serve every token, so a token uses {active} of {total}, a little more than the {k_over_n} that "
+        "{top_k} of {n_experts} experts alone would give."),
+    Prediction(
+        "tour-activation-order",
+        "In what order do ReLU, GELU and SiLU come by their output at x = −1, lowest first?",
+        "order", figure="components.activations.answers:tour_activation_order",
+        options=("ReLU", "GELU", "SiLU"),
+        why="ReLU(−1) is exactly {relu}, while GELU(x) = x·Φ(x), Φ(x) being the chance that a standard normal "
+            "variable lies below x, gives {gelu}, and SiLU(x) = x·σ(x), σ the sigmoid, gives {silu}: both let a small "
+            "negative value through, SiLU more, since σ(−1) = {sigma} is larger than Φ(−1) = {Phi} (Hendrycks and "
+            "Gimpel 2016, arXiv; Elfwing, Uchibe and Doya 2018, *Neural Networks*)."),
+    _percent(
+        "activations-relu-zeros",
+        "A freshly initialised FFN with ReLU (d_model = {d_model}, d_ff = {d_ff}) reads {tokens} random tokens. What "
+        "share of its {n} hidden coefficients are exactly zero?",
+        "components.activations.answers:relu_zeros",
+        "ReLU outputs exactly 0 for every negative input, and with random weights and inputs a neuron's input is "
+        "about as often negative as positive, so {zero} of the coefficients are exactly zero, while GELU, which "
+        "lets small negative values through, leaves {gelu_zero} at zero and {gelu_negative} negative."),
+    _percent(
+        "budget-ffn-share",
+        "What share of all of GPT-2 small's {total} parameters sit in its {n_layers} FFNs?",
+        "components.architectures.answers:budget_ffn_share",
+        "The FFN is {block_share} of every block, but the token and position embeddings hold {embeddings} of "
+        "the {total}, so over the whole model the FFNs' {ffn} are {share}."),
+    _percent(
+        "tour-ffn-share",
+        "Leave out GPT-2 small's embeddings: what share of the {non_embedding} parameters left sit in its FFNs?",
+        "components.architectures.answers:tour_ffn_share",
+        "In every block the FFN's two matrices hold 2 · d_model · 4·d_model = 8·d_model² weights against "
+        "attention's four d_model × d_model ones, 4·d_model², so the FFNs hold {share_non_embedding} of the "
+        "{non_embedding} parameters outside the embeddings ({ffn})."),
+    # the real model's pages: SmolLM2-135M on the example each page opens with (components/lm/answers.py)
+    Prediction(
+        "kv-top-writer-rank",
+        "After 'The capital of France is', SmolLM2 predicts ' Paris'. Take the one neuron that wrote most of it. "
+        "Among the tokens its value vector promotes, where does ' Paris' rank?",
+        "choice", figure="components.lm.answers:kv_top_writer_rank",
+        options=("First: it is a ' Paris' neuron", "In its top 10", "In its top 100", "In its top 1,000",
+                 "Below its first 1,000"),
+        why="Layer {layer}, neuron {neuron} wrote the most, yet it puts ' Paris' at rank {rank} of {vocab} ({verdict}); "
+            "it promotes {promotes}. The answer is written by many neurons adding small pushes, and the one that "
+            "writes most need not be about Paris at all."),
+    Prediction(
+        "kv-paris-lens",
+        "Read SmolLM2's residual stream through its unembedding after every layer, as if it stopped there (the "
+        "logit lens). In which layer does ' Paris' first become the top guess after 'The capital of France is'?",
+        "number", figure="components.lm.answers:kv_paris_lens", lo=0, hi=29,  # SmolLM2's layers (a test checks)
+        why="Halfway up, after layer {mid}, ' Paris' still ranks {mid_rank} of {vocab}; it enters the top 100 "
+            "after {top100} and first tops the lens after {stage}, on its way to {p}. The lens shows where the "
+            "prediction becomes readable, not where the fact is stored."),
+    Prediction(
+        "kv-paris-ffn-share",
+        "' Paris' gets a centred logit (its logit minus the mean logit) from the token embedding, every attention "
+        "layer and every FFN neuron. What share of it did the FFN neurons write directly?",
+        "number", figure="components.lm.answers:kv_paris_ffn_share", unit="%", decimals=1, step=0.5,
+        why="Of its centred logit of {explained}, the {neurons} FFN neurons wrote {ffn}, attention {attention} and "
+            "the embedding {embedding}. A direct effect at the last position shows who writes the answer there, not "
+            "where the fact is stored: that can be earlier, at other tokens (Geva et al. 2023, EMNLP)."),
+    Prediction(
+        "tour-paris-ablation",
+        "SmolLM2 gives ' Paris' {p0} after 'The capital of France is'. Switch off the {n} neurons that wrote most "
+        "of it: what will its probability be?",
+        "number", figure="components.lm.answers:tour_paris_ablation", unit="%", decimals=1, step=0.5,
+        why="With those {n} of its {all} neurons off, {token} goes from {p0} to {p1}. In what they write, "
+            "{specific} in the top {top}: the others write broad themes that add up to the answer."),
+    Prediction(
+        "anatomy-super-weight",
+        "Zero one single weight of SmolLM2-135M: the super weight found above. What happens to the model's "
+        "perplexity on held-out text?",
+        "choice", figure="components.lm.answers:anatomy_super_weight",
+        options=("Hardly anything (less than 1.1×)", "It rises a little (1.1× to 2×)",
+                 "It rises several-fold (2× to 10×)", "It explodes (more than 10×)"),
+        why="Perplexity on {texts} goes from {base} to {zeroed} ({ratio}×) with {weight} zeroed, while zeroing "
+            "the layer's next-largest weights gives {large} and random ones {random}: it is this weight, not its "
+            "size, that the model relies on."),
+    Prediction(
+        "dict-explained-share",
+        "Every neuron has an explanation in words (a line for m > 0 and one for m < 0), scored on held-out text by "
+        "how well it predicts the neuron's coefficient. What share of SmolLM2's {neurons} neurons have "
+        "explanations that reach a correlation of 0.5?",
+        "number", figure="components.lm.answers:dict_explained_share", unit="%", decimals=1, step=0.5,
+        why="{share_05} reach 0.5 and {share_08} reach 0.8 (median {median}; shuffled explanations: {shuffled}). "
+            "A low score says the line misses much of what the neuron does: most neurons respond to several "
+            "unrelated things at once (Elhage et al. 2022, Bricken et al. 2023)."),
+    Prediction(
+        "concepts-months-depth",
+        "Read every FFN neuron's value vector against the vocabulary. Where in SmolLM2's {layers} layers sit the "
+        "{k} neurons that write month names most strongly?",
+        "choice", figure="components.lm.answers:concepts_months_depth",
+        options=("Mostly in the first third", "Mostly in the middle third", "Mostly in the last third",
+                 "Spread over all three"),
+        why="{last} of the {k} sit in layers {last_range}, {middle} in {middle_range} and {first} in the first "
+            "third (the lowest in layer {lowest}). Geva et al. (2021, EMNLP) found that what value vectors write "
+            "agrees with the next token mainly in the upper layers."),
+    *(quiz_prediction(q) for q in QUIZ),
 )

@@ -1,7 +1,11 @@
-"""Key takeaways and a short quiz: plain data plus a checker, tested without a UI.
+"""A short quiz and the key takeaways: plain data, tested without a UI.
 
-`{name}` in a takeaway or an explanation is a figure computed live (model/architectures/prose_facts.py
-fills it in), so the words never state a number the code no longer gives."""
+Each question is a prediction (content/predictions.py makes it one, `quiz-<key>`), asked on the quiz
+page with components.shared.predict, so a class can use the quiz as a concept check. Where the code
+can settle a question, `figure` names the function that finds the right option (the presets, the
+parameter accounting); a conceptual one gives its `answer`. `{name}` in a takeaway or an explanation is
+a figure computed live (model/architectures/prose_facts.py), so the words never state a number the
+code no longer gives."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,8 +16,9 @@ class Question:
     key: str
     prompt: str
     options: tuple[str, ...]
-    answer: int  # index into options
+    answer: int | None  # index into options, for a conceptual question; None where `figure` settles it
     why: str  # one line, shown after answering
+    figure: str | None = None  # "package.module:function" -> content.predictions.Truth (the right option)
 
 
 QUESTIONS: tuple[Question, ...] = (
@@ -23,16 +28,18 @@ QUESTIONS: tuple[Question, ...] = (
              "Non-negative weights summing to 1 make a convex combination, so for given weights the output stays "
              "inside the hull of the value vectors: a blend. The weights depend on the tokens through softmax, which "
              "is non-linear, but the per-token, element-wise non-linearity comes from the FFN."),
-    Question("expansion", "In GPT-2 and BERT, d_ff is how many times d_model?", ("1×", "2×", "4×", "8×"), 2,
-             "768 → 3,072 in GPT-2 small and BERT-base, and 4× in every GPT-2 size: the classic expansion."),
+    Question("expansion", "In GPT-2 and BERT, d_ff is how many times d_model?", ("1×", "2×", "4×", "8×"), None,
+             "768 → 3,072 in GPT-2 small and BERT-base, and 4× in every GPT-2 size: the classic expansion.",
+             "components.quiz.answers:expansion"),
     Question("gated_width", "LLaMA's SwiGLU FFN uses d_ff ≈ 8/3 · d_model instead of 4 · d_model. Why 8/3?",
              ("Gating needs fewer neurons to converge", "Three matrices instead of two: 8/3 keeps the parameter count of a 4× dense FFN",
-              "Because SiLU is cheaper than GELU", "To fit GPU tile sizes"), 1,
+              "Because SiLU is cheaper than GELU", "To fit GPU tile sizes"), None,
              "3 · d · (8/3)d = 8d² = 2 · d · 4d: the budget of a 4× dense FFN; Shazeer (2020, arXiv) shrank d_ff by "
-             "2/3 the same way. It is a choice, not a rule: {gated_ratios}."),
+             "2/3 the same way. It is a choice, not a rule: {gated_ratios}.", "components.quiz.answers:gated_width"),
     Question("share", "About what share of GPT-2's non-embedding parameters sit in its FFNs?",
-             ("One tenth", "One third", "Two thirds", "All of them"), 2,
-             "Per block, attention has 4d² weights and the FFN 8d²: 8/12 = 2/3."),
+             ("One tenth", "One third", "Two thirds", "All of them"), None,
+             "Per block, attention has 4d² weights and the FFN 8d² (d = d_model): 8/12 = 2/3. In GPT-2 small that is "
+             "{gpt2_small_ffn_share_non_embedding} of the parameters outside the embeddings.", "components.quiz.answers:share"),
     Question("positionwise", "In a causal (GPT-style) Transformer you change token 3 of a sentence. In the first "
              "block, which positions' FFN outputs change?",
              ("All of them", "Only position 3's", "Positions 3 and later", "None"), 2,
@@ -46,12 +53,13 @@ QUESTIONS: tuple[Question, ...] = (
              "token)."),
     Question("gating", "In SwiGLU, a neuron's coefficient is silu(gate·x) · (up·x). Can it be negative?",
              ("No, SiLU is non-negative", "Yes: up·x can be negative, and silu dips slightly below 0",
-              "Only with dropout", "Only in the last layer"), 1,
+              "Only with dropout", "Only in the last layer"), None,
              "Unlike a ReLU FFN's coefficients, which are never negative, SwiGLU coefficients take either sign, so a "
-             "neuron can also subtract its value."),
+             "neuron can also subtract its value.", "components.quiz.answers:gating"),
     Question("moe", "Mixtral-8x7B routes each token to 2 of 8 experts. Roughly what fraction of its parameters does a token use?",
-             ("100%", "About 28%", "About 2%", "Exactly 25%"), 1,
-             "12.9B active of 46.7B total: attention and embeddings are shared, only the FFN is sparse."),
+             ("100%", "About 28%", "About 2%", "Exactly 25%"), None,
+             "{active} active of {total} total: attention and embeddings are shared, only the FFN is sparse.",
+             "components.quiz.answers:moe"),
 )
 
 TAKEAWAYS = (
@@ -71,9 +79,3 @@ TAKEAWAYS = (
     "experts, compute per token with k, the number of experts each token uses.",
 )
 
-
-def check(question: Question, choice: int | None) -> tuple[bool, str] | None:
-    """None before an answer; otherwise (correct, explanation)."""
-    if choice is None:
-        return None
-    return choice == question.answer, question.why

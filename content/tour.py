@@ -27,7 +27,7 @@ STEPS: tuple[Step, ...] = (
          "block runs a feed-forward network on each token. Here are the shapes through one GPT-2 block: "
          "the FFN widens each token from 768 to 3,072 numbers and back.", "block", "random", {"d_model": "768", "d_ff": "3072",
                                                                                  "n_heads": "12", "activation": "gelu_tanh"}, "block", "tour-mixing-positions"),
-    Step("Attention only averages", "A softmax-weighted sum stays inside the hull of the value vectors.",
+    Step("Where attention's output can land", "A softmax-weighted sum stays inside the hull of the value vectors.",
          "Attention's output is a weighted average of value vectors, with weights that are non-negative and sum to "
          "one: softmax gives such weights. Here they are toy numbers divided by their sum; move them on the full "
          "page and the output never leaves the shaded region. The weights depend on the tokens, but for given "

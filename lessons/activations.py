@@ -3,7 +3,7 @@ import streamlit as st
 
 from components.activations import views
 from components.shared import glossary as gloss
-from components.shared import url_state
+from components.shared import predict, url_state
 from components.shared.params import BoolParam, ChoiceParam, MultiChoiceParam, NumberParam
 from components.shared.tables import shape_table
 from components.shared.widgets import page_start, plot
@@ -65,22 +65,28 @@ def curves() -> None:
             gloss.markdown(f"**{a.label}**: ${a.formula}$ — {a.used_by}")
 
 
-curves()
+def gelu_near_zero() -> None:
+    """Exact GELU against its tanh form and against ReLU (its caption quotes GELU − ReLU at ±1)."""
+    gloss.header("Exact GELU, its tanh approximation, and ReLU near zero")
+    left, right = st.columns(2)
+    exact_vs_tanh, near_zero = views.gelu_figures()
+    with left:
+        plot(exact_vs_tanh, "Top: exact GELU (erf) and its tanh approximation for x from −4 to 4, drawn over each "
+                            "other; bottom: their difference, exact − tanh.")
+    with right:
+        plot(near_zero, "ReLU and GELU for x from −3 to 2, with the gap between the two curves shaded.")
+    gloss.caption(prose_facts.fill(
+        "The two GELUs differ by at most {gelu_tanh_max_gap} on [−8, 8]. GPT-2's code uses the tanh form, which "
+        "Hendrycks and Gimpel (2016, arXiv) gave as a faster approximation. GELU lies below ReLU by |x|·Φ(−|x|), "
+        "the same on both sides of zero: GELU − ReLU is {gelu_minus_relu_1} at x = ±1, {gelu_minus_relu_2} at ±2 "
+        "and {gelu_minus_relu_4} at ±4. So they differ most near zero, where GELU is curved and lets small "
+        "negative values through."))
 
-gloss.header("Exact GELU, its tanh approximation, and ReLU near zero")
-left, right = st.columns(2)
-exact_vs_tanh, near_zero = views.gelu_figures()
-with left:
-    plot(exact_vs_tanh, "Top: exact GELU (erf) and its tanh approximation for x from −4 to 4, drawn over each "
-                        "other; bottom: their difference, exact − tanh.")
-with right:
-    plot(near_zero, "ReLU and GELU for x from −3 to 2, with the gap between the two curves shaded.")
-gloss.caption(prose_facts.fill(
-    "The two GELUs differ by at most {gelu_tanh_max_gap} on [−8, 8]. GPT-2's code uses the tanh form, which "
-    "Hendrycks and Gimpel (2016, arXiv) gave as a faster approximation. GELU lies below ReLU by |x|·Φ(−|x|), "
-    "the same on both sides of zero: GELU − ReLU is {gelu_minus_relu_1} at x = ±1, {gelu_minus_relu_2} at ±2 "
-    "and {gelu_minus_relu_4} at ±4. So they differ most near zero, where GELU is curved and lets small "
-    "negative values through."))
+
+# the curves answer the question, and the GELU section quotes GELU(−1): both wait for the answer
+if predict.ask("tour-activation-order"):
+    curves()
+    gelu_near_zero()
 
 gloss.header("Gated units: act(g) · u")
 
@@ -111,7 +117,7 @@ def live_ffn() -> None:
     c4.slider("Tokens", 1, 256, key=k("tokens"), help=gloss.help_in("Tokens"))
     c5.number_input("Seed", 0, 9999, key=k("seed"))
     v = url_state.values(PAGE, PARAMS)
-    title = f"Hidden coefficients of {v['tokens']} random tokens ({label(v['ffn_activation'])})"
+    title = views.live_title(v["tokens"], v["ffn_activation"])
     stats, histogram = views.random_ffn(v["d_model"], v["d_ff"], v["ffn_activation"], v["tokens"], v["seed"], title)
     m1, m2, m3 = st.columns(3)
     m1.metric("Exactly zero", f"{stats.frac_zero:.1%}", help="ReLU-style sparsity: these neurons are off.")
@@ -128,5 +134,6 @@ def live_ffn() -> None:
         shape_table(stats.shapes)
 
 
-live_ffn()
+if predict.ask("activations-relu-zeros"):
+    live_ffn()
 url_state.publish(PAGE, PARAMS)

@@ -4,16 +4,17 @@ import streamlit as st
 from components.lm import anatomy_figures, anatomy_views, kv_views
 from components.lm.model_resource import link, require_model
 from components.shared import glossary as gloss
-from components.shared import url_state
+from components.shared import predict, url_state
 from components.shared.params import BoolParam, ChoiceParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span
 from components.shared.widgets import page_start, plot, text_or_stop
-from model.lm import massive, neuron_kinds, super_weight
+from content.examples import ANATOMY_EXAMPLE
+from model.lm import massive, neuron_kinds, registry, super_weight
 from model.lm.kv_memory import token_text
 
 PAGE = "anatomy"
-PARAMS = [TextParam("text", "My favourite condiment is mustard. The capital of France is", max_chars=1000),
+PARAMS = [TextParam("text", ANATOMY_EXAMPLE, max_chars=1000),
           ChoiceParam("kind", "prediction", options=list(neuron_kinds.KINDS)),
           BoolParam("zero", False), BoolParam("massive", False), BoolParam("ablate", False)]
 k = page_start(
@@ -43,6 +44,31 @@ def continuation(ids: list[int]) -> str:
     return code_span("".join(token_text(lm.tokenizer, i) for i in ids))
 
 
+def zeroing_section(at_once: bool) -> None:
+    """Zeroing the candidate beside the layer's other largest weights and random ones, on the
+    held-out texts: `at_once` once the super-weight prediction's reveal has run it, else on a toggle."""
+    if not at_once:
+        st.toggle("Zero it, beside the layer's other largest weights and random ones", key=k("zero"),
+                  help="Each weight is zeroed in your view of the model only, one at a time.")
+    if at_once or url_state.value(PAGE, "zero"):
+        with st.spinner("Running the texts with each weight zeroed in turn…"):
+            study = anatomy_views.zeroing(MODEL, text, frozen)
+        base = study.base.perplexity
+        table({"weight zeroed": [f"{r.kind}: W[{r.weight.row}, {r.weight.col}]" for r in study.rows],
+               "its value": [f"{r.value:+.3f}" for r in study.rows],
+               "perplexity": [f"{r.scores.perplexity:,.1f}" for r in study.rows],
+               "× as it is": [f"{r.scores.perplexity / base:,.2f}" for r in study.rows]})
+        ratio = study.rows[0].scores.perplexity / base
+        verdict = ("The model cannot do without it." if ratio >= 2 else
+                   "On this model no single weight changes perplexity much: here the recipe finds a large weight, "
+                   "not a super weight.")
+        gloss.markdown(f"Perplexity on {texts_label}: {base:,.1f} as the model is, {study.rows[0].scores.perplexity:,.1f} "
+                       f"with the one candidate zeroed ({ratio:,.1f}×). {verdict}")
+        c1, c2 = st.columns(2)
+        c1.markdown(f"**Greedy continuation, as it is:** {continuation(study.continuation[0])}", unsafe_allow_html=True)
+        c2.markdown(f"**With the super weight zeroed:** {continuation(study.continuation[1])}", unsafe_allow_html=True)
+
+
 gloss.header("1 · The super weight")
 gloss.markdown(
     "Yu et al. (2024, arXiv 2411.07191) found single scalars in an early-to-middle layer's down projection that a "
@@ -69,25 +95,12 @@ else:
     neuron_link = link("kv_memory", MODEL, text=text, view="intervene", off=f"L{w.layer}n{w.col}")
     gloss.markdown(f"On the key-value page: [zero this one weight]({zero_link}) or [switch off its whole neuron]"
                    f"({neuron_link}) (the weight is one of the neuron's {lm.config.d_model} outputs) on your text.")
-    st.toggle("Zero it, beside the layer's other largest weights and random ones", key=k("zero"),
-              help="Each weight is zeroed in your view of the model only, one at a time.")
-    if url_state.value(PAGE, "zero"):
-        with st.spinner("Running the texts with each weight zeroed in turn…"):
-            study = anatomy_views.zeroing(MODEL, text, frozen)
-        base = study.base.perplexity
-        table({"weight zeroed": [f"{r.kind}: W[{r.weight.row}, {r.weight.col}]" for r in study.rows],
-               "its value": [f"{r.value:+.3f}" for r in study.rows],
-               "perplexity": [f"{r.scores.perplexity:,.1f}" for r in study.rows],
-               "× as it is": [f"{r.scores.perplexity / base:,.2f}" for r in study.rows]})
-        ratio = study.rows[0].scores.perplexity / base
-        verdict = ("The model cannot do without it." if ratio >= 2 else
-                   "On this model no single weight changes perplexity much: here the recipe finds a large weight, "
-                   "not a super weight.")
-        gloss.markdown(f"Perplexity on {texts_label}: {base:,.1f} as the model is, {study.rows[0].scores.perplexity:,.1f} "
-                       f"with the one candidate zeroed ({ratio:,.1f}×). {verdict}")
-        c1, c2 = st.columns(2)
-        c1.markdown(f"**Greedy continuation, as it is:** {continuation(study.continuation[0])}", unsafe_allow_html=True)
-        c2.markdown(f"**With the super weight zeroed:** {continuation(study.continuation[1])}", unsafe_allow_html=True)
+    # the prediction is about the bundled model's super weight, as the page's default text finds it
+    known = MODEL == registry.BUNDLED and w == anatomy_views.spikes(MODEL, ANATOMY_EXAMPLE)[1].weight
+    if not known:
+        zeroing_section(at_once=False)
+    elif predict.ask("anatomy-super-weight"):
+        zeroing_section(at_once=True)
 
 gloss.header("2 · Massive activations")
 gloss.markdown(

@@ -4,7 +4,7 @@ import streamlit as st
 from components.architectures import views
 from components.architectures.controls import FIELDS, PARAMS, PRESET_PARAM, config_from, modified_fields, preset_values
 from components.shared import glossary as gloss
-from components.shared import url_state
+from components.shared import predict, url_state
 from components.shared.tables import shape_table, table
 from components.shared.widgets import page_start, plot
 from model.architectures import accounting
@@ -78,29 +78,14 @@ ratio_cols[2].button("8/3×", key=k("btn_83"), on_click=set_d_ff, args=(accounti
 ratio_cols[3].button("LLaMA rounding", key=k("btn_llama"), on_click=set_d_ff, args=(accounting.llama_d_ff(d_model),),
                      width="stretch", help="2/3·4·d_model rounded up to a multiple of 256.")
 
-cfg = config_from(preset, values)
-problems = cfg.problems()
-if problems:
-    st.error("This configuration cannot be built: " + "; ".join(problems) + ".")
-else:
-    b, rows, flops, torch_total, (block_pie, model_pie, flops_bar) = views.budget_view(cfg, values["seq"])
-    changed = modified_fields(preset, values)
-    name = PRESETS[preset].name + (f" (modified: {', '.join(changed)})" if changed else "")
-    gloss.header(name)
-    m = st.columns(5)
-    m[0].metric("Total parameters", si(b.total), help=gloss.help_in("Total parameters", f"{b.total:,} exactly"))
-    m[1].metric("Active per token", si(b.active),
-                help=f"{b.active:,} exactly. Differs from the total only for Mixture of Experts.")
-    m[2].metric("FFN share of all", f"{b.ffn_share:.1%}", help=gloss.help_in("FFN share of all"))
-    m[3].metric("FFN share, non-embedding", f"{b.ffn_share_non_embedding:.1%}",
+
+
+def shares(b: accounting.Budget, block_pie, model_pie) -> None:
+    """The FFN's share of the block and of the model, as metrics and pie charts."""
+    m = st.columns(2)
+    m[0].metric("FFN share of all", f"{b.ffn_share:.1%}", help=gloss.help_in("FFN share of all"))
+    m[1].metric("FFN share, non-embedding", f"{b.ffn_share_non_embedding:.1%}",
                 help=gloss.help_in("FFN share, non-embedding"))
-    m[4].metric("Forward FLOPs / token", si(sum(flops.values())), help=gloss.help_in("Forward FLOPs / token"))
-    if not changed:
-        published, active = PUBLISHED_TOTALS[preset]
-        ok = (b.total, b.active) == (published, active)
-        (st.success if ok else st.error)(
-            f"Published total: {published:,}" + (f" ({active:,} active)" if active != published else "")
-            + (" — matched to the parameter." if ok else " — MISMATCH."))
     left, right = st.columns(2)
     with left:
         plot(block_pie, f"Pie chart of one block's parameters: "
@@ -110,6 +95,31 @@ else:
         plot(model_pie, "Pie chart of the whole model's parameters: "
                         + ", ".join(f"{group} {n:,}" for group, n in b.by_group.items() if n)
                         + f"; the FFN is {b.ffn_share:.1%} of them.")
+
+
+cfg = config_from(preset, values)
+problems = cfg.problems()
+if problems:
+    st.error("This configuration cannot be built: " + "; ".join(problems) + ".")
+else:
+    b, rows, flops, torch_total, (block_pie, model_pie, flops_bar) = views.budget_view(cfg, values["seq"])
+    changed = modified_fields(preset, values)
+    name = PRESETS[preset].name + (f" (modified: {', '.join(changed)})" if changed else "")
+    gloss.header(name)
+    m = st.columns(3)
+    m[0].metric("Total parameters", si(b.total), help=gloss.help_in("Total parameters", f"{b.total:,} exactly"))
+    m[1].metric("Active per token", si(b.active),
+                help=f"{b.active:,} exactly. Differs from the total only for Mixture of Experts.")
+    m[2].metric("Forward FLOPs / token", si(sum(flops.values())), help=gloss.help_in("Forward FLOPs / token"))
+    if not changed:
+        published, active = PUBLISHED_TOTALS[preset]
+        ok = (b.total, b.active) == (published, active)
+        (st.success if ok else st.error)(
+            f"Published total: {published:,}" + (f" ({active:,} active)" if active != published else "")
+            + (" — matched to the parameter." if ok else " — MISMATCH."))
+    # the FFN's shares answer the page's two predictions (GPT-2 small's, the default): asked in turn
+    if predict.ask("budget-ffn-share") and predict.ask("tour-ffn-share"):
+        shares(b, block_pie, model_pie)
 
     widths = accounting.dense_vs_gated(d_model)
     gloss.markdown(

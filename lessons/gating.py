@@ -4,7 +4,7 @@ import streamlit as st
 from components.architectures.views import BIAS_RULE
 from components.concepts import views as concept_views
 from components.shared import glossary as gloss
-from components.shared import url_state
+from components.shared import predict, url_state
 from components.shared.params import ChoiceParam, NumberParam
 from components.shared.tables import table
 from components.shared.widgets import page_start, plot
@@ -37,41 +37,52 @@ gloss.caption("Where the gate is strongly negative the activation is ≈ 0 and t
               "says; where it is positive the neuron passes up·x times act(gate·x), with up·x's sign. The product — the coefficient "
               "fed to the down projection — can be negative.")
 
-gloss.header("Why LLaMA uses d_ff ≈ 8/3 · d_model")
-st.number_input("d_model", 16, 8192, step=16, key=k("d_model"), help=gloss.help_in("d_model"))
-d = url_state.value(PAGE, "d_model")
-widths = accounting.dense_vs_gated(d)
-matched, dense, gated = widths["gated"].d_ff, widths["dense"].params, widths["gated"].params
-table({
-    "FFN": ["standard (2 matrices + biases)", f"{GLU_LABELS[v['glu']]} (3 matrices, no biases)",
-            f"{GLU_LABELS[v['glu']]}, LLaMA rounding"],
-    "d_ff": [f"{widths['dense'].d_ff:,} (4×)", f"{matched:,} (8/3×)", f"{widths['llama'].d_ff:,}"],
-    "parameters": [f"{w.params:,}" for w in widths.values()],
-})
-gloss.caption(BIAS_RULE)
-gloss.caption(f"A gated FFN has three d_model × d_ff matrices instead of two, so to cost what a 4× dense FFN costs it "
-              f"needs 2/3 of the width: 2/3 · 4 = 8/3. At d_model = {d:,}: standard {dense:,} vs "
-              f"{GLU_LABELS[v['glu']]} ({matched:,}) {gated:,}. Shazeer (2020, arXiv) compared the GLU variants this "
-              "way, and LLaMA kept it; it is a choice, not a rule. The gated models on the budget page use "
-              + prose_facts.gated_ratios() + ".")
 
-gloss.header("Why gate at all?")
-gloss.markdown(f"The evidence is empirical: at the same cost, gated FFNs trained to a lower loss. {glu_results.SOURCE} compared FFNs in T5-base "
-               f"(d_model = {glu_results.D_MODEL}) with parameters and computation matched: d_ff = "
-               f"{glu_results.D_FF_DENSE:,} for the two-matrix FFNs, {glu_results.D_FF_GATED:,} for the gated ones "
-               f"(3 · {glu_results.D_MODEL} · {glu_results.D_FF_GATED:,} = 2 · {glu_results.D_MODEL} · "
-               f"{glu_results.D_FF_DENSE:,} = {3 * glu_results.D_MODEL * glu_results.D_FF_GATED:,} weights). "
-               "Held-out log-perplexity after pre-training, lower is better:")
-table({"FFN": [r.ffn for r in glu_results.TABLE_1], "gated": ["yes" if r.gated else "no" for r in glu_results.TABLE_1],
-       "65,536 steps (4 runs)": [f"{r.short:.3f} ({r.short_spread:.3f})" for r in glu_results.TABLE_1],
-       "524,288 steps": [r.full for r in glu_results.TABLE_1],
-       "better than ReLU by": [f"{glu_results.gain_over_baseline(r):+.3f}" for r in glu_results.TABLE_1]})
-best = min(glu_results.TABLE_1, key=lambda r: r.full)
-verdict = ("every gated FFN ended below every ungated one" if glu_results.worst_gated_beats_best_ungated()
-           else "gated and ungated FFNs overlap")
-gloss.caption(f"After the full run {verdict}; {best.ffn} was lowest ({best.full:.3f}, "
-              f"{glu_results.gain_over_baseline(best):.3f} below ReLU), while swapping the activation alone gave "
-              + ", ".join(f"{r.ffn} {r.full:.3f}" for r in glu_results.TABLE_1[1:] if not r.gated)
-              + ". In brackets: the variability between the four short runs. The paper offers no explanation of why "
-              "gating works.")
+def widths_and_evidence() -> None:
+    """Dense against gated parameter counts at one d_model, and Shazeer's comparison (whose weight
+    counts give the answer away): drawn once the prediction is answered."""
+    gloss.header("Why LLaMA uses d_ff ≈ 8/3 · d_model")
+    st.number_input("d_model", 16, 8192, step=16, key=k("d_model"), help=gloss.help_in("d_model"))
+    d = url_state.value(PAGE, "d_model")
+    widths = accounting.dense_vs_gated(d)
+    matched, dense, gated = widths["gated"].d_ff, widths["dense"].params, widths["gated"].params
+    glu = GLU_LABELS[url_state.value(PAGE, "glu")]
+    table({
+        "FFN": ["standard (2 matrices + biases)", f"{glu} at the same width (3 matrices, no biases)",
+                f"{glu} (3 matrices, no biases)", f"{glu}, LLaMA rounding"],
+        "d_ff": [f"{widths['dense'].d_ff:,} (4×)", f"{widths['gated_4x'].d_ff:,} (4×)", f"{matched:,} (8/3×)",
+                 f"{widths['llama'].d_ff:,}"],
+        "parameters": [f"{w.params:,}" for w in widths.values()],
+        "against standard": [f"{w.params / dense:.3f}×" for w in widths.values()],
+    })
+    gloss.caption(BIAS_RULE)
+    gloss.caption(f"A gated FFN has three d_model × d_ff matrices instead of two, so to cost what a 4× dense FFN costs "
+                  f"it needs 2/3 of the width: 2/3 · 4 = 8/3. At d_model = {d:,}: standard {dense:,} vs {glu} "
+                  f"({matched:,}) {gated:,}. Shazeer (2020, arXiv) compared the GLU variants this way, and LLaMA kept "
+                  "it; it is a choice, not a rule. The gated models on the budget page use "
+                  + prose_facts.gated_ratios() + ".")
+
+    gloss.header("Why gate at all?")
+    gloss.markdown(f"The evidence is empirical: at the same cost, gated FFNs trained to a lower loss. {glu_results.SOURCE} compared FFNs in T5-base "
+                   f"(d_model = {glu_results.D_MODEL}) with parameters and computation matched: d_ff = "
+                   f"{glu_results.D_FF_DENSE:,} for the two-matrix FFNs, {glu_results.D_FF_GATED:,} for the gated ones "
+                   f"(3 · {glu_results.D_MODEL} · {glu_results.D_FF_GATED:,} = 2 · {glu_results.D_MODEL} · "
+                   f"{glu_results.D_FF_DENSE:,} = {3 * glu_results.D_MODEL * glu_results.D_FF_GATED:,} weights). "
+                   "Held-out log-perplexity after pre-training, lower is better:")
+    table({"FFN": [r.ffn for r in glu_results.TABLE_1], "gated": ["yes" if r.gated else "no" for r in glu_results.TABLE_1],
+           "65,536 steps (4 runs)": [f"{r.short:.3f} ({r.short_spread:.3f})" for r in glu_results.TABLE_1],
+           "524,288 steps": [r.full for r in glu_results.TABLE_1],
+           "better than ReLU by": [f"{glu_results.gain_over_baseline(r):+.3f}" for r in glu_results.TABLE_1]})
+    best = min(glu_results.TABLE_1, key=lambda r: r.full)
+    verdict = ("every gated FFN ended below every ungated one" if glu_results.worst_gated_beats_best_ungated()
+               else "gated and ungated FFNs overlap")
+    gloss.caption(f"After the full run {verdict}; {best.ffn} was lowest ({best.full:.3f}, "
+                  f"{glu_results.gain_over_baseline(best):.3f} below ReLU), while swapping the activation alone gave "
+                  + ", ".join(f"{r.ffn} {r.full:.3f}" for r in glu_results.TABLE_1[1:] if not r.gated)
+                  + ". In brackets: the variability between the four short runs. The paper offers no explanation of why "
+                  "gating works.")
+
+
+if predict.ask("gating-parameters"):
+    widths_and_evidence()
 url_state.publish(PAGE, PARAMS)

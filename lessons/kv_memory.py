@@ -8,7 +8,7 @@ from components.lm import compare_views, explanation_views, kv_views
 from components.lm.kv_controls import format_neurons, parse_neurons, parse_weights, token_for
 from components.lm.model_resource import ffn_label, link, require_model
 from components.shared import glossary as gloss
-from components.shared import url_state
+from components.shared import predict, url_state
 from components.shared.params import ChoiceParam, NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.token_html import code_span, coloured_tokens
@@ -17,6 +17,7 @@ from model.architectures.config import ModelConfig
 from content.examples import KV_EXAMPLES
 from model.lm import attribution as at
 from model.lm.kv_memory import MAX_TOKENS
+from model.lm.registry import BUNDLED
 
 PAGE = "kv"
 EXAMPLES = list(KV_EXAMPLES)
@@ -61,9 +62,20 @@ def target_controls(q: Question) -> None:
                  help="A contrast asks why the model preferred one token to another (a logit difference).")
 
 
+def on_example(q: Question, measured: bool = False) -> bool:
+    """Is the view showing the example the page's predictions are about: the bundled model's default
+    text, its last position and the predicted token (and, for a `measured` view, no contrast and the
+    default measure)? Only then is a view's prediction asked before it: a learner's own text shows at once."""
+    plain = q.contrast is None and url_state.value(PAGE, "measure") == kv_views.DEFAULT_MEASURE
+    return (MODEL == BUNDLED and text == EXAMPLES[0] and q.position == len(q.a.enc.ids) - 1
+            and q.target_label == q.pred_tokens[0] and (plain or not measured))
+
+
 def keys_view(q: Question) -> None:
     a, position = q.a, q.position
     q.heading("Keys: which neurons fire on which tokens")
+    if on_example(q) and not predict.ask("kv-top-writer-rank"):
+        return
     gloss.plain_caption(f"Opened on the neuron that wrote most of {q.target_label!r} (largest direct effect on its centred "
                         "logit); move the layer or type a neuron to explore.")
     st.slider("Layer", 0, lm.config.n_layers - 1, key=k("layer"))
@@ -122,6 +134,8 @@ def keys_view(q: Question) -> None:
 def attribution_view(q: Question) -> None:
     position, target, target_label, contrast = q.position, q.target, q.target_label, q.contrast
     q.heading("Which neurons wrote this prediction")
+    if on_example(q, measured=True) and not predict.ask("kv-paris-ffn-share"):
+        return
     target_controls(q)
     st.segmented_control("Measured by", list(kv_views.MEASURES), format_func=lambda m: kv_views.MEASURES[m].label,
                          key=k("measure"), required=True)
@@ -146,6 +160,8 @@ def attribution_view(q: Question) -> None:
     gloss.plain_markdown(kv_views.specificity_summary(attr, target_label))
 
     q.heading("Check by switching them off")
+    if on_example(q, measured=True) and not predict.ask("tour-paris-ablation"):  # the tour's step 7 asks it too
+        return
     st.slider("Switch off the top", 1, 20, key=k("k_off"), format="%d neurons",
               help=gloss.help_in("Switch off the top"))
     k_off = url_state.value(PAGE, "k_off")
@@ -169,6 +185,8 @@ def attribution_view(q: Question) -> None:
 
 def lens_view(q: Question) -> None:
     q.heading("Layer by layer: where the prediction forms")
+    if on_example(q) and not predict.ask("kv-paris-lens"):
+        return
     target_controls(q)
     lens, figure = kv_views.lens_view(MODEL, text, q.position, q.target)
     gloss.plain_markdown(kv_views.lens_summary(lens, q.target_label))

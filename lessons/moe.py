@@ -3,7 +3,7 @@ import streamlit as st
 
 from components.concepts import views as concept_views
 from components.shared import glossary as gloss
-from components.shared import url_state
+from components.shared import predict, url_state
 from components.shared.params import NumberParam, TextParam
 from components.shared.tables import table
 from components.shared.widgets import page_start, plot
@@ -45,34 +45,43 @@ with right:
 gloss.caption("Random router and word vectors: the assignments illustrate the mechanism, not what a trained "
               "router learns (trained routers also get a load-balancing loss so no expert starves).")
 
-gloss.header("Total vs active parameters")
-mix = PRESETS["mixtral-8x7b"]
-b = accounting.budget(mix)
-this = accounting.budget(mix.with_(n_experts=v["n_experts"], top_k=v["top_k"]))
-table({"model": ["Mixtral-8x7B (8 experts, top-2)", f"Mixtral-shaped, {v['n_experts']} experts, top-{v['top_k']}"],
-       "total": [f"{b.total:,}", f"{this.total:,}"], "active per token": [f"{b.active:,}", f"{this.active:,}"],
-       "active share": [f"{b.active / b.total:.1%}", f"{this.active / this.total:.1%}"]})
-gloss.caption(f"Mixtral's token uses {si(b.active)} of {si(b.total)} parameters: attention, embeddings and norms "
-              "are shared; only the FFN is split into experts.")
 
-gloss.header("Top-1 routing and fine-grained experts")
-gloss.markdown("Two later designs change how experts are chosen and cut. The **Switch Transformer** (Fedus, Zoph and Shazeer "
-               "2022, *JMLR*) sends each token to a single expert, top-1, which halves the expert work of top-2. "
-               "**DeepSeekMoE** (Dai et al. 2024, *ACL*) cuts every expert into several narrower ones and makes a few "
-               "of them *shared*: every token uses those, and the router picks the rest. With the same parameters "
-               "and the same width per token, the router then chooses among far more combinations. Counted with the "
-               "budget page's accounting:")
-designs = [*mixtral_variants(), deepseek_moe_16b()]
-table({"design": [d.name for d in designs], "expert width": [d.expert_d_ff for d in designs],
-       "width per token": [d.width_per_token for d in designs], "sets of experts": [d.combinations for d in designs],
-       "total": [d.total for d in designs], "active per token": [d.active for d in designs],
-       "active": [f"{d.active / d.total:.1%}" for d in designs]})
-mixtral, switch, fine, deepseek = designs
-gloss.caption(f"The first three rows are Mixtral-8x7B's shape. Top-1 runs {si(switch.active)} of {si(switch.total)} "
-              f"parameters per token instead of {si(mixtral.active)}. The fine-grained row cuts each expert into 4 of "
-              f"width {fine.expert_d_ff:,}: {fine.shared} shared plus top-{fine.chosen} of {fine.routed} give a token the "
-              f"same width as Mixtral's top-2 ({fine.width_per_token:,}), from {fine.combinations:,} possible sets of "
-              f"routed experts instead of {mixtral.combinations}. DeepSeekMoE 16B's row is its released configuration "
-              f"(first layer dense, then 64 routed experts, top-6, and 2 shared per layer): {si(deepseek.total)} in all, "
-              f"{si(deepseek.active)} per token, the 16.4B and 2.8B its authors report.")
+def parameters() -> None:
+    """Total against active parameters, Mixtral's and for the sliders' setting, and the later designs:
+    drawn once the prediction is answered."""
+    gloss.header("Total vs active parameters")
+    v = url_state.values(PAGE, PARAMS)
+    mix = PRESETS["mixtral-8x7b"]
+    b = accounting.budget(mix)
+    this = accounting.budget(mix.with_(n_experts=v["n_experts"], top_k=v["top_k"]))
+    table({"model": ["Mixtral-8x7B (8 experts, top-2)", f"Mixtral-shaped, {v['n_experts']} experts, top-{v['top_k']}"],
+           "total": [f"{b.total:,}", f"{this.total:,}"], "active per token": [f"{b.active:,}", f"{this.active:,}"],
+           "active share": [f"{b.active / b.total:.1%}", f"{this.active / this.total:.1%}"]})
+    gloss.caption(f"Mixtral's token uses {si(b.active)} of {si(b.total)} parameters: attention, embeddings and norms "
+                  "are shared; only the FFN is split into experts.")
+
+    gloss.header("Top-1 routing and fine-grained experts")
+    gloss.markdown("Two later designs change how experts are chosen and cut. The **Switch Transformer** (Fedus, Zoph and Shazeer "
+                   "2022, *JMLR*) sends each token to a single expert, top-1, which halves the expert work of top-2. "
+                   "**DeepSeekMoE** (Dai et al. 2024, *ACL*) cuts every expert into several narrower ones and makes a few "
+                   "of them *shared*: every token uses those, and the router picks the rest. With the same parameters "
+                   "and the same width per token, the router then chooses among far more combinations. Counted with the "
+                   "budget page's accounting:")
+    designs = [*mixtral_variants(), deepseek_moe_16b()]
+    table({"design": [d.name for d in designs], "expert width": [d.expert_d_ff for d in designs],
+           "width per token": [d.width_per_token for d in designs], "sets of experts": [d.combinations for d in designs],
+           "total": [d.total for d in designs], "active per token": [d.active for d in designs],
+           "active": [f"{d.active / d.total:.1%}" for d in designs]})
+    mixtral, switch, fine, deepseek = designs
+    gloss.caption(f"The first three rows are Mixtral-8x7B's shape. Top-1 runs {si(switch.active)} of {si(switch.total)} "
+                  f"parameters per token instead of {si(mixtral.active)}. The fine-grained row cuts each expert into 4 of "
+                  f"width {fine.expert_d_ff:,}: {fine.shared} shared plus top-{fine.chosen} of {fine.routed} give a token the "
+                  f"same width as Mixtral's top-2 ({fine.width_per_token:,}), from {fine.combinations:,} possible sets of "
+                  f"routed experts instead of {mixtral.combinations}. DeepSeekMoE 16B's row is its released configuration "
+                  f"(first layer dense, then 64 routed experts, top-6, and 2 shared per layer): {si(deepseek.total)} in all, "
+                  f"{si(deepseek.active)} per token, the 16.4B and 2.8B its authors report.")
+
+
+if predict.ask("moe-active-share"):
+    parameters()
 url_state.publish(PAGE, PARAMS)

@@ -5,7 +5,7 @@ import streamlit as st
 from components.lm import anatomy_views, dictionary_views, explanation_views
 from components.lm.model_resource import link, require_model
 from components.shared import glossary as gloss
-from components.shared import url_state
+from components.shared import predict, url_state
 from components.shared.histogram import signed_histogram
 from components.shared.params import NumberParam, TextParam
 from components.shared.tables import table
@@ -14,7 +14,7 @@ from components.shared.widgets import page_header, plot
 from model.architectures.config import ModelConfig
 from model.lm import kv_memory as kv
 from model.lm import neuron_dictionary as nd
-from model.lm import readout
+from model.lm import readout, registry
 
 PAGE = "dict"
 
@@ -141,5 +141,8 @@ def card(dictionary: nd.NeuronDictionary) -> None:
 
 card(dictionary)
 if explained is not None:
-    explanation_views.trust_section(lm, explained)
+    gloss.header("How far to trust the words, layer by layer")
+    # the prediction is about the bundled model's explanations over its built-in corpus
+    if MODEL != registry.BUNDLED or upload is not None or predict.ask("dict-explained-share"):
+        explanation_views.trust_section(lm, explained)
 url_state.publish(PAGE, PARAMS)

@@ -1,27 +1,25 @@
-"""Key takeaways and a short quiz with immediate feedback."""
+"""A short quiz first, then the key takeaways it checks (open once every question is answered)."""
 import streamlit as st
 
 from components.shared import glossary as gloss
+from components.shared import predict
 from components.shared.widgets import page_header
-from content.quiz import QUESTIONS, TAKEAWAYS, check
+from content.quiz import QUESTIONS, TAKEAWAYS
+from components.quiz.score import score
 from model.architectures.prose_facts import fill
 
-page_header("Key takeaways and quiz", "Seven ideas to keep, then eight questions to check them.", weights="illustrative")
-gloss.header("Key takeaways")
-gloss.markdown("\n".join(f"{i}. {fill(t)}" for i, t in enumerate(TAKEAWAYS, 1)))
-
+page_header("Quiz and key takeaways",
+            f"{len(QUESTIONS)} questions to check what the lessons showed, then {len(TAKEAWAYS)} ideas to keep. "
+            "Each answer is revealed as you lock it in.", weights=None)
 gloss.header("Quiz")
-score = 0
 for i, q in enumerate(QUESTIONS, 1):
-    with st.container(border=True):
-        prompt = f"**{i}.** {q.prompt}"
-        choice = st.radio(prompt, range(len(q.options)), format_func=lambda j, q=q: q.options[j],
-                          index=None, key=f"quiz.{q.key}", help=gloss.help_in(prompt))
-        result = check(q, choice)
-        if result is not None:
-            correct, why = result
-            score += correct
-            (st.success if correct else st.error)(("Right. " if correct else
-                                                   f"Not quite: the answer is “{q.options[q.answer]}”. ") + fill(why))
-answered = sum(st.session_state.get(f"quiz.{q.key}") is not None for q in QUESTIONS)
-st.metric("Score", f"{score} / {len(QUESTIONS)}", f"{answered} answered", delta_color="off")
+    st.caption(f"Question {i} of {len(QUESTIONS)}")
+    predict.ask(f"quiz-{q.key}")  # a prediction like any other: a class can use the quiz as a concept check
+right, answered = score(predict.answers())
+st.metric("Score", f"{right} / {len(QUESTIONS)}", f"{answered} answered", delta_color="off")
+
+done = answered == len(QUESTIONS) or predict.reveal_all()  # a teacher's ?reveal=all opens them too
+gloss.header("Key takeaways")
+with st.expander("The ideas to keep" if done else f"The ideas to keep (they give the answers away: open them once "
+                 f"you have answered all {len(QUESTIONS)})", expanded=done, icon=":material/lightbulb:"):
+    gloss.markdown("\n".join(f"{i}. {fill(t)}" for i, t in enumerate(TAKEAWAYS, 1)))

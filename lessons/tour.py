@@ -42,5 +42,5 @@ c2.button("Next" if n < len(STEPS) else "Finish: take the quiz", on_click=move, 
           key="tour.next", shortcut="Right", icon=":material/arrow_forward:", width="stretch",
           type="primary")
 if n == len(STEPS):
-    st.page_link("lessons/quiz.py", label="Key takeaways and quiz", icon=":material/quiz:")
+    st.page_link("lessons/quiz.py", label="Quiz and key takeaways", icon=":material/quiz:")
 url_state.publish(PAGE, [STEP])

@@ -84,3 +84,23 @@ def tables(at: AppTest) -> list[dict]:
             columns = {name: [row[i] for row in rows] for i, name in enumerate(header)}
             found.append({**columns, "hrefs": reader.hrefs})
     return found
+
+
+def answer(at: AppTest, pid: str, given, timeout: float = 300) -> AppTest:
+    """Answer prediction `pid` (components/shared/predict.py) as a learner does: set its widget, then
+    press its form's "Lock in my prediction"; the page reruns."""
+    from content.predictions import PREDICTIONS
+
+    key = f"predict.{pid}.input"
+    kind = PREDICTIONS[pid].kind
+    widget = at.radio(key=key) if kind == "choice" else at.number_input(key=key) if kind == "number" \
+        else at.multiselect(key=key)
+    widget.set_value(given if kind != "order" else [PREDICTIONS[pid].options[i] for i in given])
+    next(b for b in at.button if b.proto.form_id == f"prediction-form-{pid}").click().run(timeout=timeout)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def revealed(at: AppTest) -> str:
+    """The text of every prediction's reveal on the page (its success, error or info box)."""
+    return " ".join(a.value for a in [*at.success, *at.error, *at.info] if "The answer, computed" in a.value)

@@ -1,1 +1,2 @@
-"""The activation-functions page: its figure builders (pure) and cached views."""
+"""The activation-functions page: its figure builders (pure), cached views, and the figures that
+settle its predictions (answers)."""

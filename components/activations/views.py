@@ -31,6 +31,12 @@ def glu_figure(glu: str):
     return af.glu_heatmap(*curves.glu_surface(act), title=f"{GLU_LABELS[glu]}: {get(act).label}(g) × u")
 
 
+def live_title(n_tokens: int, kind: str) -> str:
+    """The live FFN histogram's title."""
+    label = get(kind).label if kind not in GLU_VARIANTS else GLU_LABELS[kind]
+    return f"Hidden coefficients of {n_tokens} random tokens ({label})"
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def random_ffn(d_model: int, d_ff: int, kind: str, n_tokens: int, seed: int, title: str):
     stats = hidden_stats.random_ffn_hidden(d_model, d_ff, kind, n_tokens, seed)

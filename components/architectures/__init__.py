@@ -1,2 +1,3 @@
 """The parameter-budget and block pages: the budget's controls as plain data, its figures
-(pure), and cached views of budgets and of the shapes through one block."""
+(pure), cached views of budgets and of the shapes through one block, and the figures that settle
+their predictions (answers)."""

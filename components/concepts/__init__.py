@@ -1,2 +1,2 @@
 """The concept pages (why attention is not enough, position-wise, gating, MoE): figure
-builders (pure) and cached views of model/demos."""
+builders (pure), cached views of model/demos, and the figures that settle their predictions (answers)."""

@@ -200,8 +200,7 @@ def search_section(lm: LoadedModel, e: ex.Explanations, page: str, neuron_table)
 
 def trust_section(lm: LoadedModel, e: ex.Explanations) -> None:
     """The per-layer figure, the shares at or above 0.5 and 0.8 beside OpenAI's GPT-2 XL figure,
-    and the layers that explain poorly, said plainly."""
-    gloss.header("How far to trust the words, layer by layer")
+    and the layers that explain poorly, said plainly (below the page's heading and prediction)."""
     s = summary(lm, e)
     per = s.per
     gloss.markdown(

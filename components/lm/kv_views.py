@@ -202,6 +202,31 @@ def ablation_check(model_key: str, text: str, position: int, token: int, contras
         return at.ablate(_load(model_key).model, ids, position, at.Target(token, contrast), list(neurons))
 
 
+@dataclass(frozen=True)
+class WritersOff:
+    """The prediction after a text's last token, the neurons that wrote most of it, and its
+    probability before and after switching them all off."""
+    label: str  # the predicted token's text
+    attr: Attribution  # its top writers (direct effect on the centred logit)
+    p0: float
+    p1: float
+
+    @property
+    def n(self) -> int:
+        return len(self.attr.rows)
+
+
+def writers_off(model_key: str, text: str, k: int = 10) -> WritersOff:
+    """Switch off the k neurons that wrote most of the prediction after `text`: the tour's step 7
+    view and its prediction share this one computation (each part a cached call of this module)."""
+    position = len(analysis(model_key, text).enc.ids) - 1
+    preds, labels, _ = predictions(model_key, text, position)
+    attr = attribution(model_key, text, position, preds[0][0], k=k)
+    _, _, p0, p1 = ablation_check(model_key, text, position, preds[0][0], None,
+                                  tuple((layer, n) for layer, n, _, _ in attr.rows))
+    return WritersOff(labels[0], attr, p0, p1)
+
+
 @st.cache_resource(max_entries=16, ttl=TTL, show_spinner=False)
 def ranking_comparison(model_key: str, text: str, position: int, token: int,
                        k: int = 10) -> list[tuple[str, float, float]]:

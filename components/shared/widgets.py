@@ -27,15 +27,16 @@ def weights_badge(weights: str) -> None:
     st.badge(label, color=colour, help=why)
 
 
-def page_header(title: str, intro: str, weights: str) -> None:
-    """Title, the weights label and a one-paragraph intro, with hover help on the glossary terms
-    they use first (components/shared/glossary.py)."""
+def page_header(title: str, intro: str, weights: str | None) -> None:
+    """Title, the weights label (None: a page with no numbers to label, such as the quiz) and a
+    one-paragraph intro, with hover help on the glossary terms they use first (components/shared/glossary.py)."""
     glossary.title(title)
-    weights_badge(weights)
+    if weights is not None:
+        weights_badge(weights)
     glossary.markdown(intro)
 
 
-def page_start(page: str, title: str, intro: str, weights: str, params: Sequence[Param] = ()) -> Callable[[str], str]:
+def page_start(page: str, title: str, intro: str, weights: str | None, params: Sequence[Param] = ()) -> Callable[[str], str]:
     """A lesson page's start: its header (page_header), its controls' values restored from the URL
     (`params`; a page that restores them another way passes none), and the function that names a
     control's session-state key on this page (`k("d_ff")`)."""

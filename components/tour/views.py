@@ -11,8 +11,10 @@ from components.concepts import views as concept_views
 from components.shared import glossary as gloss
 from components.shared.tables import shape_table
 from components.shared.widgets import plot
+from content.examples import KV_EXAMPLES
 from model.architectures import prose_facts
 from model.architectures.presets import PRESETS
+from model.demos import mixing
 
 XOR_STEPS = 300  # the XOR step trains each network this long (its text quotes it)
 
@@ -28,7 +30,7 @@ def _block() -> None:
 
 
 def _mixing() -> None:
-    weights, _, inside, figure = concept_views.mixing_view((0.6, 0.3, 0.1, 0.0))
+    weights, _, inside, figure = concept_views.mixing_view(mixing.EXAMPLE_WEIGHTS)
     plot(figure, f"The {len(weights)} value vectors as labelled points, the dotted outline of everything a "
                  f"weighted average of them can reach, and the weighted sum with weights "
                  f"{', '.join(f'{w:.0%}' for w in weights)} as a star, {'inside' if inside else 'outside'} the outline.")
@@ -66,6 +68,9 @@ def _gating() -> None:
          "up·x, and their product, the coefficient fed to the down projection.")
 
 
+PARIS_TEXT = KV_EXAMPLES[0]  # "The capital of France is", the key-value page's default
+
+
 def _memory() -> None:
     from components.lm import kv_views
     from components.lm.model_resource import get_model
@@ -73,24 +78,19 @@ def _memory() -> None:
 
     if get_model(BUNDLED) is None:
         return
-    text = "The capital of France is"
-    position = len(kv_views.analysis(BUNDLED, text).enc.ids) - 1
-    preds, labels, _ = kv_views.predictions(BUNDLED, text, position)
-    attr = kv_views.attribution(BUNDLED, text, position, preds[0][0], k=10)
+    f = kv_views.writers_off(BUNDLED, PARIS_TEXT)  # as components/lm/answers.py's tour_paris_ablation
+    attr, label, n = f.attr, f.label, f.n
     layer, neuron, _, _ = attr.rows[0]
-    _, _, p0, p1 = kv_views.ablation_check(BUNDLED, text, position, preds[0][0], None,
-                                           tuple((lay, n) for lay, n, _, _ in attr.rows))
-    n = len(attr.rows)
-    gloss.plain_markdown(f"SmolLM2 predicts **{labels[0]!r}** ({p0:.0%}). Of its centred logit ({attr.explained:.1f}), the "
+    gloss.plain_markdown(f"SmolLM2 predicts **{label!r}** ({f.p0:.0%}). Of its centred logit ({attr.explained:.1f}), the "
                          f"FFNs wrote {float(attr.parts.ffn.sum()):+.1f}, attention {float(attr.parts.attention.sum()):+.1f} "
                          f"and the token embedding {attr.parts.embedding:+.1f}. The neuron that wrote most, layer {layer} neuron "
-                         f"{neuron}, writes mostly {', '.join(repr(t) for t in attr.promoted[0][:4])}; {labels[0]!r} stands at "
+                         f"{neuron}, writes mostly {', '.join(repr(t) for t in attr.promoted[0][:4])}; {label!r} stands at "
                          f"rank {attr.ranks[0] + 1:,} of {attr.vocab:,} in what it writes "
                          f"({kv_views.rank_verdict(attr.ranks[0], attr.vocab)}). {attr.specific} of these {n} neurons "
-                         f"{'is' if attr.specific == 1 else 'are'} specific to it. Switch all {n} off and {labels[0]!r} goes "
-                         f"from {p0:.0%} to **{p1:.0%}**.")
+                         f"{'is' if attr.specific == 1 else 'are'} specific to it. Switch all {n} off and {label!r} goes "
+                         f"from {f.p0:.0%} to **{f.p1:.0%}**.")
     plot(attr.figure, f"Horizontal bars, one per neuron (L layer, n neuron): the {n} that wrote most of "
-                      f"{labels[0]!r}, each bar its {attr.figure.layout.xaxis.title.text}.")
+                      f"{label!r}, each bar its {attr.figure.layout.xaxis.title.text}.")
 
 
 VIEWS: dict[str, Callable[[], None]] = {

@@ -196,13 +196,15 @@ class Width:
 
 
 def dense_vs_gated(d_model: int) -> dict[str, Width]:
-    """One FFN at `d_model` three ways, each counted as published: 'dense' at 4× with its two bias
-    vectors (GPT-2, BERT), 'gated' at the parameter-matched 8/3× and 'llama' at LLaMA's rounding,
-    both without biases (LLaMA). The one rule every page compares dense and gated FFNs by."""
+    """One FFN at `d_model` four ways, each counted as published: 'dense' at 4× with its two bias
+    vectors (GPT-2, BERT); gated, without biases (LLaMA), at the same 4× ('gated_4x'), at the
+    parameter-matched 8/3× ('gated') and at LLaMA's rounding ('llama'). The one rule every page
+    compares dense and gated FFNs by."""
     def width(kind: str, d_ff: int, bias: bool) -> Width:
         cfg = ModelConfig(d_model=d_model, d_ff=d_ff, ffn_kind=kind, ffn_bias=bias)
         return Width(d_ff, sum(r.total for r in ffn_rows(cfg)))
-    return {"dense": width("dense", 4 * d_model, True), "gated": width("gated", parameter_matched_d_ff(d_model), False),
+    return {"dense": width("dense", 4 * d_model, True), "gated_4x": width("gated", 4 * d_model, False),
+            "gated": width("gated", parameter_matched_d_ff(d_model), False),
             "llama": width("gated", llama_d_ff(d_model), False)}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 TOY_VALUES = {"cat": (1.0, 3.0), "sat": (3.5, 1.0), "down": (-1.5, -0.5), "on": (0.5, -2.0)}
+EXAMPLE_WEIGHTS = (0.6, 0.3, 0.1, 0.0)  # the tour's weights on them (its prediction asks where they land)
 
 
 def normalise(weights: np.ndarray) -> np.ndarray:

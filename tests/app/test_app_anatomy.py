@@ -2,7 +2,8 @@
 it does, the massive activations, the kinds of neurons, and its links."""
 import pytest
 
-from testkit.apptest import plotly_figures, run_page, tables
+from content.predictions import PREDICTIONS, truth
+from testkit.apptest import answer, plotly_figures, revealed, run_page, tables
 
 pytestmark = pytest.mark.model
 
@@ -13,7 +14,7 @@ def _text(at) -> str:
 
 @pytest.fixture(scope="module")
 def page():
-    return run_page("anatomy", timeout=180)
+    return run_page("anatomy", timeout=180, reveal="all")
 
 
 def test_the_page_finds_smollm2s_super_weight_and_its_massive_activation(page):
@@ -28,14 +29,25 @@ def test_the_page_finds_smollm2s_super_weight_and_its_massive_activation(page):
 
 
 def test_zeroing_the_super_weight_wrecks_perplexity_and_the_large_and_random_ones_do_not(page):
-    page.toggle(key="anatomy.zero").set_value(True).run(timeout=300)
-    assert not page.exception
+    assert not page.exception  # revealed, the zeroing table shows at once (the reveal has run it)
     study = next(t for t in tables(page) if "weight zeroed" in t)
     ratios = dict(zip(study["weight zeroed"], (float(r.replace(",", "")) for r in study["× as it is"])))
     sw = next(v for k, v in ratios.items() if k.startswith("super weight"))
     randoms = [v for k, v in ratios.items() if k.startswith("random weight")]
     assert sw >= 2 and all(r < 1.1 for r in randoms)
     assert "The model cannot do without it." in _text(page)
+
+
+def test_the_super_weight_question_comes_before_the_zeroing_and_its_answer_is_the_tables():
+    at = run_page("anatomy", timeout=180)
+    assert not any("weight zeroed" in t for t in tables(at))  # the zeroing waits for the answer
+    answer(at, "anatomy-super-weight", 0, timeout=600)
+    t = truth("anatomy-super-weight")
+    assert "Not quite." in revealed(at) and PREDICTIONS["anatomy-super-weight"].options[t.answer] in revealed(at)
+    study = next(t for t in tables(at) if "weight zeroed" in t)
+    rows = dict(zip(study["weight zeroed"], study["perplexity"]))
+    zeroed = next(float(v.replace(",", "")) for k, v in rows.items() if k.startswith("super weight"))
+    assert f"{zeroed:,.0f}" == t.values["zeroed"] and "W_down[507, 1229]" in t.values["weight"]
 
 
 def test_kinds_are_counted_with_their_rules_stated(page):

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from testkit.apptest import plotly_figures, run_page, tables
+from content.predictions import PREDICTIONS, truth
+from testkit.apptest import answer, plotly_figures, revealed, run_page, tables
 
 pytestmark = pytest.mark.model
 
@@ -16,7 +17,7 @@ def _v(value):
 
 
 def test_default_view_predicts_paris_and_opens_on_the_neuron_that_wrote_it():
-    at = run_page("kv_memory")
+    at = run_page("kv_memory", reveal="all")
     assert at.metric[0].value == "' Paris'"
     titles = [f["layout"]["title"]["text"] for f in plotly_figures(at)]
     assert titles == ["Top 10 next tokens", "Layer 24: the most active neurons (keys) on each token"]
@@ -27,7 +28,7 @@ def test_default_view_predicts_paris_and_opens_on_the_neuron_that_wrote_it():
 
 
 def test_attribution_is_centred_and_says_how_specific_each_neuron_is():
-    at = run_page("kv_memory", view="attribution")
+    at = run_page("kv_memory", view="attribution", reveal="all")
     text = " ".join(m.value for m in at.markdown)
     assert "centred logit of ' Paris'" in text and "of these 20 neurons are specific to ' Paris'" in text
     ranked, comparison = tables(at)
@@ -49,7 +50,7 @@ def test_attribution_measures_and_contrast(query, expect):
 
 
 def test_logit_lens_view():
-    at = run_page("kv_memory", view="lens")
+    at = run_page("kv_memory", view="lens", reveal="all")
     lens = [f for f in plotly_figures(at) if len(f["data"]) == 3][0]
     probs = lens["data"][0]["y"]
     assert len(probs) == 61 and probs[-1] == pytest.approx(0.773, abs=0.01)
@@ -71,13 +72,13 @@ def test_neurons_named_in_the_link_are_switched_off():
     ("labour", "Size of what each layer writes"),
 ])
 def test_each_view_renders_its_figure(view, expect):
-    at = run_page("kv_memory", view=view)
+    at = run_page("kv_memory", view=view, reveal="all")
     assert any(expect in json.dumps(f["layout"], ensure_ascii=False) for f in plotly_figures(at))
 
 
 @pytest.mark.parametrize("view", ["keys", "attribution", "lens", "intervene", "labour", "contexts"])
 def test_sections_are_numbered_one_after_another_in_every_view(view):
-    at = run_page("kv_memory", view=view)
+    at = run_page("kv_memory", view=view, reveal="all")
     numbers = [h.value.split(" · ")[0] for h in at.header]
     assert numbers == [str(i) for i in range(1, len(numbers) + 1)] and len(numbers) >= 2
 
@@ -130,7 +131,7 @@ def test_empty_huge_and_hostile_text():
 
 
 def test_bad_url_values_are_clamped():
-    at = run_page("kv_memory", layer="99", neuron="abc", view="nope", pos="1000")
+    at = run_page("kv_memory", layer="99", neuron="abc", view="nope", pos="1000", reveal="all")
     notices = " ".join(w.value for w in at.warning)
     assert "layer=99" in notices and "neuron=abc" in notices and "view=nope" in notices
     assert at.slider(key="kv.layer").value == 29
@@ -168,7 +169,7 @@ def test_damaged_model_file_gives_a_clear_message_and_other_pages_work(tmp_path,
 
 
 def test_choosing_what_to_explain_and_a_new_text():
-    at = run_page("kv_memory", view="attribution")
+    at = run_page("kv_memory", view="attribution", reveal="all")
     at.selectbox(key="kv.vs_pick").set_value(" London").run()
     assert _v(at.query_params["vs"]) == " London"
     assert "logit difference ' Paris' − ' London'" in " ".join(m.value for m in at.markdown)
@@ -307,3 +308,55 @@ def test_a_students_text_is_not_traced_again_after_a_class_has_pushed_it_out_of_
     assert (BUNDLED, "The violin near the harbour was") in at.session_state[kv_views.HELD.state_key]
     kv_views.analysis(BUNDLED, "Student 0 wrote a note about the river")  # held by no session
     assert len(traced) == 10
+
+
+def _text(at) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_each_view_asks_its_prediction_first_and_its_answer_is_what_the_view_shows():
+    """On the example, each view waits for its question; answered, the view it settles shows the
+    figure the reveal quotes."""
+    at = run_page("kv_memory")
+    assert "Promotes" not in _text(at) and [r.key for r in at.radio] == ["predict.kv-top-writer-rank.input"]
+    t = truth("kv-top-writer-rank")
+    answer(at, "kv-top-writer-rank", 0)
+    rank = t.values["rank"]
+    assert f"rank {rank}** of {t.values['vocab']}" in _text(at)  # the keys view's own line
+    assert PREDICTIONS["kv-top-writer-rank"].options[t.answer] in revealed(at) and "Promotes" in _text(at)
+    assert int(rank.replace(",", "")) >= 1000 and t.answer == 4  # the option the rank falls in
+
+    at = run_page("kv_memory", view="lens")
+    assert not [f for f in plotly_figures(at) if len(f["data"]) == 3]  # the lens waits
+    answer(at, "kv-paris-lens", 10)
+    assert [f for f in plotly_figures(at) if len(f["data"]) == 3]
+    t = truth("kv-paris-lens")
+    assert f"becomes the top guess after **L{int(t.answer)} " in _text(at) and "You were" in revealed(at)
+
+    at = run_page("kv_memory", view="attribution")
+    assert not at.get("plotly_chart")[1:]  # only the prediction chart above the question
+    answer(at, "kv-paris-ffn-share", 90)
+    t = truth("kv-paris-ffn-share")
+    ffn = float(re.search(r"all FFN neurons \(([+-][\d.]+)\)", _text(at)).group(1))
+    explained = float(re.search(r"centred logit of ' Paris' \(([\d.]+)\)", _text(at)).group(1))
+    assert abs(100 * ffn / explained - t.answer) < 0.1  # the attribution view's own split
+    assert "switched off" not in " ".join(m.label for m in at.metric)  # the check waits for its own question
+    answer(at, "tour-paris-ablation", 50)
+    t = truth("tour-paris-ablation")
+    shown = next(m for m in at.metric if "switched off" in m.label)
+    assert shown.value == t.values["p1"] and abs(float(shown.value.rstrip("%")) - t.answer) < 0.05
+
+
+def test_a_learners_own_text_shows_every_view_at_once():
+    for view in ("keys", "lens", "attribution"):
+        at = run_page("kv_memory", view=view, text="The capital of Italy is")
+        assert not [r for r in at.radio if r.key.startswith("predict.")], view
+        assert len(at.get("plotly_chart")) >= 2, view
+
+
+def test_the_lens_question_spans_the_models_layers():
+    from model.lm.registry import BUNDLED
+    from serving import load_model
+
+    p = PREDICTIONS["kv-paris-lens"]
+    assert (p.lo, p.hi) == (0, load_model(BUNDLED).config.n_layers - 1)

@@ -13,7 +13,7 @@ def test_home_links_every_page():
 
 
 def test_activations_defaults_and_url():
-    at = run_page("activations")
+    at = run_page("activations", reveal="all")
     figs = plotly_figures(at)
     assert [t["name"] for t in figs[0]["data"]] == ["ReLU", "GELU (exact, erf)", "SiLU / Swish"]
     assert at.query_params["d_model"] == ["256"] or at.query_params["d_model"] == "256"
@@ -21,7 +21,7 @@ def test_activations_defaults_and_url():
 
 
 def test_activations_controls_change_the_figures():
-    at = run_page("activations")
+    at = run_page("activations", reveal="all")
     at.toggle(key="act.derivative").set_value(True)
     at.multiselect(key="act.activations").set_value(["gelu_tanh"])
     at.slider(key="act.d_model").set_value(512)
@@ -42,7 +42,7 @@ def _v(value):
 
 def test_activations_restores_url_state_and_reports_bad_values():
     at = run_page("activations", activations="silu,relu2", derivative="1", d_model="5000", d_ff="abc",
-                  ffn_activation="<script>alert(1)</script>", glu="reglu")
+                  ffn_activation="<script>alert(1)</script>", glu="reglu", reveal="all")
     assert at.multiselect(key="act.activations").value == ["silu", "relu2"]
     assert at.toggle(key="act.derivative").value is True
     assert at.slider(key="act.d_model").value == 1024
@@ -54,7 +54,7 @@ def test_activations_restores_url_state_and_reports_bad_values():
 
 
 def test_budget_gpt2_matches_published_and_torch():
-    at = run_page("budget")
+    at = run_page("budget", reveal="all")
     text = " ".join(s.value for s in at.success)
     assert "124,439,808" in text and "matched to the parameter" in text and "identical" in text
     metrics = {m.label: m.value for m in at.metric}

@@ -18,7 +18,7 @@ def _captions(at) -> str:
 
 
 def test_why_ffn_compares_attention_with_the_ffn_and_measures_the_smallest_widths():
-    at = run_page("why_ffn", timeout=300)
+    at = run_page("why_ffn", reveal="all", timeout=300)
     side_by_side, widths, conditional, ratios = tables(at)
     assert side_by_side[""] == ["scope", "weights on the tokens", "what it computes (for given weights)", "analogy"]
     assert "convex mix" in side_by_side["attention"][2] and "element-wise non-linearity" in side_by_side["FFN"][2]
@@ -37,13 +37,13 @@ def test_why_ffn_compares_attention_with_the_ffn_and_measures_the_smallest_width
 
 
 def test_why_ffn_without_activation_measures_no_widths():
-    at = run_page("why_ffn", activation="none", timeout=300)
-    assert "no width solves" in at.info[0].value
+    at = run_page("why_ffn", activation="none", reveal="all", timeout=300)
+    assert any("no width solves" in box.value for box in at.info)  # after the prediction's reveal
     assert len(tables(at)) == 3  # side by side, AND/XOR, ratios: no width table
 
 
 def test_positionwise_shows_the_ffn_after_causal_attention_and_links_to_two_contexts():
-    at = run_page("positionwise", seq="6", changed="3")
+    at = run_page("positionwise", seq="6", changed="3", reveal="all")
     assert at.metric[0].value == "yes, allclose"  # the FFN alone
     after = at.code[1].value
     assert "block(x)[:, :3])  # True" in after and "[:, 3:].norm(dim=-1) > 0).all()  # True" in after
@@ -54,14 +54,14 @@ def test_positionwise_shows_the_ffn_after_causal_attention_and_links_to_two_cont
 
 @pytest.mark.model
 def test_the_two_contexts_link_opens_that_view():
-    link = run_page("positionwise").get("page_link")[0].proto
+    link = run_page("positionwise", reveal="all").get("page_link")[0].proto
     at = run_page(link.page, timeout=300, **dict(parse_qsl(link.query_string)))
     assert at.segmented_control(key="kv.view").value == "contexts" and not at.warning
     assert "The same word in two contexts" in " ".join(s.value for s in at.header)
 
 
 def test_moe_page_counts_switch_and_fine_grained_experts():
-    at = run_page("moe")
+    at = run_page("moe", reveal="all")
     designs = tables(at)[1]
     expected = [*moe_designs.mixtral_variants(), moe_designs.deepseek_moe_16b()]
     assert designs["design"] == [d.name for d in expected]
@@ -72,12 +72,12 @@ def test_moe_page_counts_switch_and_fine_grained_experts():
 
 
 def test_gating_page_prints_shazeers_table_1():
-    at = run_page("gating")
+    at = run_page("gating", reveal="all")
     shazeer = tables(at)[1]
     assert shazeer["FFN"] == [r.ffn for r in TABLE_1] and shazeer["524,288 steps"][5] == "1.633"
     assert "every gated FFN ended below every ungated one; FFN_GEGLU was lowest" in _captions(at)
 
 
 def test_activations_page_names_the_dying_relu_beside_its_dead_zone():
-    assert "dying ReLU" in _captions(run_page("activations"))
-    assert "dying ReLU" not in _captions(run_page("activations", activations="gelu,silu"))
+    assert "dying ReLU" in _captions(run_page("activations", reveal="all"))
+    assert "dying ReLU" not in _captions(run_page("activations", activations="gelu,silu", reveal="all"))

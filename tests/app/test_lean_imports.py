@@ -24,11 +24,11 @@ SCRIPT = f"""
 import json, sys
 from components.shared.registry import PAGES
 from testkit.apptest import run_page
-for info in PAGES:
-    run_page(info.url_path, timeout=300)
-for view in ("attribution", "intervene", "labour", "contexts"):
-    run_page("kv_memory", timeout=300, view=view)
-run_page("neurons", timeout=300, layer="3", neuron="5", token=" Paris")
+for info in PAGES:  # reveal=all: every view a prediction gates is drawn too
+    run_page(info.url_path, timeout=300, reveal="all")
+for view in ("attribution", "lens", "intervene", "labour", "contexts"):
+    run_page("kv_memory", timeout=300, view=view, reveal="all")
+run_page("neurons", timeout=300, layer="3", neuron="5", token=" Paris", reveal="all")
 print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))
 """
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from content.predictions import truth
 from content.quiz import QUESTIONS
 from content.tour import STEPS
 from testkit.browser import wait_until_idle
@@ -104,22 +105,30 @@ def test_the_tour_with_the_keyboard_alone(page, server_url):
 
 
 def test_the_quiz_with_the_keyboard_alone(page, server_url):
+    """Each question (a prediction: a radio group in a form) is answered with Tab, Space and the
+    arrows, and locked in with Enter on its button; the takeaways open once all are answered."""
     page.goto(f"{server_url}/quiz")
     wait_until_idle(page, timeout_ms=120_000)
     groups = page.locator("[data-testid=stMain] [role=radiogroup]")
     assert groups.count() == len(QUESTIONS)
+    assert page.locator("[data-testid=stExpander] details[open]").count() == 0  # the takeaways wait
     for i, question in enumerate(QUESTIONS):
-        tab_to(page, f"e => e.type === 'radio' && e.closest('[role=radiogroup]') === "
-                     f"document.querySelectorAll('[data-testid=stMain] [role=radiogroup]')[{i}]")
+        pid = f"quiz-{question.key}"
+        right = truth(pid).answer
+        box = f"document.querySelector('.st-key-predict-{pid}')"
+        tab_to(page, f"e => e.type === 'radio' && {box}.contains(e)")  # the first unanswered question's group
         page.keyboard.press("Space")  # Tab enters an unanswered group on its first option: choose it
-        settle(page)
-        for _ in range(question.answer):
+        for _ in range(right):
             page.keyboard.press("ArrowDown")  # each arrow moves to the next option and chooses it
-            settle(page)
-        checked = groups.nth(i).locator("input[type=radio]:checked")
+        checked = page.locator(f".st-key-predict-{pid} input[type=radio]:checked")
         assert checked.count() == 1
         assert page.evaluate("e => [...e.closest('[role=radiogroup]').querySelectorAll('input[type=radio]')]"
-                             ".indexOf(e)", checked.element_handle()) == question.answer
+                             ".indexOf(e)", checked.element_handle()) == right
+        tab_to(page, f"e => e.tagName === 'BUTTON' && {box}.contains(e)")  # "Lock in my prediction"
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f".st-key-reveal-{pid}", timeout=60_000)
+        settle(page)
     score = page.locator("[data-testid=stMetric]", has_text="Score")
     assert f"{len(QUESTIONS)} / {len(QUESTIONS)}" in score.inner_text()
     assert page.locator("[data-testid=stAlertContentSuccess]").count() == len(QUESTIONS)
+    assert page.locator("[data-testid=stExpander] details[open]").count() == 1  # the takeaways, open

@@ -67,15 +67,17 @@ class Case:
     expected: str  # its new value in the URL
     read: Callable  # reads the control back after reopening
     charts: bool = True
+    query: str = ""  # "?reveal=all" where the controls wait for a prediction (content/predictions.py)
 
 
 CASES = [
-    Case("activations", press_slider("d_ff"), "d_ff", "1040", slider_value("d_ff")),
+    Case("activations", press_slider("d_ff"), "d_ff", "1040", slider_value("d_ff"), query="?reveal=all"),
     Case("budget", choose("Start from a published model", "Mixtral-8x7B"), "preset", "mixtral-8x7b",
          selected("Start from a published model")),
     Case("why_ffn", press_slider("Attention to “cat”"), "w_cat", "0.65", slider_value("Attention to “cat”")),
-    Case("positionwise", press_slider("Position to change"), "changed", "3", slider_value("Position to change")),
-    Case("block", press_slider("d_model"), "d_model", "72", slider_value("d_model"), charts=False),
+    Case("positionwise", press_slider("Position to change"), "changed", "3", slider_value("Position to change"),
+         query="?reveal=all"),
+    Case("block", press_slider("d_model"), "d_model", "72", slider_value("d_model"), charts=False, query="?reveal=all"),
     Case("gating", press_slider("Neurons shown"), "neurons", "9", slider_value("Neurons shown")),
     Case("moe", press_slider("Experts", "ArrowLeft"), "n_experts", "7", slider_value("Experts")),
     Case("tour", lambda page: page.get_by_role("button", name="Next").click(), "step", "2", step_number, charts=False),
@@ -86,7 +88,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c.path for c in CASES])
 def test_control_updates_chart_url_and_restores(page, server_url, case):
-    open_page(page, f"{server_url}/{case.path}", charts=case.charts)
+    open_page(page, f"{server_url}/{case.path}{case.query}", charts=case.charts)
     before_charts, before_text = charts_state(page), page.locator("[data-testid=stMain]").inner_text()
     case.act(page)
     page.wait_for_function(f"() => new URLSearchParams(location.search).get({case.param!r}) === {case.expected!r}",

@@ -6,7 +6,7 @@ import string
 import pytest
 
 from components.shared.registry import PAGES
-from content.quiz import QUESTIONS, TAKEAWAYS
+from content.quiz import TAKEAWAYS  # the questions' reveals are checked in test_predictions.py
 from content.tour import STEPS
 from model.architectures import prose_facts as pf
 from model.architectures.presets import PRESETS
@@ -61,7 +61,6 @@ def test_ffn_share_range_is_computed():
 
 def _templates():
     yield from (s.text for s in STEPS)
-    yield from (q.why for q in QUESTIONS)
     yield from TAKEAWAYS
     yield from (p.blurb for p in PAGES)
 
@@ -78,7 +77,7 @@ def test_every_template_fills_from_live_values():
 
 def test_activation_page_captions_follow_the_variant():
     for glu, count in (("swiglu", 2), ("geglu", 2), ("reglu", 1)):
-        at = run_page("activations", glu=glu)
+        at = run_page("activations", glu=glu, reveal="all")
         captions = " ".join(c.value for c in at.caption)
         assert f"negative in {count} of the four quadrants" in captions, glu
         assert ("exactly zero for every g < 0" in captions) == (glu == "reglu")

@@ -1,19 +1,35 @@
-"""The quiz's content and its checker."""
-from content.quiz import QUESTIONS, TAKEAWAYS, check
+"""The quiz's content: each question is a choice prediction (quiz-<key>) whose right option is
+computed where the code can compute it, and what the code computes agrees with the pages."""
+from components.quiz.score import score
+from content.predictions import PREDICTIONS, settle
+from content.quiz import QUESTIONS, TAKEAWAYS
 
 
-def test_quiz_content_and_checker():
+def _prediction(key):
+    return PREDICTIONS[f"quiz-{key}"]
+
+
+def _answer(key) -> int:
+    return settle(_prediction(key)).answer
+
+
+def test_quiz_content_and_every_question_is_a_choice_prediction():
     assert len(QUESTIONS) == 8 and len(TAKEAWAYS) == 7
     assert len({q.key for q in QUESTIONS}) == len(QUESTIONS)
     for q in QUESTIONS:
-        assert 0 <= q.answer < len(q.options) and q.why
-        assert check(q, None) is None
-        assert check(q, q.answer) == (True, q.why)
-        assert check(q, (q.answer + 1) % len(q.options))[0] is False
+        p = _prediction(q.key)
+        assert p.kind == "choice" and p.options == q.options and p.prompt == q.prompt and q.why
+        assert (q.answer is None) == (q.figure is not None)  # computed, or conceptual with its answer
+        assert 0 <= _answer(q.key) < len(q.options)
 
 
-def _question(key):
-    return next(q for q in QUESTIONS if q.key == key)
+def test_the_score_counts_right_answers_among_the_answered():
+    right = {f"quiz-{q.key}": _answer(q.key) for q in QUESTIONS}
+    assert score({}) == (0, 0)
+    assert score(right) == (len(QUESTIONS), len(QUESTIONS))
+    first, second = (f"quiz-{q.key}" for q in QUESTIONS[:2])
+    wrong = (right[second] + 1) % len(QUESTIONS[1].options)
+    assert score({first: right[first], second: wrong, "xor-no-activation": 50.0}) == (1, 2)
 
 
 def test_positionwise_answer_is_what_a_causal_block_does():
@@ -35,8 +51,8 @@ def test_positionwise_answer_is_what_a_causal_block_does():
     in_block = [i + 1 for i, m in enumerate(moved_block.tolist()) if m]  # 1-based, as the question counts
     alone = [i + 1 for i, m in enumerate(moved_alone.tolist()) if m]
     assert alone == [3] and in_block == [3, 4, 5, 6]
-    q = _question("positionwise")
-    assert "causal" in q.prompt and q.options[q.answer] == "Positions 3 and later"
+    q = _prediction("positionwise")
+    assert "causal" in q.prompt and q.options[_answer("positionwise")] == "Positions 3 and later"
     assert "Only position 3's" in q.options and "alone" in q.why  # the wrong option, and why it is tempting
 
 
@@ -44,18 +60,21 @@ def test_numeric_answers_match_the_presets():
     from model.architectures import accounting
     from model.architectures.presets import PRESETS, PUBLISHED_TOTALS
 
-    q = _question("expansion")
+    q = _prediction("expansion")
     ratios = {PRESETS[k].d_ff / PRESETS[k].d_model for k in PRESETS if k.startswith(("gpt2", "bert"))}
-    assert ratios == {4.0} and q.options[q.answer] == "4×"
-    q = _question("share")
+    assert ratios == {4.0} and q.options[_answer("expansion")] == "4×"
+    q = _prediction("share")
     share = accounting.budget(PRESETS["gpt2-small"]).ffn_share_non_embedding
-    assert abs(share - 2 / 3) < 0.01 and q.options[q.answer] == "Two thirds"
-    q = _question("moe")
+    assert abs(share - 2 / 3) < 0.01 and q.options[_answer("share")] == "Two thirds"
+    q = _prediction("moe")
     total, active = PUBLISHED_TOTALS["mixtral-8x7b"]
-    assert q.options[q.answer] == f"About {round(100 * active / total)}%"
-    q = _question("gated_width")
+    assert q.options[_answer("moe")] == f"About {round(100 * active / total)}%"
+    q = _prediction("gated_width")
     assert "LLaMA" in q.prompt and abs(PRESETS["llama2-7b"].d_ff / PRESETS["llama2-7b"].d_model - 8 / 3) < 0.05
+    assert q.options[_answer("gated_width")].startswith("Three matrices")
     assert "{gated_ratios}" in q.why and "not a rule" in q.why  # the real ratios, not "the" rule
+    q = _prediction("gating")
+    assert q.options[_answer("gating")].startswith("Yes")
 
 
 def test_takeaways_say_what_the_pages_compute():

@@ -37,7 +37,7 @@ def test_memory_step_verdict_follows_the_rank():
     from model.lm.readout import is_specific
     from testkit.apptest import run_page
 
-    at = run_page("tour", step="7", timeout=300)
+    at = run_page("tour", step="7", timeout=300, reveal="all")
     text = " ".join(m.value for m in at.markdown)
     found = re.search(r"rank ([\d,]+) of ([\d,]+) in what it writes \(top [\d.]+%: ([^)]+)\)", text)
     assert found, text
@@ -45,3 +45,18 @@ def test_memory_step_verdict_follows_the_rank():
     assert (found[3] == "specific to it") == is_specific(rank - 1, vocab), found[0]  # the text's rank counts from 1
     specific = re.search(r"(\d+) of these (\d+) neurons (is|are) specific", text)
     assert specific and int(specific[1]) <= int(specific[2])
+
+
+@pytest.mark.model
+def test_memory_step_asks_before_its_view_and_quotes_what_it_shows():
+    from content.predictions import truth
+    from testkit.apptest import answer, revealed, run_page
+
+    at = run_page("tour", step="7", timeout=300)
+    assert "Switch all" not in " ".join(m.value for m in at.markdown)  # the view waits for the answer
+    t = truth("tour-paris-ablation")
+    assert f"gives ' Paris' {t.values['p0']} after" in " ".join(m.value for m in at.markdown)  # the question's context
+    answer(at, "tour-paris-ablation", 60)
+    text = " ".join(m.value for m in at.markdown)
+    assert f"from {t.values['p0']} to **{t.answer / 100:.0%}**" in text and t.values["p1"] in revealed(at)
+    assert f"Switch all {t.values['n']} off" in text

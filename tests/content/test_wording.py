@@ -40,7 +40,7 @@ WRONG = [
 
 # author -> {year: venue}: one year and venue per source, however it is cited
 SOURCES = {
-    "Geva et al.": {"2021": "EMNLP", "2022": "EMNLP"},
+    "Geva et al.": {"2021": "EMNLP", "2022": "EMNLP", "2023": "EMNLP"},
     "Shazeer": {"2020": "arXiv"},
     "Hendrycks and Gimpel": {"2016": "arXiv"},
     "Gurnee et al.": {"2024": "TMLR"},

@@ -120,7 +120,8 @@ def test_dense_vs_gated_counts_each_ffn_as_published():
     """Dense with its two bias vectors (GPT-2), gated without (LLaMA): the tutorial's 525,568 vs 523,776."""
     widths = accounting.dense_vs_gated(256)
     assert {k: (w.d_ff, w.params) for k, w in widths.items()} == {
-        "dense": (1024, 525_568), "gated": (682, 523_776), "llama": (768, 3 * 256 * 768)}
+        "dense": (1024, 525_568), "gated_4x": (1024, 3 * 256 * 1024), "gated": (682, 523_776),
+        "llama": (768, 3 * 256 * 768)}
     gpt2, llama = PRESETS["gpt2-small"], PRESETS["llama2-7b"]
     assert accounting.dense_vs_gated(gpt2.d_model)["dense"].params == accounting.budget(gpt2).block["ffn"]
     assert accounting.dense_vs_gated(llama.d_model)["llama"].params == accounting.budget(llama).block["ffn"]

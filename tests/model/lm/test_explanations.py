@@ -296,7 +296,7 @@ def test_the_words_quoted_in_the_glossary_match_the_split():
 
 def test_the_card_shows_both_lines_with_their_scores(shipped):
     lm, d, e = shipped
-    at = run_page("neurons", timeout=120, layer="20", neuron="0", words="months")
+    at = run_page("neurons", timeout=120, layer="20", neuron="0", words="months", reveal="all")
     vocab = ew.Vocab.of([token_text(lm.tokenizer, i) for i in range(lm.config.vocab_size)])
     shown = " ".join(m.value for m in at.markdown)
     captions = " ".join(c.value for c in at.caption)
@@ -312,6 +312,19 @@ def test_the_card_shows_both_lines_with_their_scores(shipped):
     scores = [float(v) for v in search["held-out r (this line)"]]
     assert scores == sorted(scores, reverse=True)
     assert any("How well each layer" in json.dumps(f) for f in plotly_figures(at))
+
+
+def test_the_trust_section_waits_for_its_prediction_and_shows_the_share_it_reveals(shipped):
+    from content.predictions import truth
+    from testkit.apptest import answer, revealed
+
+    at = run_page("neurons", timeout=120)
+    assert not any("How well each layer" in json.dumps(f) for f in plotly_figures(at))
+    answer(at, "dict-explained-share", 50)
+    t = truth("dict-explained-share")
+    shown = " ".join(m.value for m in at.markdown)
+    assert f"Of all {t.values['neurons']} neurons, **{t.values['share_05']}** have explanations" in shown
+    assert "too high" in revealed(at) and any("How well each layer" in json.dumps(f) for f in plotly_figures(at))
 
 
 def test_a_search_with_no_match_says_so(shipped):
