@@ -173,8 +173,9 @@ def answer(code: object, token: str, qid: object, raw: object, phase: str = "liv
         raise ClassError("Concept-check questions are answered in the check, predictions on their pages.")
     try:
         value = questions.validate(qid, raw)
-    except ValueError as err:
-        raise ClassError(str(err)) from None
+    except ValueError as err:  # the question's own words: "an answer to ... is one of 4 options"
+        said = str(err)
+        raise ClassError(said[:1].upper() + said[1:] + ("" if said.endswith(".") else ".")) from None
     with transaction(url) as s:
         room = _room(s, code)
         if phase != "live" and room.phase != phase:
@@ -252,11 +253,11 @@ def results(code: object, secret: object, url: str | None = None) -> list[Questi
     with transaction(url) as s:
         room = _teacher_room(s, code, secret)
         rows = []
-        for qid, q in concept_check.CHECK.items():
+        for qid in concept_check.CHECK:
             scores = []
             for when in ("pre", "post"):
                 values = _values(s, room, qid, when)
-                scores.append(Score(sum(v == q.answer for v in values), len(values)))
+                scores.append(Score(sum(v == concept_check.right(qid) for v in values), len(values)))
             rows.append(QuestionGain(qid, *scores))
         return rows
 

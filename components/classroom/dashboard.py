@@ -123,8 +123,11 @@ def _questions() -> list[str]:
 
 
 def _prompt(qid: str) -> str:
+    """The question in one line; the figures it quotes ({name}) are on the students' page, computed."""
+    import re
+
     from classroom import questions
-    return questions.prompt(qid).replace("**", "")
+    return re.sub(r"\{\w+\}", "…", questions.prompt(qid).replace("**", ""))
 
 
 def _truth(qid: str):

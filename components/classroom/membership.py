@@ -58,7 +58,7 @@ def remember(state) -> None:
 _warmed: set[str] = set()
 
 
-def _warm(pid: str) -> None:
+def warm(pid: str) -> None:
     """Compute a question's answer while the class waits, once per server, so the reveal reaches
     every page at once instead of after the figure's first computation (XOR's training: 1.4 s)."""
     with _states_lock:
@@ -121,7 +121,7 @@ class Link:
 
     def waiting(self, pid: str) -> None:
         st.session_state.setdefault(WAITING, set()).add(pid)
-        _warm(pid)
+        warm(pid)
         st.caption(":material/hourglass_top: Waiting for the teacher to reveal the answer.")
 
 

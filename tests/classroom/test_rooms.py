@@ -14,7 +14,7 @@ from classroom.schema import Answer, Room, Student
 from content import concept_check
 
 Q = "check-moe"  # a concept-check question: 4 options, answer known
-RIGHT = concept_check.CHECK[Q].answer
+RIGHT = concept_check.right(Q)
 
 
 def token(i: int = 0) -> str:
@@ -103,7 +103,7 @@ def test_a_changed_answer_replaces_the_old_one(db):
 def test_an_answer_outside_its_question_is_refused(db, raw):
     opened = rooms.create()
     rooms.phase(opened.code, opened.secret, "pre")
-    with pytest.raises(ClassError, match="one of its 4 options"):
+    with pytest.raises(ClassError, match="is one of 4 options"):
         rooms.answer(opened.code, token(), Q, raw, phase="pre")
     assert rooms.count(opened.code, Q, "pre") == 0
 
