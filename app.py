@@ -2,6 +2,7 @@
 import streamlit as st
 
 import serving
+from components.classroom import membership
 from components.shared import glossary, predict, presentation
 from components.shared.registry import PAGES
 
@@ -24,6 +25,7 @@ with serving.page_run():
         st.caption("FFN Lab — an interactive explainer of the feed-forward half of every Transformer block. "
                    "Every control is saved in the page URL: copy it to share the exact view.")
     presentation.apply()
+    membership.start(current.url_path)  # ?class=<code> joins on any page; a student's page follows the teacher
     glossary.start_page()  # hover help marks each term's first use on this page
     current.run()
     glossary.terms_panel()  # the terms the page marked, after its content

@@ -29,9 +29,10 @@ install_app() {
 install_test() {
   install_app
   pip_install requirements-test.txt
-  # Debian's Chromium for the browser tests, nginx for the multi-replica load-balancer test, and the
-  # sources of the neuron dictionary's corpus (its tests check the shipped dictionary against them)
-  local debs="chromium nginx wordnet-base fortunes jargon-text"
+  # Debian's Chromium for the browser tests, nginx for the multi-replica load-balancer test, PostgreSQL
+  # for class mode's storage tests (they start their own server), and the sources of the neuron
+  # dictionary's corpus (its tests check the shipped dictionary against them)
+  local debs="chromium nginx postgresql wordnet-base fortunes jargon-text"
   if ! dpkg -s $debs >/dev/null 2>&1; then
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $debs

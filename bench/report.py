@@ -12,7 +12,9 @@ import platform
 import psutil
 import torch
 
-from bench import anatomy, architectures, concurrency, dictionary_build, explanations, gemma3, insight, model_speed, page_reruns
+from bench import (anatomy, architectures, concurrency, dictionary_build, explanations, gemma3, insight, model_speed,
+                   page_reruns, superposition)
+from loadtest import classroom as class_load
 from loadtest import run as loadtest
 from testkit import ARTIFACTS
 
@@ -40,6 +42,8 @@ def main() -> dict:
     print()
     report["architectures"] = architectures.main()
     print()
+    report["superposition"] = superposition.main()
+    print()
     report["concurrency"] = concurrency.main()
     print()
     report["explanations"] = explanations.main()
@@ -48,6 +52,12 @@ def main() -> dict:
     print()
     # the sweep, then the issue-12 case: 40 students and 2 real browsers on one server, then saturation
     report["load"] = loadtest.main(["--sessions", "9", "19", "29", "40", "--browsers", "2", "--saturate", "40"])
+    print()
+    # class mode (issue 32): 40 students in one room on one server (SQLite), on 2 replicas sharing a
+    # PostgreSQL, and 10 rooms of 40 on 2 replicas; target: answer round trip p95 <= 500 ms, counts exact
+    report["class_load"] = [class_load.main(args) for args in
+                            (["--students", "40"], ["--students", "40", "--replicas", "2"],
+                             ["--students", "40", "--replicas", "2", "--rooms", "10", "--arrive", "60"])]
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "bench-report.json").write_text(json.dumps(report, indent=2, default=str))
     return report

@@ -43,10 +43,14 @@ def waiting():
     return SCRIPTS.lent()
 
 
-def fragment(fn: Callable) -> Callable:
+def fragment(fn: Callable | None = None, *, run_every: float | None = None) -> Callable:
     """`st.fragment` that takes its own turn among the scripts: a fragment's rerun does not pass
-    through app.py's `page_run`."""
-    @st.fragment
+    through app.py's `page_run`. `run_every` (seconds) reruns it on a timer, as class mode's
+    polling does (`@fragment(run_every=1)`)."""
+    if fn is None:
+        return functools.partial(fragment, run_every=run_every)
+
+    @st.fragment(run_every=run_every)
     @functools.wraps(fn)
     def part(*args, **kwargs):
         with SCRIPTS.held():

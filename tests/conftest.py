@@ -69,6 +69,14 @@ def page(browser):
 
 
 @pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server from Debian's package, for this run only (class mode's tests)."""
+    from testkit import postgres
+    with postgres.running() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def lm():
     """The real SmolLM2-135M, loaded once for the whole run."""
     from model.lm import gguf_loader

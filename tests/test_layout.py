@@ -10,7 +10,7 @@ from pathlib import Path
 
 from testkit import ROOT
 
-PROJECT = ("model", "components", "content", "lessons", "serving")
+PROJECT = ("model", "components", "content", "lessons", "serving", "classroom")
 TOOLS_IMPORT = {*PROJECT, "bench", "loadtest", "tests", "testkit"}
 # package -> the project packages it may import (itself always allowed)
 MAY_IMPORT = {
@@ -22,6 +22,7 @@ MAY_IMPORT = {
     "model.demos": {"model.util", "model.ffn", "model.architectures"},
     "content": set(),
     "serving": {"model"},
+    "classroom": {"model.util", "content"},  # class mode's storage: never streamlit, never the pages
     # teaching code: serving only through its façade (test_teaching_code_imports_only_the_serving_facade)
     "components.shared": {"model", "content", "serving"},  # content/glossary.py: hover help on every page
     # content: the predictions each area's answers.py settles (content/predictions.py)
@@ -31,6 +32,7 @@ MAY_IMPORT = {
     "components.lm": {"model", "components.shared", "content", "serving"},
     "components.tour": {"model", "components", "content", "serving"},
     "components.quiz": {"model", "content"},
+    "components.classroom": {"components.shared", "content", "serving", "classroom"},
 }
 
 
@@ -53,7 +55,8 @@ def allowed(target: str, rules: set[str]) -> bool:
     return any(target == r or target.startswith(r + ".") for r in rules)
 
 
-SOURCES = sorted(p for top in ("model", "components", "content", "serving") for p in (ROOT / top).rglob("*.py"))
+SOURCES = sorted(p for top in ("model", "components", "content", "serving", "classroom")
+                 for p in (ROOT / top).rglob("*.py"))
 TEACHING = sorted([ROOT / "app.py", *(p for top in ("lessons", "components", "content") for p in (ROOT / top).rglob("*.py"))])
 
 
@@ -74,8 +77,8 @@ def test_each_module_imports_only_what_its_package_may():
     assert not bad, bad
 
 
-def test_model_and_content_never_import_streamlit():
-    pure = [p for p in SOURCES if p.relative_to(ROOT).parts[0] in ("model", "content")]
+def test_model_content_and_storage_never_import_streamlit():
+    pure = [p for p in SOURCES if p.relative_to(ROOT).parts[0] in ("model", "content", "classroom")]
     assert len(pure) > 25
     bad = [str(p.relative_to(ROOT)) for p in pure if any(n.split(".")[0] == "streamlit" for n in project_imports(p))]
     assert not bad, bad

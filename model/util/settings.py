@@ -82,8 +82,47 @@ def trace_worker() -> bool:
     return raw != "0"
 
 
+def database_url() -> str:
+    """FFNLAB_DATABASE_URL: where class mode keeps its rooms (classroom/). Unset: an SQLite file in
+    the cache folder, enough for one server; several replicas share one PostgreSQL
+    (postgresql://user:password@host:5432/ffnlab)."""
+    raw = _raw("FFNLAB_DATABASE_URL")
+    if raw is None:
+        return f"sqlite:///{cache_dir() / 'classroom.sqlite3'}"
+    from sqlalchemy.engine import make_url  # only a server that uses the setting pays the import
+    from sqlalchemy.exc import ArgumentError
+    takes = "a URL such as postgresql://user:password@host:5432/ffnlab or sqlite:////path/to/file.sqlite3"
+    try:
+        url = make_url(raw)
+    except (ArgumentError, ValueError):
+        raise SettingError(f"FFNLAB_DATABASE_URL is not {takes} (unset, an SQLite file in the cache folder).") from None
+    scheme = url.drivername.split("+")[0]
+    if scheme in ("postgresql", "postgres"):
+        if not (url.host or url.query.get("host")) or not url.database:
+            raise SettingError(f"FFNLAB_DATABASE_URL names no host or no database: it takes {takes}.")
+        # psycopg 3 is the driver FFN Lab installs, whatever the URL's own '+driver' said
+        return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if scheme == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise SettingError("FFNLAB_DATABASE_URL names an in-memory SQLite database, which every "
+                               "connection sees empty: give a file, sqlite:////path/to/file.sqlite3.")
+        return url.set(drivername="sqlite").render_as_string(hide_password=False)
+    # the message names the scheme, never the whole URL: it may carry a password
+    raise SettingError(f"FFNLAB_DATABASE_URL uses {scheme!r}: FFN Lab takes PostgreSQL or SQLite, {takes}.")
+
+
+def class_hours() -> int:
+    """FFNLAB_CLASS_HOURS: how long a class room lives before it and its answers are deleted."""
+    return _whole("FFNLAB_CLASS_HOURS", 4, 1, 24 * 7)
+
+
+def class_cap() -> int:
+    """FFNLAB_CLASS_CAP: the most students one room takes."""
+    return _whole("FFNLAB_CLASS_CAP", 500, 1, 100_000)
+
+
 READERS = (cache_dir, bundled_gguf, models, max_model_mb, script_slots, script_niceness, held_traces_mb,
-           trace_worker)
+           trace_worker, database_url, class_hours, class_cap)
 
 
 def problems() -> list[str]:

@@ -30,7 +30,7 @@ PROPER_NAMES = {
     "GPT", "SmolLM", "SmolLM2", "LLaMA", "BERT", "PyTorch", "Mixtral", "Qwen", "TinyLlama", "DeepSeek",
     "DeepSeekMoE", "WikiText", "GitHub", "LessWrong", "TransformerLens", "NeurIPS", "EMNLP", "ICLR", "ICML", "JMLR",
     "ACL", "CHI", "arXiv", "UTF", "URL", "PNG", "SVG", "GPU", "CPU", "PDF", "OK", "NO", "MISMATCH", "DIFFERENT",
-    "II", "III", "AND", "TMLR", "COLM", "OpenAI", "EleutherAI", "XL", "PaLM",
+    "II", "III", "AND", "TMLR", "COLM", "OpenAI", "EleutherAI", "XL", "QR", "CSV", "UTC", "PaLM",
 }
 # Jargon without capitals that a page must not use undefined (abbreviations are found by shape).
 TRACKED = (
@@ -199,7 +199,8 @@ def first_uses(at) -> dict[str, tuple[str, bool]]:
 
 # every page as it opens, and the views a page opens only on request (the tour's steps, the
 # key-value page's views), as "page" or "page?name=value"
-LIGHT = [p.url_path for p in PAGES if p.section != "Real model" and p.url_path != "glossary"]
+# (class mode's page runs a classroom, and teaches no terms)
+LIGHT = [p.url_path for p in PAGES if p.section != "Real model" and p.url_path not in ("glossary", "class")]
 LIGHT += [f"tour?step={n}" for n in range(2, 7)]
 REAL = [p.url_path for p in PAGES if p.section == "Real model"] + ["tour?step=7"]
 REAL += [f"kv_memory?view={v}" for v in ("attribution", "lens", "intervene", "labour", "contexts", "compare")]

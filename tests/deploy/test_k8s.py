@@ -43,7 +43,9 @@ RENDERED = {p.name: render(p) for p in [K8S / "base", *OVERLAYS]}
 
 
 def one(docs: list[dict], kind: str, name: str | None = None) -> dict:
-    found = [d for d in docs if d["kind"] == kind and (name is None or d["metadata"]["name"].startswith(name))]
+    # a name, or a name with kustomize's 10-character content hash (ConfigMaps)
+    found = [d for d in docs if d["kind"] == kind and (name is None or d["metadata"]["name"] == name
+                                                       or re.fullmatch(re.escape(name) + r"-[a-z0-9]{10}", d["metadata"]["name"]))]
     assert len(found) == 1, f"{len(found)} {kind} {name or ''}"
     return found[0]
 
@@ -77,7 +79,7 @@ def test_every_manifest_validates_against_current_kubernetes_schemas(name, monke
     bad["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGet"]["port"] = {"no": 1}
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(bad, version, strict=True)
-    bad = copy.deepcopy(one(docs, "Service"))
+    bad = copy.deepcopy(one(docs, "Service", "ffnlab"))
     bad["spec"]["stickyness"] = True
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(bad, version, strict=True)
@@ -126,7 +128,7 @@ def test_ingress_keeps_every_session_on_one_pod_for_a_lesson(name):
     # the one path goes to the Service, and the Service to the Deployment's pods on the app's port
     paths = [p for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]]
     assert [(p["path"], p["pathType"]) for p in paths] == [("/", "Prefix")]
-    service = one(docs, "Service")
+    service = one(docs, "Service", "ffnlab")
     assert paths[0]["backend"]["service"] == {"name": service["metadata"]["name"],
                                               "port": {"name": service["spec"]["ports"][0]["name"]}}
     labels = one(docs, "Deployment")["spec"]["template"]["metadata"]["labels"]
@@ -247,13 +249,53 @@ def test_settings_have_one_source_with_the_compose_file(name):
     settings = one(docs, "ConfigMap", "ffnlab-settings")
     assert settings["data"] == sizing.settings(env_file)
     assert settings["metadata"]["name"] != "ffnlab-settings"  # a content hash: a change rolls the pods
-    refs = {e["configMapRef"]["name"] for e in server(docs)["envFrom"]}
+    refs = {e["configMapRef"]["name"] for e in server(docs)["envFrom"] if "configMapRef" in e}
     assert settings["metadata"]["name"] in refs
     service = COMPOSE["services"]["ffnlab"]
     compose_files = service["env_file"] if isinstance(service["env_file"], list) else [service["env_file"]]
     assert [(ROOT / "deploy" / f).resolve() for f in compose_files] == [env_file.resolve()]
-    assert not any(str(k).startswith("FFNLAB_") for k in service.get("environment", {}))  # no second copy
-    assert not any("FFNLAB_" in str(e.get("name", "")) for e in server(docs).get("env", []))
+    # no second copy; the one exception is the database URL, which carries a password: in Kubernetes
+    # it comes from the host's Secret, in compose from the password the host sets (test below)
+    assert [k for k in service.get("environment", {}) if str(k).startswith("FFNLAB_")] in ([], [DATABASE])
+    assert all(e["name"] == DATABASE and set(e["valueFrom"]) == {"secretKeyRef"}
+               for e in server(docs).get("env", []) if "FFNLAB_" in e["name"])
+
+
+DATABASE = "FFNLAB_DATABASE_URL"
+
+
+@pytest.mark.parametrize("name", sorted(RENDERED))
+def test_class_mode_shares_one_postgresql_whose_secrets_stay_out_of_the_repository(name):
+    from classroom.database import MAX_OVERFLOW, POOL_SIZE
+    docs = RENDERED[name]
+    db = one(docs, "StatefulSet", "ffnlab-db")
+    service = one(docs, "Service", "ffnlab-db")
+    assert service["spec"]["clusterIP"] == "None" and db["spec"]["serviceName"] == service["metadata"]["name"]
+    assert service["spec"]["selector"].items() <= db["spec"]["template"]["metadata"]["labels"].items()
+    [claim] = db["spec"]["volumeClaimTemplates"]  # its data outlives the pod
+    [pg] = db["spec"]["template"]["spec"]["containers"]
+    assert {"name": claim["metadata"]["name"], "mountPath": "/var/lib/postgresql/data"} in pg["volumeMounts"]
+    env = {e["name"]: e for e in pg["env"]}
+    assert env["POSTGRES_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "ffnlab-database", "key": "password"}
+    [url] = [e for e in server(docs)["env"] if e["name"] == DATABASE]
+    assert url["valueFrom"]["secretKeyRef"] == {"name": "ffnlab-database", "key": "url"}
+    assert not [d for d in docs if d["kind"] == "Secret"]  # the host creates it (docs/hosting.md)
+    # every replica's connection pool fits the server's connections, at the autoscaler's most
+    most = int(pg["args"][pg["args"].index("-c") + 1].removeprefix("max_connections="))
+    assert one(docs, "HorizontalPodAutoscaler")["spec"]["maxReplicas"] * (POOL_SIZE + MAX_OVERFLOW) < most
+    # the app's own pods are not the database's, and the database is not the Deployment's
+    assert not one(docs, "Service", "ffnlab")["spec"]["selector"].items() <= db["spec"]["template"]["metadata"]["labels"].items()
+
+
+def test_compose_runs_postgresql_for_the_replicas_to_share():
+    services = COMPOSE["services"]
+    db = services["db"]
+    assert db["image"].startswith("postgres:") and "ports" not in db  # reachable by the replicas only
+    assert any(str(v).endswith(":/var/lib/postgresql/data") for v in db["volumes"])
+    url = services["ffnlab"]["environment"][DATABASE]
+    assert url.startswith("postgresql://ffnlab:") and url.endswith("@db:5432/ffnlab")
+    assert "${FFNLAB_DB_PASSWORD" in url and "${FFNLAB_DB_PASSWORD" in db["environment"]["POSTGRES_PASSWORD"]
+    assert services["ffnlab"]["depends_on"]["db"]["condition"] == "service_healthy"
 
 
 def test_every_setting_is_one_the_app_reads_with_a_value_it_accepts(monkeypatch):

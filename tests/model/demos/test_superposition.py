@@ -1,5 +1,4 @@
 """Toy Models of Superposition (model/demos/superposition.py): the paper's results, reproduced."""
-import time
 
 import numpy as np
 import pytest
@@ -75,24 +74,6 @@ def test_training_is_seeded_and_deterministic():
     assert not np.array_equal(a[0].W, c[0].W)
     with pytest.raises(ValueError):
         sp.train_sweep(5, 2, decay=0.0)
-
-
-def test_the_largest_setting_trains_within_five_seconds_on_one_thread():
-    """The page's slider maxima (n = 32, m = 10) and the computation model's (16 and 16), as one server
-    thread runs them (deploy/server.env), the whole sparsity sweep in one training. CPU time, not wall
-    time: on a shared machine the wall clock also counts other processes' turns."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        start = time.process_time()
-        sp.train_sweep(32, 10, 0.9)
-        sweep = time.process_time() - start
-        start = time.process_time()
-        sp.train_abs(16, 16, 0.9)
-        computation = time.process_time() - start
-    finally:
-        torch.set_num_threads(threads)
-    assert sweep <= 5.0 and computation <= 5.0, (sweep, computation)
 
 
 @pytest.fixture(scope="module")

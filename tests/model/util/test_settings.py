@@ -12,7 +12,8 @@ from model.util.settings import SettingError
 from testkit import ROOT
 
 NAMES = ["FFNLAB_CACHE", "FFNLAB_GGUF", "FFNLAB_MODELS", "FFNLAB_MAX_MODEL_MB", "FFNLAB_SCRIPT_SLOTS",
-         "FFNLAB_SCRIPT_NICENESS", "FFNLAB_HELD_TRACES_MB", "FFNLAB_TRACE_WORKER"]
+         "FFNLAB_SCRIPT_NICENESS", "FFNLAB_HELD_TRACES_MB", "FFNLAB_TRACE_WORKER", "FFNLAB_DATABASE_URL",
+         "FFNLAB_CLASS_HOURS", "FFNLAB_CLASS_CAP"]
 
 
 @pytest.fixture
@@ -27,6 +28,8 @@ def test_unset_settings_have_their_defaults(env):
     assert settings.bundled_gguf() is None and settings.models() == "" and settings.max_model_mb() is None
     assert (settings.script_slots(), settings.script_niceness(), settings.held_traces_mb()) == (1, 5, 1024)
     assert settings.trace_worker() is True
+    assert settings.database_url() == f"sqlite:///{Path.home() / '.cache' / 'ffnlab' / 'classroom.sqlite3'}"
+    assert (settings.class_hours(), settings.class_cap()) == (4, 500)
     assert settings.problems() == []
 
 
@@ -68,3 +71,23 @@ def test_the_start_check_names_every_bad_value_without_a_traceback(env):
     env.delenv("FFNLAB_SCRIPT_NICENESS")
     env.delenv("FFNLAB_MAX_MODEL_MB")
     assert subprocess.run([sys.executable, "-m", "model.util.settings"], cwd=ROOT, timeout=60).returncode == 0
+
+
+@pytest.mark.parametrize("raw, url", [
+    ("postgres://u:p@db:5432/ffnlab", "postgresql+psycopg://u:p@db:5432/ffnlab"),
+    ("postgresql+psycopg2://db/ffnlab", "postgresql+psycopg://db/ffnlab"),
+    ("postgresql://u@/ffnlab?host=/run/postgresql", "postgresql+psycopg://u@/ffnlab?host=%2Frun%2Fpostgresql"),
+    ("sqlite:////srv/rooms.sqlite3", "sqlite:////srv/rooms.sqlite3")])
+def test_database_urls_are_read_with_the_installed_driver(env, raw, url):
+    env.setenv("FFNLAB_DATABASE_URL", raw)
+    assert settings.database_url() == url
+
+
+@pytest.mark.parametrize("raw, says", [
+    ("mysql://u:secretpw@h/db", "uses 'mysql'"), ("not a url", "is not a URL"),
+    ("postgresql://u:secretpw@h", "names no host or no database"), ("sqlite://", "in-memory")])
+def test_unusable_database_urls_are_named_without_their_password(env, raw, says):
+    env.setenv("FFNLAB_DATABASE_URL", raw)
+    with pytest.raises(SettingError, match=says) as err:
+        settings.database_url()
+    assert "FFNLAB_DATABASE_URL" in str(err.value) and "secretpw" not in str(err.value)
