@@ -146,14 +146,16 @@ PREDICTIONS: dict[str, Prediction] = _index(
     # the concept and mechanics pages, and the tour steps that show their views
     Prediction(
         "tour-mixing-positions",
-        "Change one token of a sentence. Does the FFN's output change at the **other** positions?",
+        "Run an FFN on its own over a sentence and change one token. Does the FFN's output change at the **other** "
+        "positions?",
         "choice", figure="components.concepts.answers:tour_mixing_positions",
         options=("Yes, at every position: the FFN mixes the whole sequence",
                  "Yes, at the positions after it, as causal attention does",
                  "No: each position's output depends on that position alone"),
         why="The FFN applies the same weights to each position separately and reads no other: replacing the token "
             "at position {changed} of a random {seq}-token input moved its output there by {delta} and at the other "
-            "{others} positions by {others_max}, while attention's output moved at {attn_moved} of them."),
+            "{others} positions by {others_max}, while attention (without a causal mask) moved its output at "
+            "{attn_moved} of them."),
     Prediction(
         "tour-hull",
         "Attention puts weights of {weights} on four value vectors and adds them up. Where does its output land?",
@@ -174,9 +176,9 @@ PREDICTIONS: dict[str, Prediction] = _index(
                  "FFN alone: position 2 only; after causal attention: positions 0 to 2",
                  "FFN alone: positions 2 to 5; after causal attention: positions 2 to 5"),
         why="The FFN reads only its own position, so alone it moves position {changed} and no other "
-            "(torch.allclose on the others: {alone_equal}), but causal attention first carries position {changed} into "
-            "the input of every later position and of none before it, so after attention positions {changed} to "
-            "{last} move."),
+            "(torch.allclose, equality up to float rounding, on the others: {alone_equal}), but causal attention "
+            "first carries position {changed} into the input of every later position and of none before it, so "
+            "after attention positions {changed} to {last} move."),
     Prediction(
         "block-first-linear",
         "A batch of {batch} sequences of {seq} tokens, each token a vector of d_model = {d_model} numbers, enters a "
@@ -224,8 +226,8 @@ PREDICTIONS: dict[str, Prediction] = _index(
         "budget-ffn-share",
         "What share of all of GPT-2 small's {total} parameters sit in its {n_layers} FFNs?",
         "components.architectures.answers:budget_ffn_share",
-        "The FFN is {block_share} of every block, but the token and position embeddings hold {embeddings} of "
-        "the {total}, so over the whole model the FFNs' {ffn} are {share}."),
+        "The token and position embeddings alone hold {embeddings} of the {total} parameters and belong to no "
+        "block, so over the whole model the FFNs hold only {share}."),
     _percent(
         "tour-ffn-share",
         "Leave out GPT-2 small's embeddings: what share of the {non_embedding} parameters left sit in its FFNs?",
@@ -236,8 +238,9 @@ PREDICTIONS: dict[str, Prediction] = _index(
     # the real model's pages: SmolLM2-135M on the example each page opens with (components/lm/answers.py)
     Prediction(
         "kv-top-writer-rank",
-        "After 'The capital of France is', SmolLM2 predicts ' Paris'. Take the one neuron that wrote most of it. "
-        "Among the tokens its value vector promotes, where does ' Paris' rank?",
+        "After 'The capital of France is', SmolLM2 predicts ' Paris'. Take the one neuron that wrote most of it "
+        "(the largest direct push on its logit). Read its value vector against the vocabulary: among the tokens it "
+        "promotes, where does ' Paris' rank?",
         "choice", figure="components.lm.answers:kv_top_writer_rank",
         options=("First: it is a ' Paris' neuron", "In its top 10", "In its top 100", "In its top 1,000",
                  "Below its first 1,000"),
@@ -275,13 +278,13 @@ PREDICTIONS: dict[str, Prediction] = _index(
         options=("Hardly anything (less than 1.1×)", "It rises a little (1.1× to 2×)",
                  "It rises several-fold (2× to 10×)", "It explodes (more than 10×)"),
         why="Perplexity on {texts} goes from {base} to {zeroed} ({ratio}×) with {weight} zeroed, while zeroing "
-            "the layer's next-largest weights gives {large} and random ones {random}: it is this weight, not its "
+            "the layer's largest other weights gives {large} and random ones {random}: it is this weight, not its "
             "size, that the model relies on."),
     Prediction(
         "dict-explained-share",
         "Every neuron has an explanation in words (a line for m > 0 and one for m < 0), scored on held-out text by "
         "how well it predicts the neuron's coefficient. What share of SmolLM2's {neurons} neurons have "
-        "explanations that reach a correlation of 0.5?",
+        "explanations whose two lines together reach a correlation of 0.5?",
         "number", figure="components.lm.answers:dict_explained_share", unit="%", decimals=1, step=0.5,
         why="{share_05} reach 0.5 and {share_08} reach 0.8 (median {median}; shuffled explanations: {shuffled}). "
             "A low score says the line misses much of what the neuron does: most neurons respond to several "

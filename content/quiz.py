@@ -54,7 +54,7 @@ QUESTIONS: tuple[Question, ...] = (
              "token)."),
     Question("gating", "In SwiGLU, a neuron's coefficient is silu(gate·x) · (up·x). Can it be negative?",
              ("No, SiLU is non-negative", "Yes: up·x can be negative, and silu dips slightly below 0",
-              "Only with dropout", "Only in the last layer"), None,
+              "Only when up·x is negative", "Only in the last layer"), None,
              "Unlike a ReLU FFN's coefficients, which are never negative, SwiGLU coefficients take either sign, so a "
              "neuron can also subtract its value.", "components.quiz.answers:gating"),
     Question("moe", "Mixtral-8x7B routes each token to 2 of 8 experts. Roughly what fraction of its parameters does a token use?",
