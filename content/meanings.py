@@ -51,9 +51,9 @@ CONCLUSIONS = {
         "particular models on particular tokens, and the kinds of section 3 are labels for weight and corpus "
         "statistics, with thresholds of FFN Lab's own."),
     "budget": (
-        "Across the {n} published models here the FFN holds from {low} to {high} of all parameters: two thirds of "
-        "each block at d_ff = 4·d_model, less of the whole where the embeddings are large, far more where experts "
-        "multiply it."),
+        # no figure its predictions ask for (GPT-2 small's shares, of all and outside the embeddings)
+        "Across the {n} published models here the FFN holds from {low} to {high} of all parameters: its share "
+        "grows with d_ff and the number of experts, and shrinks where the embeddings are large."),
 }
 
 # --- one sentence per view: what it shows, and where it stops

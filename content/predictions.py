@@ -46,6 +46,7 @@ class Prediction:
     step: float = 1.0
     unit: str = ""  # "%" for a percentage on a 0-100 scale
     decimals: int = 0  # digits an answer and the truth are shown with
+    heading: str = "Predict first"  # the box's title: a quiz question checks recall, it predicts nothing
 
     def validate(self, raw) -> Answer:
         """The answer `raw` stands for, or ValueError saying why it is not one (class mode checks
@@ -112,7 +113,7 @@ def truth(pid: str) -> Truth:
 def quiz_prediction(q: Question) -> Prediction:
     """A quiz question as a prediction (`quiz-<key>`), so the quiz page and a class ask it like any other."""
     return Prediction(f"quiz-{q.key}", q.prompt, "choice", q.why, figure=q.figure, options=q.options,
-                      answer=q.answer)
+                      answer=q.answer, heading="Check yourself")
 
 
 def _index(*items: Prediction) -> dict[str, Prediction]:

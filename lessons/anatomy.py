@@ -66,6 +66,9 @@ def zeroing_section(at_once: bool) -> None:
                "perplexity": [f"{r.scores.perplexity:,.1f}" for r in study.rows],
                "× as it is": [f"{r.scores.perplexity / base:,.2f}" for r in study.rows]})
         ratio = study.rows[0].scores.perplexity / base
+        # what Yu et al. found comes after the learner's prediction about this model: it would answer it
+        gloss.markdown("In 7B models Yu et al. found that zeroing one such weight sent perplexity up by orders of "
+                       "magnitude, while zeroing thousands of other large weights did little. Here, on this model:")
         verdict = ("On these texts this model cannot do without it." if ratio >= 2 else
                    "On this model no single weight changes perplexity much: here the recipe finds a large weight, "
                    "not a super weight.")
@@ -78,9 +81,9 @@ def zeroing_section(at_once: bool) -> None:
 
 gloss.header("1 · The super weight")
 gloss.markdown(
-    "Yu et al. (2024, arXiv 2411.07191) found, in several large language models, single scalars in one layer's "
-    "down projection that the model could not lose: zeroing one sent perplexity up by orders of magnitude in 7B "
-    "models, while zeroing thousands of other large weights did little. Their recipe needs one forward pass and no data: find the layer "
+    "Yu et al. (2024, arXiv 2411.07191) looked, in several large language models, for single scalars in one "
+    "layer's down projection that matter far more than their size: super weights. Their recipe needs one forward "
+    "pass and no data: find the layer "
     "where down_proj's largest input and largest output spike on the same token; the super weight connects that "
     "input channel (a neuron) to that output dimension.")
 spikes, cand = anatomy_views.spikes(MODEL, text)

@@ -170,7 +170,7 @@ def ask(pid: str) -> bool:
     given = answers().get(pid)
     link = room()
     with st.container(key=f"predict-{pid}", border=True):
-        st.markdown(":material/psychology_alt: **Predict first**")
+        st.markdown(f":material/psychology_alt: **{p.heading}**")
         gloss.markdown(_prompt(p))
         if link is not None and not reveal_all() and not link.revealed(pid):
             _form(p, given)
