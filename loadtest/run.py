@@ -97,13 +97,17 @@ def low_priority_chromium(folder: Path) -> str:
     return str(launcher)
 
 
+# every view drawn at once, as a teacher's ?reveal=all shows it: a student who answered the pages'
+# predictions sees the same views, and the load stays comparable with the reports before predictions
+REVEAL = "reveal=all"
+
 async def student(url: str, idx: int, until: float, think: float, rnd: Round) -> None:
     rng = random.Random(idx)
     s = StreamlitSession(url)
     try:
         await asyncio.sleep(rng.uniform(0, think))  # students arrive over a few seconds, not in lockstep
         await s.connect()
-        await s.open_page("kv_memory")
+        await s.open_page("kv_memory", REVEAL)
         step = 0
         while time.monotonic() < until:
             kind = step % 4
@@ -113,10 +117,10 @@ async def student(url: str, idx: int, until: float, think: float, rnd: Round) ->
             elif kind == 1:
                 result = await s.set_slider("kv.layer", rng.randrange(30))
             elif kind == 2:
-                await s.open_page("activations")
+                await s.open_page("activations", REVEAL)
                 result = await s.set_slider("act.d_ff", 16 * rng.randrange(1, 256))
             else:
-                result = await s.open_page("kv_memory")
+                result = await s.open_page("kv_memory", REVEAL)
             rnd.latencies.append(result.seconds)
             rnd.finished_at.append(time.monotonic() - rnd.started)
             if result.seconds > 1.0:
@@ -149,7 +153,7 @@ def browser_student(url: str, until: float, rnd: Round, idx: int) -> None:
                                         args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 2400})
             page.on("dialog", lambda d: (rnd.errors.append(f"dialog: {d.message}"), d.dismiss()))
-            open_page(page, f"{url}/kv_memory", charts=True)
+            open_page(page, f"{url}/kv_memory?{REVEAL}", charts=True)
             thumb = page.locator('[data-testid=stSlider] input[type=range][aria-label="Layer"]').first
             # the layer heatmap's data; null while Streamlit is swapping the chart element
             heatmap = "() => { const e = document.querySelectorAll('.js-plotly-plot')[1]; return e ? JSON.stringify(e.data) : null; }"

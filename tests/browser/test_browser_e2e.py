@@ -81,7 +81,8 @@ CASES = [
     Case("gating", press_slider("Neurons shown"), "neurons", "9", slider_value("Neurons shown")),
     Case("moe", press_slider("Experts", "ArrowLeft"), "n_experts", "7", slider_value("Experts")),
     Case("tour", lambda page: page.get_by_role("button", name="Next").click(), "step", "2", step_number, charts=False),
-    Case("kv_memory", press_slider("Layer"), "layer", "25", slider_value("Layer")),  # opens on L24, the top writer
+    Case("kv_memory", press_slider("Layer"), "layer", "25", slider_value("Layer"),  # opens on L24, the top writer
+         query="?reveal=all"),
     Case("neurons", step_up("Neuron"), "neuron", "1", number_value("Neuron")),  # the card, a section of its own
 ]
 
@@ -125,7 +126,7 @@ def test_neuron_table_link_opens_that_neurons_card(page, server_url):
 
 @pytest.mark.model
 def test_gallery_link_opens_the_experiment_with_that_neuron_switched_off(page, server_url):
-    open_page(page, f"{server_url}/concept_neurons")
+    open_page(page, f"{server_url}/concept_neurons?reveal=all")  # the gallery waits for the page's prediction
     page.get_by_role("link", name="Switch it off on the key-value page").first.click()
     page.wait_for_function("() => new URLSearchParams(location.search).get('off') === 'L27n1199'", timeout=60_000)
     wait_until_idle(page, charts=True)

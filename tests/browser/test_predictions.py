@@ -57,9 +57,14 @@ def test_each_tour_step_asks_before_its_view(server_url, page):
     for n, step in enumerate(STEPS, 1):
         if n > 1:
             page.get_by_role("button", name="Next").click()
+            # the page writes its step into the URL as its script ends (step 7 first computes its question's
+            # figures with the real model): idle before that can be the moment before the rerun began
+            page.wait_for_function(f"() => new URLSearchParams(location.search).get('step') === '{n}'",
+                                   timeout=120_000)
             wait_until_idle(page)
             assert f"Step {n} of {len(STEPS)}" in page.inner_text("[data-testid=stMain]")
         if step.prediction not in asked:  # a prediction answered once stays answered: the view shows at once
+            page.wait_for_selector(f".st-key-predict-{step.prediction} [data-testid=stForm]", timeout=120_000)
             assert step.prediction in open_questions(page)
             assert page.locator("[data-testid=stMain] blockquote").count() == 0  # the idea waits for the answer
             asked += answer_all(page, want_right=n % 2 == 0)

@@ -23,7 +23,7 @@ async def _change(url: str, page: str, key: str, value: float):
     s = StreamlitSession(url)
     await s.connect()
     try:
-        full = await s.open_page(page)
+        full = await s.open_page(page, "reveal=all")  # the sections wait for the page's prediction
         part = await s.set_slider(key, value)
         again = await s.open_page(page, part.query_string)  # the link the browser now shows
         return full, part, again

@@ -36,7 +36,10 @@ def test_each_text_of_a_batch_reads_as_if_alone(model_and_tokenizer):
         for name in FIELDS:
             x, y = getattr(a, name), getattr(b, name)
             assert x.shape == y.shape, name
-            torch.testing.assert_close(y, x, atol=2e-4, rtol=1e-4, msg=name)
+            # float32 sums in another order (a padded batch) differ by a few ulps of the largest value
+            # they add: SmolLM2's massive activation (~2.4e4, ulp 2e-3) enters every later sum
+            atol = 2e-4 + 1e-6 * float(x.abs().max())
+            torch.testing.assert_close(y, x, atol=atol, rtol=1e-4, msg=name)
         assert b.coeffs.shape[1] == len(ids)
         # each trace owns its memory: none holds the whole batch alive
         assert b.coeffs.untyped_storage().nbytes() == b.coeffs.numel() * 4
