@@ -24,9 +24,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -142,8 +144,11 @@ def _starts(windows: list[np.ndarray]) -> np.ndarray:
 
 
 def collect(model: Transformer, d: NeuronDictionary, split: Split, layer: int, folder: Path,
-            progress: Callable[[int, int], None] | None = None, flush_every: int = 50) -> None:
-    """Stage 1 into `folder`, resumed from its collect.json."""
+            progress: Callable[[int, int], None] | None = None, flush_every: int = 50, workers: int = 1,
+            loss_windows: int = -1) -> None:
+    """Stage 1 into `folder`, resumed from its collect.json. `workers` windows go through the model at
+    once (each pass on the calling torch threads); the clean and zeroed losses are measured on the first
+    `loss_windows` held-out windows (-1: all; NaN for the others)."""
     state_file = folder / "collect.json"
     state = json.loads(state_file.read_text()) if state_file.is_file() else {"windows": 0, "done": False}
     if state["done"]:
@@ -154,31 +159,38 @@ def collect(model: Transformer, d: NeuronDictionary, split: Split, layer: int, f
         ("x_train", n_train, np.float16), ("y_train", n_train, np.float16), ("x_held", n_held, np.float16),
         ("y_held", n_held, np.float16), ("before_held", n_held, np.float32))}
     # summed next-token loss of each held-out window: clean, and with the layer's FFN zeroed
-    losses = np.zeros((2, len(split.held))) if create else np.load(folder / "losses.npy")
+    losses = np.full((2, len(split.held)), np.nan) if create else np.load(folder / "losses.npy")
     windows = [("train", j, w) for j, w in enumerate(split.train)] + [("held", j, w) for j, w in enumerate(split.held)]
     starts = {"train": _starts(split.train), "held": _starts(split.held)}
     done_tokens = _starts([w for _, _, w in windows])
     off = zeroed(model, layer)
+    n_loss = len(split.held) if loss_windows < 0 else loss_windows
 
-    def save(done: int) -> None:
-        for a in arrays.values():
-            a.flush()
-        np.save(folder / "losses.npy", losses)
-        state_file.write_text(json.dumps({"windows": done, "done": done == len(windows)}))
-
-    for i in range(state["windows"], len(windows)):
-        which, j, positions = windows[i]
+    def one(window: tuple[str, int, np.ndarray]):
+        which, j, positions = window
         ids = torch.from_numpy(d.ids[positions].astype(np.int64))
         before, x, y = ffn_io(model, ids, layer)
-        rows = slice(int(starts[which][j]), int(starts[which][j + 1]))
-        arrays[f"x_{which}"][rows], arrays[f"y_{which}"][rows] = x.numpy(), y.numpy()
-        if which == "held":
-            arrays["before_held"][rows] = before.numpy()
-            losses[:, j] = window_loss(model, before, ids, layer), window_loss(off, before, ids, layer)
-        if progress:
-            progress(int(done_tokens[i + 1]), int(done_tokens[-1]))
-        if (i + 1) % flush_every == 0 or i + 1 == len(windows):
-            save(i + 1)
+        loss = (window_loss(model, before, ids, layer), window_loss(off, before, ids, layer)) \
+            if which == "held" and j < n_loss else None
+        return before, x, y, loss
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="transcoder-collect") as pool:
+        for first in range(state["windows"], len(windows), flush_every):
+            chunk = windows[first:first + flush_every]
+            for (which, j, _), (before, x, y, loss) in zip(chunk, pool.map(one, chunk)):
+                rows = slice(int(starts[which][j]), int(starts[which][j + 1]))
+                arrays[f"x_{which}"][rows], arrays[f"y_{which}"][rows] = x.numpy(), y.numpy()
+                if which == "held":
+                    arrays["before_held"][rows] = before.numpy()
+                if loss is not None:
+                    losses[:, j] = loss
+            done = first + len(chunk)
+            for a in arrays.values():
+                a.flush()
+            np.save(folder / "losses.npy", losses)
+            state_file.write_text(json.dumps({"windows": done, "done": done == len(windows)}))
+            if progress:
+                progress(int(done_tokens[done]), int(done_tokens[-1]))
 
 
 def load_pairs(folder: Path, which: str) -> tuple[Tensor, Tensor]:
@@ -205,9 +217,10 @@ class Scores:
 
 @torch.inference_mode()
 def score(tc: tr.Transcoder, model: Transformer, d: NeuronDictionary, split: Split, layer: int, folder: Path,
-          n_windows: int, batch: int = 4096, progress: Callable[[int, int], None] | None = None) -> Scores:
+          n_windows: int, batch: int = 4096, progress: Callable[[int, int], None] | None = None,
+          workers: int = 1) -> Scores:
     """FVU, L0 and dead latents over every held-out token; the next-token losses over the first
-    `n_windows` held-out windows (0: none, -1: all)."""
+    `n_windows` held-out windows (0: none, -1: all that collect measured), `workers` windows at once."""
     x, y = load_pairs(folder, "held")
     fit, counts, active = tr.FitSums(), torch.zeros(tc.n_latents, dtype=torch.long), 0.0
     for i in range(0, len(x), batch):
@@ -217,17 +230,23 @@ def score(tc: tr.Transcoder, model: Transformer, d: NeuronDictionary, split: Spl
         counts += tr.fire_counts(e.indices, e.values, tc.n_latents)
         active += tr.l0(e.values) * len(xb)
     out = Scores(fit.fvu, active / len(x), tr.dead_fraction(counts))
-    n = len(split.held) if n_windows < 0 else min(n_windows, len(split.held))
+    losses = np.load(folder / "losses.npy")
+    measured = int(np.argmin(np.isfinite(losses[0]))) if not np.isfinite(losses[0]).all() else losses.shape[1]
+    n = measured if n_windows < 0 else min(n_windows, measured)
     if n == 0:
         return out
     before = np.load(folder / "before_held.npy", mmap_mode="r")
-    losses = np.load(folder / "losses.npy")
     starts, view, total = _starts(split.held), replaced(model, layer, tc), 0.0
-    for j in range(n):
+
+    def one(j: int) -> float:
         ids = torch.from_numpy(d.ids[split.held[j]].astype(np.int64))
-        total += window_loss(view, torch.from_numpy(np.array(before[starts[j]:starts[j + 1]])), ids, layer)
-        if progress:
-            progress(j + 1, n)
+        return window_loss(view, torch.from_numpy(np.array(before[starts[j]:starts[j + 1]])), ids, layer)
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="transcoder-score") as pool:
+        for j, loss in enumerate(pool.map(one, range(n))):
+            total += loss
+            if progress:
+                progress(j + 1, n)
     predictions = sum(len(w) - 1 for w in split.held[:n])
     return Scores(out.fvu, out.l0, out.dead, total / predictions, float(losses[0, :n].sum()) / predictions,
                   float(losses[1, :n].sum()) / predictions, predictions)
@@ -282,8 +301,19 @@ def order(n: int, seed: int, epoch: int) -> Tensor:
 
 
 def train(model: Transformer, d: NeuronDictionary, split: Split, s: Settings, folder: Path, key: str,
-          progress: Callable[[int, int], None] | None = None, minutes: float | None = None) -> Run:
-    """Stage 2: train until `s.epochs` passes (or `minutes` of this call's wall time, checkpointed)."""
+          progress: Callable[[int, int], None] | None = None, minutes: float | None = None, workers: int = 1,
+          threads: int | None = None) -> Run:
+    """Stage 2: train until `s.epochs` passes (or `minutes` of this call's wall time, checkpointed); the
+    steps on `threads` torch threads, the evaluations' passes `workers` at once on the caller's."""
+    passes = torch.get_num_threads()
+    try:
+        torch.set_num_threads(threads or passes)
+        return _train(model, d, split, s, folder, key, progress, minutes, workers, passes)
+    finally:
+        torch.set_num_threads(passes)
+
+
+def _train(model, d, split, s, folder, key, progress, minutes, workers, passes) -> Run:
     x, y = load_pairs(folder, "train")
     n_latents = s.n_latents(model.cfg.d_model)
     tc = tr.Transcoder(model.cfg.d_model, n_latents, s.k, s.seed)
@@ -311,7 +341,10 @@ def train(model: Transformer, d: NeuronDictionary, split: Split, s: Settings, fo
             last = run.state.steps == total_steps
             out_of_time = minutes is not None and time.perf_counter() - started > minutes * 60
             if run.state.tokens // s.eval_every > (run.state.tokens - s.batch) // s.eval_every or last:
-                evaluate(run, model, d, split, s, folder, steps_per_epoch)
+                training = torch.get_num_threads()
+                torch.set_num_threads(passes)
+                evaluate(run, model, d, split, s, folder, steps_per_epoch, workers)
+                torch.set_num_threads(training)
             if run.state.steps % s.checkpoint_every == 0 or last or out_of_time:
                 run.save(checkpoint, key)
             if out_of_time:
@@ -322,9 +355,9 @@ def train(model: Transformer, d: NeuronDictionary, split: Split, s: Settings, fo
 
 
 def evaluate(run: Run, model: Transformer, d: NeuronDictionary, split: Split, s: Settings, folder: Path,
-             steps_per_epoch: int) -> None:
+             steps_per_epoch: int, workers: int = 1) -> None:
     """One point of the curve (on the held-out documents; the loss on the first curve_windows)."""
-    sc = score(run.tc, model, d, split, s.layer, folder, s.curve_windows)
+    sc = score(run.tc, model, d, split, s.layer, folder, s.curve_windows, workers=workers)
     point = {"tokens": run.state.tokens, "epochs": run.state.steps / steps_per_epoch, "seconds": run.seconds,
              "train_fvu": float(np.mean(run.train_fvu)) if run.train_fvu else math.nan, "fvu": sc.fvu, "l0": sc.l0,
              "dead": sc.dead, "loss_recovered": sc.loss_recovered}
@@ -335,8 +368,8 @@ def evaluate(run: Run, model: Transformer, d: NeuronDictionary, split: Split, s:
 
 # ---------------------------------------------------------------- the whole build
 
-def collect_key(model_source: Path, d: NeuronDictionary, layer: int) -> str:
-    text = f"v{BUILD_VERSION}-{model_key(model_source)}-{d.fingerprint}-{layer}"
+def collect_key(model_source: Path, d: NeuronDictionary, s: Settings) -> str:
+    text = f"v{BUILD_VERSION}-{model_key(model_source)}-{d.fingerprint}-{s.layer}-{s.loss_windows}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -346,25 +379,27 @@ def checkpoint_folder(out: Path) -> Path:
 
 def build(lm: gguf_loader.LoadedModel, d: NeuronDictionary, s: Settings, out: Path,
           progress: Callable[[str], Callable[[int, int], None] | None] = lambda stage: None,
-          minutes: float | None = None, folder: Path | None = None) -> tr.TranscoderFile | None:
+          minutes: float | None = None, folder: Path | None = None, workers: int = 1,
+          threads: int | None = None) -> tr.TranscoderFile:
     """Collect, train and score; writes `out` and removes the checkpoint when training is done. With
     `minutes`, training stops after that much wall time: the file is written from where it got to, and
-    the checkpoint kept, so a later call with the same settings goes on. None when the dictionary's
-    corpus has no held-out document."""
+    the checkpoint kept, so a later call with the same settings goes on. `workers`: windows through
+    the model at once in collection and scoring; `threads`: torch threads for training's steps."""
     if not 0 <= s.layer < lm.config.n_layers:
         raise ValueError(f"layer {s.layer} is not one of the model's {lm.config.n_layers}")
     folder = folder or checkpoint_folder(out)
-    key = collect_key(lm.source, d, s.layer)
+    key = collect_key(lm.source, d, s)
     key_file = folder / "key.txt"
     if not key_file.is_file() or key_file.read_text() != key:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         key_file.write_text(key)
     split = Split.of(d)
-    collect(lm.model, d, split, s.layer, folder, progress("collect"))
-    run = train(lm.model, d, split, s, folder, train_key(s, key), progress("train"), minutes)
+    collect(lm.model, d, split, s.layer, folder, progress("collect"), workers=workers,
+            loss_windows=s.loss_windows or -1)
+    run = train(lm.model, d, split, s, folder, train_key(s, key), progress("train"), minutes, workers, threads)
     final = run.tc.rounded()
-    sc = score(final, lm.model, d, split, s.layer, folder, s.loss_windows or -1, progress=progress("score"))
+    sc = score(final, lm.model, d, split, s.layer, folder, -1, progress=progress("score"), workers=workers)
     steps_per_epoch = split.tokens("train") // s.batch
     metrics = {"fvu": sc.fvu, "l0": sc.l0, "dead": sc.dead, "dead_in_training": float(run.state.dead.double().mean()),
                "loss_clean": sc.loss_clean, "loss_zeroed": sc.loss_zeroed, "loss_replaced": sc.loss_replaced,
@@ -393,16 +428,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-every", type=int, default=defaults.eval_every, help="training tokens between evaluations")
     parser.add_argument("--loss-windows", type=int, default=0, help="held-out windows for the final loss (0: all)")
     parser.add_argument("--minutes", type=float, help="stop training after this much wall time (resumable)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="windows through the model at once, one torch thread each (default: one per core)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for training's matrix products")
     args = parser.parse_args(argv)
-    if min(args.expansion, args.k, args.batch) < 1 or args.epochs <= 0:
-        parser.error("--expansion, --k, --batch and --epochs must be positive")
+    if min(args.expansion, args.k, args.batch, args.workers, args.threads) < 1 or args.epochs <= 0:
+        parser.error("--expansion, --k, --batch, --epochs, --workers and --threads must be positive")
     s = Settings(args.layer, args.expansion, args.k, args.batch, args.lr, epochs=args.epochs,
                  eval_every=args.eval_every, loss_windows=args.loss_windows)
 
     def run(start: float) -> str:
         lm, d = build_dictionary.model_with_dictionary(args.model)
         out = args.out or default_path(lm.source, args.layer)
-        f = build(lm, d, s, out, lambda stage: build_dictionary.progress_bar(stage, "window" if stage == "score" else "token"), args.minutes)
+        # passes side by side, one torch thread each (build_dictionary says why); training's products
+        # on --threads
+        torch.set_num_threads(1)
+        f = build(lm, d, s, out, lambda stage: build_dictionary.progress_bar(stage, "window" if stage == "score" else "token"),
+                  args.minutes, workers=args.workers, threads=args.threads)
         m = f.metrics
         return (f"layer {args.layer}: {int(m['n_latents']):,} latents, k {s.k}, {int(m['tokens_seen']):,} tokens seen "
                 f"({m['epochs']:.1f} epochs of {int(m['train_tokens']):,}) in {m['train_seconds'] / 60:.1f} min "

@@ -146,7 +146,7 @@ def test_the_file_keeps_float16_weights_and_refuses_another_version(tmp_path):
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     shipped = nd.NeuronDictionary.load(build_dictionary.shipped_path(gguf_loader.find_gguf()))
-    d = sub_dictionary(shipped, np.linspace(0, len(shipped.doc_starts) - 1, 40).astype(int))
+    d = sub_dictionary(shipped, np.linspace(0, len(shipped.doc_starts) - 1, 24).astype(int))
     lm = gguf_loader.load(write_llama(tmp_path_factory.mktemp("m") / "tiny.gguf"), use_cache=False)
     return lm, d
 
@@ -178,7 +178,8 @@ def test_collect_resumes_to_what_one_pass_collects(tiny, tmp_path):
     lm, d = tiny
     split = bt.Split.of(d)
     assert split.tokens("held") > 0 and len(split.train) > 6
-    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    for name in "abc":
+        (tmp_path / name).mkdir()
     bt.collect(lm.model, d, split, 1, tmp_path / "a")
     calls = []
 
@@ -187,12 +188,17 @@ def test_collect_resumes_to_what_one_pass_collects(tiny, tmp_path):
         if len(calls) == 5:
             raise Stop
 
-    with pytest.raises(Stop):
-        bt.collect(lm.model, d, split, 1, tmp_path / "b", interrupt, flush_every=2)
-    bt.collect(lm.model, d, split, 1, tmp_path / "b", interrupt, flush_every=2)
-    assert calls[5] > calls[3]  # went on after the 4 windows it had saved, not from the start
+    with pytest.raises(Stop):  # after its fifth chunk of two windows, two at once, was saved
+        bt.collect(lm.model, d, split, 1, tmp_path / "b", interrupt, flush_every=2, workers=2)
+    bt.collect(lm.model, d, split, 1, tmp_path / "b", interrupt, flush_every=2, workers=2)
+    assert calls[5] > calls[4]  # went on after the 10 windows it had saved, not from the start
     for name in ("x_train", "y_train", "x_held", "y_held", "before_held", "losses"):
         assert np.array_equal(np.load(tmp_path / "a" / f"{name}.npy"), np.load(tmp_path / "b" / f"{name}.npy")), name
+    bt.collect(lm.model, d, split, 1, tmp_path / "c", loss_windows=1)  # the losses of the first window only
+    losses = np.load(tmp_path / "c" / "losses.npy")
+    assert np.array_equal(losses[:, 0], np.load(tmp_path / "a" / "losses.npy")[:, 0]) and np.isnan(losses[:, 1:]).all()
+    tc = tr.Transcoder(lm.config.d_model, 64, 4)
+    assert bt.score(tc, lm.model, d, split, 1, tmp_path / "c", -1).loss_tokens == len(split.held[0]) - 1
 
 
 def test_the_scores_are_the_plain_models_losses(tiny, tmp_path):
