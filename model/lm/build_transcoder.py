@@ -64,6 +64,8 @@ class Settings:
     curve_windows: int = 16  # held-out windows whose loss each evaluation measures
     loss_windows: int = 0  # held-out windows the final loss is measured on (0: all)
     checkpoint_every: int = 50  # steps
+    skip_first: bool = False  # leave each window's first position out: trained, scored and replaced only
+    # elsewhere (where a layer writes a massive activation at the window's first token, as layer 11 of SmolLM2)
 
     def n_latents(self, d_model: int) -> int:
         return self.expansion * d_model
@@ -110,11 +112,18 @@ def window_loss(model: Transformer, before: Tensor, ids: Tensor, layer: int) -> 
     return float(F.cross_entropy(model.logits_at(x[0])[:-1].float(), ids[1:], reduction="sum"))
 
 
-def zeroed(model: Transformer, layer: int) -> Transformer:
+def zeroed(model: Transformer, layer: int, skip_first: bool = False) -> Transformer:
+    """The model with the layer's FFN writing zero (`skip_first`: except at position 0)."""
+    if skip_first:
+        return with_ffn(model, layer, lambda x, t: torch.cat([t.output[:, :1], torch.zeros_like(t.output[:, 1:])], 1))
     return with_ffn(model, layer, lambda x, t: torch.zeros_like(t.output))
 
 
-def replaced(model: Transformer, layer: int, tc: tr.Transcoder) -> Transformer:
+def replaced(model: Transformer, layer: int, tc: tr.Transcoder, skip_first: bool = False) -> Transformer:
+    """The model with the layer's FFN replaced by the transcoder (`skip_first`: except at position 0,
+    where the FFN's own output stays)."""
+    if skip_first:
+        return with_ffn(model, layer, lambda x, t: torch.cat([t.output[:, :1], tc(x[:, 1:])], 1))
     return with_ffn(model, layer, lambda x, t: tc(x))
 
 
@@ -133,6 +142,12 @@ class Split:
     def tokens(self, which: str) -> int:
         return sum(len(w) for w in getattr(self, which))
 
+    def rows(self, which: str, skip_first: bool) -> np.ndarray:
+        """The collected rows to train or score on: all, or all but each window's first."""
+        windows = getattr(self, which)
+        everything = np.arange(self.tokens(which))
+        return np.setdiff1d(everything, _starts(windows)[:-1]) if skip_first else everything
+
 
 def _memmap(path: Path, shape: tuple[int, ...], dtype, create: bool) -> np.ndarray:
     return np.lib.format.open_memmap(path, mode="w+" if create else "r+", dtype=dtype, shape=shape)
@@ -145,10 +160,11 @@ def _starts(windows: list[np.ndarray]) -> np.ndarray:
 
 def collect(model: Transformer, d: NeuronDictionary, split: Split, layer: int, folder: Path,
             progress: Callable[[int, int], None] | None = None, flush_every: int = 50, workers: int = 1,
-            loss_windows: int = -1) -> None:
+            loss_windows: int = -1, skip_first: bool = False) -> None:
     """Stage 1 into `folder`, resumed from its collect.json. `workers` windows go through the model at
     once (each pass on the calling torch threads); the clean and zeroed losses are measured on the first
-    `loss_windows` held-out windows (-1: all; NaN for the others)."""
+    `loss_windows` held-out windows (-1: all; NaN for the others), the FFN zeroed but at position 0 with
+    `skip_first`."""
     state_file = folder / "collect.json"
     state = json.loads(state_file.read_text()) if state_file.is_file() else {"windows": 0, "done": False}
     if state["done"]:
@@ -163,7 +179,7 @@ def collect(model: Transformer, d: NeuronDictionary, split: Split, layer: int, f
     windows = [("train", j, w) for j, w in enumerate(split.train)] + [("held", j, w) for j, w in enumerate(split.held)]
     starts = {"train": _starts(split.train), "held": _starts(split.held)}
     done_tokens = _starts([w for _, _, w in windows])
-    off = zeroed(model, layer)
+    off = zeroed(model, layer, skip_first)
     n_loss = len(split.held) if loss_windows < 0 else loss_windows
 
     def one(window: tuple[str, int, np.ndarray]):
@@ -218,25 +234,27 @@ class Scores:
 @torch.inference_mode()
 def score(tc: tr.Transcoder, model: Transformer, d: NeuronDictionary, split: Split, layer: int, folder: Path,
           n_windows: int, batch: int = 4096, progress: Callable[[int, int], None] | None = None,
-          workers: int = 1) -> Scores:
-    """FVU, L0 and dead latents over every held-out token; the next-token losses over the first
-    `n_windows` held-out windows (0: none, -1: all that collect measured), `workers` windows at once."""
+          workers: int = 1, skip_first: bool = False) -> Scores:
+    """FVU, L0 and dead latents over every held-out token (`skip_first`: but each window's first); the
+    next-token losses over the first `n_windows` held-out windows (0: none, -1: all that collect
+    measured), `workers` windows at once."""
     x, y = load_pairs(folder, "held")
+    rows = torch.from_numpy(split.rows("held", skip_first))
     fit, counts, active = tr.FitSums(), torch.zeros(tc.n_latents, dtype=torch.long), 0.0
-    for i in range(0, len(x), batch):
-        xb, yb = x[i:i + batch].float(), y[i:i + batch].float()
+    for i in range(0, len(rows), batch):
+        xb, yb = x[rows[i:i + batch]].float(), y[rows[i:i + batch]].float()
         e = tc.encode(xb)
         fit.add(yb, (tc.decode_scaled(e.values, e.indices) + tc.b_dec) / tc.out_scale)
         counts += tr.fire_counts(e.indices, e.values, tc.n_latents)
         active += tr.l0(e.values) * len(xb)
-    out = Scores(fit.fvu, active / len(x), tr.dead_fraction(counts))
+    out = Scores(fit.fvu, active / len(rows), tr.dead_fraction(counts))
     losses = np.load(folder / "losses.npy")
     measured = int(np.argmin(np.isfinite(losses[0]))) if not np.isfinite(losses[0]).all() else losses.shape[1]
     n = measured if n_windows < 0 else min(n_windows, measured)
     if n == 0:
         return out
     before = np.load(folder / "before_held.npy", mmap_mode="r")
-    starts, view, total = _starts(split.held), replaced(model, layer, tc), 0.0
+    starts, view, total = _starts(split.held), replaced(model, layer, tc, skip_first), 0.0
 
     def one(j: int) -> float:
         ids = torch.from_numpy(d.ids[split.held[j]].astype(np.int64))
@@ -315,20 +333,21 @@ def train(model: Transformer, d: NeuronDictionary, split: Split, s: Settings, fo
 
 def _train(model, d, split, s, folder, key, progress, minutes, workers, passes) -> Run:
     x, y = load_pairs(folder, "train")
+    usable = torch.from_numpy(split.rows("train", s.skip_first))
     n_latents = s.n_latents(model.cfg.d_model)
     tc = tr.Transcoder(model.cfg.d_model, n_latents, s.k, s.seed)
-    sample = order(len(x), s.seed, -1)[:65_536]
+    sample = usable[order(len(usable), s.seed, -1)[:65_536]]
     tc.fit_scales(x[sample].float(), y[sample].float())
     lr = s.lr or tr.default_lr(n_latents)
     run = Run(tc, tr.optimizer(tc, lr), tr.TrainState.start(n_latents, s.dead_tokens))
     checkpoint = folder / "train.pt"
     run.resume(checkpoint, key)
-    steps_per_epoch = len(x) // s.batch
+    steps_per_epoch = len(usable) // s.batch
     total_steps = int(round(s.epochs * steps_per_epoch))
     started = time.perf_counter()
     seconds_before = run.seconds
     while run.state.steps < total_steps:
-        rows = order(len(x), s.seed, run.epoch)
+        rows = usable[order(len(usable), s.seed, run.epoch)]
         while run.step_in_epoch < steps_per_epoch and run.state.steps < total_steps:
             pick = rows[run.step_in_epoch * s.batch:(run.step_in_epoch + 1) * s.batch]
             warm = min(1.0, (run.state.steps + 1) / s.warmup_steps)
@@ -357,7 +376,7 @@ def _train(model, d, split, s, folder, key, progress, minutes, workers, passes) 
 def evaluate(run: Run, model: Transformer, d: NeuronDictionary, split: Split, s: Settings, folder: Path,
              steps_per_epoch: int, workers: int = 1) -> None:
     """One point of the curve (on the held-out documents; the loss on the first curve_windows)."""
-    sc = score(run.tc, model, d, split, s.layer, folder, s.curve_windows, workers=workers)
+    sc = score(run.tc, model, d, split, s.layer, folder, s.curve_windows, workers=workers, skip_first=s.skip_first)
     point = {"tokens": run.state.tokens, "epochs": run.state.steps / steps_per_epoch, "seconds": run.seconds,
              "train_fvu": float(np.mean(run.train_fvu)) if run.train_fvu else math.nan, "fvu": sc.fvu, "l0": sc.l0,
              "dead": sc.dead, "loss_recovered": sc.loss_recovered}
@@ -369,7 +388,7 @@ def evaluate(run: Run, model: Transformer, d: NeuronDictionary, split: Split, s:
 # ---------------------------------------------------------------- the whole build
 
 def collect_key(model_source: Path, d: NeuronDictionary, s: Settings) -> str:
-    text = f"v{BUILD_VERSION}-{model_key(model_source)}-{d.fingerprint}-{s.layer}-{s.loss_windows}"
+    text = f"v{BUILD_VERSION}-{model_key(model_source)}-{d.fingerprint}-{s.layer}-{s.loss_windows}-{s.skip_first}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -396,15 +415,18 @@ def build(lm: gguf_loader.LoadedModel, d: NeuronDictionary, s: Settings, out: Pa
         key_file.write_text(key)
     split = Split.of(d)
     collect(lm.model, d, split, s.layer, folder, progress("collect"), workers=workers,
-            loss_windows=s.loss_windows or -1)
+            loss_windows=s.loss_windows or -1, skip_first=s.skip_first)
     run = train(lm.model, d, split, s, folder, train_key(s, key), progress("train"), minutes, workers, threads)
     final = run.tc.rounded()
-    sc = score(final, lm.model, d, split, s.layer, folder, -1, progress=progress("score"), workers=workers)
-    steps_per_epoch = split.tokens("train") // s.batch
+    sc = score(final, lm.model, d, split, s.layer, folder, -1, progress=progress("score"), workers=workers,
+               skip_first=s.skip_first)
+    train_tokens = len(split.rows("train", s.skip_first))
+    steps_per_epoch = train_tokens // s.batch
     metrics = {"fvu": sc.fvu, "l0": sc.l0, "dead": sc.dead, "dead_in_training": float(run.state.dead.double().mean()),
                "loss_clean": sc.loss_clean, "loss_zeroed": sc.loss_zeroed, "loss_replaced": sc.loss_replaced,
                "loss_recovered": sc.loss_recovered, "loss_tokens": sc.loss_tokens,
-               "train_tokens": split.tokens("train"), "held_tokens": split.tokens("held"),
+               "train_tokens": train_tokens, "held_tokens": len(split.rows("held", s.skip_first)),
+               "skip_first": float(s.skip_first),
                "tokens_seen": run.state.tokens, "epochs": run.state.steps / steps_per_epoch,
                "train_seconds": run.seconds, "k": s.k, "n_latents": run.tc.n_latents, "batch": s.batch,
                "lr": s.lr or tr.default_lr(run.tc.n_latents)}
@@ -427,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, help="Adam's learning rate (default: 2e-4 x sqrt(16384 / latents))")
     parser.add_argument("--eval-every", type=int, default=defaults.eval_every, help="training tokens between evaluations")
     parser.add_argument("--loss-windows", type=int, default=0, help="held-out windows for the final loss (0: all)")
+    parser.add_argument("--skip-first", action="store_true",
+                        help="leave each window's first position to the FFN (a layer with a massive activation there)")
     parser.add_argument("--minutes", type=float, help="stop training after this much wall time (resumable)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="windows through the model at once, one torch thread each (default: one per core)")
@@ -435,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     if min(args.expansion, args.k, args.batch, args.workers, args.threads) < 1 or args.epochs <= 0:
         parser.error("--expansion, --k, --batch, --epochs, --workers and --threads must be positive")
     s = Settings(args.layer, args.expansion, args.k, args.batch, args.lr, epochs=args.epochs,
-                 eval_every=args.eval_every, loss_windows=args.loss_windows)
+                 eval_every=args.eval_every, loss_windows=args.loss_windows, skip_first=args.skip_first)
 
     def run(start: float) -> str:
         lm, d = build_dictionary.model_with_dictionary(args.model)

@@ -257,3 +257,28 @@ def test_the_script_refuses_bad_settings(capsys):
     with pytest.raises(SystemExit):
         bt.main(["--layer", "1", "--k", "0"])
     assert "must be positive" in capsys.readouterr().err
+
+
+def test_skip_first_leaves_each_windows_first_position_to_the_ffn(tiny, tmp_path):
+    """With skip_first the first position of each window is neither trained on nor scored, and both the
+    replacement and the zeroed baseline keep the FFN's own output there."""
+    lm, d = tiny
+    split = bt.Split.of(d)
+    bt.collect(lm.model, d, split, 1, tmp_path, skip_first=True)
+    firsts = bt._starts(split.held)[:-1]
+    rows = split.rows("held", True)
+    assert len(rows) == split.tokens("held") - len(split.held) and not np.isin(firsts, rows).any()
+    tc = tr.Transcoder(lm.config.d_model, 64, 4, seed=0)
+    x, y = bt.load_pairs(tmp_path, "train")
+    tc.fit_scales(x.float(), y.float())
+    sc = bt.score(tc, lm.model, d, split, 1, tmp_path, -1, skip_first=True)
+    xh, yh = bt.load_pairs(tmp_path, "held")
+    with torch.inference_mode():
+        assert sc.fvu == pytest.approx(tr.fvu(yh[rows].float(), tc(xh[rows].float())), rel=1e-6)
+        ids = torch.from_numpy(d.ids[split.held[0]].astype(np.int64))
+        for view, loss in ((bt.replaced(lm.model, 1, tc, True), sc.loss_replaced),
+                           (bt.zeroed(lm.model, 1, True), sc.loss_zeroed)):
+            traced = view.trace(ids).ffn_updates[1]
+            assert torch.equal(traced[0], lm.model.trace(ids).ffn_updates[1][0])  # position 0: the FFN's own
+            assert not torch.allclose(traced[1:], lm.model.trace(ids).ffn_updates[1][1:])
+    assert sc.loss_zeroed != sc.loss_clean and np.isfinite(sc.loss_replaced)
