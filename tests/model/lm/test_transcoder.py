@@ -282,3 +282,9 @@ def test_skip_first_leaves_each_windows_first_position_to_the_ffn(tiny, tmp_path
             assert torch.equal(traced[0], lm.model.trace(ids).ffn_updates[1][0])  # position 0: the FFN's own
             assert not torch.allclose(traced[1:], lm.model.trace(ids).ffn_updates[1][1:])
     assert sc.loss_zeroed != sc.loss_clean and np.isfinite(sc.loss_replaced)
+
+
+def test_the_script_needs_the_models_dictionary(tiny, capsys):
+    lm, _ = tiny
+    assert bt.main(["--layer", "0", "--model", str(lm.source)]) == 1
+    assert "no dictionary of this model" in capsys.readouterr().err
