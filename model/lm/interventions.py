@@ -5,7 +5,8 @@ blocks except the edited ones, which wrap the shared block and change what it co
 way through. No weight is written and nothing is copied but a few Python objects, so one
 session can zero a super weight while another session's logits stay bit for bit the same.
 
-Three kinds of edit, each a pure function of what the block computed:
+Three kinds of edit, each a pure function of what the block computed (and `with_ffn`, which hands
+one layer's FFN output to any function of its input: a transcoder in its place, or zero):
 - `zero_weight`: one scalar W_down[row, col] of an FFN's down projection counted as 0. Since
   down_proj is linear, that is the FFN output minus W[row, col] · m_col on dimension `row`.
 - `set_coefficient`: a neuron's coefficient m replaced by a constant (mean ablation when the
@@ -138,6 +139,39 @@ def edited(model: Transformer, edits: list[Edit] | tuple[Edit, ...]) -> Transfor
             block._modules["ffn"] = _EditedFFN(blocks[layer].ffn, ffn_changes)
         fixes = [_set_residual(e) for e in mine if isinstance(e, SetResidual)]
         blocks[layer] = _EditedBlock(block, fixes) if fixes else block
+    view._modules["blocks"] = nn.ModuleList(blocks)
+    return view
+
+
+class _ReplacedFFN(nn.Module):
+    """The shared FFN, its output replaced by `replace(x, trace)` (x: what the FFN reads)."""
+
+    def __init__(self, inner: nn.Module, replace: Callable[[Tensor, FFNTrace], Tensor]):
+        super().__init__()
+        self.inner, self.replace = inner, replace
+
+    @property
+    def down_proj(self) -> nn.Linear:
+        return self.inner.down_proj
+
+    def trace(self, x: Tensor, scale: Tensor | None = None) -> FFNTrace:
+        t = self.inner.trace(x, scale)
+        return dataclasses.replace(t, output=self.replace(x, t))
+
+
+def with_ffn(model: Transformer, layer: int, replace: Callable[[Tensor, FFNTrace], Tensor]) -> Transformer:
+    """A view of `model` whose layer-`layer` FFN writes `replace(x, trace)` instead of its output
+    (x: the FFN's input after its norm; trace: what the shared FFN computed, whose neuron coefficients
+    the view's traces keep). `model` itself is untouched."""
+    if not 0 <= layer < model.cfg.n_layers:
+        raise ValueError(f"layer {layer} is not one of the model's {model.cfg.n_layers}")
+    view = copy.copy(model)
+    view._modules = dict(model._modules)
+    blocks = list(model.blocks)
+    block = copy.copy(blocks[layer])
+    block._modules = dict(block._modules)
+    block._modules["ffn"] = _ReplacedFFN(blocks[layer].ffn, replace)
+    blocks[layer] = block
     view._modules["blocks"] = nn.ModuleList(blocks)
     return view
 
