@@ -45,7 +45,9 @@ CASES = [
     Case("block", "d_model slider", lambda at, i: at.slider(key="block.d_model").set_value(64 + 8 * i)),
     Case("gating", "seed input (new token)", lambda at, i: at.number_input(key="glu.seed").set_value(i + 1)),
     Case("moe", "experts slider", lambda at, i: at.slider(key="moe.n_experts").set_value(2 + i)),
-    Case("quiz", "answer a question", lambda at, i: at.radio(key="quiz.share").set_value(i % 4)),
+    # the quiz's questions are forms (components/shared/predict.py): choosing an option before locking it in
+    Case("quiz", "choose an option", lambda at, i: at.radio(key="predict.quiz-share.input").set_value(i % 4),
+         (("reveal", "off"),)),
     Case("tour", "next/previous step", lambda at, i: at.button(key="tour.next" if i % 6 < 3 else "tour.prev").click()),
 ]
 XOR_CASE = Case("why_ffn", "XOR hidden width (retrains)", lambda at, i: at.slider(key="why.hidden").set_value(9 + i))
