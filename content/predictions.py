@@ -256,21 +256,21 @@ PREDICTIONS: dict[str, Prediction] = _index(
         why="Halfway up, after layer {mid}, ' Paris' still ranks {mid_rank} of {vocab}; it enters the top 100 "
             "after {top100} and first tops the lens after {stage}, on its way to {p}. The lens shows where the "
             "prediction becomes readable, not where the fact is stored."),
-    Prediction(
+    _percent(
         "kv-paris-ffn-share",
         "' Paris' gets a centred logit (its logit minus the mean logit) from the token embedding, every attention "
         "layer and every FFN neuron. What share of it did the FFN neurons write directly?",
-        "number", figure="components.lm.answers:kv_paris_ffn_share", unit="%", decimals=1, step=0.5,
-        why="Of its centred logit of {explained}, the {neurons} FFN neurons wrote {ffn}, attention {attention} and "
-            "the embedding {embedding}. A direct effect at the last position shows who writes the answer there, not "
-            "where the fact is stored: that can be earlier, at other tokens (Geva et al. 2023, EMNLP)."),
-    Prediction(
+        "components.lm.answers:kv_paris_ffn_share",
+        "Of its centred logit of {explained}, the {neurons} FFN neurons wrote {ffn}, attention {attention} and "
+        "the embedding {embedding}. A direct effect at the last position shows who writes the answer there, not "
+        "where the fact is stored: that can be earlier, at other tokens (Geva et al. 2023, EMNLP)."),
+    _percent(
         "tour-paris-ablation",
         "SmolLM2 gives ' Paris' {p0} after 'The capital of France is'. Switch off the {n} neurons that wrote most "
         "of it: what will its probability be?",
-        "number", figure="components.lm.answers:tour_paris_ablation", unit="%", decimals=1, step=0.5,
-        why="With those {n} of its {all} neurons off, {token} goes from {p0} to {p1}. In what they write, "
-            "{specific} in the top {top}: the others write broad themes that add up to the answer."),
+        "components.lm.answers:tour_paris_ablation",
+        "With those {n} of its {all} neurons off, {token} goes from {p0} to {p1}. In what they write, "
+        "{specific} in the top {top}: the others write broad themes that add up to the answer."),
     Prediction(
         "anatomy-super-weight",
         "Zero one single weight of SmolLM2-135M: the super weight found above. What happens to the model's "
@@ -281,15 +281,15 @@ PREDICTIONS: dict[str, Prediction] = _index(
         why="Perplexity on {texts} goes from {base} to {zeroed} ({ratio}×) with {weight} zeroed, while zeroing "
             "the layer's largest other weights gives {large} and random ones {random}: it is this weight, not its "
             "size, that the model relies on."),
-    Prediction(
+    _percent(
         "dict-explained-share",
         "Every neuron has an explanation in words (a line for m > 0 and one for m < 0), scored on held-out text by "
         "how well it predicts the neuron's coefficient. What share of SmolLM2's {neurons} neurons have "
         "explanations whose two lines together reach a correlation of 0.5?",
-        "number", figure="components.lm.answers:dict_explained_share", unit="%", decimals=1, step=0.5,
-        why="{share_05} reach 0.5 and {share_08} reach 0.8 (median {median}; shuffled explanations: {shuffled}). "
-            "A low score says the line misses much of what the neuron does: most neurons respond to several "
-            "unrelated things at once (Elhage et al. 2022, Bricken et al. 2023)."),
+        "components.lm.answers:dict_explained_share",
+        "{share_05} reach 0.5 and {share_08} reach 0.8 (median {median}; shuffled explanations: {shuffled}). "
+        "A low score says the line misses much of what the neuron does: most neurons respond to several "
+        "unrelated things at once (Elhage et al. 2022, Bricken et al. 2023)."),
     Prediction(
         "concepts-months-depth",
         "Read every FFN neuron's value vector against the vocabulary. Where in SmolLM2's {layers} layers sit the "
