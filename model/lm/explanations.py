@@ -1,36 +1,33 @@
 """Every neuron in words, with scores that say how far to trust the words.
 
-For each FFN neuron and each sign of its coefficient m, an explanation of what makes it fire,
-chosen without a language model from what the corpus says (OpenAI's explain–simulate–score,
-Bills et al. 2023, uses GPT-4 for the first two steps; here both are look-ups, in the spirit of
-Gurnee et al. 2024's token-set explanations scored by variance explained, in "Universal Neurons in GPT2
-Language Models"):
+For each FFN neuron and each sign of its coefficient m, a line that names what the neuron does when it
+fires hardest, chosen without a language model (model/lm/explain_choose.py): candidates are drawn from
+the groups at its strongest training firings (as N2G does, Foote et al. 2023), across eleven families
+(model/lm/explain_groups.py: tokens, whole words, forms of a word, WordNet meanings, token pairs, kinds
+of token, positions, kinds of text), and scored as OpenAI's explain–simulate–score scores a simulation
+(Bills et al. 2023): over top excerpts plus random ones.
 
-- a **family** of features that split every corpus position into groups: the token itself, the
-  token before it, the token's kind (model/lm/token_classes.py: "month names"), the kind of the
-  token before, the position in the text, or the kind of text (encyclopaedic, code, ...);
-- the **groups** of that family (at most MAX_GROUPS) on which the neuron's mean coefficient
-  deviates most on that sign, each with its typical coefficient there.
+Each sign's line explains that sign's part of m, y = relu(±m). Lines are chosen on the training
+documents only; duplicate documents are dropped before the split. On held-out documents, never seen
+while choosing, the build measures:
 
-The explanation is chosen on the training documents only. It is scored on held-out documents (a
-seeded random 1/HOLD_OUT of each kind of text, never seen while explaining):
+- **corr**: the simulator's correlation with y over every held-out token;
+- **corr_top_random**: the same over the neuron's 8 strongest held-out excerpts plus random held-out
+  excerpts, the two halves weighted equally (OpenAI's "all" scoring, at 8 tokens an excerpt);
+- **covers / covers_held_out**: which of the card's 8 strongest firings, and of the 8 strongest
+  held-out firings, the line names;
 
-- **correlation**: a simulator reads the explanation alone (its groups and the typical
-  coefficient it lists for each) and predicts m at every held-out token: the listed value where
-  a group matches, the neuron's typical value elsewhere. The score is the correlation of
-  prediction and truth over all held-out tokens, as OpenAI scores its simulations;
-- **detection**: whether the explanation matches the neuron's top-decile contexts (bottom decile
-  for the negative sign) and not the others: balanced accuracy, as EleutherAI's delphi scores
-  detection; 0.5 is chance.
+and three baselines for both correlations: lines shuffled within each layer (a score must beat it), the
+full token look-up table (the mean y of every frequent token: not a short line, the token-only
+ceiling), and the same pipeline on a randomly initialised model of the same shape (whose lines can
+score like trained ones: Heap et al. 2025, arXiv 2501.17727).
 
-Both are also computed for explanations shuffled between the neurons of each layer, the
-baseline a score must beat (it should sit near 0 and 0.5).
-
-The neuron card also shows examples from across each neuron's range (QUANTILE_BANDS of a
-sample of training positions), not only its strongest firings.
+The neuron card also shows examples from across each neuron's range (QUANTILE_BANDS of a sample of
+training positions), not only its strongest firings.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import shutil
@@ -43,63 +40,70 @@ import numpy as np
 import torch
 
 from model.architectures.transformer import Transformer
-from model.lm import readout, token_classes
+from model.lm import explain_choose as ch
+from model.lm import explain_groups as eg
+from model.lm import readout
+from model.lm.explain_firings import CONTEXT, RunningCorr, TopFirings, covers_all, firing, weighted_corr
+from model.lm.explain_groups import (CATEGORY, FAMILY_NAMES, FLAGGED, KIND, LEMMA, PAIR, POSITION,  # noqa: F401
+                                     PREVIOUS_KIND, PREVIOUS_TOKEN, SOURCE, SYNSET, TOKEN, WORD, bucket_label,
+                                     position_bucket)
 from model.lm.neuron_dictionary import WINDOW, NeuronDictionary
+from model.util import seeded
 from model.util.atomic_file import write_atomically
 
-BUILD_VERSION = 2  # 2: token ids in `groups`, the rare group never named, a split stratified by kind of text
+BUILD_VERSION = 3  # 3: lines from the strongest firings, eleven families, coverage, baselines
 HOLD_OUT = 5  # a fifth of each kind of text's documents is held out
-MAX_GROUPS = 5  # at most this many tokens (or kinds, ...) in one explanation
-MIN_COUNT = 3  # a token seen fewer times in the training documents cannot be named
-MAX_TOKEN_GROUPS = 8192  # the most frequent tokens get their own group (a (groups, neurons) sum each)
-SHRINK = 4.0  # a group's mean is pulled towards the neuron's mean as if by this many average tokens
-ENOUGH = 0.02  # groups stop being added once the rest would raise the training correlation by less
-SAMPLE = 6000  # training positions whose coefficients are kept, for quantiles and examples
+MAX_GROUPS = ch.MAX_GROUPS
+TOP = 32  # strongest training firings per sign a line's candidates are drawn from
+SHOWN = 8  # firings a card shows, and held-out firings coverage is measured on
+SAMPLE_EXCERPTS = 750  # random training excerpts of CONTEXT tokens (6,000 tokens), for scoring and quantiles
+HELD_OUT_EXCERPTS = 250  # random held-out excerpts (2,000 tokens)
+MAX_TOKEN_GROUPS = 8192  # the look-up table baseline's tokens: the most frequent in training (the rest: one row)
+RANDOM_INIT_SHARE = 4  # the random-weight model reads every 4th training and held-out window
 QUANTILE_BANDS = ((0.99, 1.0), (0.90, 0.99), (0.45, 0.55), (0.01, 0.10), (0.0, 0.01))
 BAND_NAMES = ("strongest 1%", "top 10%", "middle (45–55%)", "bottom 10%", "lowest 1%")
 PER_BAND = 5
 WRITES = 5  # tokens kept of each sign's readout
-POSITION_EDGES = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # position buckets: 0, 1, 2–3, 4–7, ...
-
-# feature families, in the order ties are broken (the simplest first)
-TOKEN, PREVIOUS_TOKEN, KIND, PREVIOUS_KIND, POSITION, SOURCE = range(6)
-FAMILY_NAMES = ("token", "previous token", "kind of token", "kind of previous token", "position",
-                "kind of text")
-GROUPS_OF = (MAX_GROUPS, MAX_GROUPS, 2, 2, 3, 2)  # per family: an explanation stays one short line
 SIGNS = (1, -1)
-
-
-def position_bucket(positions: np.ndarray) -> np.ndarray:
-    return np.searchsorted(np.array(POSITION_EDGES), positions, side="right")
-
-
-def bucket_label(bucket: int) -> str:
-    lo = 0 if bucket == 0 else POSITION_EDGES[bucket - 1]
-    hi = POSITION_EDGES[bucket] - 1 if bucket < len(POSITION_EDGES) else None
-    return f"position {lo}" if hi == lo else f"positions {lo}–{hi}" if hi is not None else f"positions {lo}+"
 
 
 @dataclass
 class Explanations:
-    """Arrays indexed [sign, layer, neuron, ...], sign 0 for m > 0 and 1 for m < 0."""
-    family: np.ndarray  # (2, L, F) uint8: which feature family explains it
-    groups: np.ndarray  # (2, L, F, MAX_GROUPS) int32: what it names: token ids, kinds (token_classes), position
-    #                      buckets or kinds of text (`sources`), as its family says; -1 unused
-    values: np.ndarray  # (2, L, F, MAX_GROUPS) float32: the typical coefficient on each group (as the simulator reads it)
-    base: np.ndarray  # (2, L, F) float32: the typical coefficient elsewhere
-    train_corr: np.ndarray  # (2, L, F) float16: the simulator's correlation on the training documents
-    tokens: np.ndarray  # (2, L, F, 3) int32: its strongest tokens on that sign (of the named kind, for kinds)
-    writes: np.ndarray  # (2, L, F, WRITES) int32: what its sub-update promotes with that sign
-    corr: np.ndarray  # (3, L, F) float16: held-out correlation, both signs' explanations / m > 0's / m < 0's
-    detection: np.ndarray  # (2, L, F) float16: held-out balanced accuracy per sign
-    shuffled_corr: np.ndarray  # (3, L, F) float16: the same for explanations shuffled within each layer
-    shuffled_detection: np.ndarray  # (2, L, F) float16
+    """Arrays indexed [sign, layer, neuron, ...], sign 0 for m > 0 and 1 for m < 0. Values are in units
+    of m (negative for sign 1)."""
+    family: np.ndarray  # (2, L, F) uint8: which family (explain_groups) the line names groups of
+    groups: np.ndarray  # (2, L, F, MAX_GROUPS) int32: token ids, kinds, position buckets, kinds of text
+    #                      (`sources`), indices into `names` (words, forms, meanings) or `pairs`; -1 unused
+    values: np.ndarray  # (2, L, F, MAX_GROUPS) float32: the typical m where each group matches
+    base: np.ndarray  # (2, L, F) float32: the typical m elsewhere
+    peak: np.ndarray  # (2, L, F) float32: the strongest m of that sign on the card (the dictionary's)
+    train_corr: np.ndarray  # (2, L, F) float16: the choice's score on training top + random excerpts
+    tokens: np.ndarray  # (2, L, F, 3) int32: tokens at the strongest training firings the line names
+    writes: np.ndarray  # (2, L, F, WRITES) int32: what its sub-update promotes with that sign (whole tokens)
+    covers: np.ndarray  # (2, L, F, SHOWN) bool: which of the card's strongest firings the line names
+    covers_held_out: np.ndarray  # (2, L, F, SHOWN) bool: ... of the strongest held-out firings
+    held_out_positions: np.ndarray  # (2, L, F, SHOWN) int32: those held-out firings, -1 where fewer
+    corr: np.ndarray  # (2, L, F) float16: held-out correlation with y over all tokens
+    corr_top_random: np.ndarray  # (2, L, F) float16: ... over top plus random held-out excerpts
+    corr_both: np.ndarray  # (L, F) float16: both lines together against m, all held-out tokens
+    shuffled_corr: np.ndarray  # (2, L, F) float16: baselines, as corr and corr_top_random
+    shuffled_corr_top_random: np.ndarray
+    lookup_corr: np.ndarray
+    lookup_corr_top_random: np.ndarray
+    random_init_corr: np.ndarray
+    random_init_corr_top_random: np.ndarray
+    random_init_covers_held_out: np.ndarray  # (2, L, F, SHOWN) bool
+    random_init_family: np.ndarray  # (2, L, F) uint8
+    names: np.ndarray  # (n,) str: the names of whole words, forms, meanings
+    pairs: np.ndarray  # (P, 2) int32: (previous token, token) of each pair
     sample_positions: np.ndarray  # (S,) int64: positions into the dictionary's ids
     example_index: np.ndarray  # (L, F, bands, PER_BAND) uint16: into sample_positions
     example_values: np.ndarray  # (L, F, bands, PER_BAND) float16: the coefficient there
     held_out: np.ndarray  # (D,) bool: which of the dictionary's documents were held out
+    duplicate: np.ndarray  # (D,) bool: documents dropped as copies of an earlier one
     n_train: np.ndarray  # () int64: training tokens
     n_held_out: np.ndarray  # () int64: held-out tokens
+    n_random_init: np.ndarray  # (2,) int64: training and held-out tokens the random-weight model read
     dictionary: np.ndarray  # () str: the fingerprint of the dictionary (corpus and model) it explains
     sources: np.ndarray  # (n,) str: the kinds of text, as in the dictionary
 
@@ -121,18 +125,36 @@ class Explanations:
         return sorted(((float(v), int(self.sample_positions[i])) for v, i in rows), reverse=True)
 
 
-# ---------------------------------------------------------------- the corpus split and its features
+def duplicate_documents(d: NeuronDictionary) -> np.ndarray:
+    """(D,) bool: documents whose tokens repeat an earlier document's exactly (dropped from both sides
+    of the split, or a held-out document could be one the lines were chosen on)."""
+    ends = np.append(d.doc_starts[1:], d.n_tokens)
+    seen, out = set(), np.zeros(len(d.doc_starts), dtype=bool)
+    for i, (a, b) in enumerate(zip(d.doc_starts, ends)):
+        key = hashlib.sha256(d.ids[a:b].tobytes()).digest()
+        out[i] = key in seen
+        seen.add(key)
+    return out
+
+
+# ---------------------------------------------------------------- the corpus split
 
 def split_documents(d: NeuronDictionary, seed: int = 0) -> np.ndarray:
-    """(D,) bool: the held-out documents, a seeded random 1/HOLD_OUT of each kind of text (the corpus
-    interleaves its sources, so every HOLD_OUT-th document would be one kind only)."""
+    """(D,) bool: the held-out documents, a seeded random 1/HOLD_OUT of each kind of text's distinct
+    documents (the corpus interleaves its sources, so every HOLD_OUT-th document would be one kind
+    only). Training documents are the rest, less `duplicate_documents`."""
     rng = np.random.default_rng(seed)
     kinds = d.doc_sources if len(d.doc_sources) else np.zeros(len(d.doc_starts), dtype=np.int16)
+    distinct = ~duplicate_documents(d)
     held = np.zeros(len(d.doc_starts), dtype=bool)
     for kind in np.unique(kinds):
-        docs = np.flatnonzero(kinds == kind)
+        docs = np.flatnonzero((kinds == kind) & distinct)
         held[rng.choice(docs, size=int(round(len(docs) / HOLD_OUT)), replace=False)] = True
     return held
+
+
+def training_documents(d: NeuronDictionary, held: np.ndarray) -> np.ndarray:
+    return ~held & ~duplicate_documents(d)
 
 
 def split_windows(d: NeuronDictionary, docs: np.ndarray) -> list[np.ndarray]:
@@ -154,342 +176,6 @@ def split_windows(d: NeuronDictionary, docs: np.ndarray) -> list[np.ndarray]:
     if current:
         out.append(np.concatenate(current))
     return out
-
-
-@dataclass(frozen=True)
-class Features:
-    """How each family splits corpus positions into groups."""
-    token_group: np.ndarray  # (V,) int64: a frequent token's own group, else RARE
-    kinds: np.ndarray  # (V,) int64: token_classes kind of every token
-    doc_source: np.ndarray  # (N,) int64: the kind of text at every corpus position
-    n_sources: int
-
-    @property
-    def sizes(self) -> tuple[int, ...]:
-        """Groups per family: tokens (+ rare, + window start for the previous token), kinds (+ none, + start)."""
-        n_tok, n_kind = int(self.token_group.max()) + 1, len(token_classes.KINDS) + 1  # the last: rare, none
-        return n_tok, n_tok + 1, n_kind, n_kind + 1, len(POSITION_EDGES) + 1, self.n_sources
-
-    def of(self, ids: np.ndarray, positions: np.ndarray) -> list[np.ndarray]:
-        """Each family's group of every position of one window (`ids` its tokens, `positions` the
-        corpus positions)."""
-        n_tok, _, n_kind, _, _, _ = self.sizes
-        tok = self.token_group[ids]
-        kind = self.kinds[ids]
-        return [tok, np.concatenate([[n_tok], tok[:-1]]), kind, np.concatenate([[n_kind], kind[:-1]]),
-                position_bucket(np.arange(len(ids))), self.doc_source[positions]]
-
-    def nameable(self, family: int, group: int) -> bool:
-        """Groups an explanation may name: not "a rare token", "no kind" or the window's start."""
-        n_tok, _, n_kind, _, _, _ = self.sizes
-        if family in (TOKEN, PREVIOUS_TOKEN):
-            return group < n_tok - 1
-        if family in (KIND, PREVIOUS_KIND):
-            return group < n_kind - 1
-        return True
-
-    @property
-    def group_token(self) -> np.ndarray:
-        """(frequent tokens,) the token id of each token group."""
-        n = self.sizes[TOKEN] - 1
-        out = np.empty(n, dtype=np.int64)
-        frequent = np.flatnonzero(self.token_group < n)
-        out[self.token_group[frequent]] = frequent
-        return out
-
-    def public(self, choice: "Choice") -> np.ndarray:
-        """The groups of explanations as a reader names them: token ids for the token families
-        (inside the build, a token's group is its rank by frequency), the same index otherwise."""
-        out = choice.groups.copy()
-        tokens = np.isin(choice.family, (TOKEN, PREVIOUS_TOKEN))[:, None] & (out >= 0)
-        out[tokens] = self.group_token[out[tokens]]
-        return out
-
-
-def features(d: NeuronDictionary, train_positions: np.ndarray, token_texts: list[str]) -> Features:
-    counts = np.bincount(d.ids[train_positions], minlength=len(token_texts))
-    frequent = np.argsort(-counts, kind="stable")[:MAX_TOKEN_GROUPS]
-    frequent = frequent[counts[frequent] >= MIN_COUNT]
-    token_group = np.full(len(token_texts), len(frequent), dtype=np.int64)
-    token_group[frequent] = np.arange(len(frequent))
-    ends = np.append(d.doc_starts[1:], d.n_tokens)
-    doc_source = np.repeat(d.doc_sources.astype(np.int64) if len(d.doc_sources) else np.zeros(len(ends), np.int64),
-                           ends - d.doc_starts)
-    return Features(token_group, np.array(token_classes.kinds_of_vocabulary(token_texts), dtype=np.int64),
-                    doc_source, max(1, len(d.sources)))
-
-
-# ---------------------------------------------------------------- pass 1: training statistics
-
-class TrainStats:
-    """Per family, the sum of every neuron's coefficient over each group (groups, L*F) and each
-    group's token count; the first two moments; and the coefficients at SAMPLE positions."""
-
-    def __init__(self, feats: Features, n_neurons: int, sample_slot: np.ndarray):
-        self.sums = [torch.zeros(g, n_neurons) for g in feats.sizes]
-        self.counts = [np.zeros(g, dtype=np.int64) for g in feats.sizes]
-        self.total = torch.zeros(n_neurons, dtype=torch.float64)
-        self.total_sq = torch.zeros(n_neurons, dtype=torch.float64)
-        self.n = 0
-        self.sample = torch.zeros(int((sample_slot >= 0).sum()), n_neurons, dtype=torch.float16)
-        self.sample_slot = sample_slot  # (N,) the sample row of a corpus position, or -1
-        self.windows_done = 0
-
-    def add(self, groups: list[np.ndarray], positions: np.ndarray, m: torch.Tensor) -> None:
-        """m: (T, L*F) coefficients at `positions`."""
-        for sums, counts, g in zip(self.sums, self.counts, groups):
-            sums.index_add_(0, torch.from_numpy(g), m)
-            counts += np.bincount(g, minlength=len(counts))
-        m64 = m.double()
-        self.total += m64.sum(0)
-        self.total_sq += m64.pow(2).sum(0)
-        self.n += len(positions)
-        slots = self.sample_slot[positions]
-        kept = slots >= 0
-        self.sample[torch.from_numpy(slots[kept])] = m[torch.from_numpy(kept)].half()
-        self.windows_done += 1
-
-    STATE = ("total", "total_sq", "sample")
-
-    def save(self, folder: Path, key: str) -> None:
-        """A checkpoint: a folder of .npy files, written beside and renamed into place."""
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        for i, (s, c) in enumerate(zip(self.sums, self.counts)):
-            np.save(tmp / f"sums{i}.npy", s.numpy())
-            np.save(tmp / f"counts{i}.npy", c)
-        for name in self.STATE:
-            np.save(tmp / f"{name}.npy", getattr(self, name).numpy())
-        (tmp / "state.json").write_text(json.dumps({"key": key, "n": self.n, "windows_done": self.windows_done}))
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
-
-    def resume(self, folder: Path, key: str) -> bool:
-        try:
-            state = json.loads((folder / "state.json").read_text())
-            if state["key"] != key:
-                return False
-            sums = [torch.from_numpy(np.load(folder / f"sums{i}.npy")) for i in range(len(self.sums))]
-            counts = [np.load(folder / f"counts{i}.npy") for i in range(len(self.counts))]
-            if [s.shape for s in sums] != [s.shape for s in self.sums]:
-                return False
-            self.sums, self.counts = sums, counts
-            for name in self.STATE:
-                setattr(self, name, torch.from_numpy(np.load(folder / f"{name}.npy")))
-            self.n, self.windows_done = state["n"], state["windows_done"]
-            return True
-        except (OSError, KeyError, ValueError):
-            return False
-
-
-# ---------------------------------------------------------------- choosing the explanations
-
-@dataclass
-class Choice:
-    family: np.ndarray  # (L*F,)
-    groups: np.ndarray  # (L*F, MAX_GROUPS), -1 unused
-    values: np.ndarray  # (L*F, MAX_GROUPS)
-    base: np.ndarray  # (L*F,)
-    train_corr: np.ndarray  # (L*F,)
-
-
-def _choose_in_family(sums: torch.Tensor, counts: np.ndarray, nameable: np.ndarray, total: torch.Tensor,
-                      total_sq: torch.Tensor, n: int, sign: int, most: int) -> tuple[torch.Tensor, ...]:
-    """For one family and sign: the best prefix of the groups deviating most on that sign, per
-    neuron; (groups (K, LF), values (K, LF), k (LF,), base (LF,), train corr (LF,))."""
-    c = torch.from_numpy(counts).double()[:, None]
-    mean = (total / n)[None, :]
-    shrunk = (sums.double() + SHRINK * mean) / (c + SHRINK)  # (G, LF)
-    deviation = (shrunk - mean) * sign
-    contribution = torch.where((deviation > 0) & torch.from_numpy(nameable)[:, None] & (c >= MIN_COUNT),
-                               c * deviation.pow(2), torch.zeros((), dtype=torch.float64))
-    k_max = min(most, sums.shape[0])
-    order = contribution.topk(k_max, dim=0).indices  # (K, LF)
-    valid = contribution.gather(0, order) > 0
-    g_sum = sums.double().gather(0, order) * valid
-    g_n = c.expand_as(sums).gather(0, order) * valid
-    g_val = shrunk.gather(0, order) * valid
-    var_m = total_sq - total.pow(2) / n
-    corrs = []
-    for k in range(1, k_max + 1):  # the simulator's exact training correlation with the first k groups
-        s_in, n_in = g_sum[:k].sum(0), g_n[:k].sum(0)
-        n_out = (n - n_in).clamp_min(1)
-        base = (total - s_in) / n_out  # the typical coefficient elsewhere: the mean over the rest
-        pred_sum = (g_n[:k] * g_val[:k]).sum(0) + n_out * base
-        pred_sq = (g_n[:k] * g_val[:k].pow(2)).sum(0) + n_out * base.pow(2)
-        cross = (g_sum[:k] * g_val[:k]).sum(0) + (total - s_in) * base
-        cov = cross - pred_sum * total / n
-        var_p = pred_sq - pred_sum.pow(2) / n
-        corrs.append(torch.where(var_p > 1e-12, cov / (var_p * var_m).clamp_min(1e-30).sqrt(),
-                                 torch.zeros((), dtype=torch.float64)))
-    corrs = torch.stack(corrs)  # (K, LF)
-    best = corrs.max(0).values
-    k = ((corrs >= best - ENOUGH).double().argmax(0) + 1) * valid.any(0)  # the shortest that is nearly as good
-    keep = torch.arange(k_max)[:, None] < k[None, :]
-    s_in, n_in = (g_sum * keep).sum(0), (g_n * keep).sum(0)
-    base = (total - s_in) / (n - n_in).clamp_min(1)
-    corr = corrs.gather(0, (k - 1).clamp_min(0)[None, :])[0] * (k > 0)
-    return torch.where(keep, order, -1), g_val * keep, k, base, corr
-
-
-def choose(stats: TrainStats, feats: Features, sign: int, block: int = 4096) -> Choice:
-    """Each neuron's explanation for one sign: the family (and its groups) whose simulator
-    correlates best with m on the training documents. Neurons go `block` at a time, so that the
-    float64 work on a (groups, neurons) sum stays a few hundred megabytes."""
-    n_neurons = stats.total.shape[0]
-    best = Choice(np.zeros(n_neurons, np.uint8), np.full((n_neurons, MAX_GROUPS), -1, np.int64),
-                  np.zeros((n_neurons, MAX_GROUPS)), np.zeros(n_neurons), np.full(n_neurons, -np.inf))
-    nameable = [np.array([feats.nameable(f, g) for g in range(len(c))]) for f, c in enumerate(stats.counts)]
-    for start in range(0, n_neurons, block):
-        cols = slice(start, start + block)
-        for family, (sums, counts) in enumerate(zip(stats.sums, stats.counts)):
-            groups, values, k, base, corr = _choose_in_family(sums[:, cols], counts, nameable[family],
-                                                              stats.total[cols], stats.total_sq[cols], stats.n, sign,
-                                                              GROUPS_OF[family])
-            pad = MAX_GROUPS - groups.shape[0]
-            groups = torch.nn.functional.pad(groups, (0, 0, 0, pad), value=-1).T.numpy()
-            values = torch.nn.functional.pad(values, (0, 0, 0, pad)).T.numpy()
-            better = np.flatnonzero(corr.numpy() > best.train_corr[cols] + 1e-9) + start
-            local = better - start
-            best.family[better] = family
-            best.groups[better], best.values[better] = groups[local], values[local]
-            best.base[better], best.train_corr[better] = base.numpy()[local], corr.numpy()[local]
-    return best
-
-
-def strongest_tokens(stats: TrainStats, feats: Features, choice: Choice, sign: int, k: int = 3,
-                     block: int = 4096) -> np.ndarray:
-    """(L*F, k) token ids: each neuron's strongest tokens on that sign (by shrunk mean), -1 where
-    fewer qualify; for a kind explanation, its strongest tokens of the first kind it names (for the
-    previous token's kind, from the previous-token sums)."""
-    n_neurons = len(choice.family)
-    out = np.full((n_neurons, k), -1, dtype=np.int64)
-    n_tok = feats.sizes[TOKEN] - 1  # the frequent tokens' groups (the last one is "rare")
-    group_token = feats.group_token
-    token_kind = torch.from_numpy(feats.kinds[group_token])
-    for start in range(0, n_neurons, block):
-        cols = np.arange(start, min(start + block, n_neurons))
-        family = choice.family[cols]
-        source = np.where(family == PREVIOUS_KIND, PREVIOUS_TOKEN, TOKEN)
-        mean = (stats.total[cols] / stats.n)[None, :]
-        for src in (TOKEN, PREVIOUS_TOKEN):
-            picked = np.flatnonzero(source == src)
-            if not len(picked):
-                continue
-            c = torch.from_numpy(stats.counts[src][:n_tok]).double()[:, None]
-            sums = stats.sums[src][:n_tok, cols[picked]].double()
-            score = ((sums + SHRINK * mean[:, picked]) / (c + SHRINK) - mean[:, picked]) * sign
-            score = torch.where(c >= MIN_COUNT, score, -torch.inf)
-            kinds = np.isin(family[picked], (KIND, PREVIOUS_KIND))
-            wanted = torch.from_numpy(np.where(kinds, choice.groups[cols[picked], 0], -1))
-            score = torch.where((wanted[None, :] < 0) | (token_kind[:, None] == wanted[None, :]), score, -torch.inf)
-            top = score.topk(min(k, n_tok), dim=0)
-            ids = torch.from_numpy(group_token)[top.indices]
-            out[cols[picked], :top.indices.shape[0]] = torch.where(top.values > 0, ids, -1).T.numpy()
-    return out
-
-
-# ---------------------------------------------------------------- pass 2: held-out scores
-
-class Lookup:
-    """One sign's explanations as tables: for each family, group -> (neuron columns, values), so
-    a window's predictions are a gather."""
-
-    def __init__(self, choice: Choice, feats: Features):
-        self.base = torch.from_numpy(choice.base.astype(np.float32))
-        self.tables = []
-        for family, size in enumerate(feats.sizes):
-            cols = np.flatnonzero(choice.family == family)
-            g, v = choice.groups[cols], choice.values[cols]
-            used = g >= 0
-            col = np.broadcast_to(cols[:, None], g.shape)[used]
-            grp, val = g[used], v[used]
-            order = np.argsort(grp, kind="stable")
-            indptr = np.searchsorted(grp[order], np.arange(size + 1))
-            self.tables.append((indptr, col[order], val[order].astype(np.float32)))
-
-    def predict(self, groups: list[np.ndarray], n_neurons: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(T, L*F) predicted coefficients and (T, L*F) whether the explanation matched."""
-        T = len(groups[0])
-        pred = self.base.expand(T, n_neurons).clone()
-        match = torch.zeros(T, n_neurons, dtype=torch.bool)
-        for (indptr, cols, vals), g in zip(self.tables, groups):
-            lengths = indptr[g + 1] - indptr[g]
-            if not lengths.sum():
-                continue
-            rows = np.repeat(np.arange(T), lengths)
-            starts = np.repeat(indptr[g] - np.cumsum(lengths) + lengths, lengths)
-            entries = starts + np.arange(lengths.sum())
-            r, c = torch.from_numpy(rows), torch.from_numpy(cols[entries])
-            pred[r, c] = torch.from_numpy(vals[entries])
-            match[r, c] = True
-        return pred, match
-
-
-class HeldOutScores:
-    """Running sums for the held-out correlation and detection of real and shuffled explanations.
-
-    A shuffled score pairs neuron j's truth with the explanation of neuron shuffle[j]; the sums are
-    kept by explanation (so a window permutes the truth once, not every prediction) and put back
-    in neuron order at the end. Per-window sums are float32 (256 terms), running ones float64."""
-
-    def __init__(self, n_neurons: int, shuffle: np.ndarray, upper: torch.Tensor, lower: torch.Tensor):
-        z = lambda *shape: torch.zeros(*shape, n_neurons, dtype=torch.float64)  # noqa: E731
-        self.shuffle = torch.from_numpy(shuffle)
-        self.unshuffle = torch.from_numpy(np.argsort(shuffle))  # the neuron whose truth explanation i meets
-        self.thresholds = [(upper, lower), (upper[self.unshuffle], lower[self.unshuffle])]  # deciles, as the truth
-        self.n = 0
-        self.m, self.m2 = z(2), z(2)  # [real, shuffled] (shuffled: in explanation order)
-        self.p, self.p2, self.pm = z(3), z(3), z(2, 3)  # [both, +, -]; pm also [real, shuffled]
-        self.matched = z(2)  # [sign]: tokens the explanation matched
-        self.positives, self.hits = z(2, 2), z(2, 2)  # [real, shuffled][sign]
-        self.windows_done = 0
-
-    def add(self, m: torch.Tensor, preds: list[torch.Tensor], matches: list[torch.Tensor]) -> None:
-        self.n += m.shape[0]
-        predictions = (preds[0] + preds[1], preds[0], preds[1])
-        for i, p in enumerate(predictions):
-            self.p[i] += p.sum(0)
-            self.p2[i] += p.pow(2).sum(0)
-        for s in range(2):
-            self.matched[s] += matches[s].sum(0)
-        for r, truth in enumerate((m, m[:, self.unshuffle])):
-            self.m[r] += truth.sum(0)
-            self.m2[r] += truth.pow(2).sum(0)
-            for i, p in enumerate(predictions):
-                self.pm[r, i] += (p * truth).sum(0)
-            upper, lower = self.thresholds[r]
-            for s, positive in enumerate((truth >= upper, truth <= lower)):
-                self.positives[r, s] += positive.sum(0)
-                self.hits[r, s] += (matches[s] & positive).sum(0)
-        self.windows_done += 1
-
-    def _neuron_order(self, x: torch.Tensor) -> torch.Tensor:
-        """[real, shuffled] sums with the shuffled half put back in neuron order."""
-        return torch.stack([x[0], x[1][..., self.shuffle]])
-
-    def correlation(self) -> torch.Tensor:
-        """(2, 3, L*F): Pearson correlation of prediction and truth, [real, shuffled][both, +, -];
-        0 for a constant prediction."""
-        n = self.n
-        p, p2 = self.p[None], self.p2[None]
-        m, m2 = self.m[:, None], self.m2[:, None]
-        cov = self.pm - p * m / n
-        var_p = p2 - p.pow(2) / n
-        var_m = m2 - m.pow(2) / n
-        ok = (var_p > 1e-9 * n) & (var_m > 0)
-        corr = torch.where(ok, cov / (var_p * var_m).clamp_min(1e-30).sqrt(), torch.zeros((), dtype=torch.float64))
-        return self._neuron_order(corr)
-
-    def balanced_accuracy(self) -> torch.Tensor:
-        """(2, 2, L*F): (true-positive rate + true-negative rate) / 2, [real, shuffled][sign]; 0.5
-        where a decile is empty."""
-        pos, neg = self.positives, self.n - self.positives
-        rejections = neg - (self.matched[None] - self.hits)  # neither matched nor positive
-        ok = (pos > 0) & (neg > 0)
-        acc = (self.hits / pos.clamp_min(1) + rejections / neg.clamp_min(1)) / 2
-        return self._neuron_order(torch.where(ok, acc, torch.full((), 0.5, dtype=torch.float64)))
 
 
 # ---------------------------------------------------------------- the rest of the build
@@ -525,16 +211,24 @@ def quantiles(sample: torch.Tensor, L: int, F: int, block: int = 2048
     return upper, lower, index.reshape(L, F, *picks.shape), values.reshape(L, F, *picks.shape)
 
 
+def whole_tokens(token_texts: list[str]) -> np.ndarray:
+    """(V,) bool: tokens a line may say a neuron writes: not a byte piece that renders as '�' or
+    '<0x..>', and not empty."""
+    return np.array([bool(t.strip()) and "\ufffd" not in t and not (t.startswith("<0x") and t.endswith(">"))
+                     for t in token_texts])
+
+
 @torch.inference_mode()
-def writes(model: Transformer, k: int = WRITES) -> np.ndarray:
-    """(2, L, F, k) the tokens each neuron's sub-update promotes most when m > 0 and when m < 0."""
+def writes(model: Transformer, token_texts: list[str], k: int = WRITES) -> np.ndarray:
+    """(2, L, F, k) the whole tokens each neuron's sub-update promotes most when m > 0 and when m < 0."""
     L, F = model.cfg.n_layers, model.cfg.d_ff
     out = np.zeros((2, L, F, k), dtype=np.int32)
+    hidden = torch.from_numpy(~whole_tokens(token_texts)[:model.cfg.vocab_size])
     for layer in range(L):
         for start in range(0, F, 512):
             scores = readout.vocab_projection(model, readout.value_matrix(model, layer, slice(start, start + 512)).T)
-            out[0, layer, start:start + 512] = scores.topk(k, dim=-1).indices.numpy()
-            out[1, layer, start:start + 512] = (-scores).topk(k, dim=-1).indices.numpy()
+            for s, signed in enumerate((scores, -scores)):
+                out[s, layer, start:start + 512] = signed.masked_fill(hidden, -torch.inf).topk(k, dim=-1).indices.numpy()
     return out
 
 
@@ -556,61 +250,357 @@ def build_key(d: NeuronDictionary) -> str:
 
 
 @torch.inference_mode()
-def build(model: Transformer, d: NeuronDictionary, token_texts: list[str],
-          progress: Callable[[int, int], None] | None = None, lock: ContextManager | None = None,
-          checkpoint: Path | None = None, checkpoint_every: int = 200) -> Explanations:
-    """Explain and score every neuron of `model` over the corpus of dictionary `d` (one pass over
-    its training documents, one over the held-out ones). With `checkpoint` (a folder), the
-    training pass is saved every `checkpoint_every` windows and resumed by a later call."""
-    L, F = model.cfg.n_layers, model.cfg.d_ff
-    held_out = split_documents(d)
-    train_windows, held_windows = split_windows(d, ~held_out), split_windows(d, held_out)
-    train_positions = np.concatenate(train_windows)
-    feats = features(d, train_positions, token_texts)
+
+
+def random_like(model: Transformer, seed: int = 0) -> Transformer:
+    """A model of the same shape at initialisation: GPT-2-style N(0, 0.02) matrices, norms 1, biases 0
+    (as architectures.transformer.random_block draws one block)."""
+    fresh = seeded.allocate(lambda: Transformer(model.cfg))
+    g = seeded.generator(seed)
+    with torch.no_grad():
+        for name, p in fresh.named_parameters():
+            if p.ndim > 1:
+                p.normal_(0.0, 0.02, generator=g)
+            else:
+                p.fill_(1.0 if "norm" in name else 0.0)
+    return fresh.eval()
+
+
+def excerpt_sample(windows: list[np.ndarray], n: int, rng: np.random.Generator) -> np.ndarray:
+    """Sorted positions of n random excerpts that do not overlap: CONTEXT consecutive tokens of one
+    window each."""
+    slots = [w[i:i + CONTEXT] for w in windows for i in range(0, len(w) - CONTEXT + 1, CONTEXT)]
+    pick = rng.choice(len(slots), size=min(n, len(slots)), replace=False)
+    return np.sort(np.concatenate([slots[i] for i in pick]))
+
+
+def token_rows(ids: np.ndarray, train_positions: np.ndarray, vocab: int) -> tuple[np.ndarray, int]:
+    """(V,) each token's row of the look-up table (the MAX_TOKEN_GROUPS most frequent training tokens
+    seen at least MIN_COUNT times; the rest share the last row), and the number of rows."""
+    counts = np.bincount(ids[train_positions], minlength=vocab)
+    frequent = np.argsort(-counts, kind="stable")[:MAX_TOKEN_GROUPS]
+    frequent = frequent[counts[frequent] >= ch.MIN_COUNT]
+    rows = np.full(vocab, len(frequent), dtype=np.int64)
+    rows[frequent] = np.arange(len(frequent))
+    return rows, len(frequent) + 1
+
+
+class Slots:
+    """Coefficients kept at a fixed set of corpus positions while windows stream past."""
+
+    def __init__(self, positions: np.ndarray, n_corpus: int, n_neurons: int):
+        self.positions = positions
+        self.slot = np.full(n_corpus, -1, dtype=np.int64)
+        self.slot[positions] = np.arange(len(positions))
+        self.m = torch.zeros(len(positions), n_neurons, dtype=torch.float16)
+
+    def add(self, positions: np.ndarray, m: torch.Tensor) -> None:
+        s = self.slot[positions]
+        kept = s >= 0
+        self.m[torch.from_numpy(s[kept])] = m[torch.from_numpy(kept)].half()
+
+
+class Reading:
+    """What the training pass keeps: each sign's strongest firings with their excerpts, the random
+    excerpts' coefficients, y summed overall and per look-up table row."""
+
+    def __init__(self, n_neurons: int, sample: Slots, rows: np.ndarray, n_rows: int | None):
+        self.top = [TopFirings(TOP, n_neurons, s) for s in range(2)]
+        self.sample = sample
+        self.rows = rows
+        self.table = [torch.zeros(n_rows, n_neurons) for _ in range(2)] if n_rows else []
+        self.table_count = np.zeros(n_rows or 0, dtype=np.int64)
+        self.total = [torch.zeros(n_neurons, dtype=torch.float64) for _ in range(2)]
+        self.n = 0
+        self.windows_done = 0
+
+    def add(self, positions: np.ndarray, ids: np.ndarray, m: torch.Tensor) -> None:
+        rows = self.rows[ids]
+        for s in range(2):
+            y = firing(m, s)
+            self.top[s].add(positions, m)
+            self.total[s] += y.sum(0, dtype=torch.float64)
+            if self.table:
+                self.table[s].index_add_(0, torch.from_numpy(rows), y)
+        if self.table:
+            self.table_count += np.bincount(rows, minlength=len(self.table_count))
+        self.sample.add(positions, m)
+        self.n += len(positions)
+        self.windows_done += 1
+
+    def table_means(self) -> list[torch.Tensor]:
+        count = torch.from_numpy(self.table_count).clamp_min(1).float()[:, None]
+        return [t / count for t in self.table]
+
+    def _state(self) -> dict[str, torch.Tensor]:
+        state = {f"top{s}.{name}": getattr(self.top[s], name) for s in range(2) for name in TopFirings.STATE}
+        state |= {f"table{s}": t for s, t in enumerate(self.table)} | {f"total{s}": t for s, t in enumerate(self.total)}
+        return state | {"sample": self.sample.m, "table_count": torch.from_numpy(self.table_count)}
+
+    def save(self, folder: Path, key: str) -> None:
+        """A checkpoint: a folder of .npy files, written beside and renamed into place."""
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for name, t in self._state().items():
+            np.save(tmp / f"{name}.npy", t.numpy())
+        (tmp / "state.json").write_text(json.dumps({"key": key, "n": self.n, "windows_done": self.windows_done}))
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+
+    def resume(self, folder: Path, key: str) -> bool:
+        try:
+            meta = json.loads((folder / "state.json").read_text())
+            loaded = {name: torch.from_numpy(np.load(folder / f"{name}.npy")) for name in self._state()}
+        except (OSError, KeyError, ValueError):
+            return False
+        if meta.get("key") != key or any(loaded[k].shape != v.shape for k, v in self._state().items()):
+            return False
+        for s in range(2):
+            for name in TopFirings.STATE:
+                setattr(self.top[s], name, loaded[f"top{s}.{name}"])
+        self.table = [loaded[f"table{s}"] for s in range(len(self.table))]
+        self.total = [loaded[f"total{s}"] for s in range(2)]
+        self.sample.m, self.table_count = loaded["sample"], loaded["table_count"].numpy()
+        self.n, self.windows_done = meta["n"], meta["windows_done"]
+        return True
+
+
+def choose_lines(reading: Reading, pg: eg.PositionGroups, counts: list[np.ndarray], block: int = 4096
+                 ) -> list[ch.Lines]:
+    """Each sign's line for every neuron, `block` neurons at a time."""
+    n = reading.total[0].shape[0]
+    in_sample = reading.sample.slot >= 0
+    out = []
+    for s in range(2):
+        lines = ch.Lines.empty(n)
+        top = reading.top[s]
+        for start in range(0, n, block):
+            cols = slice(start, start + block)
+            ev = ch.Evidence(top.positions[:, cols], top.values[:, cols], top.context_positions[:, :, cols],
+                             top.context_values[:, :, cols].float(), reading.sample.positions,
+                             firing(reading.sample.m[:, cols].float(), s), reading.total[s][cols], reading.n)
+            part = ch.choose(ev, pg.at, counts, in_sample)
+            for f in fields(lines):
+                getattr(lines, f.name)[cols] = getattr(part, f.name)
+        out.append(lines)
+    return out
+
+
+class Lookup:
+    """One sign's lines as tables: for each family, group -> (neuron columns, values), so that a
+    window's predictions are a gather."""
+
+    def __init__(self, lines: ch.Lines, sizes: tuple[int, ...]):
+        self.base = torch.from_numpy(lines.base.astype(np.float32))
+        self.tables = []
+        for family, size in enumerate(sizes):
+            cols = np.flatnonzero(lines.family == family)
+            g, v = lines.groups[cols], lines.values[cols]
+            used = g >= 0
+            col = np.broadcast_to(cols[:, None], g.shape)[used]
+            grp, val = g[used], v[used]
+            order = np.argsort(grp, kind="stable")
+            indptr = np.searchsorted(grp[order], np.arange(size + 1))
+            self.tables.append((indptr, col[order], val[order].astype(np.float32)))
+
+    def predict(self, groups: np.ndarray) -> torch.Tensor:
+        """(T, neurons) predicted y from each family's group at T positions (groups: (families, T))."""
+        T = groups.shape[1]
+        pred = self.base.expand(T, len(self.base)).clone()
+        for (indptr, cols, vals), g in zip(self.tables, groups):
+            safe = np.maximum(g, 0)
+            lengths = np.where(g >= 0, indptr[safe + 1] - indptr[safe], 0)
+            if not lengths.sum():
+                continue
+            rows = np.repeat(np.arange(T), lengths)
+            starts = np.repeat(indptr[safe] - np.cumsum(lengths) + lengths, lengths)
+            entries = starts + np.arange(lengths.sum())
+            pred[torch.from_numpy(rows), torch.from_numpy(cols[entries])] = torch.from_numpy(vals[entries])
+        return pred
+
+
+class HeldOut:
+    """The held-out pass's sums: each sign's correlation for the lines, the shuffled lines and the
+    look-up table; both lines against m; the strongest held-out firings; the random excerpts."""
+
+    def __init__(self, n: int, shuffle: np.ndarray, sample: Slots):
+        self.shuffle, self.unshuffle = shuffle, torch.from_numpy(np.argsort(shuffle))
+        self.real, self.shuffled, self.lookup = ([RunningCorr(n) for _ in range(2)] for _ in range(3))
+        self.both = RunningCorr(n)
+        self.top = [TopFirings(SHOWN, n, s) for s in range(2)]
+        self.sample = sample
+
+    def add(self, positions: np.ndarray, m: torch.Tensor, preds: list[torch.Tensor],
+            table: list[torch.Tensor] | None) -> None:
+        for s in range(2):
+            y = firing(m, s)
+            self.real[s].add(preds[s], y)
+            self.shuffled[s].add(preds[s], y[:, self.unshuffle])  # explanation i meets neuron unshuffle[i]
+            if table is not None:
+                self.lookup[s].add(table[s], y)
+            self.top[s].add(positions, m)
+        self.both.add(preds[0] - preds[1], m)
+        self.sample.add(positions, m)
+
+
+def top_random(predict: Callable[[np.ndarray, slice], np.ndarray], top: TopFirings, sample: Slots, sign: int,
+               block: int = 4096) -> np.ndarray:
+    """(n,) each neuron's correlation over its top held-out excerpts plus the random ones, for a
+    simulator `predict(positions (E, b), neuron columns) -> (E, b)`."""
+    n = top.values.shape[1]
+    out = np.zeros(n)
+    for start in range(0, n, block):
+        cols = slice(start, min(start + block, n))
+        b = cols.stop - cols.start
+        ctx = top.context_positions[:, :, cols].flatten(0, 1).long().numpy()
+        rand = np.broadcast_to(sample.positions[:, None], (len(sample.positions), b))
+        out[cols] = weighted_corr(torch.from_numpy(predict(ctx, cols)), top.context_values[:, :, cols].flatten(0, 1).float(),
+                                  torch.from_numpy(ctx >= 0), torch.from_numpy(predict(rand, cols)),
+                                  firing(sample.m[:, cols].float(), sign)).numpy()
+    return out
+
+
+def line_predictor(lines: ch.Lines, at: np.ndarray) -> Callable[[np.ndarray, slice], np.ndarray]:
+    def predict(positions: np.ndarray, cols: slice) -> np.ndarray:
+        part = ch.Lines(*(getattr(lines, f.name)[cols] for f in fields(lines)))
+        return ch.predict(part, at, positions)
+    return predict
+
+
+def table_predictor(table: torch.Tensor, rows: np.ndarray, ids: np.ndarray) -> Callable[[np.ndarray, slice], np.ndarray]:
+    def predict(positions: np.ndarray, cols: slice) -> np.ndarray:
+        r = torch.from_numpy(rows[ids[np.maximum(positions, 0)]])
+        return table[:, cols].gather(0, r).numpy()
+    return predict
+
+
+def strongest_named(lines: ch.Lines, top: TopFirings, at: np.ndarray, k: int = 3) -> np.ndarray:
+    """(n, k) token ids at the strongest training firings each line names (the token before, for a
+    line about the previous token), distinct, -1 where fewer."""
+    positions = top.positions.T.numpy()
+    hit = covers_all(lines.family, lines.groups, positions, at)
+    before = np.isin(lines.family, (PREVIOUS_TOKEN, PREVIOUS_KIND))[:, None]
+    ids = np.where(before, at[PREVIOUS_TOKEN, np.maximum(positions, 0)], at[TOKEN, np.maximum(positions, 0)])
+    out = np.full((len(lines.family), k), -1, dtype=np.int64)
+    for i in np.flatnonzero(hit.any(1)):
+        seen = list(dict.fromkeys(ids[i][hit[i]].tolist()))[:k]
+        out[i, :len(seen)] = seen
+    return out
+
+
+@dataclass
+class Run:
+    """One reading of the corpus by one model: its lines and what the held-out documents said of them."""
+    lines: list[ch.Lines]
+    reading: Reading
+    held: HeldOut
+    corr_top_random: np.ndarray  # (2, n)
+    shuffled_top_random: np.ndarray
+    lookup_top_random: np.ndarray
+
+
+@torch.inference_mode()
+def read_corpus(model: Transformer, d: NeuronDictionary, pg: eg.PositionGroups, train_windows: list[np.ndarray],
+                held_windows: list[np.ndarray], progress: Callable[[int], None], lock: ContextManager | None,
+                checkpoint: Path | None = None, checkpoint_every: int = 200, table: bool = True) -> Run:
+    """Choose every neuron's lines on the training windows and score them on the held-out ones."""
+    n = model.cfg.n_layers * model.cfg.d_ff
     rng = np.random.default_rng(0)
-    sample_positions = np.sort(rng.choice(train_positions, size=min(SAMPLE, len(train_positions)), replace=False))
-    slot = np.full(d.n_tokens, -1, dtype=np.int64)
-    slot[sample_positions] = np.arange(len(sample_positions))
-    stats = TrainStats(feats, L * F, slot)
+    train_positions = np.concatenate(train_windows)
+    rows, n_rows = token_rows(d.ids, train_positions, model.cfg.vocab_size)
+    reading = Reading(n, Slots(excerpt_sample(train_windows, SAMPLE_EXCERPTS, rng), d.n_tokens, n), rows,
+                      n_rows if table else None)
     key = build_key(d)
     if checkpoint is not None:
-        stats.resume(checkpoint, key)
-    total = d.n_tokens
-    done = sum(len(w) for w in train_windows[:stats.windows_done])
-    for positions, m in _windows(model, d, train_windows, stats.windows_done, lock):
-        stats.add(feats.of(d.ids[positions], positions), positions, m)
-        done += len(positions)
-        if checkpoint is not None and stats.windows_done % checkpoint_every == 0:
-            stats.save(checkpoint, key)
-        if progress:
-            progress(done, total)
-
-    choices = [choose(stats, feats, sign) for sign in SIGNS]
-    tokens = np.stack([strongest_tokens(stats, feats, c, sign) for c, sign in zip(choices, SIGNS)])
-    upper, lower, example_index, example_values = quantiles(stats.sample, L, F)
-    del stats
-    lookups = [Lookup(c, feats) for c in choices]
-    scores = HeldOutScores(L * F, within_layer_shuffle(L, F), upper, lower)
+        reading.resume(checkpoint, key)
+    progress(sum(len(w) for w in train_windows[:reading.windows_done]))
+    for positions, m in _windows(model, d, train_windows, reading.windows_done, lock):
+        reading.add(positions, d.ids[positions], m)
+        if checkpoint is not None and reading.windows_done % checkpoint_every == 0:
+            reading.save(checkpoint, key)
+        progress(len(positions))
+    counts = [np.bincount(a[train_positions][a[train_positions] >= 0], minlength=max(size, 1))
+              for a, size in zip(pg.at, pg.sizes)]
+    lines = choose_lines(reading, pg, counts)
+    lookups = [Lookup(li, pg.sizes) for li in lines]
+    means = reading.table_means() if table else None
+    held = HeldOut(n, within_layer_shuffle(model.cfg.n_layers, model.cfg.d_ff),
+                   Slots(excerpt_sample(held_windows, HELD_OUT_EXCERPTS, rng), d.n_tokens, n))
     for positions, m in _windows(model, d, held_windows, 0, lock):
-        groups = feats.of(d.ids[positions], positions)
-        predicted = [lk.predict(groups, L * F) for lk in lookups]
-        scores.add(m, [p for p, _ in predicted], [h for _, h in predicted])
-        done += len(positions)
+        r = torch.from_numpy(rows[d.ids[positions]])
+        held.add(positions, m, [lk.predict(pg.at[:, positions]) for lk in lookups],
+                 [t[r] for t in means] if means else None)
+        progress(len(positions))
+    ids = d.ids.astype(np.int64)
+    scores = [[top_random(line_predictor(lines[s], pg.at), held.top[s], held.sample, s) for s in range(2)],
+              [top_random(line_predictor(lines[s].permuted(held.shuffle), pg.at), held.top[s], held.sample, s)
+               for s in range(2)],
+              [top_random(table_predictor(means[s], rows, ids), held.top[s], held.sample, s) if means else np.zeros(n)
+               for s in range(2)]]
+    return Run(lines, reading, held, *(np.stack(x) for x in scores))
+
+
+def build(model: Transformer, d: NeuronDictionary, token_texts: list[str],
+          progress: Callable[[int, int], None] | None = None, lock: ContextManager | None = None,
+          checkpoint: Path | None = None, checkpoint_every: int = 200, random_init: bool = True) -> Explanations:
+    """Explain and score every neuron of `model` over the corpus of dictionary `d`, then run the same
+    pipeline on a randomly initialised model of the same shape over every RANDOM_INIT_SHARE-th window.
+    With `checkpoint` (a folder), the trained model's training pass is saved every `checkpoint_every`
+    windows and resumed by a later call."""
+    L, F = model.cfg.n_layers, model.cfg.d_ff
+    held_out = split_documents(d)
+    duplicate = duplicate_documents(d)
+    train_windows, held_windows = split_windows(d, ~held_out & ~duplicate), split_windows(d, held_out)
+    pg = eg.position_groups(d.ids, d.doc_starts, d.doc_sources, train_windows + held_windows, token_texts)
+    few = (train_windows[::RANDOM_INIT_SHARE], held_windows[::RANDOM_INIT_SHARE]) if random_init else ([], [])
+    total = sum(len(w) for w in train_windows + held_windows + few[0] + few[1])
+    done = [0]
+
+    def step(k: int) -> None:
+        done[0] += k
         if progress:
-            progress(done, total)
-    corr, detection = scores.correlation(), scores.balanced_accuracy()
+            progress(done[0], total)
+
+    run = read_corpus(model, d, pg, train_windows, held_windows, step, lock, checkpoint, checkpoint_every)
+    _, _, example_index, example_values = quantiles(run.reading.sample.m, L, F)
+    rand = read_corpus(random_like(model), d, pg, *few, step, lock, table=False) if random_init else run
     shape = lambda a, *lead: np.asarray(a).reshape(*lead, L, F)  # noqa: E731
+    card = [d.top_positions.reshape(L * F, -1), d.bottom_positions.reshape(L * F, -1)]
+    signed = np.array(SIGNS, dtype=np.float64)[:, None, None]
+
+    def coverage(r: Run, positions: list[np.ndarray]) -> np.ndarray:
+        return np.stack([covers_all(r.lines[s].family, r.lines[s].groups, positions[s], pg.at)
+                         for s in range(2)]).reshape(2, L, F, -1)
+
+    held_positions = [run.held.top[s].positions.T.numpy() for s in range(2)]
+    lines = run.lines
     return Explanations(
-        family=shape([c.family for c in choices], 2).astype(np.uint8),
-        groups=np.stack([feats.public(c) for c in choices]).reshape(2, L, F, MAX_GROUPS).astype(np.int32),
-        values=np.stack([c.values for c in choices]).reshape(2, L, F, MAX_GROUPS).astype(np.float32),
-        base=shape([c.base for c in choices], 2).astype(np.float32),
-        train_corr=shape([c.train_corr for c in choices], 2).astype(np.float16),
-        tokens=tokens.reshape(2, L, F, -1).astype(np.int32), writes=writes(model),
-        corr=shape(corr[0].numpy(), 3).astype(np.float16), detection=shape(detection[0].numpy(), 2).astype(np.float16),
-        shuffled_corr=shape(corr[1].numpy(), 3).astype(np.float16),
-        shuffled_detection=shape(detection[1].numpy(), 2).astype(np.float16),
-        sample_positions=sample_positions.astype(np.int64), example_index=example_index, example_values=example_values,
-        held_out=held_out, n_train=np.array(len(train_positions)),
-        n_held_out=np.array(sum(len(w) for w in held_windows)), dictionary=np.array(d.fingerprint),
-        sources=np.array(d.sources, dtype=str))
+        family=shape([li.family for li in lines], 2).astype(np.uint8),
+        groups=np.stack([li.groups for li in lines]).reshape(2, L, F, MAX_GROUPS).astype(np.int32),
+        values=(np.stack([li.values for li in lines]) * signed).reshape(2, L, F, MAX_GROUPS).astype(np.float32),
+        base=(shape([li.base for li in lines], 2) * signed[..., None]).astype(np.float32),
+        peak=np.stack([d.top_values[..., 0], d.bottom_values[..., 0]]).astype(np.float32),
+        train_corr=shape([li.train_corr for li in lines], 2).astype(np.float16),
+        tokens=np.stack([strongest_named(lines[s], run.reading.top[s], pg.at) for s in range(2)]
+                        ).reshape(2, L, F, -1).astype(np.int32),
+        writes=writes(model, token_texts),
+        covers=coverage(run, card), covers_held_out=coverage(run, held_positions),
+        held_out_positions=np.stack(held_positions).reshape(2, L, F, -1).astype(np.int32),
+        corr=shape(np.stack([c.corr() for c in run.held.real]), 2).astype(np.float16),
+        corr_top_random=shape(run.corr_top_random, 2).astype(np.float16),
+        corr_both=shape(run.held.both.corr()).astype(np.float16),
+        shuffled_corr=shape(np.stack([c.corr()[run.held.shuffle] for c in run.held.shuffled]), 2).astype(np.float16),
+        shuffled_corr_top_random=shape(run.shuffled_top_random, 2).astype(np.float16),
+        lookup_corr=shape(np.stack([c.corr() for c in run.held.lookup]), 2).astype(np.float16),
+        lookup_corr_top_random=shape(run.lookup_top_random, 2).astype(np.float16),
+        random_init_corr=shape(np.stack([c.corr() for c in rand.held.real]), 2).astype(np.float16),
+        random_init_corr_top_random=shape(rand.corr_top_random, 2).astype(np.float16),
+        random_init_covers_held_out=coverage(rand, [rand.held.top[s].positions.T.numpy() for s in range(2)]),
+        random_init_family=shape([li.family for li in rand.lines], 2).astype(np.uint8),
+        names=np.array(pg.names, dtype=str), pairs=pg.pairs,
+        sample_positions=run.reading.sample.positions.astype(np.int64), example_index=example_index,
+        example_values=example_values, held_out=held_out, duplicate=duplicate,
+        n_train=np.array(sum(len(w) for w in train_windows)), n_held_out=np.array(sum(len(w) for w in held_windows)),
+        n_random_init=np.array([sum(len(w) for w in few[0]), sum(len(w) for w in few[1])]),
+        dictionary=np.array(d.fingerprint), sources=np.array(d.sources, dtype=str))
