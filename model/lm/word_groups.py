@@ -54,6 +54,7 @@ s t d ll re ve m st nd rd th
 
 WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")  # letters, with an apostrophe or hyphen inside
 DOC_BREAK = "\0"  # put between documents so no word runs across one
+SENTENCE_END = re.compile(r"[.!?:;\n\0\"'“‘(\[*#>-]")  # after these a capital may not mark a name
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,14 @@ class WordGroups:
 # ---- WordNet's files ----------------------------------------------------------------------------
 
 @functools.cache
-def _index(pos: str, root: Path = WORDNET) -> dict[str, int]:
-    """lemma -> byte offset of its first (most frequent) synset in data.<pos>."""
+def _index(pos: str, root: Path = WORDNET) -> dict[str, tuple[int, ...]]:
+    """lemma -> byte offsets of its synsets in data.<pos>, most frequent first."""
     out = {}
     for line in (root / f"index.{pos}").read_text(encoding="utf-8").splitlines():
         if line.startswith(" "):
             continue  # the licence header
         fields = line.split()
-        out[fields[0]] = int(fields[-int(fields[2])])  # the synset offsets end the line
+        out[fields[0]] = tuple(map(int, fields[-int(fields[2]):]))  # the synset offsets end the line
     return out
 
 
@@ -174,13 +175,27 @@ def synset_of(lemma: str, pos: str | None = None) -> tuple[str, int] | None:
     if not found:
         return None
     pos = max(found, key=lambda p: counts.get((lemma, p), (0, 0))[0])
-    return pos, _index(pos)[lemma]
+    return pos, _index(pos)[lemma][0]
+
+
+def name_synset(lemma: str) -> tuple[str, int] | None:
+    """For a word the text always capitalises: its first sense that WordNet names with a capital
+    ('John' the apostle, not 'john' the toilet; 'Paris' the capital), or None ('Sam' is no missile)."""
+    for pos in POS:
+        for offset in _index(pos).get(lemma, ()):
+            if _synset(pos, offset)[0][0][:1].isupper():
+                return pos, offset
+    return None
 
 
 @functools.cache
-def senses_of(word: str) -> tuple[str, tuple[str, int] | None, tuple[str, int] | None]:
+def senses_of(word: str, name: bool = False) -> tuple[str, tuple[str, int] | None, tuple[str, int] | None]:
     """A word's (lemma, synset, category). An inflected word keeps the part of speech its ending
-    showed ('shared' is the verb share, not the noun), a base form takes its most frequent one."""
+    showed ('shared' is the verb share, not the noun), a base form takes its most frequent one.
+    A `name` (always capitalised in the text) is itself where WordNet knows it: 'James', not 'jams'."""
+    if name and any(_key(word) in _index(p) for p in POS) and word not in FUNCTION_WORDS:
+        synset = name_synset(_key(word))
+        return _key(word), synset, category_of(synset) if synset else None
     lemma, pos = lemma_of(word)
     if pos is None:
         return lemma, None, None
@@ -217,13 +232,23 @@ def synset_name(synset: tuple[str, int], n: int = 3) -> str:
 
 # ---- the corpus -----------------------------------------------------------------------------------
 
-def word_spans(ids: np.ndarray, doc_starts: np.ndarray, token_texts: list[str]) -> tuple[np.ndarray, list[str]]:
-    """(N,) index into the returned word list for each position, or -1, and the words (lowercased,
-    one entry per occurrence). A word is a run of letters in the document's text, which may span
-    tokens (' Ham' + 'let'); a token that holds parts of two words belongs to the first."""
+def _document_starts(doc_starts: np.ndarray, n: int) -> np.ndarray:
+    """(n,) bool: True where a document begins (position 0 always does)."""
+    out = np.zeros(n, dtype=bool)
+    starts = np.asarray(doc_starts, dtype=np.int64)
+    out[starts[starts < n]] = True
+    out[:1] = True
+    return out
+
+
+def word_spans(ids: np.ndarray, doc_starts: np.ndarray, token_texts: list[str]
+               ) -> tuple[np.ndarray, list[str], list[bool | None]]:
+    """(N,) index into the returned word list for each position, or -1; the words (lowercased,
+    one entry per occurrence); and whether each was capitalised, None where a sentence starts (that
+    tells nothing). A word is a run of letters in the document's text, which may span tokens
+    (' Ham' + 'let'); a token that holds parts of two words belongs to the first."""
     n = len(ids)
-    is_start = np.zeros(n, dtype=bool)
-    is_start[np.asarray(doc_starts, dtype=np.int64)[np.asarray(doc_starts) < n]] = True
+    is_start = _document_starts(doc_starts, n)
     pieces = [DOC_BREAK + token_texts[t] if s else token_texts[t] for t, s in zip(ids.tolist(), is_start.tolist())]
     lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=n)
     starts = np.cumsum(lengths) - lengths  # each token's first character in the joined text
@@ -234,14 +259,23 @@ def word_spans(ids: np.ndarray, doc_starts: np.ndarray, token_texts: list[str]) 
     occurrence = np.full(n, -1, dtype=np.int64)
     for i in range(len(matches) - 1, -1, -1):  # backwards, so a shared token keeps the first word
         occurrence[first[i]:last[i] + 1] = i
-    return occurrence, [m.group().lower().replace("’", "'") for m in matches]
+    capitalised, end = [], 0
+    for m in matches:
+        gap = text[end:m.start()]
+        capitalised.append(None if end == 0 or SENTENCE_END.search(gap) else m.group()[0].isupper())
+        end = m.end()
+    return occurrence, [m.group().lower().replace("’", "'") for m in matches], capitalised
 
 
 def word_groups(ids: np.ndarray, doc_starts: np.ndarray, token_texts: list[str]) -> WordGroups:
     """Every position's word, lemma, synset, category and pair groups (see WordGroups)."""
     ids = np.asarray(ids, dtype=np.int64)
     n = len(ids)
-    occurrence, words = word_spans(ids, doc_starts, token_texts)
+    occurrence, words, capitalised = word_spans(ids, doc_starts, token_texts)
+    # a name: capitalised wherever a capital tells (not after a sentence's end), at least once
+    cases: dict[str, set] = {}
+    for w, c in zip(words, capitalised):
+        cases.setdefault(w, set()).add(c)
 
     names: list[str] = []
 
@@ -256,22 +290,19 @@ def word_groups(ids: np.ndarray, doc_starts: np.ndarray, token_texts: list[str])
 
     distinct = list(dict.fromkeys(words))
     word_of = table(distinct, str)
-    senses = [senses_of(w) for w in distinct]
+    senses = [senses_of(w, cases[w] - {None} == {True}) for w in distinct]
     lemma_of_word = table([lemma for lemma, _, _ in senses], str)
     synset_of_word = table([synset for _, synset, _ in senses], synset_name)
     category_of_word = table([category for _, _, category in senses], lambda s: synset_name(s, 2))
 
     # occurrence -> distinct word -> groups; -1 stays -1 through a lookup with a sentinel at the end
-    distinct_of_occurrence = np.array([i for i in map({w: i for i, w in enumerate(distinct)}.__getitem__, words)]
-                                      + [-1], dtype=np.int64)
-    d = distinct_of_occurrence[occurrence]
+    index = {w: i for i, w in enumerate(distinct)}
+    d = np.array([index[w] for w in words] + [-1], dtype=np.int64)[occurrence]
 
     def per_position(of_word: np.ndarray) -> np.ndarray:
         return np.append(of_word, -1)[d]
 
-    prev_ok = np.ones(n, dtype=bool)
-    prev_ok[np.asarray(doc_starts, dtype=np.int64)[np.asarray(doc_starts) < n]] = False
-    prev_ok[:1] = False
+    prev_ok = ~_document_starts(doc_starts, n)
     keys = (np.roll(ids, 1) << 32) | ids
     unique, inverse = np.unique(keys[prev_ok], return_inverse=True)
     pair = np.full(n, -1, dtype=np.int64)

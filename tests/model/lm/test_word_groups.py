@@ -62,8 +62,17 @@ def test_function_words_have_no_synset():
     assert (g.word >= 0).all() and (g.lemma >= 0).all()
     assert (g.synset == -1).all() and (g.category == -1).all()
     # WordNet alone would give them these odd meanings
-    assert wg.synset_name(("noun", wg._index("noun")["in"])).startswith("inch")
+    assert wg.synset_name(("noun", wg._index("noun")["in"][0])).startswith("inch")
     assert name(g, "lemma", 5) == "us"  # not 'u' (uranium) by the plural rule
+
+
+def test_names_are_names():
+    # 'James' and 'John' capitalised inside a sentence are names; 'jams' in lower case is jam
+    g, ids, _ = groups_of([[" with", " James", " and", " John", " we", " ate", " jams", ".", " James", " left"]])
+    assert name(g, "lemma", 1) == "james" and name(g, "synset", 1).startswith("James")
+    assert name(g, "synset", 3).startswith("John")  # a person, not WordNet's first sense: the toilet
+    assert name(g, "lemma", 6) == "jam"
+    assert wg.synset_name(("noun", wg._index("noun")["john"][0])).startswith("toilet")
 
 
 def test_pairs_are_per_document():
@@ -125,7 +134,7 @@ def test_the_real_corpus(smollm_corpus):
     for p in rng.choice(np.flatnonzero(g.word >= 0), 2000, replace=False):
         piece = "".join(c for c in texts[ids[p]].lower() if c.isalpha())
         assert piece in g.names[g.word[p]]
-    occurrence, _ = wg.word_spans(ids, starts, texts)
+    occurrence, _, _ = wg.word_spans(ids, starts, texts)
     doc = np.searchsorted(starts, np.arange(len(ids)), side="right")
     same = (occurrence[1:] == occurrence[:-1]) & (occurrence[1:] >= 0)
     assert same.sum() > 10_000 and (doc[1:][same] == doc[:-1][same]).all()
