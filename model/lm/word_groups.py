@@ -8,7 +8,10 @@ WordNet is read from its own files (Debian's `wordnet-base`, as model/lm/corpus.
 index.<pos> lists each lemma's synsets, most frequent first; data.<pos> holds a synset's lemma names
 and pointers at the byte offset that names it; *.exc list irregular forms (gave -> give); and
 cntlist.rev counts how often each sense was tagged in the SemCor corpus, which picks between parts
-of speech. Each file is parsed once, lazily.
+of speech. Each file is parsed once, lazily; each distinct word is looked up once.
+
+WordNet knows no context: a word gets its most frequent sense wherever it stands ('capital' is
+money, 'states' a province), which is why these groups are candidates a score must confirm.
 """
 from __future__ import annotations
 
