@@ -60,82 +60,92 @@ class Evidence:
     n_train: int
 
 
-def _candidates_in_family(ev: Evidence, at: np.ndarray, counts: np.ndarray, in_sample: np.ndarray, most: int
-                          ) -> tuple[torch.Tensor, ...]:
+class _Block:
+    """What every family's choice reads of one block of neurons, computed once."""
+
+    def __init__(self, ev: Evidence, in_sample: np.ndarray):
+        K, B = ev.top_positions.shape
+        self.ev = ev
+        self.firing = ev.top_positions >= 0
+        self.top_y = ev.top_y.float() * self.firing
+        self.sampled = (torch.from_numpy(in_sample)[ev.top_positions.clamp_min(0)] & self.firing).float()
+        self.earlier = torch.triu(torch.ones(K, K, dtype=torch.bool), 1)[:, :, None]
+        self.sample_y = ev.sample_y.float()
+        self.ctx_ok = (ev.context_positions >= 0).flatten(0, 1)  # (KC, B)
+        self.ctx_positions = ev.context_positions.flatten(0, 1).clamp_min(0).long()
+        self.ctx_y = ev.context_y.float().flatten(0, 1) * self.ctx_ok
+        self.n_top = self.ctx_ok.sum(0, dtype=torch.float64)
+        self.w_r = self.n_top / len(ev.sample_positions)  # one random token's weight: the halves weigh the same
+        self.W = 2 * self.n_top
+        self.Mt = self.ctx_y.sum(0, dtype=torch.float64) + self.w_r * self.sample_y.sum(0, dtype=torch.float64)
+        self.M2 = (self.ctx_y.pow(2).sum(0, dtype=torch.float64)
+                   + self.w_r * self.sample_y.pow(2).sum(0, dtype=torch.float64))
+        self.mu = ev.total_y / ev.n_train
+
+
+def _candidates_in_family(blk: _Block, at: np.ndarray, counts: np.ndarray, most: int) -> tuple[torch.Tensor, ...]:
     """(groups (G, B), values (G, B), base (B,), corr (B,)) of one family's best line per neuron."""
+    ev = blk.ev
     at_t = torch.from_numpy(at)
     K, B = ev.top_positions.shape
-    firing = ev.top_positions >= 0
-    cand = torch.where(firing, at_t[ev.top_positions.clamp_min(0)], -1)  # (K, B)
+    cand = torch.where(blk.firing, at_t[ev.top_positions.clamp_min(0)], -1)  # (K, B)
     same = (cand[:, None, :] == cand[None, :, :]) & (cand[:, None, :] >= 0)  # [i, j]: firing i is in group j
-    first = ~(same & torch.triu(torch.ones(K, K, dtype=torch.bool), 1)[:, :, None]).any(0)
-    top_y = ev.top_y.double() * firing
-    t_cnt = same.double().sum(0)
-    t_sum = (same.double() * top_y[:, None, :]).sum(0)  # (K, B) y of the strongest firings each group holds
-    sampled = torch.from_numpy(in_sample)[ev.top_positions.clamp_min(0)] & firing
-    overlap = same.double() * sampled.double()[:, None, :]
+    first = ~(same & blk.earlier).any(0)
+    same_f = same.float()
+    t_cnt = same_f.sum(0).double()
+    t_sum = (same_f * blk.top_y[:, None, :]).sum(0).double()  # y of the strongest firings each group holds
+    o_cnt = (same_f * blk.sampled[:, None, :]).sum(0).double()  # ... of those also in the random sample
+    o_sum = (same_f * (blk.sampled * blk.top_y)[:, None, :]).sum(0).double()
     # the random sample's tokens in each group
     sample_groups = at[ev.sample_positions]
     named = sample_groups >= 0
     uniq, inverse = np.unique(sample_groups[named], return_inverse=True)
-    s_y = ev.sample_y.double()
-    per_group = torch.zeros(max(len(uniq), 1), B, dtype=torch.float64).index_add_(
-        0, torch.from_numpy(inverse), s_y[torch.from_numpy(named)])
-    per_count = torch.from_numpy(np.bincount(inverse, minlength=max(len(uniq), 1)).astype(np.float64))
-    row = torch.from_numpy(np.clip(np.searchsorted(uniq, cand.clamp_min(0).numpy()), 0, max(len(uniq) - 1, 0)))
-    found = (torch.from_numpy(uniq)[row] == cand) & (cand >= 0) if len(uniq) else torch.zeros_like(cand, dtype=bool)
+    rows = max(len(uniq), 1)
+    per_group = torch.zeros(rows, B).index_add_(0, torch.from_numpy(inverse), blk.sample_y[torch.from_numpy(named)])
+    per_count = torch.from_numpy(np.bincount(inverse, minlength=rows).astype(np.float64))
+    row = torch.from_numpy(np.clip(np.searchsorted(uniq, cand.clamp_min(0).numpy()), 0, rows - 1))
+    found = ((torch.from_numpy(uniq)[row] == cand) & (cand >= 0)) if len(uniq) else torch.zeros_like(cand, dtype=bool)
     s_cnt_all = per_count[row] * found
-    s_sum_all = per_group.gather(0, row) * found
-    s_cnt = (s_cnt_all - overlap.sum(0)).clamp_min(0)
-    s_sum = s_sum_all - (overlap * top_y[:, None, :]).sum(0)
+    s_sum_all = per_group.gather(0, row).double() * found
+    s_cnt = (s_cnt_all - o_cnt).clamp_min(0)
+    s_sum = s_sum_all - o_sum
     c = torch.from_numpy(counts.astype(np.float64))[cand.clamp_min(0)] * (cand >= 0)
-    mu = ev.total_y / ev.n_train
-    mu_hat = (s_sum + SHRINK * mu) / (s_cnt + SHRINK)
+    mu_hat = (s_sum + SHRINK * blk.mu) / (s_cnt + SHRINK)
     values = (t_sum + (c - t_cnt).clamp_min(0) * mu_hat) / c.clamp_min(1)
     key = torch.where(first & (cand >= 0) & (c >= MIN_COUNT), t_sum, torch.full((), -torch.inf, dtype=torch.float64))
     order = key.topk(min(most, K), dim=0).indices  # (G, B)
     ok = key.gather(0, order) > -torch.inf
-    g = cand.gather(0, order)
-    v, cnt = values.gather(0, order), c.gather(0, order)
+    g = torch.where(ok, cand.gather(0, order), -1)
+    v, cnt = values.gather(0, order) * ok, c.gather(0, order) * ok
     # each candidate's weight and y over the top excerpts and the (equally weighted) random ones
-    ctx_ok = ev.context_positions >= 0
-    ctx_groups = torch.where(ctx_ok, at_t[ev.context_positions.clamp_min(0).long()], -1).flatten(0, 1)  # (KC, B)
-    ctx_y = ev.context_y.double().flatten(0, 1) * ctx_ok.flatten(0, 1)
-    hit = (g[:, None, :] == ctx_groups[None, :, :]) & ok[:, None, :]
-    n_top = ctx_ok.flatten(0, 1).double().sum(0)
-    w_r = n_top / len(ev.sample_positions)
-    W_j = hit.double().sum(1) + w_r * s_cnt_all.gather(0, order) * ok
-    M_j = (hit.double() * ctx_y[None]).sum(1) + w_r * s_sum_all.gather(0, order) * ok
-    W = 2 * n_top
-    Mt = ctx_y.sum(0) + w_r * s_y.sum(0)
-    M2 = ctx_y.pow(2).sum(0) + w_r * s_y.pow(2).sum(0)
-    v = v * ok
-    cnt = cnt * ok
+    ctx_groups = torch.where(blk.ctx_ok, at_t[blk.ctx_positions], -1)
+    hit = ((g[:, None, :] == ctx_groups[None, :, :]) & (g[:, None, :] >= 0)).float()  # (G, KC, B)
+    W_j = hit.sum(1).double() + blk.w_r * s_cnt_all.gather(0, order) * ok
+    M_j = (hit * blk.ctx_y[None]).sum(1).double() + blk.w_r * s_sum_all.gather(0, order) * ok
     C_A, CV_A = cnt.cumsum(0), (cnt * v).cumsum(0)
     W_A, M_A = W_j.cumsum(0), M_j.cumsum(0)
     base = (ev.total_y - CV_A) / (ev.n_train - C_A).clamp_min(1)
-    Sp = (W_j * v).cumsum(0) + (W - W_A) * base
-    Spp = (W_j * v * v).cumsum(0) + (W - W_A) * base.pow(2)
-    Spm = (M_j * v).cumsum(0) + (Mt - M_A) * base
-    corr = _corr(W, Sp, Spp, Mt, M2, Spm)
+    Sp = (W_j * v).cumsum(0) + (blk.W - W_A) * base
+    Spp = (W_j * v * v).cumsum(0) + (blk.W - W_A) * base.pow(2)
+    Spm = (M_j * v).cumsum(0) + (blk.Mt - M_A) * base
+    corr = _corr(blk.W, Sp, Spp, blk.Mt, blk.M2, Spm)
     corr = torch.where(ok, corr, torch.full((), -torch.inf, dtype=torch.float64))
     best = corr.max(0).values
     k = (corr >= best - ENOUGH).double().argmax(0) + 1  # the shortest line nearly as good
     empty = ~(best > 0)
     keep = (torch.arange(g.shape[0])[:, None] < k[None, :]) & ~empty[None, :]
     chosen = (k - 1).clamp_min(0)[None, :]
-    line_base = torch.where(empty, mu, base.gather(0, chosen)[0])
+    line_base = torch.where(empty, blk.mu, base.gather(0, chosen)[0])
     line_corr = torch.where(empty, torch.zeros((), dtype=torch.float64), corr.gather(0, chosen)[0])
     return torch.where(keep, g, -1), v * keep, line_base, line_corr
 
 
 def choose(ev: Evidence, at: np.ndarray, counts: list[np.ndarray], in_sample: np.ndarray) -> Lines:
     """Each neuron's line for one sign: the family whose line from its strongest firings scores best."""
-    B = ev.top_positions.shape[1]
-    best = Lines.empty(B)
+    blk = _Block(ev, in_sample)
+    best = Lines.empty(ev.top_positions.shape[1])
     for family in eg.PREFERENCE:
-        groups, values, base, corr = _candidates_in_family(ev, at[family], counts[family], in_sample,
-                                                           eg.GROUPS_OF[family])
+        groups, values, base, corr = _candidates_in_family(blk, at[family], counts[family], eg.GROUPS_OF[family])
         corr = corr.numpy()
         better = corr > best.train_corr + 1e-9
         pad = MAX_GROUPS - groups.shape[0]

@@ -36,27 +36,32 @@ class TopFirings:
         self.context_positions = torch.full((k, CONTEXT, n_neurons), -1, dtype=torch.int32)
 
     def add(self, positions: np.ndarray, m: torch.Tensor) -> None:
-        """One window: its corpus `positions` (T,) and coefficients m (T, neurons)."""
+        """One window: its corpus `positions` (T,) and coefficients m (T, neurons). Only the neurons
+        whose window maximum beats their k-th strongest so far are merged (few, once the corpus is
+        under way)."""
         y = firing(m, self.sign)
-        merged = torch.cat([self.values, y])
+        cols = torch.nonzero(y.max(0).values > self.values[-1]).flatten()
+        if not len(cols):
+            return
+        y = y[:, cols]
+        merged = torch.cat([self.values[:, cols], y])
         top = merged.topk(self.k, dim=0)
         new = top.indices >= self.k  # from this window
-        t = (top.indices - self.k).clamp_min(0)  # (k, n) its row in the window
-        back = t[:, None, :] - torch.arange(CONTEXT - 1, -1, -1)[None, :, None]  # (k, C, n): the excerpt's rows
+        t = (top.indices - self.k).clamp_min(0)  # (k, c) its row in the window
+        back = t[:, None, :] - torch.arange(CONTEXT - 1, -1, -1)[None, :, None]  # (k, C, c): the excerpt's rows
         inside = back >= 0
         rows = back.clamp_min(0)
         ctx_y = y.gather(0, rows.reshape(-1, y.shape[1])).reshape(rows.shape).half()
-        ctx_pos = torch.from_numpy(positions.astype(np.int64))[rows].to(torch.int32)
-        ctx_pos = torch.where(inside, ctx_pos, torch.full((), -1, dtype=torch.int32))
+        window = torch.from_numpy(positions.astype(np.int64))
+        ctx_pos = torch.where(inside, window[rows].to(torch.int32), torch.full((), -1, dtype=torch.int32))
         keep = top.indices.clamp_max(self.k - 1)  # the old slot of an entry kept from before
-        old_ctx_y = self.context_values.gather(0, keep[:, None, :].expand_as(rows))
-        old_ctx_pos = self.context_positions.gather(0, keep[:, None, :].expand_as(rows))
-        window_positions = torch.from_numpy(positions.astype(np.int64))[t]
-        self.positions = torch.where(new, window_positions, self.positions.gather(0, keep))
-        self.values = top.values
-        self.context_values = torch.where(new[:, None, :], ctx_y, old_ctx_y)
-        self.context_positions = torch.where(new[:, None, :], ctx_pos, old_ctx_pos)
-        self.positions = torch.where(self.values > 0, self.positions, -1)  # y = 0 is no firing
+        old_ctx_y = self.context_values[:, :, cols].gather(0, keep[:, None, :].expand_as(rows))
+        old_ctx_pos = self.context_positions[:, :, cols].gather(0, keep[:, None, :].expand_as(rows))
+        positions_now = torch.where(new, window[t], self.positions[:, cols].gather(0, keep))
+        self.values[:, cols] = top.values
+        self.positions[:, cols] = torch.where(top.values > 0, positions_now, -1)  # y = 0 is no firing
+        self.context_values[:, :, cols] = torch.where(new[:, None, :], ctx_y, old_ctx_y)
+        self.context_positions[:, :, cols] = torch.where(new[:, None, :], ctx_pos, old_ctx_pos)
 
     STATE = ("values", "positions", "context_values", "context_positions")
 
@@ -69,12 +74,11 @@ class RunningCorr:
         self.p, self.p2, self.t, self.t2, self.pt = (torch.zeros(n, dtype=torch.float64) for _ in range(5))
 
     def add(self, p: torch.Tensor, t: torch.Tensor) -> None:
+        """One window's rows: summed in float32 (a few hundred terms), accumulated in float64."""
         self.n += p.shape[0]
-        self.p += p.sum(0, dtype=torch.float64)
-        self.p2 += p.double().pow(2).sum(0)
-        self.t += t.sum(0, dtype=torch.float64)
-        self.t2 += t.double().pow(2).sum(0)
-        self.pt += (p.double() * t.double()).sum(0)
+        for total, part in ((self.p, p.sum(0)), (self.p2, (p * p).sum(0)), (self.t, t.sum(0)),
+                            (self.t2, (t * t).sum(0)), (self.pt, (p * t).sum(0))):
+            total += part.double()
 
     def corr(self) -> np.ndarray:
         return _corr(self.n, self.p, self.p2, self.t, self.t2, self.pt).numpy()

@@ -401,7 +401,7 @@ class Lookup:
             col = np.broadcast_to(cols[:, None], g.shape)[used]
             grp, val = g[used], v[used]
             order = np.argsort(grp, kind="stable")
-            indptr = np.searchsorted(grp[order], np.arange(size + 1))
+            indptr = np.searchsorted(grp[order], np.arange(max(size, 1) + 1))
             self.tables.append((indptr, col[order], val[order].astype(np.float32)))
 
     def predict(self, groups: np.ndarray) -> torch.Tensor:
