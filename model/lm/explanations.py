@@ -579,7 +579,7 @@ def build(model: Transformer, d: NeuronDictionary, token_texts: list[str],
         family=shape([li.family for li in lines], 2).astype(np.uint8),
         groups=np.stack([li.groups for li in lines]).reshape(2, L, F, MAX_GROUPS).astype(np.int32),
         values=(np.stack([li.values for li in lines]) * signed).reshape(2, L, F, MAX_GROUPS).astype(np.float32),
-        base=(shape([li.base for li in lines], 2) * signed[..., None]).astype(np.float32),
+        base=(shape([li.base for li in lines], 2) * signed).astype(np.float32),
         peak=np.stack([d.top_values[..., 0], d.bottom_values[..., 0]]).astype(np.float32),
         train_corr=shape([li.train_corr for li in lines], 2).astype(np.float16),
         tokens=np.stack([strongest_named(lines[s], run.reading.top[s], pg.at) for s in range(2)]
