@@ -3,7 +3,6 @@ figures by layer and overall, the benchmark's targets and the dictionary page, o
 `Explanations` (testkit.synthetic_explanations) so that none of it needs the build."""
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import numpy as np

@@ -206,61 +206,6 @@ def test_kinds_of_tokens():
     assert tc.kind_of(" xyzzy") == tc.NONE
 
 
-def test_words_and_search_agree_with_the_lines(setup):
-    tiny, _, texts, e = setup
-    vocab = ew.Vocab.of(texts)
-    index = ew.WordIndex(e, vocab)
-    L, F = tiny.config.n_layers, tiny.config.d_ff
-    lines = {(s, layer, n): ew.line(e, s, layer, n, vocab) for s in range(2) for layer in range(L)
-             for n in range(F)}
-    # every word of every token an explanation names finds its neuron
-    for s, layer, n in zip(*np.nonzero(np.isin(e.family, (ex.TOKEN, ex.PREVIOUS_TOKEN)))):
-        for g in e.groups[s, layer, n]:
-            for word in ew.WORD.findall(vocab.texts[g].lower()) if g >= 0 else []:
-                hits = {(hs, hl, hn) for hs, hl, hn, _ in index.search(word, k=10_000)}
-                assert (s, layer, n) in hits, (word, lines[s, layer, n])
-    # a kind named for what it writes is the kind of the tokens shown with it, and those tokens find it
-    for (s, layer, n), text in lines.items():
-        kind, ids = ew.shown_writes(e, s, layer, n, vocab)
-        assert all(ew.quoted(vocab.texts[i]) in text.split("; writes ")[1] for i in ids), text
-        if kind >= 0:
-            assert text.split("; writes ")[1].startswith(tc.KINDS[kind].name), text
-            assert all(vocab.kinds[i] == kind for i in ids), text
-        for word in ew.WORD.findall(vocab.texts[ids[0]].lower())[:1]:
-            assert (s, layer, n) in {(a, b, c) for a, b, c, _ in index.search(word, k=10_000)}, (word, text)
-    found = index.search("e", k=5)
-    assert [c for *_, c in found] == sorted((c for *_, c in found), reverse=True)
-    assert index.search("zzzqqq") == [] and index.search("  ") == []
-
-
-def test_a_line_names_each_family_plainly(setup):
-    _, d, texts, e = setup
-    vocab = ew.Vocab.of(texts)
-    fake = dataclasses.replace(e, family=e.family.copy(), groups=e.groups.copy(), values=e.values.copy(),
-                               base=e.base.copy())
-    fake.family[0, 0, 0], fake.groups[0, 0, 0] = ex.KIND, [tc.kind_of(" March"), -1, -1, -1, -1]
-    fake.values[0, 0, 0, 0] = 2.0
-    assert ew.fires(fake, 0, 0, 0, vocab).startswith("fires on month names")
-    fake.family[1, 0, 0], fake.groups[1, 0, 0] = ex.POSITION, [0, 1, -1, -1, -1]
-    fake.values[1, 0, 0, :2] = -1.0
-    assert ew.fires(fake, 1, 0, 0, vocab) == "fires negatively at positions 0 or 1 of its input window"
-    fake.groups[1, 0, 0] = [5, -1, -1, -1, -1]
-    assert ew.fires(fake, 1, 0, 0, vocab) == "fires negatively at positions 16–31 of its input window"
-    fake.groups[1, 0, 0] = [0, -1, -1, -1, -1]
-    fake.values[1, 0, 0, 0] = 0.2  # below the neuron's average, but not below zero: said so
-    assert ew.fires(fake, 1, 0, 0, vocab) == "drops below its average at position 0 of its input window"
-    fake.family[1, 0, 0], fake.groups[1, 0, 0] = ex.SOURCE, [0, 1, -1, -1, -1]
-    fake.values[1, 0, 0, :2] = -1.0
-    assert ew.fires(fake, 1, 0, 0, vocab) == (f"fires negatively in text of the kind '{e.sources[0]}' or "
-                                              f"'{e.sources[1]}'")
-    fake.family[0, 0, 1], fake.groups[0, 0, 1] = ex.PREVIOUS_TOKEN, [vocab.texts.index(" the"), -1, -1, -1, -1]
-    fake.values[0, 0, 1, 0] = 1.5
-    assert ew.fires(fake, 0, 0, 1, vocab) == "fires on the token after ' the'"
-    fake.values[0, 0, 1, 0], fake.base[0, 0, 1] = 1.5, -0.25
-    assert ew.simulator_values(fake, 0, 0, 1, vocab) == "after ' the' +1.50; elsewhere -0.25"
-    assert ew.trust(0.85) == "strong" and ew.trust(0.6) == "fair" and ew.trust(0.1) == "poor"
-
-
 # ---------------------------------------------------------------- the shipped file and the page
 
 @pytest.fixture(scope="module")
@@ -277,15 +222,18 @@ def test_the_shipped_explanations_cover_every_neuron_of_this_corpus(shipped):
     path = build_explanations.shipped_path(lm.source)
     assert path.stat().st_size <= 20e6
     L, F = lm.config.n_layers, lm.config.d_ff
-    assert e.family.shape == (2, L, F) and e.corr.shape == (3, L, F) and e.explains(d)
+    assert e.family.shape == (2, L, F) and e.corr.shape == (2, L, F) and e.explains(d)
+    assert e.covers.shape == e.covers_held_out.shape == (2, L, F, ex.SHOWN)
     assert np.array_equal(e.held_out, ex.split_documents(d))
-    assert int(e.n_train) + int(e.n_held_out) == d.n_tokens
-    # the shuffled baseline sits where chance does: a real score must be read against it
-    assert abs(float(np.median(e.shuffled_corr[0].astype(float)))) < 0.05
-    assert abs(float(np.median(e.shuffled_detection.astype(float))) - 0.5) < 0.05
-    assert float(np.median(e.corr[0].astype(float))) > float(np.median(e.shuffled_corr[0].astype(float))) + 0.1
-    # the sampled examples are training tokens
-    assert not e.held_out[np.searchsorted(d.doc_starts, e.sample_positions, side="right") - 1].any()
+    # the held-out firings are held-out tokens; the sampled examples are training tokens
+    doc_of = lambda positions: np.searchsorted(d.doc_starts, positions, side="right") - 1  # noqa: E731
+    firings = e.held_out_positions[e.held_out_positions >= 0]
+    assert e.held_out[doc_of(firings)].all() and not e.covers_held_out[e.held_out_positions < 0].any()
+    assert not e.held_out[doc_of(e.sample_positions)].any()
+    # the shuffled baseline sits where chance does; a line must be read against it
+    s = ew.summary(e)
+    assert abs(s.shuffled_corr) < 0.05
+    assert s.median_top_random > s.shuffled_top_random + 0.1
 
 
 def test_the_words_quoted_in_the_glossary_match_the_split():
@@ -294,7 +242,7 @@ def test_the_words_quoted_in_the_glossary_match_the_split():
     assert ex.HOLD_OUT == 5 and "a seeded random fifth of the documents of each kind of text" in held.definition
 
 
-def test_the_card_shows_both_lines_with_their_scores(shipped):
+def test_the_card_shows_both_lines_with_their_coverage_and_scores(shipped):
     lm, d, e = shipped
     at = run_page("neurons", timeout=120, layer="20", neuron="0", words="months", reveal="all")
     vocab = ew.Vocab.of([token_text(lm.tokenizer, i) for i in range(lm.config.vocab_size)])
@@ -302,16 +250,17 @@ def test_the_card_shows_both_lines_with_their_scores(shipped):
     captions = " ".join(c.value for c in at.caption)
     for s in range(2):
         assert gloss.md_escape(ew.line(e, s, 20, 0, vocab)) in shown
-        assert f"Held-out correlation {float(e.corr[1 + s, 20, 0]):+.2f}" in shown
+        assert ew.coverage_words(ew.coverage(e, s, 20, 0)) in shown
+        assert f"**{float(e.corr_top_random[s, 20, 0]):+.2f}** over its top and random excerpts" in shown
         assert gloss.md_escape(ew.simulator_values(e, s, 20, 0, vocab)) in captions
     for band in ex.BAND_NAMES:
         assert f"*{band} of the sample*" in shown
     found = [t for t in tables(at) if "explanation" in t]
     search = next(t for t in found if "sign" in t)
     assert search["explanation"] and all("month" in line.lower() for line in search["explanation"])
-    scores = [float(v) for v in search["held-out r (this line)"]]
+    scores = [float(v) for v in search["held-out r (top + random)"]]
     assert scores == sorted(scores, reverse=True)
-    assert any("How well each layer" in json.dumps(f) for f in plotly_figures(at))
+    assert any("held-out correlation with its own sign, by layer" in json.dumps(f) for f in plotly_figures(at))
 
 
 def test_the_trust_section_waits_for_its_prediction_and_shows_the_share_it_reveals(shipped):
@@ -319,12 +268,14 @@ def test_the_trust_section_waits_for_its_prediction_and_shows_the_share_it_revea
     from testkit.apptest import answer, revealed
 
     at = run_page("neurons", timeout=120)
-    assert not any("How well each layer" in json.dumps(f) for f in plotly_figures(at))
-    answer(at, "dict-explained-share", 50)
+    assert not any("by layer" in json.dumps(f) for f in plotly_figures(at))
     t = truth("dict-explained-share")
+    guess = 50 if t.answer < 45 else 0
+    answer(at, "dict-explained-share", guess)
     shown = " ".join(m.value for m in at.markdown)
-    assert f"Of all {t.values['neurons']} neurons, **{t.values['share_05']}** have explanations" in shown
-    assert "too high" in revealed(at) and any("How well each layer" in json.dumps(f) for f in plotly_figures(at))
+    assert f"Each of the {t.values['lines']} lines" in shown
+    assert ("too high" if guess > t.answer else "too low") in revealed(at)
+    assert any("by layer" in json.dumps(f) for f in plotly_figures(at))
 
 
 def test_a_search_with_no_match_says_so(shipped):
