@@ -211,7 +211,7 @@ def trust_section(lm: LoadedModel, e: ex.Explanations, page: str) -> None:
         f"its own sign's part of the coefficient. The median line correlates **{s.median_top_random:+.2f}** with it over "
         f"its top and random excerpts and {s.median_corr:+.2f} over all held-out tokens. The same medians for the "
         f"baselines: shuffled lines {s.shuffled_top_random:+.2f} / {s.shuffled_corr:+.2f}; the full token look-up table, "
-        f"the best any rule reading only the token can do, {s.lookup_top_random:+.2f} / {s.lookup_corr:+.2f}; and the "
+        f"roughly the ceiling of rules reading only the token, {s.lookup_top_random:+.2f} / {s.lookup_corr:+.2f}; and the "
         f"same pipeline on a randomly initialised model of the same shape, {s.random_init_top_random:+.2f} / "
         f"{s.random_init_corr:+.2f} (Heap et al. 2025, arXiv: such models can score like trained ones).")
     gloss.markdown(
@@ -228,7 +228,7 @@ def trust_section(lm: LoadedModel, e: ex.Explanations, page: str) -> None:
     named = int(url_state.value(page, "layer_named"))
     per = by_layer(lm, e, named)
     plot(layer_scores_figure(per), layer_caption(per))
-    plot(coverage_figure(per), coverage_caption(per))
+    plot(coverage_figure(s.per), coverage_caption(s.per))  # every line: the filter is on this very count
     hard = ew.hard_layers(s.per)
     if hard:
         gloss.markdown(
