@@ -97,8 +97,10 @@ def shares_of_peak(e: ex.Explanations, s: int, layer: int, neuron: int) -> list[
 
 
 def percent_range(shares: list[float]) -> str:
-    """[0.45] -> '45%'; [0.2, 0.45] -> '20–45%'."""
+    """[0.45] -> '45%'; [0.2, 0.45] -> '20–45%'; [0.003] -> 'under 1%'."""
     lo, hi = round(100 * min(shares)), round(100 * max(shares))
+    if hi < 1:
+        return "under 1%"
     return f"{hi}%" if lo == hi else f"{lo}–{hi}%"
 
 

@@ -72,6 +72,9 @@ def test_it_says_fires_only_where_a_group_reaches_a_tenth_of_the_peak(e, vocab):
     assert ew.verb(e, 0, 0, 0) == "is slightly raised (typically 9% of its peak)"
     set_line(e, 1, ex.WORD, [0], [0.05])
     assert ew.verb(e, 1, 0, 0) == "is slightly lowered (typically 5% of its peak)"
+    e.base[0, 0, 0] = 0.001 * e.peak[0, 0, 0]
+    e.values[0, 0, 0, 0] = 0.004 * e.peak[0, 0, 0]
+    assert ew.verb(e, 0, 0, 0) == "is slightly raised (typically under 1% of its peak)"
     set_line(e, 0, ex.WORD, [0], [0.005])  # below the value elsewhere (1% of the peak)
     assert ew.verb(e, 0, 0, 0) == "is no higher than elsewhere"
     set_line(e, 0, ex.WORD, [0], [0.5])
