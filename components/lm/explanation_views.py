@@ -136,8 +136,8 @@ def lines(lm: LoadedModel, e: ex.Explanations | None, rows: list[tuple[int, int,
 def score_words(sc: ew.Scores) -> str:
     """A line's own-sign held-out scores beside its three baselines, in one paragraph."""
     return (f"Held-out correlation with this sign's part of m: **{sc.top_random:+.2f}** over its top and random "
-            f"excerpts ({ew.trust(sc.top_random)}), {sc.corr:+.2f} over all held-out tokens. Against: another "
-            f"neuron's line {sc.shuffled_top_random:+.2f} / {sc.shuffled:+.2f}; the full token look-up table "
+            f"excerpts ({ew.trust(sc.top_random)}), {sc.corr:+.2f} over all held-out tokens. Against, in the same "
+            f"order: another neuron's line {sc.shuffled_top_random:+.2f} / {sc.shuffled:+.2f}; the full token look-up table "
             f"{sc.lookup_top_random:+.2f} / {sc.lookup:+.2f}; this layer's median line in a random-weight model "
             f"{sc.random_init_top_random:+.2f} / {sc.random_init:+.2f}"
             + ("; no clear pattern: read this line as a guess." if sc.top_random < 0.1 else "."))
