@@ -238,7 +238,7 @@ def trust_section(lm: LoadedModel, e: ex.Explanations, page: str) -> None:
             "Their neurons fire on patterns no token, word, meaning, pair, kind, position or kind of text we name "
             "captures: most likely several features at once, as superposition predicts; read their contexts, not "
             "their lines.")
-    else:
+    elif not np.isnan(s.per.none_held_out).all():
         worst = int(np.nanargmax(s.per.none_held_out))
         gloss.markdown(f"In no layer do more than a third of the lines name none of their strongest held-out firings; "
                        f"layer {worst} is described worst ({s.per.none_held_out[worst]:.0%} name none).")
