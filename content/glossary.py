@@ -296,10 +296,10 @@ TERMS: tuple[Term, ...] = (
     _t(READING, "top contexts", "The passages of the corpus where a neuron's coefficient is largest (or most "
        "negative): max-activating examples, as Neuroscope and Neuronpedia show them.", "",
        "max-activating examples", "strongest contexts"),
-    _t(READING, "explanation", "A neuron's explanation: one line per sign of its coefficient saying what makes it "
-       "fire (some tokens, the token before, a kind of token, a position or a kind of text), chosen from the "
-       "corpus without a language model and scored on held-out text, and what it writes, read from its value "
-       "vector (not scored).", "", "explanations", "in words"),
+    _t(READING, "explanation", "A neuron's explanation: one line per sign of its coefficient saying what it fires on "
+       "(tokens, the token before, a whole word, forms of a word, a WordNet meaning, a token pair, a kind of token, "
+       "a position or a kind of text), drawn from its strongest firings without a language model and scored on "
+       "held-out text, and what it writes, read from its value vector (not scored).", "", "explanations", "in words"),
     _t(READING, "held-out", "Kept apart: the part of the corpus (a seeded random fifth of the documents of each "
        "kind of text) that the explanations never see while they are chosen and that only scores them, so a score "
        "says how well an explanation carries over to other documents rather than how well it fits its own.", "",
@@ -310,16 +310,18 @@ TERMS: tuple[Term, ...] = (
        "simulator is a language model reading words; ours is this look-up.", "", "simulation", "simulates"),
     _t(READING, "correlation", "Pearson correlation of two lists of numbers: 1 when they rise and fall together "
        "exactly, 0 when one says nothing linear about the other. An explanation's correlation score compares "
-       "the simulator's predictions with the true coefficients over all held-out tokens.", "r",
-       "correlation score"),
-    _t(READING, "detection", "Whether an explanation tells the held-out tokens where a neuron fires in its top "
-       "tenth (bottom tenth for negative firing) from all the others, scored as balanced accuracy.", "",
-       "detection score"),
-    _t(READING, "balanced accuracy", "The mean of two shares: the positives a rule finds and the negatives it "
-       "rejects. Guessing scores 0.5 however rare the positives are; a perfect rule scores 1.", ""),
+       "the simulator's predictions with the true coefficients on held-out text, over the neuron's top excerpts "
+       "plus random ones (as OpenAI scores) or over every token.", "r", "correlation score"),
+    _t(READING, "look-up table baseline", "A neuron's mean coefficient on every frequent token, used as a "
+       "simulator: not a short explanation, but roughly the ceiling of rules that read only the current token.",
+       "", "full token look-up table", "token look-up table", "look-up table"),
+    _t(READING, "random-weight baseline", "The same explanation pipeline run on a model of the same shape with "
+       "random, untrained weights; explanations of such a model can score like a trained one's (Heap et al. "
+       "2025, arXiv), so a trained model's score means something only above it.", "",
+       "random-weight model", "random-weight model's lines", "randomly initialised model"),
     _t(READING, "shuffled explanation", "A neuron scored with the explanation of another neuron of its layer, "
-       "chosen at random: the baseline a real explanation must beat. On average near 0 correlation and 0.5 "
-       "detection; one draw per neuron, so a single shuffled score can differ by about ±0.2 by chance.", "",
+       "chosen at random: the baseline a real explanation must beat. On average near 0 correlation; one draw per "
+       "neuron, so a single shuffled score can differ by about ±0.2 by chance.", "",
        "shuffled explanations", "shuffled line", "shuffled lines", "shuffled"),
 
     # --- sizes, numbers and files

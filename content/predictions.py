@@ -283,13 +283,15 @@ PREDICTIONS: dict[str, Prediction] = _index(
             "size, that the model relies on."),
     _percent(
         "dict-explained-share",
-        "Every neuron has an explanation in words (a line for m > 0 and one for m < 0), scored on held-out text by "
-        "how well it predicts the neuron's coefficient. What share of SmolLM2's {neurons} neurons have "
-        "explanations whose two lines together reach a correlation of 0.5?",
+        "Every neuron has a line in words for each sign of its coefficient, drawn from its strongest firings in the "
+        "training text. On held-out text the lines never saw, what share of SmolLM2's {lines} lines name none of "
+        "their neuron's 8 strongest firings there?",
         "components.lm.answers:dict_explained_share",
-        "{share_05} reach 0.5 and {share_08} reach 0.8 (median {median}; shuffled explanations: {shuffled}). "
-        "A low score says the line misses much of what the neuron does: most neurons respond to several "
-        "unrelated things at once (Elhage et al. 2022, Bricken et al. 2023)."),
+        "{none} name none of them, and the median line names {coverage} of the 8 (of the card's firings, where the "
+        "lines were drawn from: {card}). Over top and random excerpts the median line correlates {top_random} with its "
+        "neuron, against {shuffled} for shuffled lines, {lookup} for the full token look-up table and {random_init} "
+        "for a random-weight model's lines. A line that names none misses what its neuron does when it fires "
+        "hardest: most neurons respond to several unrelated things at once (Elhage et al. 2022, Bricken et al. 2023)."),
     Prediction(
         "concepts-months-depth",
         "Read every FFN neuron's value vector against the vocabulary. Where in SmolLM2's {layers} layers sit the "

@@ -15,6 +15,7 @@ from content import meanings
 from model.architectures.config import ModelConfig
 from model.lm import kv_memory as kv
 from model.lm import neuron_dictionary as nd
+from model.lm import explanations as ex
 from model.lm import readout, registry
 
 PAGE = "dict"
@@ -24,7 +25,8 @@ def page_params(cfg: ModelConfig) -> list:
     """The page's URL parameters, with layer and neuron ranges from the loaded model."""
     return [NumberParam("layer", min(20, cfg.n_layers - 1), lo=0, hi=cfg.n_layers - 1),
             NumberParam("neuron", 0, lo=0, hi=cfg.d_ff - 1), TextParam("token", " Paris", max_chars=40),
-            TextParam("words", "months", max_chars=60)]
+            TextParam("words", "months", max_chars=60), NumberParam("named", 0, lo=0, hi=ex.SHOWN),
+            NumberParam("layer_named", 0, lo=0, hi=ex.SHOWN)]
 
 
 k = lambda name: url_state.key(PAGE, name)  # noqa: E731
@@ -45,8 +47,8 @@ page_header(
     "Every FFN neuron of a trained model, with the corpus contexts that make it fire hardest "
     "(its key, seen from the data) and the tokens its value vector promotes. The built-in corpus mixes "
     "encyclopaedic definitions, quotations and dialogue, essays, arithmetic and some code; or upload your own. "
-    "Each neuron also has an explanation in words for each sign of its coefficient, scored on held-out text: "
-    "its card says what the scores mean.",
+    "Each neuron also has an explanation in words for each sign of its coefficient, drawn from its strongest "
+    "firings and scored on held-out text: its card says how many of those firings it names and what the scores mean.",
     weights="trained", conclusion=meanings.CONCLUSIONS["neurons"],
 )
 MODEL, lm, PARAMS = require_model(PAGE, page_params)
@@ -147,5 +149,5 @@ if explained is not None:
     gloss.header("How far to trust the words, layer by layer")
     # the prediction is about the bundled model's explanations over its built-in corpus
     if MODEL != registry.BUNDLED or upload is not None or predict.ask("dict-explained-share"):
-        explanation_views.trust_section(lm, explained)
+        explanation_views.trust_section(lm, explained, PAGE)
 url_state.publish(PAGE, PARAMS)

@@ -192,7 +192,8 @@ gloss.markdown(
     f"{SMOLLM2.d_ff:,} things worth tracking. If those features are sparse, the toy model suggests they are "
     "stored in superposition, each neuron mixing several of them. That is one reason a neuron's explanation on "
     "the neuron dictionary explains little of it: one line names one thing, and the neuron fires for several"
-    + (f" (the median held-out correlation of SmolLM2's explanations is {median:.2f})." if median is not None else ".")
+    + (f" (the median line's held-out correlation with its neuron, over top and random excerpts, is {median:.2f})."
+       if median is not None else ".")
     + " So the field turned from reading neurons one by one to training sparse dictionaries: a sparse "
     "autoencoder rewrites a layer's activations as a few of many more directions, each trained to be on rarely, "
     "and these read far more like single features than the neurons do (Bricken et al. 2023, *Towards "

@@ -67,8 +67,9 @@ def abs_figures(n: int, m: int, sparsity: float, neuron: int) -> tuple[go.Figure
 
 @st.cache_resource(show_spinner=False)
 def explanation_median() -> float | None:
-    """The median held-out correlation of the bundled SmolLM2's neuron explanations, read from the
-    shipped file (model/lm/explanation_words.py computes it); None if the file is missing."""
+    """The median line's held-out correlation over top and random excerpts of the bundled SmolLM2's
+    neuron explanations, read from the shipped file (model/lm/explanation_words.py computes it); None
+    if the file is missing or of an older format."""
     from model.lm import build_explanations, gguf_loader
     from model.lm import explanation_words as ew
     from model.lm import explanations as ex

@@ -109,13 +109,16 @@ def anatomy_super_weight() -> Truth:
 
 
 def dict_explained_share() -> Truth:
-    """The share of neurons whose explanations score ≥ 0.5 on held-out text, as the dictionary
-    page's trust section computes it."""
+    """The share of lines naming none of their neuron's strongest held-out firings, as the dictionary
+    page's trust section computes it, with the scores and baselines its reveal quotes."""
     lm = load_model(BUNDLED)
     s = explanation_views.summary(lm, explanation_views.of_model(lm))
-    return Truth(round(100 * s.share_05, 1), {
-        "neurons": f"{s.neurons:,}", "share_05": f"{s.share_05:.1%}", "share_08": f"{s.share_08:.2%}",
-        "median": f"{s.median:.2f}", "shuffled": f"{s.shuffled_median:+.2f}".replace("-0.00", "+0.00")})
+    signed = lambda x: f"{x:+.2f}".replace("-0.00", "+0.00")  # noqa: E731
+    return Truth(round(100 * s.none_held_out, 1), {
+        "neurons": f"{s.neurons:,}", "lines": f"{s.lines:,}", "none": f"{s.none_held_out:.1%}",
+        "coverage": f"{s.held_out_coverage:.0%}", "card": f"{s.card_coverage:.0%}",
+        "top_random": signed(s.median_top_random), "shuffled": signed(s.shuffled_top_random),
+        "lookup": signed(s.lookup_top_random), "random_init": signed(s.random_init_top_random)})
 
 
 def concepts_months_depth() -> Truth:

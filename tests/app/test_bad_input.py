@@ -36,7 +36,7 @@ PAGE_PARAMS = {
     "kv_memory": ["text", "view", "pos", "layer", "neuron", "factor", "n_off", "off_layers", "ctx_a", "ctx_b", "word",
                   "target", "vs", "measure", "k_off", "off", "zero", "model", "compare"],
     "concept_neurons": ["concept", "words", "hit", "model"],
-    "neurons": ["layer", "neuron", "token", "words", "model"],
+    "neurons": ["layer", "neuron", "token", "words", "named", "layer_named", "model"],
     "anatomy": ["text", "kind", "model"],  # its toggles each run the model over a dozen texts: left out
 }
 GLOBAL = ["present", "download"]

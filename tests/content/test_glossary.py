@@ -30,7 +30,7 @@ PROPER_NAMES = {
     "GPT", "SmolLM", "SmolLM2", "LLaMA", "BERT", "PyTorch", "Mixtral", "Qwen", "TinyLlama", "DeepSeek",
     "DeepSeekMoE", "WikiText", "GitHub", "LessWrong", "TransformerLens", "NeurIPS", "EMNLP", "ICLR", "ICML", "JMLR",
     "ACL", "CHI", "arXiv", "UTF", "URL", "PNG", "SVG", "GPU", "CPU", "PDF", "OK", "NO", "MISMATCH", "DIFFERENT",
-    "II", "III", "AND", "TMLR", "COLM", "OpenAI", "EleutherAI", "XL", "QR", "CSV", "UTC", "PaLM",
+    "II", "III", "AND", "TMLR", "COLM", "OpenAI", "EleutherAI", "XL", "QR", "CSV", "UTC", "PaLM", "WordNet", "N2G",
 }
 # Jargon without capitals that a page must not use undefined (abbreviations are found by shape).
 TRACKED = (

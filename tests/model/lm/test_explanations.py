@@ -3,18 +3,22 @@ the real corpus (the held-out split, the lines' training and held-out scores, th
 and their coverage, the baselines), and the shipped files. The words of the lines and the pages are
 in test_explanation_words.py."""
 import dataclasses
+import json
 
 import numpy as np
 import pytest
 import torch
 
+from components.shared import glossary as gloss
 from model.lm import build_dictionary, build_explanations, gguf_loader
 from model.lm import explain_groups as eg
+from model.lm import explanation_words as ew
 from model.lm import explanations as ex
 from model.lm import neuron_dictionary as nd
 from model.lm import token_classes as tc
-from model.lm.explain_firings import CONTEXT, covers, firing
+from model.lm.explain_firings import CONTEXT, covers
 from model.lm.kv_memory import token_text
+from testkit.apptest import plotly_figures, run_page, tables
 from testkit.gguf_files import write_llama
 
 N_DOCS = 60
@@ -327,9 +331,7 @@ def test_kinds_of_tokens():
     assert tc.kind_of(" xyzzy") == tc.NONE
 
 
-
-# ---------------------------------------------------------------- the shipped files
-
+# ---------------------------------------------------------------- the shipped file and the page
 
 @pytest.fixture(scope="module")
 def shipped():
@@ -346,16 +348,21 @@ def test_the_shipped_explanations_cover_every_neuron_of_this_corpus(shipped):
     assert path.stat().st_size <= 20e6
     L, F = lm.config.n_layers, lm.config.d_ff
     assert e.family.shape == (2, L, F) and e.corr.shape == (2, L, F) and e.explains(d)
+    assert e.covers.shape == e.covers_held_out.shape == (2, L, F, ex.SHOWN)
     assert np.array_equal(e.held_out, ex.split_documents(d))
-    assert int(e.n_train) + int(e.n_held_out) + int(d.n_tokens - int(e.n_train) - int(e.n_held_out)) == d.n_tokens
+    # the held-out firings are held-out tokens; the sampled examples are training tokens
+    doc_of = lambda positions: np.searchsorted(d.doc_starts, positions, side="right") - 1  # noqa: E731
+    firings = e.held_out_positions[e.held_out_positions >= 0]
+    assert e.held_out[doc_of(firings)].all() and not e.covers_held_out[e.held_out_positions < 0].any()
+    assert not e.held_out[doc_of(e.sample_positions)].any()
+    # the shuffled baseline sits where chance does; a line must be read against it
+    s = ew.summary(e)
+    assert abs(s.shuffled_corr) < 0.05
+    assert s.median_top_random > s.shuffled_top_random + 0.1
     ends = np.append(d.doc_starts[1:], d.n_tokens)
     assert int(e.n_train) + int(e.n_held_out) == int((ends - d.doc_starts)[~e.duplicate].sum())
-    # the shuffled baseline sits where chance does: a real score must be read against it
     for name in ("shuffled_corr", "shuffled_corr_top_random"):
         assert abs(float(np.median(getattr(e, name).astype(float)))) < 0.05, name
-    assert float(np.median(e.corr_top_random.astype(float))) > float(np.median(e.shuffled_corr_top_random.astype(float))) + 0.1
-    # the sampled examples are training tokens
-    assert not e.held_out[np.searchsorted(d.doc_starts, e.sample_positions, side="right") - 1].any()
 
 
 def test_the_words_quoted_in_the_glossary_match_the_split():
@@ -363,6 +370,46 @@ def test_the_words_quoted_in_the_glossary_match_the_split():
     held = next(t for t in TERMS if t.name == "held-out")
     assert ex.HOLD_OUT == 5 and "a seeded random fifth of the documents of each kind of text" in held.definition
 
+
+def test_the_card_shows_both_lines_with_their_coverage_and_scores(shipped):
+    lm, d, e = shipped
+    at = run_page("neurons", timeout=120, layer="20", neuron="0", words="months", reveal="all")
+    vocab = ew.Vocab.of([token_text(lm.tokenizer, i) for i in range(lm.config.vocab_size)])
+    shown = " ".join(m.value for m in at.markdown)
+    captions = " ".join(c.value for c in at.caption)
+    for s in range(2):
+        assert gloss.md_escape(ew.line(e, s, 20, 0, vocab)) in shown
+        assert ew.coverage_words(ew.coverage(e, s, 20, 0)) in shown
+        assert f"**{float(e.corr_top_random[s, 20, 0]):+.2f}** over its top and random excerpts" in shown
+        assert gloss.md_escape(ew.simulator_values(e, s, 20, 0, vocab)) in captions
+    for band in ex.BAND_NAMES:
+        assert f"*{band} of the sample*" in shown
+    found = [t for t in tables(at) if "explanation" in t]
+    search = next(t for t in found if "sign" in t)
+    assert search["explanation"] and all("month" in line.lower() for line in search["explanation"])
+    scores = [float(v) for v in search["held-out r (top + random)"]]
+    assert scores == sorted(scores, reverse=True)
+    assert any("held-out correlation with its own sign, by layer" in json.dumps(f) for f in plotly_figures(at))
+
+
+def test_the_trust_section_waits_for_its_prediction_and_shows_the_share_it_reveals(shipped):
+    from content.predictions import truth
+    from testkit.apptest import answer, revealed
+
+    at = run_page("neurons", timeout=120)
+    assert not any("by layer" in json.dumps(f) for f in plotly_figures(at))
+    t = truth("dict-explained-share")
+    guess = 50 if t.answer < 45 else 0
+    answer(at, "dict-explained-share", guess)
+    shown = " ".join(m.value for m in at.markdown)
+    assert f"Each of the {t.values['lines']} lines" in shown
+    assert ("too high" if guess > t.answer else "too low") in revealed(at)
+    assert any("by layer" in json.dumps(f) for f in plotly_figures(at))
+
+
+def test_a_search_with_no_match_says_so(shipped):
+    at = run_page("neurons", timeout=120, words="<script>zzqx</script>")
+    assert any("No neuron's explanation holds all of" in i.value for i in at.info)
 
 
 def test_a_model_without_explanations_gets_them_built_in_the_background(setup, tmp_path, monkeypatch):

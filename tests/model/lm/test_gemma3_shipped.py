@@ -41,9 +41,9 @@ def test_its_explanations_score_above_their_shuffled_baseline(gemma):
     e = build_explanations.load_builtin(lm.source, d)
     assert e is not None and e.explains(d) and build_explanations.shipped_path(lm.source).stat().st_size <= 20e6
     s = ew.summary(e)
-    assert s.neurons == 18 * 2048
-    assert abs(s.shuffled_median) < 0.05 and abs(s.shuffled_detection - 0.5) < 0.05
-    assert s.median > s.shuffled_median + 0.1
+    assert s.neurons == 18 * 2048 and e.covers_held_out.shape == (2, 18, 2048, 8)
+    assert abs(s.shuffled_corr) < 0.05
+    assert s.median_top_random > s.shuffled_top_random + 0.1
 
 
 def test_its_weight_statistics_ship(gemma):
@@ -62,4 +62,6 @@ def test_its_dictionary_page_shows_a_neurons_lines_at_once(gemma):
     vocab = ew.Vocab.of([token_text(lm.tokenizer, i) for i in range(lm.config.vocab_size)])
     for sign in range(2):
         assert gloss.md_escape(ew.line(e, sign, 9, 3, vocab)) in shown
+        assert ew.coverage_words(ew.coverage(e, sign, 9, 3)) in shown
+        assert "\ufffd" not in ew.writes(e, sign, 9, 3, vocab)  # what it writes skips byte pieces
     assert not any("build" in p.text.lower() for p in at.get("progress")), "no build should start: it ships"

@@ -139,7 +139,7 @@ def test_page_shows_a_neuron_card_from_the_url():
     found = tables(at)
     # the token search's two tables and the search by words' (the page opens on 'months'), each neuron explained
     assert len(found) == 3 and list(found[0]) == ["layer", "neuron", "of its peak", "mean m", "explanation",
-                                                  "held-out r (this line)", "card", "hrefs"]
+                                                  "held-out r (top + random)", "names, held out", "card", "hrefs"]
     assert found[0]["card"][0] == "open card" and found[0]["hrefs"][0].startswith("neurons?layer=")
     assert found[0]["of its peak"][0].endswith("%")
     at = run_page("neurons", layer="77", token="")
