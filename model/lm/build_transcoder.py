@@ -137,7 +137,7 @@ class Split:
     @classmethod
     def of(cls, d: NeuronDictionary) -> "Split":
         held = ex.split_documents(d)
-        return cls(ex.split_windows(d, ~held), ex.split_windows(d, held))
+        return cls(ex.split_windows(d, ex.training_documents(d, held)), ex.split_windows(d, held))
 
     def tokens(self, which: str) -> int:
         return sum(len(w) for w in getattr(self, which))

@@ -24,6 +24,16 @@ from testkit.gguf_files import write_llama
 N_DOCS = 60
 
 
+def sub_dictionary(d: nd.NeuronDictionary, docs: np.ndarray) -> nd.NeuronDictionary:
+    """The shipped corpus cut down to some of its documents (the neuron statistics left empty)."""
+    ends = np.append(d.doc_starts[1:], d.n_tokens)
+    parts = [d.ids[d.doc_starts[i]:ends[i]] for i in docs]
+    z = np.zeros((1, 1, 1), dtype=np.float32)
+    return nd.NeuronDictionary(np.concatenate(parts), np.cumsum([0] + [len(p) for p in parts[:-1]]), z,
+                               z.astype(np.int64), z, z.astype(np.int64), z.astype(np.int32), z[..., 0], z[..., 0],
+                               d.doc_sources[docs], d.sources, "tiny")
+
+
 def corpus_dictionary(model, tokenizer, shipped: nd.NeuronDictionary, docs: np.ndarray) -> nd.NeuronDictionary:
     """A real dictionary of the tiny model over some of the shipped corpus's documents."""
     ends = np.append(shipped.doc_starts[1:], shipped.n_tokens)
