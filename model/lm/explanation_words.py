@@ -27,7 +27,7 @@ TRUST = ((0.8, "strong"), (0.5, "fair"), (0.3, "weak"), (-1.0, "poor"))
 
 OPENAI_COMPARISON = (
     "OpenAI scored GPT-2 XL's neurons the same way, by correlation over top-activating plus random excerpts "
-    "(Bills et al. 2023), and found only about 1,000 of 307,200 at 0.8 or more. The comparison is loose: their "
+    "(Bills et al. 2023), and found more than 1,000 of 307,200 at 0.8 or more. The comparison is loose: their "
     "explanations were written by GPT-4 and read by a language-model simulator on 64-token excerpts, one per "
     "neuron, its activations clipped at 0; ours are rule-based lines with fitted "
     "typical values, scored on 8-token excerpts, one for each sign of a SwiGLU coefficient.")
