@@ -3,7 +3,7 @@ one server with SQLite, or on two servers sharing one PostgreSQL.
 
 Each room has a teacher session on /class, whose live view polls every second as a browser's timer
 makes it, and N students who join by ?class=<code> on the Why attention page, poll their follow
-fragment every second as a browser does, and answer its XOR prediction at a random moment within
+fragment as often as its timer says (run_every, as a browser does), and answer its XOR prediction at a random moment within
 the same 5 s. An answer's round trip runs from the submit to the page's 'Sent to the class', which
 the page writes only after the answer is committed. A student who is still joining or polling at
 their moment answers as soon as they can: the run waits for every answer (up to ANSWER_DEADLINE_S
@@ -136,7 +136,7 @@ async def student(url: str, room: Room, idx: int, arrive_by: float, answer_at: f
             result = await s.poll(follow)
             room.polls.append(time.perf_counter() - t0)
             room.errors.extend(result.exceptions)
-            await asyncio.sleep(0.5 if answered else 1.0)
+            await asyncio.sleep(s.intervals.get(follow, 1.0))  # the follower's own timer, as in a browser
     except asyncio.CancelledError:
         if not answered:
             fail(f"answer not acknowledged within {ANSWER_DEADLINE_S:.0f} s of the window (still {stage})")

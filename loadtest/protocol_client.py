@@ -35,6 +35,7 @@ class StreamlitSession:
     widget_ids: dict[str, str] = field(default_factory=dict)
     states: dict[str, WidgetState] = field(default_factory=dict)
     fragments: dict[str, str] = field(default_factory=dict)  # widget key -> the fragment it is in ('' if none)
+    intervals: dict[str, float] = field(default_factory=dict)  # fragment -> its run_every (s), as a browser's timers
     page: str = ""
     keep_query: bool = False  # send the URL's query back on every rerun, as a browser does
     query: str = ""
@@ -61,12 +62,14 @@ class StreamlitSession:
 
     async def submit_number(self, key: str, value: float, form: str, until: str = "") -> RunResult:
         """Type a number into a form's input and press its submit button, as one rerun (a form
-        sends its widgets' values only on submit); `until`: time when a text containing it arrives."""
+        sends its widgets' values only on submit) of the fragment the form is in (the whole page if
+        none), as a browser asks; `until`: time when a text containing it arrives."""
         number = WidgetState(id=self.widget_ids[key], double_value=value)
         submit = WidgetState(id=self.widget_ids[f"submit:{form}"], trigger_value=True)
         self.states[number.id] = number
         states = [*self.states.values(), submit]  # a trigger fires once, so it is not kept
-        return await self._rerun(until=until, states=states)
+        return await self._rerun(fragment=self.fragments.get(f"submit:{form}", ""), until=until,
+                                 states=states)
 
     async def poll(self, fragment: str) -> RunResult:
         """What a browser's timer does for st.fragment(run_every=...): rerun that fragment."""
@@ -112,6 +115,11 @@ class StreamlitSession:
                     if etype == "button" and element.button.form_id:
                         key = f"submit:{element.button.form_id}"
                     self.widget_ids[key], self.fragments[key] = widget_id, fwd.delta.fragment_id
+            elif kind == "auto_rerun":
+                self.intervals[fwd.auto_rerun.fragment_id] = fwd.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                for stopped in fwd.stop_auto_rerun.fragment_ids:
+                    self.intervals.pop(stopped, None)
             elif kind == "page_info_changed":
                 result.query_string = self.query = fwd.page_info_changed.query_string
             elif kind == "script_finished" and fwd.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
