@@ -266,13 +266,21 @@ def main(argv: list[str] | None = None) -> dict:
         "clients_cores": round(clients / wall, 2), "servers_cores": round(sum(cpu) / wall, 2),
         "load_average": os.getloadavg(),
     }
+    # issue 32: one room, p95 <= 500 ms besides exact counts and no error; several rooms at once, 0
+    # errors and every count exact (a lower p95 welcome, not required)
+    one_room = args.rooms == 1
+    report["target"] = ("answer p95 <= 500 ms, 0 errors, every count exact" if one_room
+                        else "0 errors, every count exact")
+    report["target_met"] = report["errors"] == 0 and report["counts_exact"] and \
+        (not one_room or (report["answer_p95_ms"] is not None and report["answer_p95_ms"] <= 500))
     name = f"loadtest-class-{args.rooms}x{args.students}-{args.replicas}.json"
     (ARTIFACTS / name).write_text(json.dumps(report, indent=2))
     print(f"class mode: {args.rooms} room(s) of {args.students} on {args.replicas} server(s) ({report['database']}): "
-          f"answer round trip p50 {report['answer_p50_ms']} ms, p95 {report['answer_p95_ms']} ms (target <= 500); "
+          f"answer round trip p50 {report['answer_p50_ms']} ms, p95 {report['answer_p95_ms']} ms; "
           f"counts exact: {report['counts_exact']} (acknowledged {sorted(set(report['acknowledged']))}, "
           f"stored {sorted(set(report['stored']))}, teacher {sorted(set(report['teacher_counts']))}); "
-          f"errors {report['errors']}; load average {report['load_average'][0]:.1f}")
+          f"errors {report['errors']}; target ({report['target']}) "
+          f"{'met' if report['target_met'] else 'NOT met'}; load average {report['load_average'][0]:.1f}")
     return report
 
 
