@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from functools import lru_cache
 
 import streamlit as st
 
@@ -46,6 +47,7 @@ def _seen() -> dict[str, str]:
     return st.session_state.setdefault(_SEEN, {})
 
 
+@lru_cache(maxsize=4096)  # the same marks on every rerun of a page
 def abbr(shown: str, term: glossary.Term) -> str:
     """`shown` (Markdown, kept as it is) inside an accessible <abbr> carrying the term's definition."""
     return (f'<abbr class="ffn-term" data-term="{term.anchor}" title="{html.escape(term.hover, quote=True)}" '
@@ -166,6 +168,7 @@ def terms_panel() -> None:
         st.markdown("\n".join(entry(glossary.lookup(n), link=True) for n in names))
 
 
+@lru_cache(maxsize=1024)  # the terms panel lists the same entries on every rerun
 def entry(term: glossary.Term, link: bool = False) -> str:
     """One Markdown list item: **name** (symbol): definition, with a link to its glossary entry."""
     symbol = f" ({md_escape(term.symbol)})" if term.symbol else ""
