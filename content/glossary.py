@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 
 _ASCII = str.maketrans({"₁": "1", "₂": "2", "Φ": "normal-cdf-Phi", "σ": "sigmoid-sigma", "⊙": "elementwise-product"})
@@ -28,12 +28,13 @@ class Term:
     bare: bool = True  # whether the name alone counts as a use (not for "up" or "down")
     not_in: tuple[str, ...] = ()  # phrases where the word means something else ("Key takeaways")
 
-    @property
+    # anchor and hover are read for every mark on every rerun: computed once per term
+    @cached_property
     def anchor(self) -> str:
         """The id of the term's entry on the Glossary page (/glossary#anchor)."""
         return re.sub(r"[^a-z0-9]+", "-", self.name.translate(_ASCII).lower()).strip("-")
 
-    @property
+    @cached_property
     def hover(self) -> str:
         """The text of the term's hover help: symbol, then definition."""
         return f"{self.name}" + (f" ({self.symbol})" if self.symbol else "") + f": {self.definition}"
@@ -402,6 +403,7 @@ def lookup(name: str) -> Term:
         raise KeyError(f"'{name}' is not in the glossary (content/glossary.py)") from None
 
 
+@lru_cache(maxsize=1024)  # each inline code span of a page's prose, on every rerun: 289 patterns tried
 def spelled(text: str) -> Term | None:
     """The term that `text` is, all of it, spelled as a use of it counts ('d_model'), or None."""
     return next((t for p, t, _ in _patterns() if p.fullmatch(text)), None)

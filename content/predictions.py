@@ -45,6 +45,7 @@ class Prediction:
     hi: float = 100.0
     step: float = 1.0
     unit: str = ""  # "%" for a percentage on a 0-100 scale
+    apart: str = ""  # number: what a difference counts when `unit` does not say it (a layer index: "layers")
     decimals: int = 0  # digits an answer and the truth are shown with
     heading: str = "Predict first"  # the box's title: a quiz question checks recall, it predicts nothing
 
@@ -72,11 +73,8 @@ class Prediction:
         if self.kind == "choice":
             return self.options[int(answer)]
         if self.kind == "number":
-            return self._with_unit(f"{float(answer):,.{self.decimals}f}")
+            return _counted(float(answer), self.decimals, self.unit)
         return " → ".join(self.options[i] for i in answer)
-
-    def _with_unit(self, text: str) -> str:
-        return text + self.unit if self.unit in TIGHT_UNITS else f"{text} {self.unit}".rstrip()
 
     def correct(self, given: Answer, true: Answer) -> bool:
         """Right, for a choice or an order; for a number, within a twentieth of its range."""
@@ -90,10 +88,20 @@ class Prediction:
         if self.unit == "%":
             size = f"{abs(off):,.{self.decimals}f} percentage points"
         else:
-            size = self._with_unit(f"{abs(off):,.{self.decimals}f}")
+            size = _counted(abs(off), self.decimals, self.apart or self.unit)
         if round(off, self.decimals) == 0:
             return "Spot on."
         return f"You were {size} too {'high' if off > 0 else 'low'}."
+
+
+def _counted(value: float, decimals: int, unit: str) -> str:
+    """`value` with its unit: 45.5%, 1.50×, 3 features, 1 feature (a plural unit's 's' dropped for one)."""
+    text = f"{value:,.{decimals}f}"
+    if unit in TIGHT_UNITS:
+        return text + unit
+    if text == "1" and unit.endswith("s"):
+        unit = unit[:-1]
+    return f"{text} {unit}".rstrip()
 
 
 def settle(p: Prediction) -> Truth:
@@ -253,6 +261,7 @@ PREDICTIONS: dict[str, Prediction] = _index(
         "Read SmolLM2's residual stream through its unembedding after every layer, as if it stopped there (the "
         "logit lens). In which layer does ' Paris' first become the top guess after 'The capital of France is'?",
         "number", figure="components.lm.answers:kv_paris_lens", lo=0, hi=29,  # SmolLM2's layers (a test checks)
+        apart="layers",
         why="Halfway up, after layer {mid}, ' Paris' still ranks {mid_rank} of {vocab}; it enters the top 100 "
             "after {top100} and first tops the lens after {stage}, on its way to {p}. The lens shows where the "
             "prediction becomes readable, not where the fact is stored."),

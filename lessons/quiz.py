@@ -16,7 +16,8 @@ for i, q in enumerate(QUESTIONS, 1):
     st.caption(f"Question {i} of {len(QUESTIONS)}")
     predict.ask(f"quiz-{q.key}")  # a prediction like any other: a class can use the quiz as a concept check
 right, answered = score(predict.answers())
-st.metric("Score", f"{right} / {len(QUESTIONS)}", f"{answered} answered", delta_color="off")
+# how many are answered is a count, not a rise: no arrow beside it
+st.metric("Score", f"{right} / {len(QUESTIONS)}", f"{answered} answered", delta_color="off", delta_arrow="off")
 
 done = answered == len(QUESTIONS) or predict.reveal_all()  # a teacher's ?reveal=all opens them too
 gloss.header("Key takeaways")

@@ -158,6 +158,12 @@ def xor_section() -> None:
 
 
 if predict.ask("xor-no-activation"):
+    if k("xor_shown") not in st.session_state and not predict.reveal_all() \
+            and url_state.value(PAGE, "activation") == "relu":
+        # the learner just answered what a network with no activation reaches: the view opens on that case
+        # (the reveal quotes it), not on the default ReLU; a link that chose another activation keeps it
+        st.session_state[k("activation")] = "none"
+    st.session_state[k("xor_shown")] = True
     xor_section()
 
 gloss.header("3 · Two linear layers collapse into one")

@@ -9,7 +9,8 @@ The teaching code imports this façade and nothing else from serving/ (tests/tes
   dictionary builds), as `with forward_pass():`, `@forward_pass()` or a lock handed to model code.
 - `load_model(key)`, `offered()`, `shelf()`: the models this server offers and has loaded.
 - `waiting()`: lend this script's turn while it waits for something slow elsewhere.
-- `fragment(fn)`: `st.fragment` that takes its own turn among the scripts.
+- `fragment(fn)`: `st.fragment` that takes its own turn among the scripts; `fragment_id()` (the one
+  running now) and `rerun_every(id, seconds)` (a drawn fragment's timer, changed from another).
 - `Held(state_key, per_session, size)`: values each session holds while it shows them.
 - `page_run()`: app.py's whole run.
 
@@ -19,7 +20,7 @@ script_slots.py, held_values.py, priority.py, heap.py, process.py (heap freeze, 
 and streamlit_internals.py (every Streamlit internal we touch, one function each). May import model/ and streamlit, never components/, lessons/
 or content/.
 """
-from serving.sessions import Held, fragment, page_run, waiting
+from serving.sessions import Held, fragment, fragment_id, page_run, rerun_every, waiting
 
 _MODELS = {"trace", "forward_pass", "load_model", "offered", "shelf"}
 
@@ -33,5 +34,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'serving' has no attribute {name!r}")
 
 
-__all__ = ["trace", "forward_pass", "load_model", "offered", "shelf", "waiting", "fragment", "Held",
-           "page_run"]
+__all__ = ["trace", "forward_pass", "load_model", "offered", "shelf", "waiting", "fragment", "fragment_id",
+           "rerun_every", "Held", "page_run"]

@@ -58,6 +58,17 @@ def fragment(fn: Callable | None = None, *, run_every: float | None = None) -> C
     return part
 
 
+def fragment_id() -> str | None:
+    """The id of the fragment whose code runs now (None: the page's own code)."""
+    return streamlit_internals.running_fragment()
+
+
+def rerun_every(fragment_id: str, seconds: float) -> None:
+    """Have the browser rerun a fragment drawn with `fragment(run_every=...)` every `seconds` from
+    now on, without drawing it again (its next full-page draw sets its own interval back)."""
+    streamlit_internals.rerun_fragment_every(fragment_id, seconds)
+
+
 class Held(Generic[K, V]):
     """Values each session holds while it shows them, found by every session (serving/held_values.py)."""
 

@@ -29,3 +29,34 @@ def session_state_here() -> MutableMapping | None:
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     return st.session_state if get_script_run_ctx(suppress_warning=True) is not None else None
+
+
+def running_fragment() -> str | None:
+    """The id of the fragment whose code this thread runs, or None (the page's own code, or no page
+    script here): `ThreadState.get().fragment_id`, which st.fragment sets around each run of its code."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    try:
+        return ThreadState.get().fragment_id
+    except RuntimeError:  # no run has set it up in this thread
+        return None
+
+
+def rerun_fragment_every(fragment_id: str, seconds: float) -> bool:
+    """Have the browser rerun the fragment `fragment_id` every `seconds` from now on: the AutoRerun
+    message that st.fragment(run_every=...) sends when it draws the fragment. The browser keeps one
+    timer per fragment and replaces it when an interval differs (the frontend's handleAutoRerun).
+    False outside a page script."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return False
+    msg = ForwardMsg()
+    msg.auto_rerun.interval = seconds
+    msg.auto_rerun.fragment_id = fragment_id
+    ctx.enqueue(msg)
+    return True

@@ -25,6 +25,9 @@ TEACHER = "class.teacher"  # (code, secret) of the room this session teaches
 SEEN = "class.seen"  # the room's version this session last followed
 WAITING = "class.waiting"  # questions this session's pages wait on the teacher to reveal
 PROBLEM = "class.problem"  # a message about joining, shown once
+FOLLOWER = "class.follower"  # the fragment id of this page's follower, as its last run found it
+CLOSE = "class.close"  # the follower already told to look closely since the last full run
+FOLLOW_S, CLOSE_S = 1.0, 0.5  # how often a page looks at its room; twice as often while it waits on a reveal
 FRESH_S = 0.25  # a room's state is read at most four times a second per server, however many poll it
 
 _states: dict[str, tuple[float, object]] = {}
@@ -111,7 +114,7 @@ class Link:
         allow("answers")
         rooms().answer(self.code, token(), pid, answer)  # returns once committed
         if pid not in room_state(self.code).revealed:
-            st.session_state.setdefault(WAITING, set()).add(pid)  # look closely from this run on
+            st.session_state.setdefault(WAITING, set()).add(pid)  # look closely (waiting(), below)
 
     def revealed(self, pid: str) -> bool:
         try:
@@ -121,6 +124,7 @@ class Link:
 
     def waiting(self, pid: str) -> None:
         st.session_state.setdefault(WAITING, set()).add(pid)
+        look_closely()
         warm(pid)
         st.caption(":material/hourglass_top: Waiting for the teacher to reveal the answer.")
 
@@ -173,7 +177,7 @@ def leave() -> None:
     for name in (CODE, ME):
         if name in st.query_params:
             del st.query_params[name]
-    for key in (TEACHER, SEEN, WAITING):
+    for key in (TEACHER, SEEN, WAITING, FOLLOWER, CLOSE):
         st.session_state.pop(key, None)
 
 
@@ -213,8 +217,19 @@ def _follow_target(state) -> str | None:
     return state.page
 
 
+def look_closely() -> None:
+    """The page's follower looks every CLOSE_S from now on. An answer locked in reruns only the
+    question's box (predict.ask), so the follower the page drew at FOLLOW_S is retimed where it
+    stands instead of redrawing the page; the next full run draws the follower its waiting asks for."""
+    follower = st.session_state.get(FOLLOWER)
+    if follower and st.session_state.get(CLOSE) != follower:
+        serving.rerun_every(follower, CLOSE_S)
+        st.session_state[CLOSE] = follower
+
+
 def _look() -> None:
     """Where is the room, and has the teacher revealed what this page waits on?"""
+    st.session_state[FOLLOWER] = serving.fragment_id()
     here = link()
     if here is None:
         return
@@ -248,9 +263,9 @@ def _look() -> None:
     st.session_state["class.phase"] = state.phase
 
 
-_follow = serving.fragment(_look, run_every=1)
+_follow = serving.fragment(_look, run_every=FOLLOW_S)
 # a page whose question waits for the reveal looks twice as often: the moment a class waits for
-_follow_closely = serving.fragment(_look, run_every=0.5)
+_follow_closely = serving.fragment(_look, run_every=CLOSE_S)
 
 
 def start(page: str) -> None:
@@ -265,4 +280,9 @@ def start(page: str) -> None:
             dashboard.sidebar_panel(*room)
     if link() is not None:
         publish()
-        (_follow_closely if st.session_state.get(WAITING) else _follow)()
+        st.session_state.pop(CLOSE, None)  # the follower drawn now keeps its own interval
+        if st.session_state.get(WAITING):
+            _follow_closely()
+            st.session_state[CLOSE] = st.session_state.get(FOLLOWER)
+        else:
+            _follow()

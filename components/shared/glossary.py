@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from functools import lru_cache
 
 import streamlit as st
 
@@ -41,18 +42,20 @@ def start_page() -> None:
 
 
 def _seen() -> dict[str, str]:
+    """The page's marked terms. Callers fetch it once per text, not once per term: every
+    st.session_state access walks Streamlit's proxies (90 of them on a home rerun cost ~0.5 ms)."""
     return st.session_state.setdefault(_SEEN, {})
 
 
+@lru_cache(maxsize=4096)  # the same marks on every rerun of a page
 def abbr(shown: str, term: glossary.Term) -> str:
     """`shown` (Markdown, kept as it is) inside an accessible <abbr> carrying the term's definition."""
     return (f'<abbr class="ffn-term" data-term="{term.anchor}" title="{html.escape(term.hover, quote=True)}" '
             f'tabindex="0">{shown}</abbr>')
 
 
-def _claims(term: glossary.Term, block: str) -> bool:
+def _claims(seen: dict[str, str], term: glossary.Term, block: str) -> bool:
     """Whether this block marks the term: its first on the page, or the same block run again."""
-    seen = _seen()
     if seen.get(term.name, block) != block:
         return False
     seen[term.name] = block
@@ -65,9 +68,10 @@ def mark(text: str) -> str:
     name) must never come here; such text goes through plain_markdown / plain_caption."""
     block = hashlib.blake2s(text.encode(), digest_size=6).hexdigest()
     done: set[str] = set()  # each term once in a block, however often the block uses it
+    seen = _seen()
 
     def claims(term: glossary.Term | None) -> bool:
-        if term is None or term.name in done or not _claims(term, block):
+        if term is None or term.name in done or not _claims(seen, term, block):
             return False
         done.add(term.name)
         return True
@@ -130,8 +134,9 @@ def subheader(text: str) -> None:
 def help_for(*names: str) -> str:
     """Hover help for a widget, metric or title naming these terms (always); they count as marked."""
     terms = [glossary.lookup(n) for n in names]
+    seen = _seen()
     for term in terms:
-        _seen().setdefault(term.name, "help")
+        seen.setdefault(term.name, "help")
     return "\n\n".join(t.hover for t in terms)
 
 
@@ -148,7 +153,9 @@ def help_in(text: str, own: str | None = None) -> str | None:
     is not ours to render as HTML."""
     block = "help:" + text
     parts = [own] if own else []
-    parts += [t.hover for t in glossary.terms_in(text) if _claims(t, block)]
+    if terms := glossary.terms_in(text):
+        seen = _seen()
+        parts += [t.hover for t in terms if _claims(seen, t, block)]
     return "\n\n".join(parts) or None
 
 
@@ -161,6 +168,7 @@ def terms_panel() -> None:
         st.markdown("\n".join(entry(glossary.lookup(n), link=True) for n in names))
 
 
+@lru_cache(maxsize=1024)  # the terms panel lists the same entries on every rerun
 def entry(term: glossary.Term, link: bool = False) -> str:
     """One Markdown list item: **name** (symbol): definition, with a link to its glossary entry."""
     symbol = f" ({md_escape(term.symbol)})" if term.symbol else ""

@@ -16,6 +16,7 @@ from typing import Protocol
 
 import streamlit as st
 
+import serving
 from components.shared import glossary as gloss
 from components.shared.params import ChoiceParam
 from content.predictions import PREDICTIONS, Answer, Prediction, Truth, truth
@@ -164,21 +165,44 @@ def _prompt(p: Prediction) -> str:
         return p.prompt.replace("{", "").replace("}", "")
 
 
+def _heading(p: Prediction) -> None:
+    st.markdown(f":material/psychology_alt: **{p.heading}**")
+    gloss.markdown(_prompt(p))
+
+
+def _class_question(pid: str) -> None:
+    """The question while the class waits for the teacher's reveal, as a fragment: locking an answer
+    in reruns this box alone (the answer committed, then 'Sent to the class') and not the whole page,
+    whose figures a class answering within the same few seconds would otherwise redraw once per
+    student (the Why attention page: 30 ms of a server's CPU per answer, against a few ms here). Once
+    the teacher has revealed it, the whole page reruns to draw the reveal and the view it settles."""
+    p = PREDICTIONS[pid]
+    link = room()
+    if link is None or reveal_all() or link.revealed(pid):  # on this box's own rerun: revealed meanwhile
+        st.rerun(scope="app")
+    given = answers().get(pid)
+    with st.container(key=f"predict-{pid}", border=True):
+        _heading(p)
+        _form(p, given)
+        if given is not None:
+            st.caption(f"Sent to the class: {gloss.md_escape(p.show(given))}. You can change it until the "
+                       "teacher reveals the answer.")
+            link.waiting(pid)
+
+
+_class_box = serving.fragment(_class_question)
+
+
 def ask(pid: str) -> bool:
     """Ask prediction `pid`; True once its answer is revealed here, so the caller draws the view."""
     p = PREDICTIONS[pid]
     given = answers().get(pid)
     link = room()
+    if link is not None and not reveal_all() and not link.revealed(pid):
+        _class_box(pid)
+        return False
     with st.container(key=f"predict-{pid}", border=True):
-        st.markdown(f":material/psychology_alt: **{p.heading}**")
-        gloss.markdown(_prompt(p))
-        if link is not None and not reveal_all() and not link.revealed(pid):
-            _form(p, given)
-            if given is not None:
-                st.caption(f"Sent to the class: {gloss.md_escape(p.show(given))}. You can change it until the "
-                           "teacher reveals the answer.")
-                link.waiting(pid)
-            return False
+        _heading(p)
         if given is None and not reveal_all():
             _form(p, None)
             return False

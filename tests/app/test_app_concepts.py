@@ -83,6 +83,7 @@ def test_quiz_feedback():
     answer(at, "quiz-share", 0)
     assert "The answer, computed:** Two thirds" in at.error[0].value
     assert at.metric[0].value == "1 / 8" and "2 answered" in str(at.metric[0].proto)
+    assert at.metric[0].proto.direction == at.metric[0].proto.MetricDirection.NONE  # a count: no arrow
     for q in QUESTIONS:
         if f"quiz-{q.key}" not in ("quiz-expansion", "quiz-share"):
             answer(at, f"quiz-{q.key}", truth(f"quiz-{q.key}").answer)
@@ -164,3 +165,16 @@ def test_concept_page_shows_the_gallery_and_searches_a_typed_list():
     [hits] = tables(at)
     assert any("red" in w or "green" in w for w in hits["writes"][:3])
     assert f"{hits['neuron'][1]}: where it fires hardest" in " ".join(m.value for m in at.markdown)
+
+
+def test_why_ffn_xor_view_opens_on_the_case_its_question_asked():
+    at = run_page("why_ffn")
+    assert "why.activation" not in [s.key for s in at.selectbox]  # the view waits for the answer
+    answer(at, "xor-no-activation", 60)
+    assert at.selectbox(key="why.activation").value == "none"  # the reveal quotes no activation: the view shows it
+    assert int(at.metric[0].value.rstrip("%")) <= 75 and "never get more than 3 of the 4" in at.warning[0].value
+    at.selectbox(key="why.activation").set_value("relu").run()
+    assert at.selectbox(key="why.activation").value == "relu" and at.metric[0].value == "100%"  # then it is theirs
+    at = run_page("why_ffn", activation="gelu")
+    answer(at, "xor-no-activation", 60)
+    assert at.selectbox(key="why.activation").value == "gelu"  # a link's own choice stays

@@ -103,3 +103,14 @@ def test_a_number_reveal_says_how_far_off_and_which_way():
     assert reveal_text(p, t, 70.0)[1] is True  # within a twentieth of the range counts as right
     assert "Spot on." in reveal_text(p, t, 66.4)[0]
     assert reveal_text(p, t, None) == ("**The answer, computed:** 66.4%  \nIt is 66.4%.", None)
+
+
+def test_how_far_off_counts_in_the_questions_unit():
+    layer = Prediction("l", "Which layer?", "number", "It is {x}.", figure="x:y", lo=0, hi=29, apart="layers")
+    assert layer.how_far(5.0, 12.0) == "You were 7 layers too low." and layer.how_far(13.0, 12.0).startswith(
+        "You were 1 layer too high")
+    assert layer.show(12.0) == "12"  # the answer itself is a layer's number, not a count of layers
+    count = Prediction("c", "How many?", "number", "It is {x}.", figure="x:y", lo=0, hi=5, unit="features")
+    assert count.show(1.0) == "1 feature" and count.show(3.0) == "3 features"
+    assert count.how_far(4.0, 2.0) == "You were 2 features too high."
+    assert PREDICTIONS["kv-paris-lens"].apart == "layers"

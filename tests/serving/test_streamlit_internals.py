@@ -50,3 +50,27 @@ def test_the_closed_session_store_is_found_and_expires_on_demand():
 
 def test_outside_a_page_script_there_is_no_session_state():
     assert streamlit_internals.session_state_here() is None
+
+
+def test_outside_a_page_script_no_fragment_runs_and_none_is_retimed():
+    assert streamlit_internals.running_fragment() is None
+    assert streamlit_internals.rerun_fragment_every("f", 0.5) is False
+
+
+def test_a_fragment_run_names_its_fragment_and_the_browser_replaces_a_timer_whose_interval_changes():
+    """What class mode's retiming relies on (membership.look_closely): st.fragment sets the thread's
+    fragment_id around its code, sends AutoRerun {interval, fragment_id} when drawn, and the
+    frontend keeps one timer per fragment id, replaced when a message brings another interval."""
+    from streamlit.runtime import fragment
+
+    source = inspect.getsource(fragment)
+    assert "ThreadState.scoped(\n                fragment_id=fragment_id," in source
+    assert "msg.auto_rerun.interval = time_to_seconds(run_every)" in source
+    assert "msg.auto_rerun.fragment_id = fragment_id" in source
+    from pathlib import Path
+
+    import streamlit
+    static = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    bundle = next(p.read_text() for p in static.glob("index.*.js") if "handleAutoRerun=" in p.read_text())
+    handler = bundle[bundle.index("handleAutoRerun="):][:400]
+    assert "autoRerunIntervals.get(t)?.interval===n)return;this.clearAutoRerunInterval(t)" in handler
