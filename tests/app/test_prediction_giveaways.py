@@ -24,7 +24,12 @@ def page_text(at) -> str:
              for e in at.get(kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     text = re.sub(r"<[^>]+>", "", " ".join(str(p) for p in parts))
-    return re.sub(r"\s+", " ", text)
+    return re.sub(r"\s+", " ", UNRELATED.sub("", text))
+
+
+# shares that hold a percentage but are not a page's answer: a line's strength ("typically 9–20% of its
+# peak") and the corpus's make-up ("essays and stories 20%")
+UNRELATED = re.compile(r"\d+(?:–\d+)?% of its peak|Dictionary of the built-in corpus: [^)]*\)")
 
 
 def forms_of(pid: str) -> set[str]:
