@@ -118,8 +118,8 @@ class StreamlitSession:
                     if etype == "button" and element.button.form_id:
                         key = f"submit:{element.button.form_id}"
                     self.widget_ids[key], self.fragments[key] = widget_id, fwd.delta.fragment_id
-            elif kind == "new_session":
-                self.page_hash = fwd.new_session.page_script_hash
+            elif kind == "navigation":  # the page st.navigation ran (new_session names app.py's own hash)
+                self.page_hash = fwd.navigation.page_script_hash
             elif kind == "auto_rerun":
                 self.intervals[fwd.auto_rerun.fragment_id] = fwd.auto_rerun.interval
             elif kind == "stop_auto_rerun":
