@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from model.lm import explain_groups as eg
-from model.lm.explain_firings import _corr
+from model.lm.explain_firings import corr_from_sums
 
 MAX_GROUPS = max(eg.GROUPS_OF.values())
 MIN_COUNT = 3  # a group seen fewer times in the training documents cannot be named
@@ -128,7 +128,7 @@ def _candidates_in_family(blk: _Block, at: np.ndarray, counts: np.ndarray, most:
     Sp = (W_j * v).cumsum(0) + (blk.W - W_A) * base
     Spp = (W_j * v * v).cumsum(0) + (blk.W - W_A) * base.pow(2)
     Spm = (M_j * v).cumsum(0) + (blk.Mt - M_A) * base
-    corr = _corr(blk.W, Sp, Spp, blk.Mt, blk.M2, Spm)
+    corr = corr_from_sums(blk.W, Sp, Spp, blk.Mt, blk.M2, Spm)
     corr = torch.where(ok, corr, torch.full((), -torch.inf, dtype=torch.float64))
     best = corr.max(0).values
     k = (corr >= best - ENOUGH).double().argmax(0) + 1  # the shortest line nearly as good

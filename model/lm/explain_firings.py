@@ -81,10 +81,10 @@ class RunningCorr:
             total += part.double()
 
     def corr(self) -> np.ndarray:
-        return _corr(self.n, self.p, self.p2, self.t, self.t2, self.pt).numpy()
+        return corr_from_sums(self.n, self.p, self.p2, self.t, self.t2, self.pt).numpy()
 
 
-def _corr(w, p, p2, t, t2, pt) -> torch.Tensor:
+def corr_from_sums(w, p, p2, t, t2, pt) -> torch.Tensor:
     """Pearson correlation from (weighted) sums; 0 where either side is constant."""
     cov = pt - p * t / w
     var_p, var_t = p2 - p * p / w, t2 - t * t / w
@@ -107,7 +107,7 @@ def weighted_corr(top_p: torch.Tensor, top_t: torch.Tensor, top_ok: torch.Tensor
             p.sum(0) + w * rp.sum(0), p.pow(2).sum(0) + w * rp.pow(2).sum(0),
             t.sum(0) + w * rt.sum(0), t.pow(2).sum(0) + w * rt.pow(2).sum(0),
             (p * t).sum(0) + w * (rp * rt).sum(0)]
-    return torch.where(n_top > 0, _corr(*sums), torch.zeros((), dtype=torch.float64))
+    return torch.where(n_top > 0, corr_from_sums(*sums), torch.zeros((), dtype=torch.float64))
 
 
 def covers(family: int, groups: list[int], positions: list[int], at: np.ndarray) -> list[bool]:

@@ -27,7 +27,6 @@ training positions), not only its strongest firings.
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import shutil
@@ -190,25 +189,22 @@ def within_layer_shuffle(n_layers: int, d_ff: int, seed: int = 0) -> np.ndarray:
     return out
 
 
-def quantiles(sample: torch.Tensor, L: int, F: int, block: int = 2048
-              ) -> tuple[torch.Tensor, torch.Tensor, np.ndarray, np.ndarray]:
+def quantiles(sample: torch.Tensor, L: int, F: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
     """From the coefficients at the sampled training positions (S, L*F), one sort per neuron gives
-    its 90th and 10th percentiles (L*F,) each (the detection deciles), and (L, F, bands, PER_BAND)
-    sample rows and values evenly spread over each of QUANTILE_BANDS, strongest first."""
+    (L, F, bands, PER_BAND) sample rows and values evenly spread over each of QUANTILE_BANDS,
+    strongest first."""
     S = sample.shape[0]
     picks = np.stack([np.linspace(hi * (S - 1), lo * (S - 1), PER_BAND + 2)[1:-1].round().astype(np.int64)
                       for lo, hi in QUANTILE_BANDS])  # (bands, PER_BAND) ranks, the highest first
     flat = torch.from_numpy(picks.flatten())
-    upper, lower = torch.zeros(L * F), torch.zeros(L * F)
     index = np.zeros((L * F, *picks.shape), dtype=np.uint16)
     values = np.zeros((L * F, *picks.shape), dtype=np.float16)
     for start in range(0, L * F, block):
         cols = slice(start, start + block)
         ordered, order = sample[:, cols].T.float().contiguous().sort(-1)  # rows: a neuron's S values
-        upper[cols], lower[cols] = ordered[:, round(0.9 * (S - 1))], ordered[:, round(0.1 * (S - 1))]
         index[cols] = order[:, flat].reshape(-1, *picks.shape).numpy()
         values[cols] = ordered[:, flat].reshape(-1, *picks.shape).half().numpy()
-    return upper, lower, index.reshape(L, F, *picks.shape), values.reshape(L, F, *picks.shape)
+    return index.reshape(L, F, *picks.shape), values.reshape(L, F, *picks.shape)
 
 
 def whole_tokens(token_texts: list[str]) -> np.ndarray:
@@ -520,8 +516,8 @@ def read_corpus(model: Transformer, d: NeuronDictionary, pg: eg.PositionGroups, 
         if checkpoint is not None and reading.windows_done % checkpoint_every == 0:
             reading.save(checkpoint, key)
         progress(len(positions))
-    counts = [np.bincount(a[train_positions][a[train_positions] >= 0], minlength=max(size, 1))
-              for a, size in zip(pg.at, pg.sizes)]
+    trained = pg.at[:, train_positions]
+    counts = [np.bincount(a[a >= 0], minlength=max(size, 1)) for a, size in zip(trained, pg.sizes)]
     lines = choose_lines(reading, pg, counts)
     lookups = [Lookup(li, pg.sizes) for li in lines]
     means = reading.table_means() if table else None
@@ -563,7 +559,7 @@ def build(model: Transformer, d: NeuronDictionary, token_texts: list[str],
             progress(done[0], total)
 
     run = read_corpus(model, d, pg, train_windows, held_windows, step, lock, checkpoint, checkpoint_every)
-    _, _, example_index, example_values = quantiles(run.reading.sample.m, L, F)
+    example_index, example_values = quantiles(run.reading.sample.m, L, F)
     rand = read_corpus(random_like(model), d, pg, *few, step, lock, table=False) if random_init else run
     shape = lambda a, *lead: np.asarray(a).reshape(*lead, L, F)  # noqa: E731
     card = [d.top_positions.reshape(L * F, -1), d.bottom_positions.reshape(L * F, -1)]
